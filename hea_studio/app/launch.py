@@ -1,0 +1,56 @@
+"""Start the Qt application, open the main window and optionally run the self-test."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from hea_studio.core.errors import InputError
+
+
+def ensure_qt_platform() -> None:
+    """Pick a Qt platform that can render OpenGL when none was chosen.
+
+    vispy needs a real (or virtual X) display; with no DISPLAY on Linux we cannot draw, so we say so
+    instead of letting Qt abort with a cryptic plugin message.
+    """
+    if sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM"):
+        if os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("DISPLAY"):
+            return
+        if not os.environ.get("DISPLAY"):
+            raise InputError(
+                "no display found (DISPLAY is not set). Run HEA Studio on a desktop, or under a virtual "
+                "display: xvfb-run -a hea-studio ..."
+            )
+        os.environ["QT_QPA_PLATFORM"] = "xcb"
+
+
+def make_application():
+    """Return the QApplication, creating it with our names (used by QSettings) if needed."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    app.setOrganizationName("HEA Studio")
+    app.setApplicationName("HEA Studio")
+    return app
+
+
+def run_gui(file: Path | None, ranges: Path | None, self_test: Path | None) -> int:
+    """Open the main window; with ``self_test`` run the scripted check and exit."""
+    ensure_qt_platform()
+    app = make_application()
+    from hea_studio.app.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    if self_test is not None:
+        from hea_studio.app.self_test import SelfTest
+
+        runner = SelfTest(window, Path(self_test), file, ranges)
+        runner.start()
+        app.exec()
+        return runner.exit_code
+    return int(app.exec())

@@ -1,0 +1,112 @@
+"""The ``hea-studio`` command line (see shared docs/cli.md for the contract).
+
+Each subcommand lives in its own module exposing ``HELP`` (one line), ``add_arguments(parser)`` and
+``run(args) -> int``. With no subcommand the main window opens (``gui`` module).
+
+Exit codes: 0 success, 2 bad input or usage (one line on stderr), 1 internal error (a short message
+and the path of a log file holding the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+
+from hea_studio import __version__
+from hea_studio.core.errors import InputError
+
+# Subcommands that exist. A subcommand is listed here only once its module really does its job.
+SUBCOMMANDS: dict[str, str] = {}
+
+
+def register(name: str, module: str) -> None:
+    """Add a subcommand implemented by ``module``."""
+    SUBCOMMANDS[name] = module
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with code 2 and a single line, as the contract asks."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _load(name: str):
+    return importlib.import_module(SUBCOMMANDS[name])
+
+
+def build_gui_parser() -> argparse.ArgumentParser:
+    """Parser for ``hea-studio [FILE] [--ranges R] [--self-test OUT]``."""
+    from hea_studio.cli import gui
+
+    lines = [f"  {name:<10} {_load(name).HELP}" for name in SUBCOMMANDS]
+    epilog = "subcommands (hea-studio SUBCOMMAND --help for details):\n" + "\n".join(lines)
+    parser = _Parser(
+        prog="hea-studio",
+        description="HEA Studio: configurational entropy versus scale and SUME for atom probe data. "
+        "With no subcommand, opens the main window (on the bundled demo specimen if no FILE is given).",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"hea-studio {__version__}")
+    gui.add_arguments(parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``hea-studio`` and ``python main.py``."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    _register_builtin()
+    if args_list and args_list[0] in SUBCOMMANDS:
+        name = args_list.pop(0)
+        module = _load(name)
+        parser = _Parser(prog=f"hea-studio {name}", description=module.HELP)
+        module.add_arguments(parser)
+        runner = module.run
+    else:
+        from hea_studio.cli import gui
+
+        parser = build_gui_parser()
+        runner = gui.run
+    args = parser.parse_args(args_list)
+    return guarded(runner, args)
+
+
+def guarded(runner, args) -> int:
+    """Run ``runner(args)`` turning our errors into the contract's exit codes."""
+    try:
+        return int(runner(args) or 0)
+    except InputError as exc:
+        print(f"hea-studio: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("hea-studio: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        log = write_crash_log()
+        print(f"hea-studio: internal error: {type(exc).__name__}: {exc}\n  details: {log}", file=sys.stderr)
+        return 1
+
+
+def write_crash_log() -> str:
+    """Write the current traceback to a timestamped log file and return its path."""
+    from hea_studio.core.paths import user_log_dir
+
+    path = user_log_dir() / time.strftime("crash-%Y%m%d-%H%M%S.log")
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(f"hea-studio {__version__}\n")
+        fh.write(traceback.format_exc())
+    return str(path)
+
+
+def _register_builtin() -> None:
+    # One line per subcommand that exists; the others arrive with their issues.
+    pass
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

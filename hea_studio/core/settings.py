@@ -1,0 +1,136 @@
+"""Analysis settings shared by the CLI, the GUI side panel and the project file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hea_studio.core.errors import InputError
+
+ATOMS_PER_CELL = {"fcc": 4, "bcc": 2, "hcp": 6}
+
+
+@dataclass(frozen=True)
+class Lattice:
+    """A crystal lattice used to express SUME in unit cells and atoms.
+
+    Parameters
+    ----------
+    structure
+        ``"fcc"``, ``"bcc"`` or ``"hcp"``.
+    a_nm
+        Lattice parameter in nm. For hcp the cell counted is the hexagonal prism of 6 atoms with
+        ``c = sqrt(8/3) a`` unless ``c_nm`` is given.
+    c_nm
+        Optional c parameter for hcp, nm.
+    """
+
+    structure: str
+    a_nm: float
+    c_nm: float | None = None
+
+    def __post_init__(self) -> None:
+        s = self.structure.lower()
+        if s not in ATOMS_PER_CELL:
+            raise InputError(f"unknown lattice {self.structure!r}: use fcc, bcc or hcp")
+        if not (np.isfinite(self.a_nm) and self.a_nm > 0):
+            raise InputError(f"lattice parameter must be a positive number of nm, got {self.a_nm}")
+        object.__setattr__(self, "structure", s)
+
+    @classmethod
+    def parse(cls, text: str) -> Lattice:
+        """Parse ``"fcc:0.35834"`` (structure:a in nm)."""
+        try:
+            structure, a = text.split(":", 1)
+            return cls(structure.strip(), float(a))
+        except ValueError:
+            raise InputError(f"cannot read lattice {text!r}: expected structure:a_nm, e.g. fcc:0.35834") from None
+
+    @property
+    def atoms_per_cell(self) -> int:
+        """Atoms in the counted cell (fcc 4, bcc 2, hcp 6 per hexagonal prism)."""
+        return ATOMS_PER_CELL[self.structure]
+
+    @property
+    def cell_volume_nm3(self) -> float:
+        """Volume of the counted cell in nm^3."""
+        if self.structure == "hcp":
+            c = self.c_nm if self.c_nm is not None else np.sqrt(8.0 / 3.0) * self.a_nm
+            return float(3.0 * np.sqrt(3.0) / 2.0 * self.a_nm**2 * c)
+        return float(self.a_nm**3)
+
+    def __str__(self) -> str:
+        return f"{self.structure}:{self.a_nm:g}"
+
+
+def parse_sizes(text: str) -> tuple[float, ...]:
+    """Parse ``--sizes``: ``"1,1.5,2"`` or ``"0.5:20:0.5"`` (start:stop:step, stop included)."""
+    text = text.strip()
+    try:
+        if ":" in text:
+            parts = [float(p) for p in text.split(":")]
+            if len(parts) != 3:
+                raise ValueError
+            start, stop, step = parts
+            if step <= 0 or stop < start:
+                raise InputError(f"sizes {text!r}: need start <= stop and a positive step")
+            n = int(np.floor((stop - start) / step + 1e-9)) + 1
+            values = [round(start + i * step, 10) for i in range(n)]
+        else:
+            values = [float(p) for p in text.split(",") if p.strip()]
+    except ValueError:
+        raise InputError(f"cannot read sizes {text!r}: use 1,1.5,2 or start:stop:step in nm") from None
+    if not values:
+        raise InputError("no cube sizes given")
+    if any(not np.isfinite(v) or v <= 0 for v in values):
+        raise InputError(f"cube sizes must be positive numbers of nm, got {text!r}")
+    return tuple(sorted(set(values)))
+
+
+DEFAULT_SIZES = parse_sizes("0.5:10:0.5")
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """Everything that defines one entropy-versus-scale analysis (science.md sections 1-6).
+
+    Parameters
+    ----------
+    sizes_nm
+        Cube edges L in nm, ascending.
+    mode
+        ``"tiling"`` (default) or ``"paper"``.
+    min_atoms
+        Cubes with fewer counted atoms of the entropy elements are dropped.
+    elements
+        Entropy elements, or ``None`` for the principal elements (>= 5 at.%).
+    lattice
+        Lattice used to express SUME in unit cells and atoms, or ``None``.
+    bootstrap
+        Bootstrap resamples for the SUME interval (0 switches it off).
+    seed
+        Seed for the bootstrap and any sampling.
+    decompose
+        Split molecular ions into atoms (science.md 1).
+    """
+
+    sizes_nm: tuple[float, ...] = DEFAULT_SIZES
+    mode: str = "tiling"
+    min_atoms: int = 10
+    elements: tuple[str, ...] | None = None
+    lattice: Lattice | None = field(default_factory=lambda: Lattice("fcc", 0.35834))
+    bootstrap: int = 200
+    seed: int = 0
+    decompose: bool = True
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("tiling", "paper"):
+            raise InputError(f"unknown mode {self.mode!r}: use tiling or paper")
+        if self.min_atoms < 1:
+            raise InputError(f"min-atoms must be at least 1, got {self.min_atoms}")
+        if self.bootstrap < 0:
+            raise InputError(f"bootstrap must be >= 0, got {self.bootstrap}")
+        if not self.sizes_nm:
+            raise InputError("no cube sizes given")
+        object.__setattr__(self, "sizes_nm", tuple(sorted(float(s) for s in self.sizes_nm)))

@@ -1,0 +1,1 @@
+"""vispy adapters: model changes become scene-node updates."""
