@@ -104,7 +104,9 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self.show_about)
         self.help_menu.addAction(about)
 
-    def add_dock(self, name: str, title: str, widget: QWidget, area=Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
+    def add_dock(
+        self, name: str, title: str, widget: QWidget, area=Qt.DockWidgetArea.RightDockWidgetArea
+    ) -> QDockWidget:
         """Add a dock (with a View menu toggle) holding ``widget``."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{name}")
@@ -134,7 +136,7 @@ class MainWindow(QMainWindow):
 
     def _on_job_progress(self, gen: int, fraction: float, message: str) -> None:
         if gen == self.worker.generation:
-            self.progress_bar.setValue(int(round(fraction * 1000)))
+            self.progress_bar.setValue(round(fraction * 1000))
 
     def _on_job_done(self, gen: int, *_args) -> None:
         if gen == self.worker.generation:

@@ -49,7 +49,11 @@ class SelfTest:
     def _finish(self) -> None:
         try:
             self._grab()
-            report = {"ok": True, "elapsed_s": round(time.perf_counter() - self._t0, 3), "messages": self.messages}
+            report = {
+                "ok": True,
+                "elapsed_s": round(time.perf_counter() - self._t0, 3),
+                "messages": self.messages,
+            }
             (self.out_dir / "self-test.json").write_text(json.dumps(report, indent=2))
             self.exit_code = 0
         except Exception as exc:

@@ -10,7 +10,9 @@ HELP = "open the main window (the default when no subcommand is given)"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the window command."""
-    parser.add_argument("file", nargs="?", type=Path, help="ion file to open (.pos, .epos, .apt); default: demo")
+    parser.add_argument(
+        "file", nargs="?", type=Path, help="ion file to open (.pos, .epos, .apt); default: demo"
+    )
     parser.add_argument("--ranges", type=Path, help="range file (.rrng, .rng, .env) for FILE")
     parser.add_argument(
         "--self-test",

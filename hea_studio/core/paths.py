@@ -18,7 +18,9 @@ def user_cache_dir() -> Path:
     if override:
         path = Path(override)
     elif sys.platform.startswith("win"):
-        path = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local")) / "HEA Studio" / "Cache"
+        path = (
+            Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local")) / "HEA Studio" / "Cache"
+        )
     elif sys.platform == "darwin":
         path = Path.home() / "Library" / "Caches" / "HEA Studio"
     else:

@@ -45,7 +45,9 @@ class Lattice:
             structure, a = text.split(":", 1)
             return cls(structure.strip(), float(a))
         except ValueError:
-            raise InputError(f"cannot read lattice {text!r}: expected structure:a_nm, e.g. fcc:0.35834") from None
+            raise InputError(
+                f"cannot read lattice {text!r}: expected structure:a_nm, e.g. fcc:0.35834"
+            ) from None
 
     @property
     def atoms_per_cell(self) -> int:
