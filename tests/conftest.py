@@ -1,0 +1,73 @@
+"""Test harness shared by every test.
+
+- GUI tests render for real under Xvfb (pytest-xvfb starts it) with the xcb platform, because vispy's
+  QOpenGLWidget is not supported by Qt's ``offscreen`` platform.
+- ``make_main_window`` builds main windows, closes them after the test, and fails the test if a
+  worker thread is still running afterwards.
+- QSettings and the user cache go to a per-session temporary folder, so tests never read or write
+  the developer's own settings.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+_TMP_HOME = tempfile.mkdtemp(prefix="hea-test-home-")
+# Settings (QSettings on Linux honours XDG_CONFIG_HOME) stay inside the test session.
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_TMP_HOME, "config")
+# The cache holds the demo specimen and downloaded test data; keep the real user cache if one is set
+# so expensive artefacts are reused between runs, otherwise use the user's normal cache.
+os.environ.setdefault("HEA_STUDIO_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "hea-studio"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--skip-package",
+        action="store_true",
+        default=False,
+        help="skip the tests that build the frozen PyInstaller bundle (they run by default, as in CI)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--skip-package") or os.environ.get("HEA_SKIP_PACKAGE") == "1":
+        skip = pytest.mark.skip(reason="--skip-package given")
+        for item in items:
+            if "package" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture
+def make_main_window(qtbot):
+    """Factory for MainWindow instances that are closed after the test.
+
+    Fails the test if any worker thread is still running once the windows are closed, or if a
+    Python thread started during the test is still alive.
+    """
+    from hea_studio.app.main_window import MainWindow
+    from hea_studio.workers import live_threads
+
+    before = set(threading.enumerate())
+    windows: list[MainWindow] = []
+
+    def factory(**kwargs) -> MainWindow:
+        window = MainWindow(**kwargs)
+        qtbot.addWidget(window)
+        windows.append(window)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    yield factory
+
+    for window in windows:
+        window.close()
+    qtbot.waitUntil(lambda: not live_threads(), timeout=5000)
+    leaked_py = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
+    assert not live_threads(), f"worker threads left running: {live_threads()}"
+    assert not leaked_py, f"Python threads left running: {leaked_py}"
