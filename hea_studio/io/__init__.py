@@ -1,0 +1,1 @@
+"""hea_studio.io package."""
