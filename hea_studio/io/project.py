@@ -1,0 +1,151 @@
+"""HEA Studio project files (HDF5) and the session recovery copy.
+
+A project is small: file paths, named sub-volumes, settings, display choices and the last result as
+JSON. It is written to a temporary file in the target folder and moved over the old file in one
+``os.replace``, so a crash or a full disk never leaves a half-written project behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from hea_studio.core.errors import InputError
+from hea_studio.core.geometry import Box
+from hea_studio.core.paths import user_cache_dir
+from hea_studio.core.project import PROJECT_SCHEMA, NamedBox, ProjectState
+from hea_studio.core.settings import AnalysisSettings, Lattice
+
+PROJECT_SUFFIX = ".heaproj"
+
+
+def _settings_to_dict(s: AnalysisSettings) -> dict:
+    return {
+        "sizes_nm": list(s.sizes_nm),
+        "mode": s.mode,
+        "min_atoms": s.min_atoms,
+        "elements": list(s.elements) if s.elements is not None else None,
+        "lattice": None if s.lattice is None else {"structure": s.lattice.structure, "a_nm": s.lattice.a_nm},
+        "bootstrap": s.bootstrap,
+        "seed": s.seed,
+        "decompose": s.decompose,
+    }
+
+
+def _settings_from_dict(d: dict) -> AnalysisSettings:
+    lattice = d.get("lattice")
+    elements = d.get("elements")
+    return AnalysisSettings(
+        sizes_nm=tuple(float(v) for v in d["sizes_nm"]),
+        mode=str(d.get("mode", "tiling")),
+        min_atoms=int(d.get("min_atoms", 10)),
+        elements=tuple(elements) if elements is not None else None,
+        lattice=Lattice(lattice["structure"], float(lattice["a_nm"])) if lattice else None,
+        bootstrap=int(d.get("bootstrap", 200)),
+        seed=int(d.get("seed", 0)),
+        decompose=bool(d.get("decompose", True)),
+    )
+
+
+def write_atomically(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` on a temporary file next to ``path``, then move it into place.
+
+    The temporary file lives in the same folder so that ``os.replace`` is an atomic rename on the same
+    file system; on any failure the old file is untouched and the temporary file is removed.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_project(path: str | Path, state: ProjectState) -> None:
+    """Write ``state`` to the HDF5 project file ``path`` atomically.
+
+    Parameters
+    ----------
+    path
+        Target file; by convention it ends in ``.heaproj``.
+    state
+        What to save.
+    """
+
+    def write(tmp: Path) -> None:
+        with h5py.File(tmp, "w") as f:
+            f.attrs["schema"] = PROJECT_SCHEMA
+            f.attrs["ion_file"] = state.ion_file or ""
+            f.attrs["range_file"] = state.range_file or ""
+            f.attrs["active"] = int(state.active)
+            f.attrs["settings"] = json.dumps(_settings_to_dict(state.settings))
+            f.attrs["colours"] = json.dumps({k: list(v) for k, v in state.colours.items()})
+            f.attrs["hidden_species"] = json.dumps(list(state.hidden_species))
+            boxes = np.array([nb.box.flat() for nb in state.subvolumes], dtype=np.float64).reshape(-1, 6)
+            ds = f.create_dataset("subvolumes/boxes_nm", data=boxes)
+            ds.attrs["columns"] = "xmin,ymin,zmin,xmax,ymax,zmax"
+            f["subvolumes"].attrs["names"] = json.dumps([nb.name for nb in state.subvolumes])
+            if state.last_analysis is not None:
+                f.attrs["last_analysis"] = state.last_analysis
+
+    write_atomically(Path(path), write)
+
+
+def load_project(path: str | Path) -> ProjectState:
+    """Read a project file written by :func:`save_project`.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, not HDF5, not a HEA Studio project, or inconsistent.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("project file not found", path)
+    try:
+        with h5py.File(path, "r") as f:
+            schema = f.attrs.get("schema")
+            if schema != PROJECT_SCHEMA:
+                raise InputError(
+                    f"not a HEA Studio project (schema {schema!r}, expected {PROJECT_SCHEMA})", path
+                )
+            names = json.loads(f["subvolumes"].attrs["names"])
+            boxes = np.asarray(f["subvolumes/boxes_nm"][()], dtype=float).reshape(-1, 6)
+            if len(names) != boxes.shape[0]:
+                raise InputError(f"{len(names)} sub-volume names but {boxes.shape[0]} boxes", path)
+            last = f.attrs.get("last_analysis")
+            state = ProjectState(
+                ion_file=str(f.attrs["ion_file"]) or None,
+                range_file=str(f.attrs["range_file"]) or None,
+                subvolumes=[NamedBox(str(n), Box.from_flat(b)) for n, b in zip(names, boxes)],
+                active=int(f.attrs["active"]),
+                settings=_settings_from_dict(json.loads(f.attrs["settings"])),
+                colours={k: tuple(float(c) for c in v) for k, v in json.loads(f.attrs["colours"]).items()},
+                hidden_species=[str(s) for s in json.loads(f.attrs["hidden_species"])],
+                last_analysis=str(last) if last is not None else None,
+            )
+    except InputError as exc:
+        if exc.path is None:
+            raise InputError(exc.reason, path) from None
+        raise
+    except (OSError, KeyError, ValueError, TypeError) as exc:
+        raise InputError(f"cannot read project file: {exc}", path) from None
+    if state.subvolumes and not (0 <= state.active < len(state.subvolumes)):
+        raise InputError(f"active sub-volume {state.active} does not exist", path)
+    return state
+
+
+def recovery_path() -> Path:
+    """Where the running session keeps its recovery copy."""
+    return user_cache_dir() / "recovery" / f"session{PROJECT_SUFFIX}"
