@@ -1,4 +1,8 @@
-"""The 3D atom view: a vispy SceneCanvas embedded in Qt."""
+"""The 3D atom view: a vispy SceneCanvas embedded in Qt.
+
+The view is an adapter: it is told what to show (atoms, species colours, visibility, point size,
+display budget, the active box) and turns each change into the smallest scene-node update.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +12,54 @@ import vispy
 vispy.use(app="pyside6", gl="gl2")
 
 from vispy import scene  # noqa: E402
+from vispy.gloo import gl  # noqa: E402
+
+from hea_studio.core.geometry import Box  # noqa: E402
+from hea_studio.render.box_wireframe import BoxWireframe  # noqa: E402
+from hea_studio.render.budget import budget_for_renderer, choose_subset, display_order  # noqa: E402
+from hea_studio.render.scale_bar import ScaleBar  # noqa: E402
 
 BACKGROUND = (0.11, 0.12, 0.14, 1.0)
+DIMMED_ALPHA = 0.08  # atoms outside the highlighted box stay faintly visible for context
+
+# Viewing directions (elevation, azimuth) of the TurntableCamera, looking along +x, +y and +z.
+PRESETS = {"x": (0.0, 90.0), "y": (0.0, 0.0), "z": (90.0, 0.0)}
 
 
 class AtomView:
-    """A 3D scatter of atoms with an orbit camera and an axis triad.
+    """A 3D scatter of atoms with an orbit camera, axis triad, scale bar and box wireframe.
 
-    The Qt widget is ``self.native``. Points are drawn as flat discs so that their colours stay
-    exact (no lighting), which also keeps software OpenGL fast.
+    The Qt widget is ``self.native``. Points are flat discs so that their colours stay exact (no
+    lighting), which also keeps software OpenGL fast. The camera is orthographic so the scale bar
+    holds across the whole picture.
     """
 
     def __init__(self, parent=None) -> None:
         self.canvas = scene.SceneCanvas(keys=None, show=False, bgcolor=BACKGROUND, parent=parent)
         self.view = self.canvas.central_widget.add_view()
-        self.view.camera = scene.cameras.TurntableCamera(fov=30.0, elevation=20.0, azimuth=30.0)
+        self.view.camera = scene.cameras.TurntableCamera(fov=0.0, elevation=20.0, azimuth=30.0)
         self.markers = scene.visuals.Markers(parent=self.view.scene, antialias=0, spherical=False)
         self.markers.set_gl_state("translucent", depth_test=True)
-        self.axis = scene.visuals.XYZAxis(parent=self.view.scene)
-        self._n_points = 0
+        self.markers.visible = False
+        self.axis = scene.visuals.XYZAxis(parent=self.view.scene, width=3)
+        self.wireframe = BoxWireframe(parent=self.view.scene)
+        self.scale_bar = ScaleBar(self.canvas)
+        self.view.scene.transform.changed.connect(lambda _event: self._update_scale_bar())
+        self.canvas.events.resize.connect(lambda _event: self._update_scale_bar())
 
+        self._positions = np.zeros((0, 3), dtype=np.float32)
+        self._labels = np.zeros(0, dtype=np.int64)
+        self._order = np.zeros(0, dtype=np.int64)
+        self._species_rgb = np.zeros((0, 3), dtype=np.float32)
+        self._visible = np.zeros(0, dtype=bool)
+        self._shown = np.zeros(0, dtype=np.int64)
+        self._point_size = 4.0
+        self._budget: int | None = None
+        self._highlight = False
+        self._bounds: tuple[np.ndarray, np.ndarray] | None = None
+        self._renderer: str | None = None
+
+    # ---- properties -----------------------------------------------------------------------------
     @property
     def native(self):
         """The Qt widget to place in a layout."""
@@ -35,36 +67,172 @@ class AtomView:
 
     @property
     def n_points(self) -> int:
-        """Points currently drawn."""
-        return self._n_points
+        """Atoms currently drawn."""
+        return int(self._shown.shape[0])
+
+    @property
+    def n_candidates(self) -> int:
+        """Atoms of visible species (what could be drawn with an unlimited budget)."""
+        if self._labels.size == 0:
+            return 0
+        return int(np.count_nonzero(self._visible[self._labels]))
+
+    @property
+    def n_atoms(self) -> int:
+        """All atoms of the dataset."""
+        return int(self._labels.shape[0])
+
+    @property
+    def point_size(self) -> float:
+        """Marker diameter in pixels."""
+        return self._point_size
+
+    @property
+    def budget(self) -> int:
+        """Maximum number of atoms drawn."""
+        if self._budget is None:
+            self._budget = budget_for_renderer(self.renderer())
+        return self._budget
+
+    def renderer(self) -> str:
+        """The OpenGL ``GL_RENDERER`` string ('' before the GL context exists)."""
+        if self._renderer is None:
+            try:
+                self.canvas.set_current()
+                self._renderer = str(gl.glGetParameter(gl.GL_RENDERER) or "")
+            except Exception:
+                # No context yet (window not shown): ask again next time.
+                return ""
+        return self._renderer
+
+    # ---- data -----------------------------------------------------------------------------------
+    def set_atoms(self, positions: np.ndarray, labels: np.ndarray, species_rgb: np.ndarray) -> None:
+        """Show a new dataset: positions (M, 3) nm, labels (M,), colour per species (S, 3) in 0..1."""
+        self._positions = np.ascontiguousarray(positions, dtype=np.float32)
+        self._labels = np.asarray(labels, dtype=np.int64)
+        self._order = display_order(self._labels.shape[0])
+        self._species_rgb = np.asarray(species_rgb, dtype=np.float32).reshape(-1, 3)
+        self._visible = np.ones(self._species_rgb.shape[0], dtype=bool)
+        if self._positions.shape[0]:
+            self._bounds = (self._positions.min(axis=0), self._positions.max(axis=0))
+        else:
+            self._bounds = None
+        self._reselect()
+        self.reset_view()
 
     def set_points(self, positions: np.ndarray, colours: np.ndarray, size: float = 4.0) -> None:
-        """Show ``positions`` (N, 3) nm with per-point RGBA ``colours`` (N, 4) in 0..1."""
-        pos = np.ascontiguousarray(positions, dtype=np.float32)
-        col = np.ascontiguousarray(colours, dtype=np.float32)
-        self._n_points = int(pos.shape[0])
-        if self._n_points == 0:
+        """Show arbitrary points with one RGBA colour each (every distinct colour becomes a species)."""
+        rgb = np.asarray(colours, dtype=np.float32)[:, :3]
+        species, labels = np.unique(rgb, axis=0, return_inverse=True)
+        self._point_size = float(size)
+        self.set_atoms(positions, labels.ravel(), species)
+
+    def set_species_colour(self, index: int, rgb) -> None:
+        """Change the colour of one species."""
+        self._species_rgb[index] = np.asarray(rgb, dtype=np.float32)[:3]
+        self._redraw()
+
+    def set_species_visible(self, index: int, visible: bool) -> None:
+        """Show or hide one species."""
+        self._visible[index] = bool(visible)
+        self._reselect()
+
+    def set_point_size(self, size: float) -> None:
+        """Marker diameter in pixels."""
+        self._point_size = float(size)
+        self._redraw()
+
+    def set_budget(self, budget: int) -> None:
+        """Maximum number of atoms drawn."""
+        self._budget = max(int(budget), 0)
+        self._reselect()
+
+    def set_box(self, box: Box | None) -> None:
+        """The active sub-volume: drawn as a wireframe, and highlighted if highlighting is on."""
+        self.wireframe.set_box(box)
+        if self._highlight:
+            self._redraw()
+        else:
+            self.canvas.update()
+
+    def set_highlight(self, on: bool) -> None:
+        """Dim the atoms outside the active box."""
+        self._highlight = bool(on)
+        self._redraw()
+
+    def _reselect(self) -> None:
+        if self._labels.size == 0:
+            self._shown = np.zeros(0, dtype=np.int64)
+        else:
+            self._shown = choose_subset(self._order, self._labels, self._visible, self.budget)
+        self._redraw()
+
+    def point_colours(self) -> np.ndarray:
+        """RGBA (N, 4) of the atoms drawn, in drawing order."""
+        rgba = np.ones((self._shown.shape[0], 4), dtype=np.float32)
+        if self._shown.size == 0:
+            return rgba
+        rgba[:, :3] = self._species_rgb[self._labels[self._shown]]
+        box = self.wireframe.box
+        if self._highlight and box is not None:
+            inside = box.contains(self._positions[self._shown])
+            rgba[~inside, 3] = DIMMED_ALPHA
+        return rgba
+
+    def _redraw(self) -> None:
+        if self._shown.size == 0:
             self.markers.visible = False
             self.canvas.update()
             return
         self.markers.visible = True
-        self.markers.set_data(pos, face_color=col, edge_width=0.0, size=size, symbol="disc")
-        self.fit(pos)
-
-    def fit(self, positions: np.ndarray) -> None:
-        """Point the camera at the middle of ``positions`` and zoom to show them all."""
-        lo = positions.min(axis=0)
-        hi = positions.max(axis=0)
-        centre = (lo + hi) / 2.0
-        extent = float(np.max(hi - lo)) or 1.0
-        self.view.camera.center = tuple(float(c) for c in centre)
-        self.view.camera.distance = None
-        self.view.camera.scale_factor = extent * 1.2
-        self.axis.transform = scene.transforms.STTransform(
-            translate=tuple(float(v) for v in lo), scale=(extent * 0.15,) * 3
+        self.markers.set_data(
+            self._positions[self._shown],
+            face_color=self.point_colours(),
+            edge_width=0.0,
+            size=self._point_size,
+            symbol="disc",
         )
         self.canvas.update()
 
+    # ---- camera ---------------------------------------------------------------------------------
+    def reset_view(self) -> None:
+        """Centre the camera on the dataset and zoom to show all of it."""
+        cam = self.view.camera
+        cam.elevation, cam.azimuth = 20.0, 30.0
+        self._fit()
+
+    def view_along(self, axis: str) -> None:
+        """Look along ``"x"``, ``"y"`` or ``"z"``."""
+        elevation, azimuth = PRESETS[axis]
+        cam = self.view.camera
+        cam.elevation, cam.azimuth = elevation, azimuth
+        self._fit()
+
+    def _fit(self) -> None:
+        if self._bounds is None:
+            self.canvas.update()
+            return
+        lo, hi = self._bounds
+        centre = (lo + hi) / 2.0
+        extent = float(np.max(hi - lo)) or 1.0
+        cam = self.view.camera
+        cam.center = tuple(float(c) for c in centre)
+        cam.scale_factor = extent * 1.15
+        self.axis.transform = scene.transforms.STTransform(
+            translate=tuple(float(v) for v in lo), scale=(extent * 0.15,) * 3
+        )
+        self._update_scale_bar()
+        self.canvas.update()
+
+    def nm_per_pixel(self) -> float:
+        """Screen scale of the orthographic camera (the view spans ``scale_factor`` nm on its short side)."""
+        width, height = self.canvas.size
+        return float(self.view.camera.scale_factor) / max(min(width, height), 1)
+
+    def _update_scale_bar(self) -> None:
+        self.scale_bar.update(self.nm_per_pixel())
+
+    # ---- output ---------------------------------------------------------------------------------
     def render(self) -> np.ndarray:
         """Render off the screen buffer and return the image as (H, W, 4) uint8."""
         return self.canvas.render()

@@ -111,14 +111,22 @@ class ComputeWorker(QObject):
             return self._current is not None or self._pending is not None
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Cancel everything and stop the thread; True if it stopped in time."""
+        """Cancel everything and stop the thread; True if it stopped within ``timeout_ms``.
+
+        If the running job does not reach a cancellation point in time (one numba kernel call
+        cannot be interrupted), this keeps waiting: destroying a running QThread would crash the
+        process, which is worse than a late exit.
+        """
         with self._cond:
             self._stopping = True
             self._pending = None
             if self._current is not None:
                 self._current.cancel()
             self._cond.notify()
-        return self._thread.wait(timeout_ms)
+        if self._thread.wait(timeout_ms):
+            return True
+        self._thread.wait()
+        return False
 
     # ---- worker thread -------------------------------------------------------------------------
     def _loop(self) -> None:
