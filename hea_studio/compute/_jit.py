@@ -1,0 +1,34 @@
+"""Numba set-up shared by every kernel module: one place decides where compiled code is cached.
+
+numba's ``cache=True`` writes next to the source file when that directory is writable and otherwise
+falls back to a per-user cache directory. A frozen (PyInstaller) build has no writable source tree
+and a temporary unpack directory, so there we point ``NUMBA_CACHE_DIR`` at HEA Studio's own user
+cache; that must happen before numba reads its configuration, hence this module is imported first.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from hea_studio.core.paths import user_cache_dir
+
+
+def _configure_cache() -> None:
+    if getattr(sys, "frozen", False) and not os.environ.get("NUMBA_CACHE_DIR"):
+        path = user_cache_dir() / "numba"
+        path.mkdir(parents=True, exist_ok=True)
+        os.environ["NUMBA_CACHE_DIR"] = str(path)
+
+
+_configure_cache()
+
+import numba  # noqa: E402  (the cache directory must be configured before numba reads it)
+
+if os.environ.get("NUMBA_CACHE_DIR") and not numba.config.CACHE_DIR:
+    # numba was imported by someone else before us: its config snapshot missed the variable.
+    numba.config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
+
+njit = numba.njit
+
+__all__ = ["njit"]

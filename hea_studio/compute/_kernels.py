@@ -1,0 +1,498 @@
+"""numba kernels of the entropy engine.
+
+Every kernel here is ``@njit(cache=True, nogil=True)`` (the GUI runs them on its worker thread while
+the event loop keeps going) and has a plain-numpy twin of the same name in :mod:`._twins`; the tests
+run both on the same data and compare to 1e-9. Kernels take only contiguous native arrays; the
+callers in :mod:`.binning`, :mod:`.reference` and friends do the conversions.
+
+Conventions
+-----------
+* ``rel``: (M, 3) float64 positions relative to the ROI's minimum corner, in nm.
+* ``labels``: (M,) int64 element index in ``0..K-1`` (only entropy-element atoms are passed).
+* Cubes are numbered ``(ix * cy + iy) * cz + iz`` on a ``cx * cy * cz`` grid; an atom at ``y``
+  belongs to cube ``floor(y / L)`` (half-open, science.md 3).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from hea_studio.compute._jit import njit
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+# ---------------------------------------------------------------------------------------------
+# Selecting the atoms of a box
+# ---------------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def select_box(positions, labels, lut, lo, hi):
+    """Atoms inside the half-open box ``[lo, hi)`` whose label maps to an entropy element.
+
+    ``lut[label]`` is the element index (0..K-1) or -1 for species left out. Returns positions
+    relative to ``lo`` (float64) and element indices, in input order. One pass to count, one to
+    fill: no boolean mask or fancy-indexed copy of the whole dataset.
+    """
+    N = positions.shape[0]
+    x0, y0, z0 = lo[0], lo[1], lo[2]
+    x1, y1, z1 = hi[0], hi[1], hi[2]
+    n = 0
+    for a in range(N):
+        x = positions[a, 0]
+        y = positions[a, 1]
+        z = positions[a, 2]
+        if x >= x0 and x < x1 and y >= y0 and y < y1 and z >= z0 and z < z1 and lut[labels[a]] >= 0:
+            n += 1
+    rel = np.empty((n, 3), dtype=np.float64)
+    lab = np.empty(n, dtype=np.int64)
+    t = 0
+    for a in range(N):
+        x = positions[a, 0]
+        y = positions[a, 1]
+        z = positions[a, 2]
+        if x >= x0 and x < x1 and y >= y0 and y < y1 and z >= z0 and z < z1:
+            k = lut[labels[a]]
+            if k >= 0:
+                rel[t, 0] = x - x0
+                rel[t, 1] = y - y0
+                rel[t, 2] = z - z0
+                lab[t] = k
+                t += 1
+    return rel, lab
+
+
+# ---------------------------------------------------------------------------------------------
+# Binning atoms into cubes
+# ---------------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def voxel_prefix(rel, labels, g, nx, ny, nz, K):
+    """3-D summed-volume table of atom counts per element on a voxel grid of edge ``g``.
+
+    Returns ``P`` of shape (nx+1, ny+1, nz+1, K), int64, with ``P[i, j, l, k]`` the number of
+    atoms of element ``k`` in voxels ``[0, i) x [0, j) x [0, l)``. Binning the atoms once and then
+    answering every cube edge that is a multiple of ``g`` from ``P`` makes the per-edge cost depend
+    on the number of cubes, not on the number of atoms.
+    """
+    P = np.zeros((nx + 1, ny + 1, nz + 1, K), dtype=np.int64)
+    for a in range(rel.shape[0]):
+        # floor(y / g) written as a division, exactly as the twin and the per-edge path do it.
+        fx = math.floor(rel[a, 0] / g)
+        fy = math.floor(rel[a, 1] / g)
+        fz = math.floor(rel[a, 2] / g)
+        if fx < 0 or fy < 0 or fz < 0 or fx >= nx or fy >= ny or fz >= nz:
+            continue
+        P[fx + 1, fy + 1, fz + 1, labels[a]] += 1
+    # Cumulative sums along each axis in turn (cheaper and simpler than inclusion-exclusion).
+    for i in range(1, nx + 1):
+        for j in range(ny + 1):
+            for l in range(nz + 1):  # noqa: E741
+                for k in range(K):
+                    P[i, j, l, k] += P[i - 1, j, l, k]
+    for i in range(nx + 1):
+        for j in range(1, ny + 1):
+            for l in range(nz + 1):  # noqa: E741
+                for k in range(K):
+                    P[i, j, l, k] += P[i, j - 1, l, k]
+    for i in range(nx + 1):
+        for j in range(ny + 1):
+            for l in range(1, nz + 1):  # noqa: E741
+                for k in range(K):
+                    P[i, j, l, k] += P[i, j, l - 1, k]
+    return P
+
+
+@njit(cache=True, nogil=True)
+def prefix_cube_counts(P, m, cx, cy, cz):
+    """Counts per element in each cube of ``m`` voxels edge, from the summed-volume table ``P``.
+
+    Returns (cx*cy*cz, K) int64 in cube-number order.
+    """
+    K = P.shape[3]
+    out = np.empty((cx * cy * cz, K), dtype=np.int64)
+    for a in range(cx):
+        i0 = a * m
+        i1 = i0 + m
+        for b in range(cy):
+            j0 = b * m
+            j1 = j0 + m
+            for c in range(cz):
+                l0 = c * m
+                l1 = l0 + m
+                row = (a * cy + b) * cz + c
+                for k in range(K):
+                    out[row, k] = (
+                        P[i1, j1, l1, k]
+                        - P[i0, j1, l1, k]
+                        - P[i1, j0, l1, k]
+                        - P[i1, j1, l0, k]
+                        + P[i0, j0, l1, k]
+                        + P[i0, j1, l0, k]
+                        + P[i1, j0, l0, k]
+                        - P[i0, j0, l0, k]
+                    )
+    return out
+
+
+@njit(cache=True, nogil=True)
+def cube_ids(rel, L, cx, cy, cz):
+    """Cube number of every atom for edge ``L``, or -1 for atoms outside the full cubes."""
+    M = rel.shape[0]
+    ids = np.empty(M, dtype=np.int64)
+    for a in range(M):
+        fx = math.floor(rel[a, 0] / L)
+        fy = math.floor(rel[a, 1] / L)
+        fz = math.floor(rel[a, 2] / L)
+        if fx < 0 or fy < 0 or fz < 0 or fx >= cx or fy >= cy or fz >= cz:
+            ids[a] = -1
+        else:
+            ids[a] = (np.int64(fx) * cy + fy) * cz + fz
+    return ids
+
+
+@njit(cache=True, nogil=True)
+def dense_counts(ids, labels, n_cubes, K):
+    """(n_cubes, K) counts per cube from per-atom cube numbers (-1 ignored)."""
+    out = np.zeros((n_cubes, K), dtype=np.int64)
+    for a in range(ids.shape[0]):
+        c = ids[a]
+        if c >= 0:
+            out[c, labels[a]] += 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def sparse_counts(ids, labels, K):
+    """Counts of the non-empty cubes only, for grids too large to hold densely.
+
+    Returns ``(cube_numbers ascending, counts (n_nonempty, K))``.
+    """
+    order = np.argsort(ids, kind="mergesort")
+    M = ids.shape[0]
+    n_unique = 0
+    prev = -1
+    for t in range(M):
+        c = ids[order[t]]
+        if c >= 0 and c != prev:
+            n_unique += 1
+            prev = c
+    cubes = np.empty(n_unique, dtype=np.int64)
+    out = np.zeros((n_unique, K), dtype=np.int64)
+    row = -1
+    prev = -1
+    for t in range(M):
+        a = order[t]
+        c = ids[a]
+        if c < 0:
+            continue
+        if c != prev:
+            row += 1
+            cubes[row] = c
+            prev = c
+        out[row, labels[a]] += 1
+    return cubes, out
+
+
+@njit(cache=True, nogil=True)
+def box_counts(rel_x_sorted, labels_sorted, xs, lows, L, K):
+    """Counts per element in arbitrary cubes ``[low, low + L)`` (paper mode).
+
+    ``rel_x_sorted`` are the atoms sorted by x (``xs`` is their x column), so each cube only scans
+    the atoms of its x-slab.
+    """
+    nb = lows.shape[0]
+    out = np.zeros((nb, K), dtype=np.int64)
+    for b in range(nb):
+        x0 = lows[b, 0]
+        y0 = lows[b, 1]
+        z0 = lows[b, 2]
+        start = np.searchsorted(xs, x0, side="left")
+        stop = np.searchsorted(xs, x0 + L, side="left")
+        for a in range(start, stop):
+            y = rel_x_sorted[a, 1]
+            z = rel_x_sorted[a, 2]
+            if y >= y0 and y < y0 + L and z >= z0 and z < z0 + L:
+                out[b, labels_sorted[a]] += 1
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Entropy of each cube
+# ---------------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def cube_stats(counts, min_atoms):
+    """Plug-in entropy (units of R) and composition moments of the cubes with >= ``min_atoms`` atoms.
+
+    Returns ``(kept row indices, S per kept cube, atoms per kept cube, mean x_i, sample std x_i)``;
+    the std is computed in a second pass around the mean (no cancellation) and is 0 for one cube.
+    """
+    C = counts.shape[0]
+    K = counts.shape[1]
+    n_keep = 0
+    for r in range(C):
+        n = 0
+        for k in range(K):
+            n += counts[r, k]
+        if n >= min_atoms:
+            n_keep += 1
+    keep = np.empty(n_keep, dtype=np.int64)
+    S = np.empty(n_keep, dtype=np.float64)
+    ns = np.empty(n_keep, dtype=np.int64)
+    xmean = np.zeros(K, dtype=np.float64)
+    xstd = np.zeros(K, dtype=np.float64)
+    t = 0
+    for r in range(C):
+        n = 0
+        for k in range(K):
+            n += counts[r, k]
+        if n < min_atoms:
+            continue
+        s = 0.0
+        for k in range(K):
+            c = counts[r, k]
+            if c > 0:
+                x = c / n
+                s -= x * math.log(x)
+                xmean[k] += x
+        keep[t] = r
+        S[t] = s
+        ns[t] = n
+        t += 1
+    if n_keep == 0:
+        return keep, S, ns, xmean, xstd
+    for k in range(K):
+        xmean[k] /= n_keep
+    if n_keep > 1:
+        for t in range(n_keep):
+            r = keep[t]
+            for k in range(K):
+                d = counts[r, k] / ns[t] - xmean[k]
+                xstd[k] += d * d
+        for k in range(K):
+            xstd[k] = math.sqrt(xstd[k] / (n_keep - 1))
+    return keep, S, ns, xmean, xstd
+
+
+@njit(cache=True, nogil=True)
+def merged_chi2(observed, expected, min_expected):
+    """Chi-square after merging adjacent bins left to right until each expects ``min_expected``.
+
+    A final short run of bins joins the last complete bin. Returns ``(chi2, number of bins)``.
+    """
+    chi2 = 0.0
+    bins = 0
+    o_acc = 0.0
+    e_acc = 0.0
+    last_o = 0.0
+    last_e = 0.0
+    for i in range(observed.shape[0]):
+        o_acc += observed[i]
+        e_acc += expected[i]
+        if e_acc >= min_expected:
+            if bins > 0:
+                chi2 += (last_o - last_e) ** 2 / last_e
+            last_o = o_acc
+            last_e = e_acc
+            bins += 1
+            o_acc = 0.0
+            e_acc = 0.0
+    if bins == 0:
+        if e_acc > 0:
+            return (o_acc - e_acc) ** 2 / e_acc, 1
+        return 0.0, 0
+    last_o += o_acc
+    last_e += e_acc
+    chi2 += (last_o - last_e) ** 2 / last_e
+    return chi2, bins
+
+
+# ---------------------------------------------------------------------------------------------
+# Binomial sums: the random-mixing reference and the frequency distribution expectation
+# ---------------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def _binom_window(n, p, buf):
+    """Fill ``buf[k]`` with Binomial(n, p) probabilities over the window where they matter.
+
+    Starts at the mode (log-pmf via lgamma) and walks outwards with the pmf ratio until the terms
+    fall below 1e-18 of the mode, so the cost is O(sqrt(n)) instead of O(n); the dropped tail is
+    far below double precision of the sums it feeds. Returns ``(kmin, kmax)`` inclusive.
+    """
+    if p <= 0.0 or n == 0:
+        buf[0] = 1.0
+        return 0, 0
+    if p >= 1.0:
+        buf[n] = 1.0
+        return n, n
+    q = 1.0 - p
+    mode = math.floor((n + 1) * p)
+    if mode > n:
+        mode = n
+    logpm = (
+        math.lgamma(n + 1.0)
+        - math.lgamma(mode + 1.0)
+        - math.lgamma(n - mode + 1.0)
+        + mode * math.log(p)
+        + (n - mode) * math.log(q)
+    )
+    pm = math.exp(logpm)
+    buf[mode] = pm
+    tiny = pm * 1e-18
+    ratio = p / q
+    k = mode
+    v = pm
+    while k < n:
+        v = v * (n - k) / (k + 1.0) * ratio
+        k += 1
+        buf[k] = v
+        if v < tiny:
+            break
+    kmax = k
+    k = mode
+    v = pm
+    while k > 0:
+        v = v * k / ((n - k + 1.0) * ratio)
+        k -= 1
+        buf[k] = v
+        if v < tiny:
+            break
+    kmin = k
+    # lgamma(n + 1) ~ n ln n carries ~1e-10 relative rounding error at n ~ 1e5; the window holds
+    # all the mass to double precision, so renormalising removes that error.
+    total = 0.0
+    for j in range(kmin, kmax + 1):
+        total += buf[j]
+    for j in range(kmin, kmax + 1):
+        buf[j] /= total
+    return kmin, kmax
+
+
+@njit(cache=True, nogil=True)
+def null_entropy(ns, p, logk):
+    """E[plug-in entropy] (units of R) of ``n`` atoms drawn from composition ``p``, for each ``n``.
+
+    By linearity, E[-sum_i x_i ln x_i] = sum_i E[-(k_i/n) ln(k_i/n)] with k_i ~ Binomial(n, p_i),
+    so each element is a one-dimensional binomial sum (science.md 4). ``logk[k] = ln k`` for
+    k <= max(ns) is passed in (shared across calls) so the sums need no logarithm per term.
+    """
+    out = np.zeros(ns.shape[0], dtype=np.float64)
+    nmax = 0
+    for t in range(ns.shape[0]):
+        if ns[t] > nmax:
+            nmax = ns[t]
+    buf = np.empty(nmax + 1, dtype=np.float64)
+    for t in range(ns.shape[0]):
+        n = ns[t]
+        if n <= 0:
+            continue
+        logn = logk[n]
+        total = 0.0
+        for i in range(p.shape[0]):
+            kmin, kmax = _binom_window(n, p[i], buf)
+            acc = 0.0
+            for k in range(max(kmin, 1), kmax + 1):
+                acc += buf[k] * k * (logk[k] - logn)
+            total -= acc / n
+        out[t] = total
+    return out
+
+
+@njit(cache=True, nogil=True)
+def binomial_mixture_hist(ns, weights, p, length):
+    """Expected histogram of counts: ``sum_t weights[t] * Binomial(ns[t], p)`` on ``0..length-1``."""
+    hist = np.zeros(length, dtype=np.float64)
+    nmax = 0
+    for t in range(ns.shape[0]):
+        if ns[t] > nmax:
+            nmax = ns[t]
+    buf = np.empty(nmax + 1, dtype=np.float64)
+    for t in range(ns.shape[0]):
+        kmin, kmax = _binom_window(ns[t], p, buf)
+        w = weights[t]
+        for k in range(kmin, min(kmax, length - 1) + 1):
+            hist[k] += w * buf[k]
+    return hist
+
+
+# ---------------------------------------------------------------------------------------------
+# Bootstrap
+# ---------------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def _splitmix(x):
+    z = x
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True, nogil=True)
+def bootstrap_means(values, n_boot, seed):
+    """Means of ``n_boot`` resamples (with replacement) of ``values``.
+
+    Indices come from a counter-based splitmix64 stream, draw ``t`` being
+    ``splitmix(seed + (t + 1) * golden) mod n``, so the numpy twin reproduces them exactly.
+    """
+    n = values.shape[0]
+    out = np.empty(n_boot, dtype=np.float64)
+    base = np.uint64(seed)
+    un = np.uint64(n)
+    t = np.uint64(0)
+    for b in range(n_boot):
+        s = 0.0
+        for _ in range(n):
+            t += np.uint64(1)
+            idx = _splitmix(base + t * _GOLDEN) % un
+            s += values[idx]
+        out[b] = s / n
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Largest box inside a voxel mask (default ROI)
+# ---------------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def largest_box(mask):
+    """Largest axis-aligned all-True box in a 3-D boolean mask.
+
+    For every z-slab ``[z0, z1]`` the columns True throughout the slab form a 2-D mask whose largest
+    all-True rectangle is found with the histogram-and-stack method; the slab grows until no column
+    survives. Returns ``(volume, i0, i1, j0, j1, l0, l1)`` with exclusive upper indices (volume 0
+    if the mask is empty).
+    """
+    nx, ny, nz = mask.shape
+    best = (0, 0, 0, 0, 0, 0, 0)
+    col = np.empty((nx, ny), dtype=np.bool_)
+    heights = np.empty(ny + 1, dtype=np.int64)
+    stack = np.empty(ny + 1, dtype=np.int64)
+    for z0 in range(nz):
+        col[:, :] = True
+        for z1 in range(z0, nz):
+            alive = False
+            for i in range(nx):
+                for j in range(ny):
+                    col[i, j] = col[i, j] and mask[i, j, z1]
+                    alive = alive or col[i, j]
+            if not alive:
+                break
+            depth = z1 - z0 + 1
+            heights[:] = 0
+            for i in range(nx):
+                for j in range(ny):
+                    heights[j] = heights[j] + 1 if col[i, j] else 0
+                # Largest rectangle under the histogram ``heights`` (rows ending at i).
+                top = 0
+                for j in range(ny + 1):
+                    h = heights[j] if j < ny else 0
+                    while top > 0 and heights[stack[top - 1]] >= h:
+                        hh = heights[stack[top - 1]]
+                        top -= 1
+                        left = stack[top - 1] + 1 if top > 0 else 0
+                        width = j - left
+                        vol = hh * width * depth
+                        if vol > best[0]:
+                            best = (vol, i - hh + 1, i + 1, left, j, z0, z1 + 1)
+                    stack[top] = j
+                    top += 1
+    return best

@@ -1,0 +1,199 @@
+"""Plain-numpy twins of the numba kernels in :mod:`._kernels`.
+
+Each function has the kernel's name and contract and is written to be obviously correct rather than
+fast (full sums instead of windows, masks instead of sorted scans). The tests compare kernel and twin
+on the same data; :mod:`benchmarks.bench_entropy` uses :func:`floor_bincount_counts` as the baseline a
+user would write.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def floor_bincount_counts(rel, labels, L, cx, cy, cz, K):
+    """(cx*cy*cz, K) counts per cube: per-edge floor + bincount, the straightforward way."""
+    idx = np.floor(rel / L).astype(np.int64)
+    inside = np.all(idx >= 0, axis=1) & (idx[:, 0] < cx) & (idx[:, 1] < cy) & (idx[:, 2] < cz)
+    flat = (idx[inside, 0] * cy + idx[inside, 1]) * cz + idx[inside, 2]
+    n_cubes = cx * cy * cz
+    return np.bincount(flat * K + labels[inside], minlength=n_cubes * K).reshape(n_cubes, K)
+
+
+def voxel_prefix(rel, labels, g, nx, ny, nz, K):
+    """Summed-volume table, via histogramming then cumulative sums."""
+    V = floor_bincount_counts(rel, labels, g, nx, ny, nz, K).reshape(nx, ny, nz, K)
+    P = np.zeros((nx + 1, ny + 1, nz + 1, K), dtype=np.int64)
+    P[1:, 1:, 1:, :] = V.cumsum(0).cumsum(1).cumsum(2)
+    return P
+
+
+def prefix_cube_counts(P, m, cx, cy, cz):
+    """Cube counts by summing voxel blocks directly (no prefix-table arithmetic)."""
+    V = np.diff(np.diff(np.diff(P, axis=0), axis=1), axis=2)
+    V = V[: cx * m, : cy * m, : cz * m, :]
+    K = V.shape[3]
+    blocks = V.reshape(cx, m, cy, m, cz, m, K).sum(axis=(1, 3, 5))
+    return blocks.reshape(cx * cy * cz, K)
+
+
+def cube_ids(rel, L, cx, cy, cz):
+    """Cube number of every atom, -1 outside the full cubes."""
+    idx = np.floor(rel / L).astype(np.int64)
+    inside = np.all(idx >= 0, axis=1) & (idx[:, 0] < cx) & (idx[:, 1] < cy) & (idx[:, 2] < cz)
+    ids = (idx[:, 0] * cy + idx[:, 1]) * cz + idx[:, 2]
+    return np.where(inside, ids, -1)
+
+
+def dense_counts(ids, labels, n_cubes, K):
+    """Counts per cube from cube numbers."""
+    ok = ids >= 0
+    return np.bincount(ids[ok] * K + labels[ok], minlength=n_cubes * K).reshape(n_cubes, K)
+
+
+def sparse_counts(ids, labels, K):
+    """Counts of non-empty cubes, via ``np.unique``."""
+    ok = ids >= 0
+    cubes, inverse = np.unique(ids[ok], return_inverse=True)
+    out = np.zeros((cubes.size, K), dtype=np.int64)
+    np.add.at(out, (inverse, labels[ok]), 1)
+    return cubes, out
+
+
+def box_counts(rel_x_sorted, labels_sorted, xs, lows, L, K):
+    """Counts per element in cubes ``[low, low + L)`` by masking every atom."""
+    out = np.zeros((lows.shape[0], K), dtype=np.int64)
+    for b, low in enumerate(lows):
+        inside = np.all((rel_x_sorted >= low) & (rel_x_sorted < low + L), axis=1)
+        out[b] = np.bincount(labels_sorted[inside], minlength=K)
+    return out
+
+
+def select_box(positions, labels, lut, lo, hi):
+    """Atoms of the box with an entropy-element label, by boolean masks."""
+    inside = np.all((positions >= lo) & (positions < hi), axis=1)
+    lab = lut[labels]
+    keep = inside & (lab >= 0)
+    return positions[keep].astype(np.float64) - lo, lab[keep].astype(np.int64)
+
+
+def cube_stats(counts, min_atoms):
+    """Entropy and composition moments of the cubes with at least ``min_atoms`` atoms."""
+    n = counts.sum(axis=1)
+    keep = np.nonzero(n >= min_atoms)[0]
+    x = counts[keep] / n[keep, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(x > 0, -x * np.log(np.where(x > 0, x, 1.0)), 0.0)
+    K = counts.shape[1]
+    mean = x.mean(axis=0) if keep.size else np.zeros(K)
+    std = x.std(axis=0, ddof=1) if keep.size > 1 else np.zeros(K)
+    return keep, terms.sum(axis=1), n[keep], mean, std
+
+
+def merged_chi2(observed, expected, min_expected):
+    """Chi-square with bins merged greedily (Python lists, the readable way)."""
+    obs: list[float] = []
+    exp: list[float] = []
+    o_acc = e_acc = 0.0
+    for o, e in zip(observed, expected):
+        o_acc += o
+        e_acc += e
+        if e_acc >= min_expected:
+            obs.append(o_acc)
+            exp.append(e_acc)
+            o_acc = e_acc = 0.0
+    if obs:
+        obs[-1] += o_acc
+        exp[-1] += e_acc
+    elif e_acc > 0:
+        obs.append(o_acc)
+        exp.append(e_acc)
+    o = np.array(obs)
+    e = np.array(exp)
+    return float(((o - e) ** 2 / e).sum()) if e.size else 0.0, int(e.size)
+
+
+def _binom_pmf_full(n, p):
+    """Binomial(n, p) pmf over 0..n, every term from log-gamma (numpy has none, so math's)."""
+    k = np.arange(n + 1, dtype=np.float64)
+    if p <= 0.0:
+        return (k == 0).astype(np.float64)
+    if p >= 1.0:
+        return (k == n).astype(np.float64)
+    lgamma = np.vectorize(math.lgamma, otypes=[np.float64])
+    log_choose = math.lgamma(n + 1.0) - lgamma(k + 1.0) - lgamma(n - k + 1.0)
+    pmf = np.exp(log_choose + k * np.log(p) + (n - k) * np.log1p(-p))
+    # lgamma(n + 1) is ~n ln n, so its rounding error is ~1e-10 relative for n ~ 1e5: renormalise.
+    return pmf / pmf.sum()
+
+
+def null_entropy(ns, p, logk=None):
+    """E[plug-in entropy] by the full sum over k = 0..n for each element (``logk`` is not needed)."""
+    out = np.zeros(len(ns))
+    for t, n in enumerate(ns):
+        if n <= 0:
+            continue
+        x = np.arange(1, n + 1) / n
+        h = -x * np.log(x)
+        out[t] = sum(float(np.dot(_binom_pmf_full(int(n), float(pi))[1:], h)) for pi in p)
+    return out
+
+
+def binomial_mixture_hist(ns, weights, p, length):
+    """Expected count histogram of a mixture of binomials, full sums."""
+    hist = np.zeros(length)
+    for n, w in zip(ns, weights):
+        pmf = _binom_pmf_full(int(n), float(p))
+        m = min(length, pmf.size)
+        hist[:m] += w * pmf[:m]
+    return hist
+
+
+def _splitmix(z):
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+def bootstrap_means(values, n_boot, seed):
+    """Bootstrap means with the same counter-based splitmix64 indices as the kernel."""
+    n = values.shape[0]
+    t = np.arange(1, n_boot * n + 1, dtype=np.uint64)
+    idx = _splitmix(np.uint64(seed) + t * _GOLDEN) % np.uint64(n)
+    return values[idx.astype(np.int64)].reshape(n_boot, n).sum(axis=1) / n
+
+
+def largest_box(mask):
+    """Largest all-True box by trying every box against a summed-volume table (tiny masks only)."""
+    nx, ny, nz = mask.shape
+    C = np.zeros((nx + 1, ny + 1, nz + 1), dtype=np.int64)
+    C[1:, 1:, 1:] = mask.astype(np.int64).cumsum(0).cumsum(1).cumsum(2)
+    best = (0, 0, 0, 0, 0, 0, 0)
+    for i0 in range(nx):
+        for i1 in range(i0 + 1, nx + 1):
+            for j0 in range(ny):
+                for j1 in range(j0 + 1, ny + 1):
+                    for l0 in range(nz):
+                        for l1 in range(l0 + 1, nz + 1):
+                            vol = (i1 - i0) * (j1 - j0) * (l1 - l0)
+                            if vol <= best[0]:
+                                continue
+                            s = (
+                                C[i1, j1, l1]
+                                - C[i0, j1, l1]
+                                - C[i1, j0, l1]
+                                - C[i1, j1, l0]
+                                + C[i0, j0, l1]
+                                + C[i0, j1, l0]
+                                + C[i1, j0, l0]
+                                - C[i0, j0, l0]
+                            )
+                            if s == vol:
+                                best = (vol, i0, i1, j0, j1, l0, l1)
+    return best

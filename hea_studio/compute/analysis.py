@@ -1,0 +1,120 @@
+"""A complete analysis of one ROI: bulk entropy, the curve, both SUMEs (the ``analyze`` command)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+
+import numpy as np
+
+from hea_studio.compute.curve import iter_prepared
+from hea_studio.compute.entropy import classify, ideal_entropy, mixing_entropy, to_joules
+from hea_studio.compute.roi import default_box, prepare_roi
+from hea_studio.compute.sume import sume_null, sume_tangent
+from hea_studio.core.atoms import AtomSet
+from hea_studio.core.geometry import Box
+from hea_studio.core.progress import TaskState, check_cancelled
+from hea_studio.core.results import AnalysisResult, BulkResult, ScaleResult
+from hea_studio.core.settings import AnalysisSettings
+
+# Share of the progress bar given to the curve; the rest is the bootstrap.
+_CURVE_SHARE = 0.9
+
+
+class _ScaledTask:
+    """Maps the curve's progress 0..1 onto a part of the caller's progress bar."""
+
+    def __init__(self, task: TaskState, share: float) -> None:
+        self._task = task
+        self._share = share
+
+    def report(self, fraction: float, message: str | None = None) -> None:
+        self._task.report(fraction * self._share, message)
+
+    def cancelled(self) -> bool:
+        return self._task.cancelled()
+
+
+def bulk_result(elements: tuple[str, ...], counts: np.ndarray) -> BulkResult:
+    """Composition and entropy of the whole ROI over the entropy elements."""
+    total = int(counts.sum())
+    S = mixing_entropy(counts)
+    return BulkResult(
+        counts={e: int(c) for e, c in zip(elements, counts)},
+        fractions={e: float(c / total) for e, c in zip(elements, counts)},
+        S_R=S,
+        S_J_per_molK=to_joules(S),
+        cls=classify(S),
+        S_ideal_R=ideal_entropy(len(elements)),
+    )
+
+
+def iter_analysis(
+    atoms: AtomSet,
+    settings: AnalysisSettings,
+    roi: Box | None = None,
+    task: TaskState | None = None,
+) -> Generator[ScaleResult, None, AnalysisResult]:
+    """Run the analysis, yielding each :class:`ScaleResult` and returning the :class:`AnalysisResult`.
+
+    Parameters
+    ----------
+    atoms
+        Ranged atoms of the dataset.
+    settings
+        The analysis settings (``settings.elements`` ``None`` means principal elements).
+    roi
+        The sub-volume; ``None`` places the default box inside the specimen.
+    task
+        Progress and cancellation.
+    """
+    t0 = time.perf_counter()
+    box = roi if roi is not None else default_box(atoms.positions)
+    prep = prepare_roi(atoms, box, settings.elements)
+    bulk = bulk_result(prep.elements, prep.bulk_counts())
+    curve_task = _ScaledTask(task, _CURVE_SHARE) if task is not None else None
+    curve: list[ScaleResult] = []
+    for scale in iter_prepared(prep, settings, curve_task):
+        curve.append(scale)
+        yield scale
+    t_curve = time.perf_counter() - t0
+    check_cancelled(task)
+    if task is not None:
+        task.report(_CURVE_SHARE, "fitting SUME" + (" with bootstrap" if settings.bootstrap else ""))
+    density = prep.n_atoms / box.volume
+    sume, reason = sume_tangent(curve, settings.lattice, density, settings.bootstrap, settings.seed)
+    null = sume_null(curve, bulk.S_R)
+    if task is not None:
+        task.report(1.0, "done")
+    total = time.perf_counter() - t0
+    return AnalysisResult(
+        elements=prep.elements,
+        roi_nm=tuple(box.flat()),  # type: ignore[arg-type]
+        mode=settings.mode,
+        min_atoms=settings.min_atoms,
+        bulk=bulk,
+        curve=tuple(curve),
+        sume=sume,
+        sume_reason=reason,
+        sume_null=null,
+        timing_s={"load": 0.0, "curve": t_curve, "total": total},
+        roi_atoms=prep.n_atoms,
+        lattice=str(settings.lattice) if settings.lattice is not None else None,
+        bootstrap=settings.bootstrap,
+        seed=settings.seed,
+    )
+
+
+def run_analysis(
+    atoms: AtomSet,
+    settings: AnalysisSettings,
+    roi: Box | None = None,
+    task: TaskState | None = None,
+) -> AnalysisResult:
+    """:func:`iter_analysis` run to completion."""
+    gen = iter_analysis(atoms, settings, roi, task)
+    while True:
+        try:
+            next(gen)
+        except StopIteration as stop:
+            return stop.value

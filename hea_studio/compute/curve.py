@@ -1,0 +1,182 @@
+"""The limited-area calculation (science.md 3): entropy versus cube edge, one edge at a time.
+
+:func:`iter_curve` is a generator so that the GUI can plot each edge as it arrives and cancel between
+edges; the CLI simply drains it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from hea_studio.compute import _kernels
+from hea_studio.compute.binning import PreparedRoi
+from hea_studio.compute.freqdist import frequency_distribution
+from hea_studio.compute.reference import NullEntropyTable
+from hea_studio.compute.roi import prepare_roi
+from hea_studio.core.atoms import AtomSet
+from hea_studio.core.errors import InputError
+from hea_studio.core.geometry import Box
+from hea_studio.core.progress import TaskState, check_cancelled
+from hea_studio.core.results import ScaleResult
+from hea_studio.core.settings import AnalysisSettings
+
+PAPER_CUBES = 9
+PAPER_CUBES_LARGEST = 5
+
+
+def check_sizes(prep: PreparedRoi, sizes: Sequence[float]) -> None:
+    """Refuse edges that do not fit in the ROI (they would give no cube at all)."""
+    smallest = float(prep.extent.min())
+    too_big = [L for L in sizes if smallest * (1 + 1e-9) < L]
+    if too_big:
+        ex = ", ".join(f"{v:.3g}" for v in prep.extent)
+        raise InputError(
+            f"cube edge(s) {', '.join(f'{v:g}' for v in too_big)} nm exceed the sub-volume "
+            f"({ex} nm along x, y, z); use edges up to {smallest:.3g} nm or a larger sub-volume"
+        )
+
+
+def scale_result(
+    prep: PreparedRoi,
+    counts: np.ndarray,
+    L: float,
+    index: int,
+    min_atoms: int,
+    null_table: NullEntropyTable,
+    fda: bool = True,
+    fraction_done: float = 1.0,
+) -> ScaleResult:
+    """Statistics of one edge from its per-cube counts (rows: cubes, columns: entropy elements)."""
+    keep, S, n, xmean, xstd = _kernels.cube_stats(
+        np.ascontiguousarray(counts, dtype=np.int64), int(min_atoms)
+    )
+    names = prep.elements
+    n_cubes = int(S.size)
+    none = dict.fromkeys(names)
+    if n_cubes == 0:
+        return ScaleResult(
+            index=index,
+            size_nm=float(L),
+            n_cubes=0,
+            mean_atoms=None,
+            S_mean=None,
+            S_std=None,
+            S_sem=None,
+            S_null=None,
+            deficit=None,
+            conc_mean=dict(none),
+            conc_std=dict(none),
+            pearson_mu=dict(none),
+            chi2_p=dict(none),
+            chi2=dict(none),
+            fraction_done=fraction_done,
+        )
+    kept = counts[keep]
+    S_mean = float(S.mean())
+    # Sample statistics (ddof=1): the cubes are a sample of the material; undefined for one cube.
+    S_std = float(S.std(ddof=1)) if n_cubes > 1 else None
+    S_sem = S_std / float(np.sqrt(n_cubes)) if S_std is not None else None
+    S_null = null_table.mean_over(n)
+    conc_mean = {e: float(v) for e, v in zip(names, xmean)}
+    conc_std: dict[str, float | None] = (
+        {e: float(v) for e, v in zip(names, xstd)} if n_cubes > 1 else dict(none)
+    )
+    mu: dict[str, float | None] = dict(none)
+    pval: dict[str, float | None] = dict(none)
+    chi2: dict[str, float | None] = dict(none)
+    dof: dict[str, int] = {}
+    if fda:
+        for k, e in enumerate(names):
+            r = frequency_distribution(kept[:, k], n, float(null_table.p[k]))
+            mu[e], pval[e], chi2[e], dof[e] = r.mu, r.p_value, r.chi2, r.dof
+    return ScaleResult(
+        index=index,
+        size_nm=float(L),
+        n_cubes=n_cubes,
+        mean_atoms=float(n.mean()),
+        S_mean=S_mean,
+        S_std=S_std,
+        S_sem=S_sem,
+        S_null=S_null,
+        deficit=S_null - S_mean,
+        conc_mean=conc_mean,
+        conc_std=conc_std,
+        pearson_mu=mu,
+        chi2_p=pval,
+        chi2=chi2,
+        chi2_dof=dof,
+        fraction_done=fraction_done,
+        cube_entropy=S,
+        cube_n=n,
+    )
+
+
+def iter_prepared(
+    prep: PreparedRoi,
+    settings: AnalysisSettings,
+    task: TaskState | None = None,
+    fda: bool = True,
+) -> Iterator[ScaleResult]:
+    """:func:`iter_curve` for atoms already selected with :func:`~hea_studio.compute.roi.prepare_roi`."""
+    sizes = settings.sizes_nm
+    check_sizes(prep, sizes)
+    null_table = NullEntropyTable(np.maximum(prep.bulk_counts(), 0))
+    voxel = prep.prepare_voxels(sizes) if settings.mode == "tiling" else None
+    largest = max(sizes)
+    any_cubes = False
+    for i, L in enumerate(sizes):
+        check_cancelled(task)
+        if settings.mode == "tiling":
+            counts = prep.tile_counts(L, voxel)
+        else:
+            n = PAPER_CUBES_LARGEST if (largest == L and len(sizes) > 1) else PAPER_CUBES
+            counts = prep.paper_counts(L, n)
+        done = (i + 1) / len(sizes)
+        result = scale_result(prep, counts, L, i, settings.min_atoms, null_table, fda, done)
+        any_cubes = any_cubes or result.n_cubes > 0
+        if task is not None:
+            task.report(done, f"cube edge {L:g} nm: {result.n_cubes} cubes")
+        yield result
+    if not any_cubes:
+        raise InputError(
+            f"no cube holds {settings.min_atoms} or more atoms of {', '.join(prep.elements)} at any edge: "
+            "the sub-volume is too sparse; use larger edges or a lower --min-atoms"
+        )
+
+
+def iter_curve(
+    atoms: AtomSet,
+    box: Box,
+    settings: AnalysisSettings,
+    elements: Sequence[str] | None = None,
+    task: TaskState | None = None,
+    fda: bool = True,
+) -> Iterator[ScaleResult]:
+    """Entropy versus cube edge in ``box``, yielding one :class:`ScaleResult` per edge, ascending.
+
+    Parameters
+    ----------
+    atoms
+        Ranged (decomposed) atoms of the whole dataset.
+    box
+        The ROI; tiling starts at its minimum corner.
+    settings
+        Edges, mode, ``min_atoms``.
+    elements
+        Entropy elements; ``None`` uses ``settings.elements`` and then the principal elements.
+    task
+        Progress and cancellation (checked before each edge).
+    fda
+        Also run the frequency distribution test (a few ms per edge).
+
+    Raises
+    ------
+    InputError
+        Box outside the data, too few atoms, edges larger than the box, unusable elements.
+    hea_studio.core.progress.Cancelled
+        When ``task`` is cancelled.
+    """
+    prep = prepare_roi(atoms, box, elements if elements is not None else settings.elements)
+    yield from iter_prepared(prep, settings, task, fda)

@@ -1,0 +1,159 @@
+"""Sub-volumes: the default box inside a conical specimen, atom selection and element choice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from hea_studio.compute import _kernels
+from hea_studio.compute.binning import PreparedRoi
+from hea_studio.core.atoms import AtomSet
+from hea_studio.core.errors import InputError
+from hea_studio.core.geometry import Box
+
+PRINCIPAL_FRACTION = 0.05
+"""Default entropy elements: bulk atomic fraction at least 5 at.% (science.md 1)."""
+
+MIN_ROI_ATOMS = 100
+"""Fewer entropy-element atoms than this in a ROI cannot give a meaningful curve."""
+
+# Voxels of the density map used to find the default box: about this many along the longest side,
+# but never so small that a voxel expects fewer than ~20 atoms (then the map is mostly noise).
+_DENSITY_VOXELS = 48
+_MIN_ATOMS_PER_VOXEL = 20.0
+# A voxel is "inside" the specimen when it holds at least this share of the typical interior density.
+_INSIDE_SHARE = 0.5
+
+
+def default_box(positions: np.ndarray) -> Box:
+    """Largest axis-aligned box lying inside the specimen, found from the atom density.
+
+    APT specimens are cones (or worse), so the bounding box is mostly empty at the narrow end. The
+    positions are histogrammed on a coarse grid; voxels holding at least half the typical interior
+    density (the 90th percentile of occupied voxels) count as inside, and the largest all-inside box
+    of voxels is returned. Voxels at the surface are partly empty and fall below the threshold, which
+    keeps the box clear of the specimen surface.
+
+    Parameters
+    ----------
+    positions
+        (N, 3) coordinates in nm.
+    """
+    pos = np.asarray(positions, dtype=np.float64)
+    if pos.ndim != 2 or pos.shape[1] != 3 or pos.shape[0] < MIN_ROI_ATOMS:
+        raise InputError(f"need at least {MIN_ROI_ATOMS} atoms to place a default sub-volume")
+    lo = pos.min(axis=0)
+    hi = pos.max(axis=0)
+    extent = np.maximum(hi - lo, 1e-9)
+    # Voxel edge: fine enough to follow the cone, coarse enough for a stable density estimate.
+    density = pos.shape[0] / float(np.prod(extent))
+    edge = max(extent.max() / _DENSITY_VOXELS, (_MIN_ATOMS_PER_VOXEL / density) ** (1.0 / 3.0))
+    shape = np.maximum(np.ceil(extent / edge).astype(np.int64), 1)
+    idx = np.minimum(((pos - lo) / edge).astype(np.int64), shape - 1)
+    flat = (idx[:, 0] * shape[1] + idx[:, 1]) * shape[2] + idx[:, 2]
+    counts = np.bincount(flat, minlength=int(np.prod(shape))).reshape(tuple(shape))
+    occupied = counts[counts > 0]
+    typical = np.percentile(occupied, 90)
+    mask = np.ascontiguousarray(counts >= _INSIDE_SHARE * typical)
+    vol, i0, i1, j0, j1, l0, l1 = _kernels.largest_box(mask)
+    if vol == 0:  # pragma: no cover - the densest voxel always passes the threshold
+        return Box(tuple(lo), tuple(hi))
+    box_lo = lo + edge * np.array([i0, j0, l0])
+    box_hi = np.minimum(lo + edge * np.array([i1, j1, l1]), hi)
+    return Box(tuple(box_lo), tuple(box_hi))
+
+
+def principal_elements(counts: dict[str, int], floor: float = PRINCIPAL_FRACTION) -> tuple[str, ...]:
+    """Species with at least ``floor`` of all counted atoms, in the given order."""
+    total = sum(counts.values())
+    if total == 0:
+        return ()
+    return tuple(n for n, c in counts.items() if c / total >= floor)
+
+
+def resolve_elements(
+    atoms: AtomSet, mask: np.ndarray | None, requested: Sequence[str] | None
+) -> tuple[str, ...]:
+    """The entropy elements: ``requested`` checked against the data, or the principal elements.
+
+    Raises
+    ------
+    InputError
+        For unknown names, duplicates, or fewer than two elements.
+    """
+    if requested:
+        names = tuple(e.strip() for e in requested if e.strip())
+        unknown = [e for e in names if e not in atoms.names]
+        if unknown:
+            raise InputError(
+                f"unknown element(s) {', '.join(unknown)}; the data hold {', '.join(atoms.names)}"
+            )
+        if len(set(names)) != len(names):
+            raise InputError(f"element list {', '.join(names)} names an element twice")
+    else:
+        labels = atoms.labels if mask is None else atoms.labels[mask]
+        c = np.bincount(labels, minlength=len(atoms.names))
+        names = principal_elements({n: int(c[i]) for i, n in enumerate(atoms.names)})
+    if len(names) < 2:
+        raise InputError(
+            f"entropy needs at least 2 elements, got {len(names)} ({', '.join(names) or 'none'}); "
+            "choose them with --elements"
+        )
+    return names
+
+
+def prepare_roi(atoms: AtomSet, box: Box, elements: Sequence[str] | None) -> PreparedRoi:
+    """Select the atoms of ``box`` once, keep those of the entropy elements, relabel them 0..K-1.
+
+    Raises
+    ------
+    InputError
+        If the box misses the data, holds too few atoms, or the elements are unusable.
+    """
+    if atoms.n_atoms == 0:
+        raise InputError("the data hold no ranged atoms")
+    pos = _native(atoms.positions)
+    labels = _native(atoms.labels)
+    mask = None
+    if requested_is_empty(elements):
+        mask = box.contains(pos)
+    names = resolve_elements(atoms, mask, elements)
+    lut = np.full(len(atoms.names), -1, dtype=np.int64)
+    for k, name in enumerate(names):
+        lut[atoms.index_of(name)] = k
+    # float32 coordinates are compared with the float64 corners and promoted, never rounded down.
+    lo = np.asarray(box.lo, dtype=np.float64)
+    hi = np.asarray(box.hi, dtype=np.float64)
+    rel, lab = _kernels.select_box(pos, labels.astype(np.int64, copy=False), lut, lo, hi)
+    n = int(lab.size)
+    if n < MIN_ROI_ATOMS:
+        dlo = pos.min(axis=0)
+        dhi = pos.max(axis=0)
+        if np.any(np.array(box.hi) <= dlo) or np.any(np.array(box.lo) > dhi):
+            raise InputError(
+                f"the sub-volume {_fmt(box.flat())} nm lies outside the data "
+                f"({_fmt([*dlo.tolist(), *dhi.tolist()])} nm)"
+            )
+        raise InputError(
+            f"the sub-volume {_fmt(box.flat())} nm holds only {n} atoms of {', '.join(names)}; "
+            f"at least {MIN_ROI_ATOMS} are needed"
+        )
+    return PreparedRoi(box=box, rel=rel, labels=lab, elements=names)
+
+
+def requested_is_empty(elements: Sequence[str] | None) -> bool:
+    """True when no element list was given (the principal elements are then used)."""
+    return not elements or not any(e.strip() for e in elements)
+
+
+def _native(a: np.ndarray) -> np.ndarray:
+    """C-contiguous, native byte order (memory-mapped files may be big-endian or strided)."""
+    a = np.asarray(a)
+    if not a.dtype.isnative:
+        a = a.astype(a.dtype.newbyteorder("="))
+    return np.ascontiguousarray(a)
+
+
+def _fmt(values) -> str:
+    return "[" + ", ".join(f"{v:.3g}" for v in values) + "]"

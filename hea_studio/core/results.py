@@ -1,0 +1,310 @@
+"""Results of the entropy engine, as plain dataclasses with a JSON form (shared docs/cli.md).
+
+Entropies are in units of R and positive (the paper prints them negative). Undefined numbers (a
+standard deviation over one cube, a p-value without degrees of freedom) are ``None`` here and
+``null`` in JSON: :func:`json_ready` turns any NaN or infinity that slipped through into ``null`` as
+well, so the JSON never holds NaN.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+SCHEMA = "hea-studio/analysis/1"
+
+
+def json_ready(value: Any) -> Any:
+    """Convert ``value`` to JSON-serialisable built-ins; non-finite floats become ``None``."""
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [json_ready(v) for v in value.tolist()]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        v = float(value)
+        return v if math.isfinite(v) else None
+    return value
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """Composition and entropy of the whole ROI over the entropy elements.
+
+    Parameters
+    ----------
+    counts, fractions
+        Atoms and atomic fraction per entropy element.
+    S_R, S_J_per_molK
+        Entropy of mixing in units of R and in J mol^-1 K^-1.
+    cls
+        ``"low"``, ``"medium"`` or ``"high"``.
+    S_ideal_R
+        R ln N for the N entropy elements (the equimolar maximum).
+    """
+
+    counts: dict[str, int]
+    fractions: dict[str, float]
+    S_R: float
+    S_J_per_molK: float
+    cls: str
+    S_ideal_R: float
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``bulk`` object of the analysis JSON."""
+        return json_ready(
+            {
+                "counts": self.counts,
+                "fractions": self.fractions,
+                "S_R": self.S_R,
+                "S_J_per_molK": self.S_J_per_molK,
+                "class": self.cls,
+                "S_ideal_R": self.S_ideal_R,
+            }
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class ScaleResult:
+    """Everything computed at one cube edge (one entry of the JSON ``curve``).
+
+    Parameters
+    ----------
+    index
+        Position of this edge in the analysed list (0-based).
+    size_nm
+        Cube edge L in nm.
+    n_cubes
+        Cubes kept (fully inside the ROI and holding at least ``min_atoms`` atoms).
+    mean_atoms
+        Mean atoms of the entropy elements per kept cube.
+    S_mean, S_std, S_sem
+        Mean, sample standard deviation and standard error of S over the kept cubes (units of R).
+    S_null
+        Mean over the same cubes of the random-mixing expectation E[S_hat](n) (science.md 4).
+    deficit
+        ``S_null - S_mean``.
+    conc_mean, conc_std
+        Mean and sample standard deviation over the cubes of each element's fraction.
+    pearson_mu, chi2_p, chi2, chi2_dof
+        Frequency distribution analysis per element (science.md 6).
+    fraction_done
+        Progress after this edge, in [0, 1].
+    cube_entropy, cube_n
+        Per-cube entropies and atom counts (kept for the bootstrap; not written to JSON).
+    """
+
+    index: int
+    size_nm: float
+    n_cubes: int
+    mean_atoms: float | None
+    S_mean: float | None
+    S_std: float | None
+    S_sem: float | None
+    S_null: float | None
+    deficit: float | None
+    conc_mean: dict[str, float | None]
+    conc_std: dict[str, float | None]
+    pearson_mu: dict[str, float | None]
+    chi2_p: dict[str, float | None]
+    chi2: dict[str, float | None] = field(default_factory=dict)
+    chi2_dof: dict[str, int] = field(default_factory=dict)
+    fraction_done: float = 1.0
+    cube_entropy: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    cube_n: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64), repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """One entry of the JSON ``curve`` list."""
+        return json_ready(
+            {
+                "size_nm": self.size_nm,
+                "n_cubes": self.n_cubes,
+                "mean_atoms": self.mean_atoms,
+                "S_mean": self.S_mean,
+                "S_std": self.S_std,
+                "S_sem": self.S_sem,
+                "S_null": self.S_null,
+                "deficit": self.deficit,
+                "conc_mean": self.conc_mean,
+                "conc_std": self.conc_std,
+                "pearson_mu": self.pearson_mu,
+                "chi2_p": self.chi2_p,
+                "chi2": self.chi2,
+                "chi2_dof": self.chi2_dof,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Line:
+    """A fitted straight line ``S = slope * L + intercept`` over ``[l_min, l_max]`` nm."""
+
+    slope: float
+    intercept: float
+    l_min: float
+    l_max: float
+
+    def __call__(self, L):
+        return self.slope * np.asarray(L, dtype=float) + self.intercept
+
+    def to_json(self) -> dict[str, Any]:
+        return json_ready(
+            {"slope": self.slope, "intercept": self.intercept, "l_min": self.l_min, "l_max": self.l_max}
+        )
+
+
+@dataclass(frozen=True)
+class SumeResult:
+    """SUME by tangent intersection (science.md 5), expressed in several units.
+
+    Parameters
+    ----------
+    edge_nm
+        Cube edge where the descending and bulk lines cross.
+    ci95_nm
+        Bootstrap 95 % percentile interval of the edge, or ``None`` without bootstrap.
+    volume_nm3, unit_cells, atoms, detected_atoms
+        ``edge^3``; ``volume / cell volume``; ``cells * atoms per cell``; mean detected atoms of the
+        entropy elements in a cube of that edge (ROI density times volume). The last three are
+        ``None`` without a lattice (detected atoms never is).
+    descending, bulk
+        The two fitted lines; ``breakpoint_nm`` is the first edge of the bulk branch.
+    n_boot_valid
+        Bootstrap resamples whose fitted lines crossed inside the analysed range.
+    """
+
+    edge_nm: float
+    ci95_nm: tuple[float, float] | None
+    volume_nm3: float
+    unit_cells: float | None
+    atoms: float | None
+    detected_atoms: float
+    descending: Line
+    bulk: Line
+    breakpoint_nm: float
+    n_boot_valid: int = 0
+    method: str = "tangent-intersection"
+
+    def to_json(self) -> dict[str, Any]:
+        return json_ready(
+            {
+                "method": self.method,
+                "edge_nm": self.edge_nm,
+                "ci95_nm": list(self.ci95_nm) if self.ci95_nm is not None else None,
+                "volume_nm3": self.volume_nm3,
+                "unit_cells": self.unit_cells,
+                "atoms": self.atoms,
+                "detected_atoms": self.detected_atoms,
+                "breakpoint_nm": self.breakpoint_nm,
+                "descending_line": self.descending.to_json(),
+                "bulk_line": self.bulk.to_json(),
+                "n_boot_valid": self.n_boot_valid,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class NullSumeResult:
+    """Null-corrected SUME: the smallest edge from which the deficit stays insignificant.
+
+    ``edge_nm`` is ``None`` (with ``reason``) when the deficit is significant even at the largest edge.
+    """
+
+    edge_nm: float | None
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"edge_nm": self.edge_nm}
+        if self.reason:
+            out["reason"] = self.reason
+        return json_ready(out)
+
+
+@dataclass(frozen=True, eq=False)
+class AnalysisResult:
+    """A complete entropy-versus-scale analysis of one ROI (shared docs/cli.md, ``analyze --json``).
+
+    ``sume`` is ``None`` with ``sume_reason`` set when the curve is too short or the fitted lines do
+    not cross inside the analysed range.
+    """
+
+    elements: tuple[str, ...]
+    roi_nm: tuple[float, float, float, float, float, float]
+    mode: str
+    min_atoms: int
+    bulk: BulkResult
+    curve: tuple[ScaleResult, ...]
+    sume: SumeResult | None
+    sume_reason: str | None
+    sume_null: NullSumeResult
+    timing_s: dict[str, float]
+    roi_atoms: int = 0
+    lattice: str | None = None
+    bootstrap: int = 0
+    seed: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict with exactly the keys of cli.md (plus a few documented extras)."""
+        out: dict[str, Any] = {
+            "schema": SCHEMA,
+            "elements": list(self.elements),
+            "roi_nm": list(self.roi_nm),
+            "mode": self.mode,
+            "min_atoms": self.min_atoms,
+            "bulk": self.bulk.to_json(),
+            "curve": [s.to_json() for s in self.curve],
+            "sume": self.sume.to_json() if self.sume is not None else None,
+            "sume_null": self.sume_null.to_json(),
+            "timing_s": dict(self.timing_s),
+            "roi_atoms": self.roi_atoms,
+            "lattice": self.lattice,
+            "bootstrap": self.bootstrap,
+            "seed": self.seed,
+            "entropy_sign": "positive: S = -R sum x ln x (the paper prints -S)",
+        }
+        if self.sume is None:
+            out["sume_reason"] = self.sume_reason
+        return json_ready(out)
+
+    def dumps(self, indent: int | None = 1) -> str:
+        """The JSON text (``allow_nan=False``: a NaN would be a bug, so it raises)."""
+        return json.dumps(self.to_json(), indent=indent, allow_nan=False)
+
+
+@dataclass(frozen=True)
+class CompositionEntropy:
+    """Entropy of one composition (``hea-studio entropy``)."""
+
+    fractions: dict[str, float]
+    S_R: float
+    S_J_per_molK: float
+    cls: str
+    S_ideal_R: float
+    sublattices: list[dict[str, Any]] | None = None
+    S_fu_R: float | None = None
+    S_site_R: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "fractions": self.fractions,
+            "S_R": self.S_R,
+            "S_J_per_molK": self.S_J_per_molK,
+            "class": self.cls,
+            "S_ideal_R": self.S_ideal_R,
+            "n_components": len(self.fractions),
+        }
+        if self.sublattices is not None:
+            out["sublattices"] = self.sublattices
+            out["S_fu_R"] = self.S_fu_R
+            out["S_site_R"] = self.S_site_R
+            out["S_fu_J_per_molK"] = None if self.S_fu_R is None else self.S_fu_R * 8.314462618
+        return json_ready(out)
