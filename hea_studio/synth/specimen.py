@@ -1,0 +1,424 @@
+"""Generate a synthetic atom probe specimen with known ground truth.
+
+Pipeline (one z-slab of lattice cells at a time so memory stays bounded):
+lattice sites in the bounding box -> keep those the shape (plus blur margin) may contain ->
+species from the bulk, cluster and field compositions -> detection with the efficiency ->
+position blur -> keep ions inside the shape. Then m/n per ion from the isotope/charge spectrum,
+background hits, and ions sorted by depth, the order in which a tip evaporates.
+
+Everything random comes from generators seeded with ``(seed, stream, slab)``, so the same
+parameters give the same bytes whatever else happens in the process.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+
+import numpy as np
+
+from hea_studio.core.errors import InputError
+from hea_studio.core.ions import IonData
+from hea_studio.core.progress import TaskState, check_cancelled
+from hea_studio.core.ranges import RangeTable
+from hea_studio.core.settings import Lattice
+from hea_studio.synth.heterogeneity import (
+    ClusterSpec,
+    FieldSpec,
+    calibrate_field,
+    cumulative_table,
+    gaussian_field,
+    matrix_fractions,
+    place_clusters,
+)
+from hea_studio.synth.instrument import Instrument
+from hea_studio.synth.lattice import LatticeGrid, site_density
+from hea_studio.synth.shape import BoxShape, Shape, shape_from_dict
+from hea_studio.synth.spectrum import (
+    background_mass_to_charge,
+    build_range_table,
+    expected_peaks,
+    parse_formula,
+    sample_mass_to_charge,
+)
+
+GENERATOR_VERSION = 1
+
+# Random streams, one per purpose, so that changing e.g. the spectrum does not move the atoms.
+_STREAM_CLUSTERS, _STREAM_FIELD, _STREAM_SITES, _STREAM_MASS, _STREAM_BACKGROUND = range(5)
+
+# Lattice sites handled per slab: about 150 MB of temporaries, whatever the specimen size.
+_SLAB_SITES = 2_000_000
+
+
+@dataclass(frozen=True)
+class SynthParams:
+    """Everything that defines a synthetic specimen.
+
+    Parameters
+    ----------
+    elements
+        Alloy elements (the lattice occupants).
+    fractions
+        Bulk atomic fractions of ``elements`` (normalised to 1).
+    lattice
+        Crystal structure and lattice parameter.
+    shape
+        :class:`BoxShape` or :class:`TipShape`.
+    field
+        Smooth random concentration field, or ``None``.
+    clusters
+        Explicit clusters, or ``None``.
+    impurities
+        Impurity ion species (e.g. ``"C"``, ``"O"``, ``"CO"``, ``"O2"``) and the fraction of lattice
+        sites each occupies; they are spread at random.
+    instrument
+        Detection efficiency, blur, spectrum and background.
+    seed
+        Seed of every random draw.
+    """
+
+    elements: tuple[str, ...] = ("Co", "Cu", "Fe", "Ni")
+    fractions: tuple[float, ...] = (0.25, 0.25, 0.25, 0.25)
+    lattice: Lattice = dc_field(default_factory=lambda: Lattice("fcc", 0.35834))
+    shape: Shape = dc_field(default_factory=BoxShape)
+    field: FieldSpec | None = None
+    clusters: ClusterSpec | None = None
+    impurities: Mapping[str, float] = dc_field(default_factory=dict)
+    instrument: Instrument = dc_field(default_factory=Instrument)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        elements = tuple(str(e) for e in self.elements)
+        fractions = tuple(float(f) for f in self.fractions)
+        if not elements:
+            raise InputError("no elements given")
+        if len(set(elements)) != len(elements):
+            raise InputError(f"elements listed twice: {','.join(elements)}")
+        if len(fractions) != len(elements):
+            raise InputError(f"{len(elements)} elements but {len(fractions)} fractions")
+        if any(not math.isfinite(f) or f < 0 for f in fractions) or sum(fractions) <= 0:
+            raise InputError(f"fractions must be non-negative with a positive sum, got {fractions}")
+        for e in elements:
+            formula = parse_formula(e)
+            if len(formula) != 1 or formula[0][1] != 1:
+                raise InputError(f"alloy element {e!r} is not a single element symbol")
+        total = sum(fractions)
+        object.__setattr__(self, "elements", elements)
+        object.__setattr__(self, "fractions", tuple(f / total for f in fractions))
+        imp = {str(k): float(v) for k, v in dict(self.impurities).items()}
+        for ion, frac in imp.items():
+            parse_formula(ion)
+            if ion in elements:
+                raise InputError(f"impurity {ion!r} is also an alloy element")
+            if not (math.isfinite(frac) and frac >= 0):
+                raise InputError(f"impurity fraction of {ion} must be >= 0, got {frac}")
+        if sum(imp.values()) >= 0.5:
+            raise InputError("impurities take half the sites or more: that is not an alloy")
+        object.__setattr__(self, "impurities", imp)
+        if self.clusters is not None:
+            unknown = set(self.clusters.composition) - set(elements)
+            if unknown:
+                raise InputError(f"cluster composition names elements not in the alloy: {sorted(unknown)}")
+        if self.field is not None:
+            unknown = set(self.field.weights) - set(elements)
+            if unknown:
+                raise InputError(f"field weights name elements not in the alloy: {sorted(unknown)}")
+        if not isinstance(self.seed, int | np.integer) or self.seed < 0:
+            raise InputError(f"seed must be a non-negative integer, got {self.seed}")
+
+    @property
+    def species(self) -> tuple[str, ...]:
+        """Ion species generated: alloy elements first, then impurity ions."""
+        return self.elements + tuple(self.impurities)
+
+    def to_dict(self) -> dict:
+        """Parameters as plain JSON types (inverse: :meth:`from_dict`)."""
+        return {
+            "elements": list(self.elements),
+            "fractions": list(self.fractions),
+            "lattice": {
+                "structure": self.lattice.structure,
+                "a_nm": self.lattice.a_nm,
+                "c_nm": self.lattice.c_nm,
+            },
+            "shape": self.shape.to_dict(),
+            "field": None if self.field is None else self.field.to_dict(),
+            "clusters": None if self.clusters is None else self.clusters.to_dict(),
+            "impurities": dict(self.impurities),
+            "instrument": self.instrument.to_dict(),
+            "seed": int(self.seed),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> SynthParams:
+        """Build from :meth:`to_dict` output."""
+        lat = d["lattice"]
+        return cls(
+            elements=tuple(d["elements"]),
+            fractions=tuple(d["fractions"]),
+            lattice=Lattice(lat["structure"], float(lat["a_nm"]), lat.get("c_nm")),
+            shape=shape_from_dict(d["shape"]),
+            field=None if d.get("field") is None else FieldSpec(**d["field"]),
+            clusters=None if d.get("clusters") is None else ClusterSpec(**d["clusters"]),
+            impurities=dict(d.get("impurities", {})),
+            instrument=Instrument(**d.get("instrument", {})),
+            seed=int(d.get("seed", 0)),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Specimen:
+    """A generated specimen: the ions as an instrument would give them, plus the truth.
+
+    Parameters
+    ----------
+    ions
+        Positions (nm, float32) and m/n (Da, float32), sorted by depth.
+    ion_species
+        (N,) index into ``species`` of the ion each hit really was; -1 for background hits.
+    species
+        Ion species names (alloy elements, then impurity ions).
+    ranges
+        Range table matching the spectrum.
+    cluster_centres, cluster_radii
+        (M, 3) and (M,) clusters placed (nm).
+    truth
+        Ground truth as plain JSON types: compositions (requested, of all atoms, of detected
+        atoms), counts, cluster sites, the largest cube inside the shape.
+    params
+        The parameters used.
+    """
+
+    ions: IonData
+    ion_species: np.ndarray
+    species: tuple[str, ...]
+    ranges: RangeTable
+    cluster_centres: np.ndarray
+    cluster_radii: np.ndarray
+    truth: dict
+    params: SynthParams
+
+    @property
+    def n_ions(self) -> int:
+        """Number of ions (including background hits)."""
+        return self.ions.n_ions
+
+
+def _rng(seed: int, stream: int, part: int = 0) -> np.random.Generator:
+    return np.random.default_rng([int(seed), stream, part])
+
+
+def _element_counts(species: tuple[str, ...], counts: np.ndarray) -> dict[str, int]:
+    """Atoms per element after splitting molecular ions."""
+    out: dict[str, int] = {}
+    for name, c in zip(species, counts):
+        for element, n in parse_formula(name):
+            out[element] = out.get(element, 0) + int(c) * n
+    return out
+
+
+def _fractions(counts: Mapping[str, int], elements: tuple[str, ...]) -> dict[str, float]:
+    total = sum(counts.get(e, 0) for e in elements)
+    return {e: (counts.get(e, 0) / total if total else 0.0) for e in elements}
+
+
+def generate(params: SynthParams, task: TaskState | None = None) -> Specimen:
+    """Generate a specimen.
+
+    Parameters
+    ----------
+    params
+        What to generate.
+    task
+        Optional progress/cancellation (reported per slab of lattice layers).
+
+    Returns
+    -------
+    Specimen
+        Ions, range table and ground truth; identical for identical ``params``.
+    """
+    elements = params.elements
+    species = params.species
+    k_alloy = len(elements)
+    bulk = np.array(params.fractions)
+    inst = params.instrument
+    shape = params.shape
+    margin = inst.blur_margin_nm
+    lo, hi = shape.bounds()
+    grid = LatticeGrid.covering(params.lattice, lo - margin, hi + margin)
+    volume = shape.volume()
+    n_expected_sites = volume * site_density(params.lattice)
+
+    # Clusters: centres, then the exact lattice sites each covers.
+    if params.clusters is not None and params.clusters.number_density > 0:
+        centres, radii = place_clusters(
+            params.clusters, volume, lo, hi, shape.inside, _rng(params.seed, _STREAM_CLUSTERS)
+        )
+        cl_index, _ = grid.sites_within(centres, radii)
+        cl_pos = grid.index_to_position(cl_index)
+        cl_inside = int(shape.inside(cl_pos).sum())
+        cluster_comp = np.array([params.clusters.composition.get(e, 0.0) for e in elements])
+        f_cluster = cl_inside / n_expected_sites
+    else:
+        centres, radii = np.zeros((0, 3)), np.zeros(0)
+        cl_index = np.zeros(0, np.int64)
+        cluster_comp = bulk.copy()
+        f_cluster = 0.0
+    matrix = matrix_fractions(elements, bulk, cluster_comp, f_cluster)
+
+    # Matrix composition per field cell (or one row if there is no field).
+    if params.field is not None and params.field.amplitude > 0:
+        g, g_origin, g_spacing = gaussian_field(
+            lo - margin, hi + margin, params.field.correlation_nm, _rng(params.seed, _STREAM_FIELD)
+        )
+        weights = np.array([params.field.weights.get(e, 0.0) for e in elements])
+        # Calibrate on cells whose centres lie inside the specimen, so the realised bulk (not just
+        # the ensemble mean) matches the request.
+        gi = np.stack(np.meshgrid(*[np.arange(n) for n in g.shape], indexing="ij"), -1).reshape(-1, 3)
+        step = max(1, len(gi) // 400_000)
+        sample = gi[::step]
+        sample_pos = g_origin + (sample + 0.5) * g_spacing
+        in_shape = shape.inside(sample_pos)
+        sample_g = g[tuple(sample[in_shape].T)]
+        q = calibrate_field(sample_g, matrix, weights, params.field.amplitude)
+        matrix_cum = cumulative_table(g, q, weights, params.field.amplitude)
+        g_shape = np.array(g.shape)
+        del g, gi
+    else:
+        matrix_cum = np.cumsum(matrix)[None, :].astype(np.float32)
+        matrix_cum[:, -1] = 1.0
+        g_origin, g_spacing, g_shape = None, 1.0, None
+    cluster_cum = np.cumsum(cluster_comp).astype(np.float32)
+    cluster_cum[-1] = 1.0
+
+    imp_names = tuple(params.impurities)
+    imp_frac = np.array([params.impurities[n] for n in imp_names])
+    f_imp = float(imp_frac.sum())
+    imp_cum = np.cumsum(imp_frac) / f_imp if f_imp > 0 else np.zeros(0)
+
+    n_species = len(species)
+    site_counts = np.zeros(n_species, np.int64)
+    cluster_site_counts = np.zeros(k_alloy, np.int64)
+    pos_parts: list[np.ndarray] = []
+    lab_parts: list[np.ndarray] = []
+    slabs = list(grid.slabs(_SLAB_SITES))
+    for part, (start, stop) in enumerate(slabs):
+        check_cancelled(task)
+        rng = _rng(params.seed, _STREAM_SITES, part)
+        pos = grid.positions(start, stop)
+        keep = shape.inside(pos, margin)
+        idx = np.arange(start, stop, dtype=np.int64)[keep]
+        pos = pos[keep]
+        n = len(idx)
+        u = rng.random(n)
+        # Alloy species: matrix sites draw from the (field-modulated) matrix composition,
+        # cluster sites from the cluster composition.
+        u_alloy = (u - f_imp) / (1.0 - f_imp)
+        if g_shape is not None:
+            cell = np.floor((pos - g_origin) / g_spacing).astype(np.int64)
+            np.clip(cell, 0, g_shape - 1, out=cell)
+            flat = (cell[:, 0] * g_shape[1] + cell[:, 1]) * g_shape[2] + cell[:, 2]
+            cum = matrix_cum[flat]
+        else:
+            cum = np.broadcast_to(matrix_cum, (n, k_alloy))
+        in_cluster = np.zeros(n, bool)
+        if len(cl_index):
+            j = np.searchsorted(cl_index, idx)
+            j = np.minimum(j, len(cl_index) - 1)
+            in_cluster = cl_index[j] == idx
+            if in_cluster.any():
+                cum = np.array(cum)
+                cum[in_cluster] = cluster_cum
+        labels = (u_alloy[:, None] >= cum[:, :-1]).sum(axis=1).astype(np.int16)
+        if f_imp > 0:
+            is_imp = u < f_imp
+            labels[is_imp] = k_alloy + np.searchsorted(imp_cum, u[is_imp] / f_imp, side="right")
+        truly = shape.inside(pos)
+        site_counts += np.bincount(labels[truly], minlength=n_species)
+        cluster_site_counts += np.bincount(
+            labels[truly & in_cluster & (labels < k_alloy)], minlength=n_species
+        )[:k_alloy]
+        det = inst.detect(n, rng)
+        p = inst.blur(pos[det], rng)
+        ok = shape.inside(p)
+        pos_parts.append(p[ok].astype(np.float32))
+        lab_parts.append(labels[det][ok])
+        if task is not None:
+            task.report(0.9 * (part + 1) / len(slabs), "lattice")
+
+    positions = np.concatenate(pos_parts) if pos_parts else np.zeros((0, 3), np.float32)
+    labels = np.concatenate(lab_parts) if lab_parts else np.zeros(0, np.int16)
+    del pos_parts, lab_parts
+
+    # m/n of every real ion, species by species.
+    rng_m = _rng(params.seed, _STREAM_MASS)
+    mass = np.empty(len(labels), dtype=np.float64)
+    for s, name in enumerate(species):
+        sel = np.flatnonzero(labels == s)
+        mass[sel] = sample_mass_to_charge(name, len(sel), rng_m, inst.peak_shape)
+
+    # Background: uncorrelated hits spread over the specimen with a random m/n.
+    ion_counts = np.bincount(labels, minlength=n_species)
+    share = ion_counts / max(1, ion_counts.sum())
+    peaks = expected_peaks(dict(zip(species, share)))
+    max_mn = max([p.mn for p in peaks], default=100.0)
+    n_bg = round(inst.background_fraction / (1.0 - inst.background_fraction) * len(labels))
+    if n_bg > 0 and len(labels) > 0:
+        rng_b = _rng(params.seed, _STREAM_BACKGROUND)
+        src = rng_b.integers(0, len(labels), n_bg)
+        bg_pos = positions[src] + rng_b.uniform(-1.0, 1.0, (n_bg, 3)).astype(np.float32)
+        bg_ok = shape.inside(bg_pos)
+        bg_pos = bg_pos[bg_ok]
+        bg_mass = background_mass_to_charge(len(bg_pos), 1.0, max(100.0, max_mn + 10.0), rng_b)
+        positions = np.concatenate([positions, bg_pos])
+        mass = np.concatenate([mass, bg_mass])
+        labels = np.concatenate([labels, np.full(len(bg_pos), -1, np.int16)])
+
+    # Evaporation order: apex first.
+    order = np.argsort(positions[:, 2], kind="stable")
+    positions = np.ascontiguousarray(positions[order])
+    mass = mass[order].astype(np.float32)
+    labels = labels[order]
+
+    ranges = build_range_table(dict(zip(species, share)), inst.peak_shape)
+    detected_counts = np.bincount(labels[labels >= 0], minlength=n_species)
+    atoms_all = _element_counts(species, site_counts)
+    atoms_detected = _element_counts(species, detected_counts)
+    box_lo, box_hi = shape.largest_cube()
+    truth = {
+        "generator_version": GENERATOR_VERSION,
+        "requested_fractions": dict(zip(elements, params.fractions)),
+        "matrix_fractions": dict(zip(elements, matrix.tolist())),
+        "cluster_fractions": dict(zip(elements, cluster_comp.tolist())) if len(centres) else None,
+        "site_count": int(site_counts.sum()),
+        "site_species_counts": dict(zip(species, site_counts.tolist())),
+        "atom_counts": atoms_all,
+        "alloy_fractions": _fractions(atoms_all, elements),
+        "detected_ion_counts": dict(zip(species, detected_counts.tolist())),
+        "detected_atom_counts": atoms_detected,
+        "detected_alloy_fractions": _fractions(atoms_detected, elements),
+        "background_ions": int((labels < 0).sum()),
+        "ions": len(labels),
+        "detected_fraction": float(detected_counts.sum() / max(1, site_counts.sum())),
+        "cluster_count": len(centres),
+        "cluster_site_fraction": float(f_cluster),
+        "cluster_site_counts": dict(zip(elements, cluster_site_counts.tolist())),
+        "volume_nm3": volume,
+        "largest_cube_nm": [*box_lo, *box_hi],
+    }
+    ions = IonData(positions=positions, mass=mass, format="synthetic")
+    if task is not None:
+        task.report(1.0, "done")
+    return Specimen(
+        ions=ions,
+        ion_species=labels,
+        species=species,
+        ranges=ranges,
+        cluster_centres=centres,
+        cluster_radii=radii,
+        truth=truth,
+        params=params,
+    )
