@@ -105,6 +105,8 @@ def write_crash_log() -> str:
 
 def _register_builtin() -> None:
     # One line per subcommand that exists; the others arrive with their issues.
+    register("analyze", "hea_studio.cli.analyze")
+    register("entropy", "hea_studio.cli.entropy")
     pass
 
 

@@ -47,7 +47,8 @@ def mixing_entropy(amounts: Sequence[float] | np.ndarray) -> float:
     if a.size == 0 or not np.isfinite(total) or total <= 0 or np.any(a < 0):
         raise InputError("a composition needs non-negative amounts with a positive total")
     x = a[a > 0] / total
-    return float(-(x * np.log(x)).sum())
+    # "+ 0.0" turns the -0.0 of a pure element into 0.0.
+    return float(-(x * np.log(x)).sum()) + 0.0
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,150 @@
+"""``hea-studio analyze FILE --ranges RANGES [options]``: entropy versus scale and SUME (docs/cli.md)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+import time
+from pathlib import Path
+
+from hea_studio.core.errors import InputError
+from hea_studio.core.geometry import Box
+from hea_studio.core.results import AnalysisResult
+from hea_studio.core.settings import DEFAULT_SIZES, AnalysisSettings, Lattice, parse_sizes
+
+HELP = "entropy versus cube edge, random-mixing reference and SUME of a sub-volume"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``hea-studio analyze`` (see docs/cli.md)."""
+    parser.add_argument("file", type=Path, help="ion file (.pos, .epos, .apt)")
+    parser.add_argument("--ranges", type=Path, required=True, help="range file (.rrng, .rng, .env)")
+    parser.add_argument(
+        "--elements", help="entropy elements, e.g. Co,Cu,Fe,Ni (default: elements with >= 5 at.%%)"
+    )
+    parser.add_argument(
+        "--roi",
+        help="sub-volume xmin,ymin,zmin,xmax,ymax,zmax in nm (default: largest box inside the specimen)",
+    )
+    parser.add_argument(
+        "--sizes", help="cube edges in nm: 1,1.5,2 or start:stop:step (stop included); default 0.5:10:0.5"
+    )
+    parser.add_argument("--mode", choices=("tiling", "paper"), default="tiling", help="cube placement")
+    parser.add_argument("--min-atoms", type=int, default=10, help="drop cubes with fewer atoms (default 10)")
+    parser.add_argument(
+        "--lattice", default="fcc:0.35834", help="structure:a_nm for SUME in unit cells (default fcc:0.35834)"
+    )
+    parser.add_argument(
+        "--bootstrap", type=int, default=200, help="bootstrap resamples for the SUME interval"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument(
+        "--no-decompose", action="store_true", help="keep molecular ions as their own species"
+    )
+    parser.add_argument("--json", metavar="OUT", help="write the result as JSON (- for stdout)")
+    parser.add_argument("--csv", metavar="OUT", help="write the curve as CSV (- for stdout)")
+    parser.add_argument("--plot", metavar="OUT.png", type=Path, help="write a PNG of the entropy curve")
+
+
+def settings_from_args(args: argparse.Namespace) -> AnalysisSettings:
+    """The analysis settings the options describe (raises InputError for bad values)."""
+    elements = None
+    if args.elements:
+        elements = tuple(e.strip() for e in args.elements.split(",") if e.strip())
+    return AnalysisSettings(
+        sizes_nm=parse_sizes(args.sizes) if args.sizes else DEFAULT_SIZES,
+        mode=args.mode,
+        min_atoms=args.min_atoms,
+        elements=elements,
+        lattice=Lattice.parse(args.lattice) if args.lattice else None,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        decompose=not args.no_decompose,
+    )
+
+
+def curve_csv(result: AnalysisResult) -> str:
+    """The curve as CSV: one row per edge, per-element columns suffixed with the element."""
+    out = io.StringIO()
+    els = list(result.elements)
+    per_element = ("conc_mean", "conc_std", "pearson_mu", "chi2_p")
+    head = ["size_nm", "n_cubes", "mean_atoms", "S_mean", "S_std", "S_sem", "S_null", "deficit"]
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(head + [f"{k}_{e}" for k in per_element for e in els])
+    for s in result.curve:
+        row = s.to_json()
+        cells = [row[k] for k in head] + [row[k][e] for k in per_element for e in els]
+        writer.writerow(["" if v is None else (f"{v:.10g}" if isinstance(v, float) else v) for v in cells])
+    return out.getvalue()
+
+
+def _write(target: str, text: str) -> None:
+    if target == "-":
+        sys.stdout.write(text)
+    else:
+        try:
+            Path(target).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write {target}: {exc.strerror}") from None
+
+
+def summary(result: AnalysisResult) -> str:
+    """A few human-readable lines about the result."""
+    b = result.bulk
+    comp = "  ".join(f"{e} {100 * x:.1f}" for e, x in b.fractions.items())
+    lines = [
+        f"ROI {', '.join(f'{v:.2f}' for v in result.roi_nm)} nm: {result.roi_atoms} atoms of "
+        f"{', '.join(result.elements)}",
+        f"bulk (at.%): {comp}",
+        f"S_bulk = {b.S_R:.3f} R = {b.S_J_per_molK:.2f} J/(mol K) ({b.cls}); ideal R ln "
+        f"{len(result.elements)} = {b.S_ideal_R:.3f} R",
+    ]
+    if result.sume is not None:
+        s = result.sume
+        ci = f" [95% CI {s.ci95_nm[0]:.2f}, {s.ci95_nm[1]:.2f}]" if s.ci95_nm else ""
+        cells = f", {s.unit_cells:.0f} unit cells, {s.atoms:.0f} atoms" if s.unit_cells is not None else ""
+        lines.append(
+            f"SUME (tangent intersection) = {s.edge_nm:.2f} nm{ci}{cells}, ~{s.detected_atoms:.0f} detected"
+        )
+    else:
+        lines.append(f"SUME: not determined ({result.sume_reason})")
+    n = result.sume_null
+    lines.append(
+        f"null-corrected SUME = {n.edge_nm:g} nm"
+        if n.edge_nm is not None
+        else f"null-corrected SUME: {n.reason}"
+    )
+    lines.append(f"time: {result.timing_s['total']:.2f} s (curve {result.timing_s['curve']:.2f} s)")
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load, analyse, write the requested outputs."""
+    from hea_studio.compute.analysis import run_analysis
+    from hea_studio.io import load_ions, load_ranges, to_atoms
+
+    settings = settings_from_args(args)
+    roi = Box.parse(args.roi) if args.roi else None
+    t0 = time.perf_counter()
+    ions = load_ions(args.file)
+    table = load_ranges(args.ranges)
+    atoms = to_atoms(ions, table, decompose=settings.decompose)
+    t_load = time.perf_counter() - t0
+    result = run_analysis(atoms, settings, roi)
+    timing = dict(result.timing_s)
+    timing["load"] = t_load
+    timing["total"] = t_load + timing["total"]
+    object.__setattr__(result, "timing_s", timing)
+    if args.json:
+        _write(args.json, result.dumps() + "\n")
+    if args.csv:
+        _write(args.csv, curve_csv(result))
+    if args.plot:
+        from hea_studio.plots.curve import export_curve_png
+
+        export_curve_png(result, args.plot)
+    if args.json != "-" and args.csv != "-":
+        sys.stdout.write(summary(result))
+    return 0
