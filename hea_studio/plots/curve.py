@@ -1,0 +1,308 @@
+"""pyqtgraph plots of the entropy engine: entropy versus cube edge, and concentration spread.
+
+Used by the GUI docks (fed one :class:`~hea_studio.core.results.ScaleResult` at a time while the
+analysis runs, then the final :class:`~hea_studio.core.results.AnalysisResult`) and by
+``hea-studio analyze --plot`` (:func:`export_curve_png`, offscreen). Every curve is one item created
+once and updated with ``setData``, so live updates do not rebuild the scene.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+
+from hea_studio.core.results import AnalysisResult, ScaleResult
+
+_S_COLOUR = (31, 90, 180)
+_NULL_COLOUR = (120, 120, 120)
+_FIT_COLOUR = (200, 60, 40)
+_BULK_COLOUR = (40, 140, 60)
+_IDEAL_COLOUR = (150, 60, 160)
+# Matplotlib-like default cycle for elements without a colour of their own.
+_CYCLE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75)]
+
+
+def _val(v: float | None) -> float:
+    return float("nan") if v is None else float(v)
+
+
+def _rgb255(rgb: tuple[float, float, float]) -> tuple[int, int, int]:
+    if max(rgb) <= 1.0:
+        return tuple(round(255 * c) for c in rgb)  # type: ignore[return-value]
+    return tuple(int(c) for c in rgb)  # type: ignore[return-value]
+
+
+def _dark_axes(plot_item) -> None:
+    # pyqtgraph's default grey axes are meant for a black background; these plots are white.
+    for name in ("left", "bottom"):
+        axis = plot_item.getAxis(name)
+        axis.setPen(pg.mkPen(60, 60, 60))
+        axis.setTextPen(pg.mkPen(30, 30, 30))
+
+
+class EntropyCurvePlot:
+    """Entropy of mixing versus cube edge (paper Fig. 4a, plus the random-mixing reference).
+
+    Shows S mean with a +-1 std band over cubes, the random-mixing reference E[S_hat] with a
+    +-2 SEM band, the bulk entropy and the ideal R ln N lines, both fitted SUME lines, the SUME
+    marker with its 95 % interval and the null-corrected SUME.
+
+    Parameters
+    ----------
+    parent
+        Optional Qt parent of :attr:`widget`.
+    """
+
+    def __init__(self, parent: Any = None) -> None:
+        self.widget = pg.PlotWidget(parent=parent, background="w")
+        p = self.plot = self.widget.getPlotItem()
+        p.setLabel("bottom", "cube edge L", units="nm")
+        p.setLabel("left", "S_mix / R  (positive: -sum x ln x)")
+        p.showGrid(x=True, y=True, alpha=0.2)
+        _dark_axes(p)
+        self.legend = p.addLegend(offset=(-10, -10), labelTextColor=(40, 40, 40))
+        self._L: list[float] = []
+        self._rows: list[tuple[float, float, float, float, float]] = []
+
+        self.band_upper = pg.PlotDataItem(pen=pg.mkPen(None))
+        self.band_lower = pg.PlotDataItem(pen=pg.mkPen(None))
+        self.std_band = pg.FillBetweenItem(self.band_upper, self.band_lower, brush=pg.mkBrush(*_S_COLOUR, 50))
+        self.null_upper = pg.PlotDataItem(pen=pg.mkPen(None))
+        self.null_lower = pg.PlotDataItem(pen=pg.mkPen(None))
+        self.null_band = pg.FillBetweenItem(
+            self.null_upper, self.null_lower, brush=pg.mkBrush(*_NULL_COLOUR, 70)
+        )
+        for item in (self.band_upper, self.band_lower, self.null_upper, self.null_lower):
+            p.addItem(item)
+        p.addItem(self.std_band)
+        p.addItem(self.null_band)
+        self.null_curve = p.plot(
+            [],
+            [],
+            pen=pg.mkPen(_NULL_COLOUR, width=2, style=pg.QtCore.Qt.PenStyle.DashLine),
+            name="random mixing E[S] (+-2 SEM)",
+        )
+        self.mean_curve = p.plot(
+            [],
+            [],
+            pen=pg.mkPen(_S_COLOUR, width=2),
+            symbol="o",
+            symbolSize=6,
+            symbolBrush=_S_COLOUR,
+            symbolPen=None,
+            name="S mean (+-1 std over cubes)",
+        )
+        self.fit_descending = p.plot([], [], pen=pg.mkPen(_FIT_COLOUR, width=1.5), name="tangent fits")
+        self.fit_bulk = p.plot([], [], pen=pg.mkPen(_FIT_COLOUR, width=1.5))
+        self.bulk_line = pg.InfiniteLine(
+            angle=0,
+            pen=pg.mkPen(_BULK_COLOUR, width=1.5),
+            label="bulk",
+            labelOpts={"position": 0.02, "color": (60, 60, 60)},
+        )
+        self.ideal_line = pg.InfiniteLine(
+            angle=0,
+            pen=pg.mkPen(_IDEAL_COLOUR, width=1.5, style=pg.QtCore.Qt.PenStyle.DotLine),
+            label="R ln N",
+            labelOpts={"position": 0.05, "color": (60, 60, 60)},
+        )
+        self.sume_ci = pg.LinearRegionItem(
+            values=(0, 0), movable=False, brush=pg.mkBrush(*_FIT_COLOUR, 40), pen=pg.mkPen(None)
+        )
+        self.sume_marker = p.plot(
+            [], [], pen=None, symbol="star", symbolSize=16, symbolBrush=_FIT_COLOUR, name="SUME (95 % CI)"
+        )
+        self.null_sume_line = pg.InfiniteLine(
+            angle=90,
+            pen=pg.mkPen(_NULL_COLOUR, width=1.5, style=pg.QtCore.Qt.PenStyle.DashDotLine),
+            label="null SUME",
+            labelOpts={"position": 0.9, "color": (60, 60, 60)},
+        )
+        # Legend samples of InfiniteLines crash pyqtgraph's exporter: use stand-in items with the pens.
+        self.legend.addItem(pg.PlotDataItem(pen=self.bulk_line.pen), "bulk S")
+        self.legend.addItem(pg.PlotDataItem(pen=self.ideal_line.pen), "ideal R ln N")
+        self._result_items = (self.bulk_line, self.ideal_line, self.sume_ci, self.null_sume_line)
+        self.clear()
+
+    # ---- live updates ------------------------------------------------------------------------
+    def clear(self) -> None:
+        """Remove every curve and marker (the axes stay)."""
+        self._L = []
+        self._rows = []
+        for item in (
+            self.mean_curve, self.null_curve, self.band_upper, self.band_lower,
+            self.null_upper, self.null_lower, self.fit_descending, self.fit_bulk, self.sume_marker,
+        ):  # fmt: skip
+            item.setData([], [])
+        for item in self._result_items:
+            if item.scene() is not None:
+                self.plot.removeItem(item)
+
+    def add_scale(self, scale: ScaleResult) -> None:
+        """Append one cube edge (edges may arrive in any order; they are plotted sorted)."""
+        row = (
+            _val(scale.S_mean),
+            _val(scale.S_std) if scale.S_std is not None else 0.0,
+            _val(scale.S_null),
+            _val(scale.S_sem) if scale.S_sem is not None else 0.0,
+            float(scale.n_cubes),
+        )
+        if scale.size_nm in self._L:
+            self._rows[self._L.index(scale.size_nm)] = row
+        else:
+            self._L.append(float(scale.size_nm))
+            self._rows.append(row)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if not self._L:
+            return
+        order = np.argsort(self._L)
+        L = np.asarray(self._L)[order]
+        a = np.asarray(self._rows, dtype=float)[order]
+        ok = a[:, 4] > 0
+        L, a = L[ok], a[ok]
+        mean, std, null, sem = a[:, 0], a[:, 1], a[:, 2], a[:, 3]
+        self.mean_curve.setData(L, mean)
+        self.band_upper.setData(L, mean + std)
+        self.band_lower.setData(L, mean - std)
+        self.null_curve.setData(L, null)
+        self.null_upper.setData(L, null + 2 * sem)
+        self.null_lower.setData(L, null - 2 * sem)
+
+    # ---- final result ------------------------------------------------------------------------
+    def set_result(self, result: AnalysisResult) -> None:
+        """Show a finished analysis: its whole curve, bulk and ideal lines, fits and SUME."""
+        self.clear()
+        for scale in result.curve:
+            self._L.append(float(scale.size_nm))
+            self._rows.append(
+                (
+                    _val(scale.S_mean),
+                    _val(scale.S_std) if scale.S_std is not None else 0.0,
+                    _val(scale.S_null),
+                    _val(scale.S_sem) if scale.S_sem is not None else 0.0,
+                    float(scale.n_cubes),
+                )
+            )
+        self._redraw()
+        self.bulk_line.setValue(result.bulk.S_R)
+        self.ideal_line.setValue(result.bulk.S_ideal_R)
+        self.plot.addItem(self.bulk_line)
+        self.plot.addItem(self.ideal_line)
+        s = result.sume
+        if s is not None:
+            x_cross = s.edge_nm
+            x1 = np.array([s.descending.l_min, max(s.descending.l_max, x_cross)])
+            x2 = np.array([min(s.bulk.l_min, x_cross), s.bulk.l_max])
+            self.fit_descending.setData(x1, s.descending(x1))
+            self.fit_bulk.setData(x2, s.bulk(x2))
+            self.sume_marker.setData([x_cross], [float(s.descending(x_cross))])
+            if s.ci95_nm is not None:
+                self.sume_ci.setRegion(s.ci95_nm)
+                self.plot.addItem(self.sume_ci)
+        if result.sume_null.edge_nm is not None:
+            self.null_sume_line.setValue(result.sume_null.edge_nm)
+            self.plot.addItem(self.null_sume_line)
+
+    def n_points(self) -> int:
+        """Edges currently plotted (edges without cubes are not drawn)."""
+        return int(self.mean_curve.getData()[0].size) if self.mean_curve.getData()[0] is not None else 0
+
+
+class ConcentrationStdPlot:
+    """Standard deviation over cubes of each element's fraction versus cube edge (paper Fig. 4b)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        self.widget = pg.PlotWidget(parent=parent, background="w")
+        p = self.plot = self.widget.getPlotItem()
+        p.setLabel("bottom", "cube edge L", units="nm")
+        p.setLabel("left", "std of atomic fraction over cubes")
+        p.showGrid(x=True, y=True, alpha=0.2)
+        _dark_axes(p)
+        self.legend = p.addLegend(offset=(-10, 10), labelTextColor=(40, 40, 40))
+        self._colours: dict[str, tuple[int, int, int]] = {}
+        self._curves: dict[str, pg.PlotDataItem] = {}
+        self._data: dict[float, dict[str, float | None]] = {}
+
+    def set_colours(self, colours: dict[str, tuple[float, float, float]]) -> None:
+        """Colour per element (r, g, b in 0..1 or 0..255)."""
+        for name, rgb in colours.items():
+            self._colours[name] = _rgb255(rgb)
+            if name in self._curves:
+                self._curves[name].setPen(pg.mkPen(self._colours[name], width=2))
+                self._curves[name].setSymbolBrush(self._colours[name])
+
+    def clear(self) -> None:
+        """Remove all curves."""
+        for curve in self._curves.values():
+            self.plot.removeItem(curve)
+            self.legend.removeItem(curve)
+        self._curves = {}
+        self._data = {}
+
+    def _curve(self, name: str) -> pg.PlotDataItem:
+        if name not in self._curves:
+            colour = self._colours.get(name, _CYCLE[len(self._curves) % len(_CYCLE)])
+            self._curves[name] = self.plot.plot(
+                [], [], pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=5,
+                symbolBrush=colour, symbolPen=None, name=name,
+            )  # fmt: skip
+        return self._curves[name]
+
+    def add_scale(self, scale: ScaleResult) -> None:
+        """Append one cube edge."""
+        if scale.n_cubes > 1:
+            self._data[float(scale.size_nm)] = dict(scale.conc_std)
+        for name in scale.conc_std:
+            curve = self._curve(name)
+            L = sorted(k for k, v in self._data.items() if v.get(name) is not None)
+            curve.setData(L, [self._data[k][name] for k in L])
+
+    def set_result(self, result: AnalysisResult) -> None:
+        """Show the finished analysis."""
+        self.clear()
+        for scale in result.curve:
+            self.add_scale(scale)
+
+
+def ensure_qapp():
+    """A QApplication for offscreen export (``QT_QPA_PLATFORM=offscreen`` unless one is chosen)."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = QApplication([])
+    return app
+
+
+def export_curve_png(result: AnalysisResult, path: str | Path, width: int = 1000, height: int = 650) -> Path:
+    """Write the entropy curve of ``result`` to a PNG (used by ``analyze --plot``)."""
+    from pyqtgraph.exporters import ImageExporter
+
+    from hea_studio.core.errors import InputError
+
+    app = ensure_qapp()
+    plot = EntropyCurvePlot()
+    plot.widget.resize(width, height)
+    plot.set_result(result)
+    title = f"{'-'.join(result.elements)}: S vs cube edge"
+    if result.sume is not None:
+        title += f" - SUME {result.sume.edge_nm:.2f} nm"
+    plot.plot.setTitle(title, color=(30, 30, 30))
+    # Lay the never-shown widget out at its final size before rendering it.
+    plot.widget.show()
+    app.processEvents()
+    exporter = ImageExporter(plot.plot)
+    exporter.parameters()["width"] = width
+    out = Path(path)
+    if not exporter.export(str(out)) and not out.exists():
+        raise InputError(f"cannot write the plot to {out}")
+    plot.widget.hide()
+    plot.widget.deleteLater()
+    return out
