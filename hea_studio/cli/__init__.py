@@ -105,6 +105,7 @@ def write_crash_log() -> str:
 
 def _register_builtin() -> None:
     # One line per subcommand that exists; the others arrive with their issues.
+    register("info", "hea_studio.cli.info")
     register("analyze", "hea_studio.cli.analyze")
     register("entropy", "hea_studio.cli.entropy")
     pass

@@ -1,1 +1,100 @@
-"""hea_studio.io package."""
+"""Reading and writing APT files (no Qt): ion files, range files, ranging.
+
+Public API
+----------
+- :func:`load_ions` -- ``.pos``, ``.epos``, ``.apt`` (memory-mapped) -> :class:`IonData`
+- :func:`load_ranges` -- ``.rrng``, ``.rng``, ``.env`` -> :class:`RangeTable`
+- :func:`write_pos`, :func:`write_rrng`
+- :func:`assign_species`, :func:`ranging_summary`, :func:`to_atoms`
+
+Every problem with an input file is raised as :class:`~hea_studio.core.errors.InputError` whose
+message starts with the file name.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from hea_studio.core.errors import InputError
+from hea_studio.core.ions import IonData
+from hea_studio.core.ranges import RangeTable
+from hea_studio.io.apt import read_apt
+from hea_studio.io.env import read_env
+from hea_studio.io.epos import read_epos
+from hea_studio.io.pos import read_pos, write_pos
+from hea_studio.io.ranging import (
+    RangeLookup,
+    RangingSummary,
+    assign_species,
+    build_lookup,
+    ranging_summary,
+    to_atoms,
+)
+from hea_studio.io.rng import read_rng
+from hea_studio.io.rrng import read_rrng, write_rrng
+
+ION_READERS: dict[str, Callable[[Path], IonData]] = {".pos": read_pos, ".epos": read_epos, ".apt": read_apt}
+RANGE_READERS: dict[str, Callable[[Path], RangeTable]] = {
+    ".rrng": read_rrng,
+    ".rng": read_rng,
+    ".env": read_env,
+}
+
+__all__ = [
+    "ION_READERS",
+    "RANGE_READERS",
+    "RangeLookup",
+    "RangingSummary",
+    "assign_species",
+    "build_lookup",
+    "load_ions",
+    "load_ranges",
+    "ranging_summary",
+    "read_apt",
+    "read_env",
+    "read_epos",
+    "read_pos",
+    "read_rng",
+    "read_rrng",
+    "to_atoms",
+    "write_pos",
+    "write_rrng",
+]
+
+
+def _reader(path: Path, readers: dict, kind: str):
+    ext = path.suffix.lower()
+    if ext not in readers:
+        known = ", ".join(readers)
+        shown = f"extension {path.suffix!r}" if path.suffix else "no extension"
+        raise InputError(f"unknown {kind} file type ({shown}); expected one of {known}", path)
+    return readers[ext]
+
+
+def load_ions(path: str | os.PathLike[str]) -> IonData:
+    """Read an ion file, choosing the reader by extension (case-insensitive).
+
+    The arrays of the result are memory-mapped views where the format allows (a clean file is
+    never copied); rows with NaN or infinite values are dropped and reported in ``warnings``.
+
+    Raises
+    ------
+    InputError
+        Unknown extension or anything wrong with the file.
+    """
+    path = Path(path)
+    return _reader(path, ION_READERS, "ion")(path)
+
+
+def load_ranges(path: str | os.PathLike[str]) -> RangeTable:
+    """Read a range file (``.rrng``, ``.rng``, ``.env``; extension case-insensitive).
+
+    Raises
+    ------
+    InputError
+        Unknown extension or anything wrong with the file (with the line number where known).
+    """
+    path = Path(path)
+    return _reader(path, RANGE_READERS, "range")(path)

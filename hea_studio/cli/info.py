@@ -1,0 +1,114 @@
+"""``hea-studio info FILE [--ranges RANGES] [--json]``: what an ion file holds."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HELP = "summarise an ion file (.pos, .epos, .apt), optionally ranged with a range file"
+
+# Ions per chunk when scanning bounds (keeps a memory-mapped file from being converted whole).
+_CHUNK = 1 << 21
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``info``."""
+    parser.add_argument("file", type=Path, help="ion file (.pos, .epos, .apt)")
+    parser.add_argument("--ranges", type=Path, help="range file (.rrng, .rng, .env)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def _bounds(positions: np.ndarray, mass: np.ndarray) -> tuple[list[float], list[float]]:
+    """Bounding box and m/n span, one chunk at a time."""
+    lo = np.full(3, np.inf)
+    hi = np.full(3, -np.inf)
+    mlo, mhi = np.inf, -np.inf
+    n = mass.shape[0]
+    for start in range(0, n, _CHUNK):
+        stop = min(n, start + _CHUNK)
+        p = np.asarray(positions[start:stop], dtype=np.float64)
+        m = np.asarray(mass[start:stop], dtype=np.float64)
+        lo = np.minimum(lo, p.min(axis=0))
+        hi = np.maximum(hi, p.max(axis=0))
+        mlo, mhi = min(mlo, float(m.min())), max(mhi, float(m.max()))
+    return [*map(float, lo), *map(float, hi)], [mlo, mhi]
+
+
+def collect(file: Path, ranges: Path | None) -> tuple[dict, list[str]]:
+    """The ``info`` report as a JSON-ready dict, plus the readers' warnings."""
+    from hea_studio.io import load_ions, load_ranges, ranging_summary
+
+    ions = load_ions(file)
+    warnings = list(ions.warnings)
+    if ions.n_ions == 0:
+        bounds: list[float] = []
+        mass_range: list[float] = []
+    else:
+        bounds, mass_range = _bounds(ions.positions, ions.mass)
+    report: dict = {
+        "file": str(file),
+        "format": ions.format,
+        "ions": ions.n_ions,
+        "bounds_nm": bounds,
+        "mass_range_da": mass_range,
+        "extra_columns": sorted(ions.extra),
+    }
+    if ranges is not None:
+        table = load_ranges(ranges)
+        warnings += table.warnings
+        summary = ranging_summary(ions, table)
+        report.update(
+            {
+                "ranges_file": str(ranges),
+                "ranged": summary.ranged,
+                "unranged": summary.unranged,
+                "ion_counts": summary.ion_counts,
+                "atom_counts": summary.atom_counts,
+            }
+        )
+    report["warnings"] = warnings
+    return report, warnings
+
+
+def _text(report: dict) -> str:
+    lines = [f"{report['file']}: {report['format']}, {report['ions']:,} ions"]
+    b = report["bounds_nm"]
+    if b:
+        lines.append(
+            "bounds (nm): x {:.3f} .. {:.3f}, y {:.3f} .. {:.3f}, z {:.3f} .. {:.3f}".format(
+                b[0], b[3], b[1], b[4], b[2], b[5]
+            )
+        )
+        lines.append("m/n range (Da): {:.4f} .. {:.4f}".format(*report["mass_range_da"]))
+    if report["extra_columns"]:
+        lines.append("other columns: " + ", ".join(report["extra_columns"]))
+    if "ranged" in report:
+        n = max(report["ions"], 1)
+        lines.append(
+            f"ranged: {report['ranged']:,} ({100 * report['ranged'] / n:.2f} %), "
+            f"unranged: {report['unranged']:,} ({100 * report['unranged'] / n:.2f} %)"
+        )
+        lines.append("ions per species:")
+        lines += [f"  {k:<12} {v:>12,}" for k, v in report["ion_counts"].items()]
+        lines.append("atoms per element (molecular ions decomposed):")
+        total = max(sum(report["atom_counts"].values()), 1)
+        lines += [
+            f"  {k:<12} {v:>12,}  {100 * v / total:6.2f} at.%" for k, v in report["atom_counts"].items()
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the summary (text, or JSON with ``--json``); warnings go to stderr."""
+    report, warnings = collect(args.file, args.ranges)
+    if args.json:
+        sys.stdout.write(json.dumps(report, indent=1) + "\n")
+    else:
+        sys.stdout.write(_text(report))
+    for w in warnings:
+        print(f"hea-studio: warning: {w}", file=sys.stderr)
+    return 0

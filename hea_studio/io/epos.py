@@ -1,0 +1,53 @@
+"""The .epos ion file: 44-byte big-endian records.
+
+Per ion: x, y, z (nm), m/n (Da), time of flight (ns), DC voltage (kV), pulse voltage (kV),
+detector x, y (mm) as float32, then pulses since the previous event and ions in this pulse as
+uint32.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from hea_studio.core.errors import InputError
+from hea_studio.core.ions import IonData
+from hea_studio.io._binary import check_byte_order, drop_nonfinite, file_size, map_records
+
+RECORD_BYTES = 44
+FLOAT_COLUMNS = ("x", "y", "z", "mass", "tof", "v_dc", "v_pulse", "detector_x", "detector_y")
+UINT_COLUMNS = ("pulses_since_last", "ions_per_pulse")
+
+
+def read_epos(path: str | os.PathLike[str]) -> IonData:
+    """Read a .epos file as views into a memory map.
+
+    ``extra`` holds ``tof``, ``v_dc``, ``v_pulse``, ``detector_x``, ``detector_y`` (float32) and
+    ``pulses_since_last``, ``ions_per_pulse`` (uint32), one value per ion.
+
+    Raises
+    ------
+    InputError
+        Empty file, size not a multiple of 44 bytes, values that look little-endian.
+    """
+    path = Path(path)
+    size = file_size(path)
+    if size == 0:
+        raise InputError("the file is empty (a .epos file holds 44 bytes per ion)", path)
+    if size % RECORD_BYTES:
+        raise InputError(
+            f"size {size} bytes is not a multiple of the 44-byte .epos record "
+            f"(9 big-endian float32 + 2 uint32): {size % RECORD_BYTES} bytes left over, "
+            "the file is truncated or not an .epos",
+            path,
+        )
+    n = size // RECORD_BYTES
+    # Two typed views of the same mapping: the float columns and the two trailing uint32 columns.
+    as_float = map_records(path, ">f4", (n, 11))
+    as_uint = map_records(path, ">u4", (n, 11))
+    check_byte_order(path, as_float[:, :4], ".epos")
+    extra = {name: as_float[:, 4 + i] for i, name in enumerate(FLOAT_COLUMNS[4:])}
+    extra.update({name: as_uint[:, 9 + i] for i, name in enumerate(UINT_COLUMNS)})
+    warnings: list[str] = []
+    positions, mass, extra = drop_nonfinite(path, as_float[:, :3], as_float[:, 3], extra, warnings)
+    return IonData(positions, mass, "epos", source=path, extra=extra, warnings=tuple(warnings))
