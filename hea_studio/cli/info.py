@@ -79,11 +79,10 @@ def _text(report: dict) -> str:
     b = report["bounds_nm"]
     if b:
         lines.append(
-            "bounds (nm): x {:.3f} .. {:.3f}, y {:.3f} .. {:.3f}, z {:.3f} .. {:.3f}".format(
-                b[0], b[3], b[1], b[4], b[2], b[5]
-            )
+            f"bounds (nm): x {b[0]:.3f} .. {b[3]:.3f}, y {b[1]:.3f} .. {b[4]:.3f}, z {b[2]:.3f} .. {b[5]:.3f}"
         )
-        lines.append("m/n range (Da): {:.4f} .. {:.4f}".format(*report["mass_range_da"]))
+        mlo, mhi = report["mass_range_da"]
+        lines.append(f"m/n range (Da): {mlo:.4f} .. {mhi:.4f}")
     if report["extra_columns"]:
         lines.append("other columns: " + ", ".join(report["extra_columns"]))
     if "ranged" in report:

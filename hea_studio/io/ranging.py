@@ -138,7 +138,7 @@ def decomposition(table: RangeTable) -> dict[str, tuple[tuple[str, float], ...]]
 
 def _extra_atoms(n: int, frac: float) -> int:
     """Extra atoms the fractional part ``frac`` of a count adds over ``n`` ions."""
-    return int(math.floor(n * frac + _EPS)) if frac > 0 else 0
+    return math.floor(n * frac + _EPS) if frac > 0 else 0
 
 
 def ranging_summary(
@@ -166,7 +166,7 @@ def ranging_summary(
     for name, comp in decomposition(table).items():
         n = ion_counts[name]
         for el, c in comp:
-            whole = int(math.floor(c + _EPS))
+            whole = math.floor(c + _EPS)
             atoms[el] = atoms.get(el, 0) + n * whole + _extra_atoms(n, c - whole)
     return RangingSummary(
         n_ions=int(species.shape[0]),
@@ -251,7 +251,7 @@ def to_atoms(ions: IonData, table: RangeTable, decompose: bool = True) -> AtomSe
         if idx.size == 0:
             continue
         for el, c in plan[name]:
-            whole = int(math.floor(c + _EPS))
+            whole = math.floor(c + _EPS)
             frac = c - whole
             for _ in range(whole):
                 index_parts.append(idx)

@@ -86,6 +86,7 @@ def _read_block(src: _Lines, path: Path) -> _Block:
     names: list[str] = []
     colours: list[RGB | None] = []
     formulas: list[str | None] = []
+    labels: list[str] = []
     for k in range(n_ions):
         line, text = src.next(path, f"the name of ion {k + 1} of {n_ions}")
         if text.startswith("-"):
@@ -99,6 +100,7 @@ def _read_block(src: _Lines, path: Path) -> _Block:
             raise InputError(
                 f"expected 'label red green blue' for ion {names[-1]}, got {text[:40]!r}", path, line
             )
+        labels.append(parts[0])
         rgb = [parse_float(p, path, line, "colour component") for p in parts[1:4]]
         colours.append(clamp_colour(*rgb))
         rest = " ".join(parts[4:]).strip()
@@ -106,13 +108,23 @@ def _read_block(src: _Lines, path: Path) -> _Block:
     line, text = src.next(path, "the table separator line of dashes")
     if not text.startswith("-"):
         raise InputError(f"expected the table separator line of dashes, got {text[:40]!r}", path, line)
+    # Each ion has a long name and a short label (Miller's format: "Silicon" / "Si 0.8 0.8 0.8").
+    # Use whichever of the two the column headings name; without usable headings, the shorter one,
+    # which is the symbol.
+    headings = text.lstrip("-").split()
+    for j in range(n_ions):
+        pair = (names[j], labels[j])
+        if len(headings) == n_ions and headings[j] in pair:
+            names[j] = headings[j]
+        else:
+            names[j] = min(pair, key=len)
     rows: list[tuple[float, float, list[float], int]] = []
     for k in range(n_ranges):
         line, text = src.next(path, f"range {k + 1} of {n_ranges}")
         parts = text.split()
-        if len(parts) == n_ions + 3:
+        if parts[0] == "." or len(parts) == n_ions + 3:
             parts = parts[1:]  # leading "." or row number
-        elif len(parts) != n_ions + 2:
+        if len(parts) != n_ions + 2:
             raise InputError(
                 f"range row has {len(parts)} fields, expected start, end and {n_ions} counts "
                 "(optionally after a leading '.')",
@@ -164,7 +176,7 @@ def read_rng(path: str | os.PathLike[str]) -> RangeTable:
             if text:
                 comp = _formula_over(text, used_names)
                 if comp:
-                    declared.setdefault(tuple(sorted(comp)), j)
+                    declared.setdefault(tuple(sorted(comp.items())), j)
     has_declared = any(not u for u in used)
 
     ext_names: dict[tuple[float, float], tuple[str, RGB | None]] = {}
@@ -211,7 +223,7 @@ def read_rng(path: str | os.PathLike[str]) -> RangeTable:
     if extension is not None:
         orphans = [(lo, hi) for lo, hi, _, _ in extension.rows if (lo, hi) not in main_intervals]
         if orphans:
-            for lo, hi, counts, line in extension.rows:
+            for lo, hi, _counts, line in extension.rows:
                 if (lo, hi) in main_intervals:
                     continue
                 name, colour = ext_names[(lo, hi)]

@@ -16,6 +16,7 @@ from pathlib import Path
 from hea_studio.core.errors import InputError
 from hea_studio.core.ranges import RangeTable
 from hea_studio.io._rangetext import (
+    ELEMENTS,
     RawRange,
     build_table,
     format_count,
@@ -62,7 +63,9 @@ def _parse_range_line(body: str, path: Path, line: int) -> RawRange:
             if count < 0:
                 raise InputError(f"count of {key} must not be negative, got {value}", path, line)
             if count > 0:
-                comp[key] = comp.get(key, 0.0) + count
+                # Symbols are case-sensitive, but "cr:1" can only mean Cr.
+                el = key.capitalize() if key not in ELEMENTS and key.capitalize() in ELEMENTS else key
+                comp[el] = comp.get(el, 0.0) + count
     composition = tuple(comp.items())
     if name is None:
         if not composition:

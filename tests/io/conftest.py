@@ -1,0 +1,81 @@
+"""Fixtures for the io tests: the shared real files and the APAV Si run, fetched once.
+
+The Si run (Si.pos, Si.epos, Si.apt, Si.RRNG, Si.RNG; 945,211 ions) ships inside the APAV 1.4.0
+source package. It is fetched with the venv's own ``pip download`` the first time a test needs it,
+and only those five files are extracted into ``$HEA_STUDIO_TESTDATA`` or, by default,
+``user_cache_dir()/testdata/apav-1.4.0``. Later runs reuse them. Nothing from APAV but these data
+files is used.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from hea_studio.core.paths import user_cache_dir
+
+REAL = Path("/work/shared/data/real")
+SI_FILES = ("Si.pos", "Si.epos", "Si.apt", "Si.RRNG", "Si.RNG")
+APAV = "apav==1.4.0"
+
+
+def testdata_dir() -> Path:
+    """Where downloaded test data lives (created on demand)."""
+    override = os.environ.get("HEA_STUDIO_TESTDATA")
+    path = Path(override) if override else user_cache_dir() / "testdata"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def fetch_apav_si() -> Path:
+    """Folder holding the five Si files, downloading and extracting them if needed."""
+    target = testdata_dir() / "apav-1.4.0"
+    if all((target / f).is_file() for f in SI_FILES):
+        return target
+    with tempfile.TemporaryDirectory(prefix="hea-apav-", dir=testdata_dir()) as tmp:
+        tmp_path = Path(tmp)
+        cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:"]
+        cmd += ["--disable-pip-version-check", APAV, "-d", str(tmp_path)]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+        if done.returncode != 0:
+            raise RuntimeError(f"pip download {APAV} failed:\n{done.stderr[-2000:]}")
+        archives = sorted(tmp_path.glob("*.tar.gz"))
+        if not archives:
+            raise RuntimeError(f"pip download {APAV} produced no source archive")
+        staging = tmp_path / "staging"
+        staging.mkdir()
+        with tarfile.open(archives[0], "r:gz") as tar:
+            for member in tar.getmembers():
+                name = Path(member.name)
+                if name.name in SI_FILES and name.parent.name == "tests" and member.isfile():
+                    src = tar.extractfile(member)
+                    assert src is not None
+                    with src, open(staging / name.name, "wb") as dst:
+                        shutil.copyfileobj(src, dst)
+        missing = [f for f in SI_FILES if not (staging / f).is_file()]
+        if missing:
+            raise RuntimeError(f"{APAV} source archive lacks {missing}")
+        target.mkdir(parents=True, exist_ok=True)
+        for f in SI_FILES:
+            os.replace(staging / f, target / f)  # atomic per file: a crash never leaves half a file
+    return target
+
+
+@pytest.fixture(scope="session")
+def apav_si() -> Path:
+    """Folder with Si.pos, Si.epos, Si.apt, Si.RRNG, Si.RNG from the APAV 1.4.0 source package."""
+    return fetch_apav_si()
+
+
+@pytest.fixture(scope="session")
+def real() -> Path:
+    """The shared folder of real range and ion files (see its MANIFEST.md)."""
+    assert REAL.is_dir(), f"{REAL} is missing"
+    return REAL
