@@ -26,14 +26,27 @@ _MIN_ATOMS_PER_VOXEL = 20.0
 _INSIDE_SHARE = 0.5
 
 
+def _smooth3(counts: np.ndarray) -> np.ndarray:
+    """Mean over each voxel's 3x3x3 neighbourhood (edges padded with zeros, i.e. outside = empty)."""
+    padded = np.pad(counts.astype(np.float64), 1)
+    nx, ny, nz = counts.shape
+    out = np.zeros(counts.shape)
+    for dx in range(3):
+        for dy in range(3):
+            for dz in range(3):
+                out += padded[dx : dx + nx, dy : dy + ny, dz : dz + nz]
+    return out / 27.0
+
+
 def default_box(positions: np.ndarray) -> Box:
     """Largest axis-aligned box lying inside the specimen, found from the atom density.
 
     APT specimens are cones (or worse), so the bounding box is mostly empty at the narrow end. The
-    positions are histogrammed on a coarse grid; voxels holding at least half the typical interior
-    density (the 90th percentile of occupied voxels) count as inside, and the largest all-inside box
-    of voxels is returned. Voxels at the surface are partly empty and fall below the threshold, which
-    keeps the box clear of the specimen surface.
+    positions are histogrammed on a coarse grid and smoothed over 3x3x3 voxels (so counting noise
+    does not punch holes into the interior); voxels reaching half the typical interior density (the
+    90th percentile of occupied voxels) count as inside, which puts the boundary at the specimen
+    surface. The largest all-inside box of voxels is then shrunk by half a voxel on every face, so
+    that voxels cut by the surface do not carry it outside.
 
     Parameters
     ----------
@@ -53,14 +66,17 @@ def default_box(positions: np.ndarray) -> Box:
     idx = np.minimum(((pos - lo) / edge).astype(np.int64), shape - 1)
     flat = (idx[:, 0] * shape[1] + idx[:, 1]) * shape[2] + idx[:, 2]
     counts = np.bincount(flat, minlength=int(np.prod(shape))).reshape(tuple(shape))
-    occupied = counts[counts > 0]
-    typical = np.percentile(occupied, 90)
-    mask = np.ascontiguousarray(counts >= _INSIDE_SHARE * typical)
+    smooth = _smooth3(counts)
+    typical = np.percentile(smooth[counts > 0], 90)
+    mask = np.ascontiguousarray(smooth >= _INSIDE_SHARE * typical)
     vol, i0, i1, j0, j1, l0, l1 = _kernels.largest_box(mask)
     if vol == 0:  # pragma: no cover - the densest voxel always passes the threshold
         return Box(tuple(lo), tuple(hi))
-    box_lo = lo + edge * np.array([i0, j0, l0])
-    box_hi = np.minimum(lo + edge * np.array([i1, j1, l1]), hi)
+    box_lo = lo + edge * (np.array([i0, j0, l0]) + 0.5)
+    box_hi = np.minimum(lo + edge * (np.array([i1, j1, l1]) - 0.5), hi)
+    if np.any(box_hi <= box_lo):  # a one-voxel box: keep the voxel itself
+        box_lo = lo + edge * np.array([i0, j0, l0])
+        box_hi = np.minimum(lo + edge * np.array([i1, j1, l1]), hi)
     return Box(tuple(box_lo), tuple(box_hi))
 
 
@@ -118,6 +134,8 @@ def prepare_roi(atoms: AtomSet, box: Box, elements: Sequence[str] | None) -> Pre
     mask = None
     if requested_is_empty(elements):
         mask = box.contains(pos)
+        if int(mask.sum()) < MIN_ROI_ATOMS:
+            _check_overlap(pos, box)
     names = resolve_elements(atoms, mask, elements)
     lut = np.full(len(atoms.names), -1, dtype=np.int64)
     for k, name in enumerate(names):
@@ -128,18 +146,23 @@ def prepare_roi(atoms: AtomSet, box: Box, elements: Sequence[str] | None) -> Pre
     rel, lab = _kernels.select_box(pos, labels.astype(np.int64, copy=False), lut, lo, hi)
     n = int(lab.size)
     if n < MIN_ROI_ATOMS:
-        dlo = pos.min(axis=0)
-        dhi = pos.max(axis=0)
-        if np.any(np.array(box.hi) <= dlo) or np.any(np.array(box.lo) > dhi):
-            raise InputError(
-                f"the sub-volume {_fmt(box.flat())} nm lies outside the data "
-                f"({_fmt([*dlo.tolist(), *dhi.tolist()])} nm)"
-            )
+        _check_overlap(pos, box)
         raise InputError(
             f"the sub-volume {_fmt(box.flat())} nm holds only {n} atoms of {', '.join(names)}; "
             f"at least {MIN_ROI_ATOMS} are needed"
         )
     return PreparedRoi(box=box, rel=rel, labels=lab, elements=names)
+
+
+def _check_overlap(pos: np.ndarray, box: Box) -> None:
+    """Raise if ``box`` misses the data's bounding box (only called once a box looks empty)."""
+    dlo = pos.min(axis=0)
+    dhi = pos.max(axis=0)
+    if np.any(np.array(box.hi) <= dlo) or np.any(np.array(box.lo) > dhi):
+        raise InputError(
+            f"the sub-volume {_fmt(box.flat())} nm lies outside the data "
+            f"({_fmt([*dlo.tolist(), *dhi.tolist()])} nm)"
+        )
 
 
 def requested_is_empty(elements: Sequence[str] | None) -> bool:

@@ -1,0 +1,127 @@
+"""The limited-area calculation: numba path against the numpy path, the reference, paper mode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from compute_specimens import NAMES, clustered_alloy, full_box, random_alloy
+
+from hea_studio.compute import _twins as tw
+from hea_studio.compute import binning
+from hea_studio.compute.curve import iter_curve
+from hea_studio.core.atoms import AtomSet
+from hea_studio.core.geometry import Box
+from hea_studio.core.settings import AnalysisSettings, parse_sizes
+
+
+def numpy_curve(atoms: AtomSet, box: Box, sizes, min_atoms: int, elements=NAMES):
+    """The obviously-correct pipeline: masks, per-edge floor + bincount, full binomial sums."""
+    lut = np.full(len(atoms.names), -1)
+    for k, e in enumerate(elements):
+        lut[atoms.names.index(e)] = k
+    rel, lab = tw.select_box(atoms.positions, atoms.labels, lut, np.array(box.lo), np.array(box.hi))
+    p = np.bincount(lab, minlength=len(elements)) / lab.size
+    out = []
+    for L in sizes:
+        c = [int(np.floor(e / L + 1e-9)) for e in box.size]
+        counts = tw.floor_bincount_counts(rel, lab, L, *c, len(elements))
+        _, S, n, xmean, xstd = tw.cube_stats(counts, min_atoms)
+        uniq, mult = np.unique(n, return_counts=True)
+        S_null = float(np.dot(tw.null_entropy(uniq, p), mult) / n.size)
+        out.append((S.size, S.mean(), S.std(ddof=1), S_null, xmean, xstd))
+    return out
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    ["0.5:4:0.5", "0.7,1.3,2.0,2.9"],  # multiples of a voxel edge / edges with no useful common voxel
+)
+def test_numba_curve_equals_numpy_curve(alloy_small, sizes):
+    box = Box((0.3, 0.1, 0.2), (10.6, 9.9, 10.4))
+    edges = parse_sizes(sizes)
+    settings = AnalysisSettings(sizes_nm=edges, min_atoms=5)
+    got = list(iter_curve(alloy_small, box, settings))
+    want = numpy_curve(alloy_small, box, edges, 5)
+    assert [s.size_nm for s in got] == list(edges)
+    for s, (n, mean, std, null, xmean, xstd) in zip(got, want):
+        assert s.n_cubes == n > 0
+        assert s.S_mean == pytest.approx(mean, abs=1e-9)
+        assert s.S_std == pytest.approx(std, abs=1e-9)
+        assert s.S_sem == pytest.approx(std / np.sqrt(n), abs=1e-9)
+        assert s.S_null == pytest.approx(null, abs=1e-9)
+        assert s.deficit == pytest.approx(null - mean, abs=1e-9)
+        np.testing.assert_allclose([s.conc_mean[e] for e in NAMES], xmean, atol=1e-9)
+        np.testing.assert_allclose([s.conc_std[e] for e in NAMES], xstd, atol=1e-9)
+
+
+def test_voxel_direct_and_sparse_paths_agree(alloy_small, monkeypatch):
+    box = full_box(alloy_small)
+    settings = AnalysisSettings(sizes_nm=(0.5, 1.0, 2.5), min_atoms=1)
+    voxel = [s.cube_entropy for s in iter_curve(alloy_small, box, settings, fda=False)]
+    monkeypatch.setattr(binning, "MAX_TABLE_ENTRIES", 0)  # no voxel table: one pass per edge
+    direct = [s.cube_entropy for s in iter_curve(alloy_small, box, settings, fda=False)]
+    monkeypatch.setattr(binning, "DENSE_CUBES_PER_ATOM", -1)  # sorted sparse counts
+    sparse = [s.cube_entropy for s in iter_curve(alloy_small, box, settings, fda=False)]
+    for a, b, c in zip(voxel, direct, sparse):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+        np.testing.assert_allclose(a, c, atol=1e-12)
+
+
+def test_random_solid_solution_sits_on_the_reference(alloy_1m):
+    settings = AnalysisSettings(sizes_nm=parse_sizes("0.5:15:0.5"))
+    curve = list(iter_curve(alloy_1m, full_box(alloy_1m), settings))
+    assert len(curve) == 30
+    for s in curve:
+        assert s.n_cubes >= 8
+        # The curve drops at small L (counting noise) but the reference drops with it.
+        assert abs(s.deficit) <= 5 * s.S_sem + 1e-12, (s.size_nm, s.deficit, s.S_sem)
+    assert curve[0].S_mean < curve[-1].S_mean - 0.1  # the drop the paper saw is there...
+    assert curve[0].S_null < curve[-1].S_null - 0.1  # ...and the reference explains it
+    # Random counts: chi-square p-values are not systematically small and chi2 ~ its dof (mu is then
+    # sqrt(dof / (N + dof)), small only when the cubes outnumber the bins).
+    ps = [p for s in curve for p in s.chi2_p.values() if p is not None]
+    assert len(ps) > 40 and np.mean(np.array(ps) < 0.01) < 0.1
+    ratios = [s.chi2[e] / s.chi2_dof[e] for s in curve for e in NAMES if s.chi2_dof.get(e, 0) >= 5]
+    assert len(ratios) > 40 and max(ratios) < 2.0
+    assert max(s.pearson_mu["Ni"] for s in curve if s.n_cubes > 5000) < 0.1
+
+
+def test_label_permutation_agrees_with_analytic_reference():
+    atoms = clustered_alloy(300_000, 3.0, seed=4)
+    box = full_box(atoms)
+    settings = AnalysisSettings(sizes_nm=(1.0, 1.5, 2.0, 3.0), min_atoms=10)
+    original = list(iter_curve(atoms, box, settings, fda=False))
+    shuffled = AtomSet(atoms.positions, np.random.default_rng(0).permutation(atoms.labels), atoms.names)
+    permuted = list(iter_curve(shuffled, box, settings, fda=False))
+    for o, p in zip(original, permuted):
+        # Same positions, same cubes, same n per cube: the analytic reference must describe the shuffle.
+        assert abs(p.S_mean - p.S_null) <= 4 * p.S_sem
+        assert o.deficit > 6 * o.S_sem  # while the clustered original is far below it
+
+
+def test_paper_mode_cubes():
+    atoms = random_alloy(60_000, seed=8)
+    box = Box((1.0, 1.0, 1.0), (11.0, 12.0, 11.5))
+    sizes = (1.0, 2.0, 5.0, 8.0)
+    settings = AnalysisSettings(sizes_nm=sizes, mode="paper", min_atoms=1)
+    curve = list(iter_curve(atoms, box, settings))
+    assert [s.n_cubes for s in curve] == [9, 9, 9, 5]
+    # The first cube is centred on the ROI centre: count it with a mask.
+    L = 2.0
+    lo = box.center - L / 2
+    inside = np.all((atoms.positions >= lo) & (atoms.positions < lo + L), axis=1)
+    x = np.bincount(atoms.labels[inside], minlength=4) / inside.sum()
+    S_centre = float(-(x[x > 0] * np.log(x[x > 0])).sum())
+    assert curve[1].cube_entropy[0] == pytest.approx(S_centre, abs=1e-12)
+
+
+def test_clusters_deficit_below_their_size():
+    atoms = clustered_alloy(400_000, 4.0, seed=2)
+    settings = AnalysisSettings(sizes_nm=(1.0, 2.0, 3.0, 6.0, 8.0, 10.0), min_atoms=10)
+    curve = {s.size_nm: s for s in iter_curve(atoms, full_box(atoms), settings)}
+    for L in (1.0, 2.0, 3.0):
+        assert curve[L].deficit > 0.01 and curve[L].deficit > 10 * curve[L].S_sem
+        assert curve[L].pearson_mu["Ni"] > 0.3
+    for L in (8.0, 10.0):
+        assert curve[L].deficit < 0.25 * curve[2.0].deficit
+    assert curve[1.0].deficit > curve[3.0].deficit > curve[10.0].deficit
