@@ -108,6 +108,7 @@ def _register_builtin() -> None:
     register("info", "hea_studio.cli.info")
     register("analyze", "hea_studio.cli.analyze")
     register("entropy", "hea_studio.cli.entropy")
+    register("synth", "hea_studio.cli.synth")
     pass
 
 

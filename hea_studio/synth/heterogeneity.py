@@ -126,8 +126,9 @@ def gaussian_field(
     lo = np.asarray(lo, dtype=np.float64) - pad
     hi = np.asarray(hi, dtype=np.float64) + pad
     extent = hi - lo
-    # A quarter of the correlation length resolves the field; coarser only if the grid would be huge.
-    spacing = correlation_nm / 4.0
+    # A third of the correlation length resolves the smooth field; coarser only if the grid would
+    # be huge.
+    spacing = correlation_nm / 3.0
     spacing = max(spacing, float(np.prod(extent) / max_cells) ** (1.0 / 3.0))
     n = [math.ceil(e / spacing) for e in extent]
     noise = rng.standard_normal(n)
@@ -180,27 +181,29 @@ def place_clusters(
     else:
         radii = np.full(target, spec.radius_nm)
     # Cells of the size of the largest diameter: a new centre only checks its 27 neighbour cells.
+    # Plain Python floats here: the loop is short (one pass per cluster) and numpy calls on
+    # 3-vectors would cost more than the arithmetic.
     cell = 2.0 * float(radii.max())
     grid: dict[tuple[int, int, int], list[int]] = {}
-    centres = np.zeros((target, 3))
-    accepted_r = np.zeros(target)
+    accepted: list[tuple[float, float, float, float]] = []
     n = 0
     attempts = 0
     while n < target and attempts < 50 * target:
         batch = rng.uniform(lo, hi, size=(4 * (target - n) + 16, 3))
         batch = batch[inside(batch)]
-        for c in batch:
-            attempts += 1
+        for x, y, z in batch.tolist():
             if n == target:
                 break
-            r = radii[n]
-            key = tuple((c // cell).astype(int))
+            attempts += 1
+            r = float(radii[n])
+            kx, ky, kz = int(x // cell), int(y // cell), int(z // cell)
             clash = False
             for dx in (-1, 0, 1):
                 for dy in (-1, 0, 1):
                     for dz in (-1, 0, 1):
-                        for j in grid.get((key[0] + dx, key[1] + dy, key[2] + dz), ()):
-                            if np.sum((centres[j] - c) ** 2) < (r + accepted_r[j]) ** 2:
+                        for j in grid.get((kx + dx, ky + dy, kz + dz), ()):
+                            ax, ay, az, ar = accepted[j]
+                            if (ax - x) ** 2 + (ay - y) ** 2 + (az - z) ** 2 < (r + ar) ** 2:
                                 clash = True
                                 break
                         if clash:
@@ -211,16 +214,16 @@ def place_clusters(
                     break
             if clash:
                 continue
-            centres[n] = c
-            accepted_r[n] = r
-            grid.setdefault(key, []).append(n)
+            grid.setdefault((kx, ky, kz), []).append(n)
+            accepted.append((x, y, z, r))
             n += 1
     if n < target:
         raise InputError(
             f"cannot place {target} clusters of radius {spec.radius_nm} nm without overlap: "
             f"volume fraction {spec.volume_fraction:.2f} is too high (keep it below ~0.3)"
         )
-    return centres, accepted_r
+    arr = np.array(accepted, dtype=np.float64).reshape(-1, 4)
+    return arr[:, :3], arr[:, 3]
 
 
 def matrix_fractions(

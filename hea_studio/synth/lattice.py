@@ -105,6 +105,39 @@ class LatticeGrid:
         out[..., 2] = self.lo[2] + (np.arange(z0, z1)[:, None, None, None] + basis[:, 2]) * edges[2]
         return out.reshape(-1, 3)
 
+    def block(self, z_layers: tuple[int, int], x_cells: tuple[int, int], y_cells: tuple[int, int]):
+        """Positions and global indices of the sites in a block of cells.
+
+        Parameters
+        ----------
+        z_layers, x_cells, y_cells
+            Half-open cell ranges ``(first, stop)`` along z, x and y (clipped to the grid).
+
+        Returns
+        -------
+        positions, index
+            (N, 3) float64 positions (nm) and (N,) int64 global indices, in index order.
+        """
+        nx, ny, nz = self.shape
+        x0, x1 = max(0, x_cells[0]), min(nx, x_cells[1])
+        y0, y1 = max(0, y_cells[0]), min(ny, y_cells[1])
+        z0, z1 = max(0, z_layers[0]), min(nz, z_layers[1])
+        if x1 <= x0 or y1 <= y0 or z1 <= z0:
+            return np.zeros((0, 3)), np.zeros(0, np.int64)
+        basis, edges = self.basis, self.edges
+        nb = len(basis)
+        ix = np.arange(x0, x1)
+        iy = np.arange(y0, y1)
+        iz = np.arange(z0, z1)
+        shape = (z1 - z0, y1 - y0, x1 - x0, nb)
+        out = np.empty((*shape, 3))
+        out[..., 0] = self.lo[0] + (ix[:, None] + basis[None, :, 0]) * edges[0]
+        out[..., 1] = self.lo[1] + (iy[:, None, None] + basis[None, None, :, 1]) * edges[1]
+        out[..., 2] = self.lo[2] + (iz[:, None, None, None] + basis[:, 2]) * edges[2]
+        cell = (iz[:, None, None] * ny + iy[None, :, None]) * nx + ix[None, None, :]
+        index = cell[..., None].astype(np.int64) * nb + np.arange(nb)
+        return out.reshape(-1, 3), index.reshape(-1)
+
     def index_to_position(self, index: np.ndarray) -> np.ndarray:
         """Positions (nm) of sites given by global index."""
         nx, ny, _ = self.shape
@@ -126,7 +159,7 @@ class LatticeGrid:
             z1 = min(nz, z0 + layers)
             yield z0 * per_layer, z1 * per_layer
 
-    def sites_within(self, centres: np.ndarray, radii: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def sites_within(self, centres: np.ndarray, radii: np.ndarray, with_positions: bool = False):
         """Sites inside spheres.
 
         Parameters
@@ -136,43 +169,64 @@ class LatticeGrid:
         radii
             (M,) sphere radii (nm).
 
+        with_positions
+            Also return the positions of the sites (saves decoding the indices again).
+
         Returns
         -------
-        index, owner
-            Global site indices (sorted, unique) and the number of the sphere each belongs to; a
-            site covered by two spheres goes to the one listed first.
+        index, owner[, positions]
+            Global site indices (sorted, unique), the number of the sphere each belongs to (a
+            site covered by two spheres goes to the one listed first) and optionally (N, 3)
+            positions in nm.
         """
         centres = np.asarray(centres, dtype=np.float64).reshape(-1, 3)
         radii = np.asarray(radii, dtype=np.float64).reshape(-1)
         if len(centres) == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+            empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+            return (*empty, np.zeros((0, 3))) if with_positions else empty
         edges = self.edges
-        nb = len(self.basis)
-        reach = np.ceil(radii.max() / edges).astype(int) + 1
-        # One template of cell offsets around the centre cell, shared by all spheres.
-        offs = np.stack(np.meshgrid(*[np.arange(-r, r + 1) for r in reach], indexing="ij"), axis=-1).reshape(
-            -1, 3
-        )
-        per_sphere = len(offs) * nb
-        batch = max(1, 2_000_000 // per_sphere)
+        basis_nm = self.basis * edges  # (nb, 3)
+        nb = len(basis_nm)
         dims = np.array(self.shape)
-        out_idx, out_owner = [], []
-        for s0 in range(0, len(centres), batch):
-            c = centres[s0 : s0 + batch]
-            r = radii[s0 : s0 + batch]
+        # Spheres sorted by radius and handled in batches, each with a template of cell offsets
+        # just large enough for its largest sphere, so a few big spheres do not inflate the work.
+        order = np.argsort(radii, kind="stable")
+        out_idx, out_owner, out_pos = [], [], []
+        s0 = 0
+        while s0 < len(order):
+            rmax = float(radii[order[min(len(order) - 1, s0 + 63)]])
+            reach = np.ceil(rmax / edges).astype(int) + 1
+            offs = np.stack(np.meshgrid(*[np.arange(-r, r + 1) for r in reach], indexing="ij"), axis=-1)
+            offs = offs.reshape(-1, 3)
+            # Drop cells that cannot hold a site within rmax of any point of the centre cell.
+            gap = np.maximum(np.abs(offs) - 1, 0) * edges
+            offs = offs[np.sum(gap * gap, axis=1) <= rmax * rmax]
+            template = offs[:, None, :] * edges + basis_nm[None, :, :]  # (t, nb, 3) nm
+            per_sphere = template.shape[0] * nb
+            batch = int(max(1, min(64, 3_000_000 // per_sphere)))
+            sel = order[s0 : s0 + batch]
+            s0 += len(sel)
+            c, r = centres[sel], radii[sel]
             base = np.floor((c - self.lo) / edges).astype(np.int64)
-            cells = base[:, None, None, :] + offs[None, :, None, :]  # (m, t, 1, 3)
-            frac = cells + self.basis[None, None, :, :]  # (m, t, nb, 3)
-            pos = self.lo + frac * edges
-            d2 = np.sum((pos - c[:, None, None, :]) ** 2, axis=-1)
-            valid = np.all((cells >= 0) & (cells < dims), axis=-1)  # (m, t, 1)
-            ok = (d2 <= (r * r)[:, None, None]) & valid
+            frac = c - (self.lo + base * edges)  # centre position inside its cell (nm)
+            rel = template[None] - frac[:, None, None, :]  # (m, t, nb, 3)
+            d2 = np.einsum("mtbk,mtbk->mtb", rel, rel)
+            cells = base[:, None, :] + offs[None, :, :]  # (m, t, 3)
+            valid = np.all((cells >= 0) & (cells < dims), axis=-1)
+            ok = (d2 <= (r * r)[:, None, None]) & valid[:, :, None]
             m_i, t_i, b_i = np.nonzero(ok)
-            cc = cells[m_i, t_i, 0]
-            idx = ((cc[:, 2] * dims[1] + cc[:, 1]) * dims[0] + cc[:, 0]) * nb + b_i
-            out_idx.append(idx)
-            out_owner.append(m_i + s0)
+            cc = cells[m_i, t_i]
+            out_idx.append(((cc[:, 2] * dims[1] + cc[:, 1]) * dims[0] + cc[:, 0]) * nb + b_i)
+            out_owner.append(sel[m_i])
+            if with_positions:
+                out_pos.append(c[m_i] + rel[m_i, t_i, b_i])
         idx = np.concatenate(out_idx)
         owner = np.concatenate(out_owner)
-        uniq, first = np.unique(idx, return_index=True)
-        return uniq, owner[first]
+        # A site claimed twice goes to the sphere listed first: sort by (index, owner).
+        o = np.lexsort((owner, idx))
+        idx, owner = idx[o], owner[o]
+        first = np.ones(len(idx), dtype=bool)
+        first[1:] = idx[1:] != idx[:-1]
+        if with_positions:
+            return idx[first], owner[first], np.concatenate(out_pos)[o][first]
+        return idx[first], owner[first]

@@ -44,6 +44,10 @@ class BoxShape:
         hi = np.asarray(self.size_nm) + margin
         return np.all((p >= -margin) & (p < hi), axis=1)
 
+    def xy_bounds(self, z_lo: float, z_hi: float) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper (x, y) corner of the shape's cross-sections between depths z_lo and z_hi."""
+        return np.zeros(2), np.array(self.size_nm[:2])
+
     def volume(self) -> float:
         """Volume in nm^3."""
         return float(np.prod(self.size_nm))
@@ -145,6 +149,12 @@ class TipShape:
         lower = z >= 0.0 if margin == 0 else z >= -margin
         upper = z <= self.length_nm + margin
         return lower & upper & np.where(z < self._tangent_z, cap, cone & (cone_r > 0))
+
+    def xy_bounds(self, z_lo: float, z_hi: float) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper (x, y) corner of the shape's cross-sections between depths z_lo and z_hi."""
+        # The radius grows with depth, so the deepest section is the widest.
+        r = float(self.radius_at(min(max(z_hi, 0.0), self.length_nm)))
+        return np.array([-r, -r]), np.array([r, r])
 
     def volume(self) -> float:
         """Volume in nm^3 (numerical integral of pi r(z)^2)."""

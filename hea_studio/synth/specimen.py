@@ -257,9 +257,9 @@ def generate(params: SynthParams, task: TaskState | None = None) -> Specimen:
         centres, radii = place_clusters(
             params.clusters, volume, lo, hi, shape.inside, _rng(params.seed, _STREAM_CLUSTERS)
         )
-        cl_index, _ = grid.sites_within(centres, radii)
-        cl_pos = grid.index_to_position(cl_index)
+        cl_index, _, cl_pos = grid.sites_within(centres, radii, with_positions=True)
         cl_inside = int(shape.inside(cl_pos).sum())
+        del cl_pos
         cluster_comp = np.array([params.clusters.composition.get(e, 0.0) for e in elements])
         f_cluster = cl_inside / n_expected_sites
     else:
@@ -277,16 +277,14 @@ def generate(params: SynthParams, task: TaskState | None = None) -> Specimen:
         weights = np.array([params.field.weights.get(e, 0.0) for e in elements])
         # Calibrate on cells whose centres lie inside the specimen, so the realised bulk (not just
         # the ensemble mean) matches the request.
-        gi = np.stack(np.meshgrid(*[np.arange(n) for n in g.shape], indexing="ij"), -1).reshape(-1, 3)
-        step = max(1, len(gi) // 400_000)
-        sample = gi[::step]
+        step = max(1, g.size // 400_000)
+        sample = np.stack(np.unravel_index(np.arange(0, g.size, step), g.shape), axis=1)
         sample_pos = g_origin + (sample + 0.5) * g_spacing
-        in_shape = shape.inside(sample_pos)
-        sample_g = g[tuple(sample[in_shape].T)]
+        sample_g = g.reshape(-1)[::step][shape.inside(sample_pos)]
         q = calibrate_field(sample_g, matrix, weights, params.field.amplitude)
         matrix_cum = cumulative_table(g, q, weights, params.field.amplitude)
         g_shape = np.array(g.shape)
-        del g, gi
+        del g
     else:
         matrix_cum = np.cumsum(matrix)[None, :].astype(np.float32)
         matrix_cum[:, -1] = 1.0
@@ -304,13 +302,22 @@ def generate(params: SynthParams, task: TaskState | None = None) -> Specimen:
     cluster_site_counts = np.zeros(k_alloy, np.int64)
     pos_parts: list[np.ndarray] = []
     lab_parts: list[np.ndarray] = []
-    slabs = list(grid.slabs(_SLAB_SITES))
-    for part, (start, stop) in enumerate(slabs):
+    # Slabs of whole z-layers; inside a slab only the cells under the shape's widest section.
+    per_layer = max(1, grid.sites_per_layer)
+    layers = max(1, _SLAB_SITES // per_layer)
+    nz = grid.shape[2]
+    slabs = [(z0, min(nz, z0 + layers)) for z0 in range(0, nz, layers)]
+    edges = grid.edges
+    for part, (z0, z1) in enumerate(slabs):
         check_cancelled(task)
         rng = _rng(params.seed, _STREAM_SITES, part)
-        pos = grid.positions(start, stop)
+        z_top = grid.lo[2] + z1 * edges[2]
+        xy_lo, xy_hi = shape.xy_bounds(grid.lo[2] + z0 * edges[2] - margin, z_top + margin)
+        c_lo = np.floor((xy_lo - margin - grid.lo[:2]) / edges[:2]).astype(int) - 1
+        c_hi = np.ceil((xy_hi + margin - grid.lo[:2]) / edges[:2]).astype(int) + 1
+        pos, idx = grid.block((z0, z1), (int(c_lo[0]), int(c_hi[0])), (int(c_lo[1]), int(c_hi[1])))
         keep = shape.inside(pos, margin)
-        idx = np.arange(start, stop, dtype=np.int64)[keep]
+        idx = idx[keep]
         pos = pos[keep]
         n = len(idx)
         u = rng.random(n)

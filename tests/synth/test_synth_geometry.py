@@ -80,3 +80,12 @@ def test_shapes_reject_bad_parameters():
         TipShape(shank_angle_deg=60)
     with pytest.raises(InputError):
         BoxShape((1.0, 0.0, 1.0))
+
+
+def test_block_and_sphere_positions_agree_with_index_decoding():
+    grid = LatticeGrid.covering(Lattice("hcp", 0.3), np.array([-2.0, -1.0, 0.0]), np.array([2.0, 3.0, 2.5]))
+    pos, idx = grid.block((1, 3), (2, 7), (-4, 3))
+    assert len(idx) == 2 * 5 * 3 * len(grid.basis)
+    assert np.allclose(pos, grid.index_to_position(idx))
+    index, _, spos = grid.sites_within(np.array([[0.2, 1.0, 1.2]]), np.array([0.9]), with_positions=True)
+    assert np.allclose(spos, grid.index_to_position(index))
