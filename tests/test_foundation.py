@@ -173,3 +173,24 @@ def test_self_test_writes_a_non_blank_window_png(tmp_path):
     # The centre of the window is the OpenGL 3D view: it must show its dark background, not black.
     centre = image.pixelColor(image.width() // 2, image.height() // 2)
     assert (centre.red(), centre.green(), centre.blue()) != (0, 0, 0)
+
+
+def test_qt_binding_keeps_reference_counts_of_singletons(qapp):
+    """PySide6 6.12.0 drops a reference to None/True on every void call or bool signal emission and
+    aborts Python 3.11 after a few thousand calls; pyproject excludes it. Catch any binding that
+    brings the leak back before it crashes a user's session."""
+    from PySide6.QtCore import QObject, Signal
+    from PySide6.QtWidgets import QLabel
+
+    class Emitter(QObject):
+        flag = Signal(bool)
+
+    label = QLabel()
+    emitter = Emitter()
+    emitter.flag.connect(lambda value: None)
+    n_none, n_true = sys.getrefcount(None), sys.getrefcount(True)
+    for _ in range(200):
+        label.setText("x")
+        emitter.flag.emit(True)
+    assert abs(sys.getrefcount(None) - n_none) < 50
+    assert abs(sys.getrefcount(True) - n_true) < 50

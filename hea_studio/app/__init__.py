@@ -1,1 +1,2 @@
 """The main window, menus, settings and the --self-test driver."""
+

@@ -1,0 +1,2 @@
+"""Qt widgets bound to the session state: panels, projections, plot docks."""
+
