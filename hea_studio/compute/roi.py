@@ -81,36 +81,45 @@ def default_box(positions: np.ndarray) -> Box:
 
 
 def principal_elements(counts: dict[str, int], floor: float = PRINCIPAL_FRACTION) -> tuple[str, ...]:
-    """Species with at least ``floor`` of all counted atoms, in the given order."""
+    """Species with at least ``floor`` of all counted atoms, alphabetically."""
     total = sum(counts.values())
     if total == 0:
         return ()
-    return tuple(n for n, c in counts.items() if c / total >= floor)
+    # Alphabetical, so the same alloy reports its elements in the same order whatever the range file.
+    return tuple(sorted(n for n, c in counts.items() if c / total >= floor))
 
 
 def resolve_elements(
-    atoms: AtomSet, mask: np.ndarray | None, requested: Sequence[str] | None
+    names_in_data: Sequence[str], counts: np.ndarray, requested: Sequence[str] | None
 ) -> tuple[str, ...]:
     """The entropy elements: ``requested`` checked against the data, or the principal elements.
+
+    Parameters
+    ----------
+    names_in_data
+        Species names of the atom set.
+    counts
+        Atoms per species in the analysed volume (for the principal-element default).
+    requested
+        The user's list, or ``None``/empty for the default.
 
     Raises
     ------
     InputError
         For unknown names, duplicates, or fewer than two elements.
     """
-    if requested:
+    if not requested_is_empty(requested):
+        assert requested is not None
         names = tuple(e.strip() for e in requested if e.strip())
-        unknown = [e for e in names if e not in atoms.names]
+        unknown = [e for e in names if e not in names_in_data]
         if unknown:
             raise InputError(
-                f"unknown element(s) {', '.join(unknown)}; the data hold {', '.join(atoms.names)}"
+                f"unknown element(s) {', '.join(unknown)}; the data hold {', '.join(names_in_data)}"
             )
         if len(set(names)) != len(names):
             raise InputError(f"element list {', '.join(names)} names an element twice")
     else:
-        labels = atoms.labels if mask is None else atoms.labels[mask]
-        c = np.bincount(labels, minlength=len(atoms.names))
-        names = principal_elements({n: int(c[i]) for i, n in enumerate(atoms.names)})
+        names = principal_elements({n: int(counts[i]) for i, n in enumerate(names_in_data)})
     if len(names) < 2:
         raise InputError(
             f"entropy needs at least 2 elements, got {len(names)} ({', '.join(names) or 'none'}); "
@@ -130,23 +139,27 @@ def prepare_roi(atoms: AtomSet, box: Box, elements: Sequence[str] | None) -> Pre
     if atoms.n_atoms == 0:
         raise InputError("the data hold no ranged atoms")
     pos = _native(atoms.positions)
-    labels = _native(atoms.labels)
-    mask = None
-    if requested_is_empty(elements):
-        mask = box.contains(pos)
-        if int(mask.sum()) < MIN_ROI_ATOMS:
-            _check_overlap(pos, box)
-    names = resolve_elements(atoms, mask, elements)
-    lut = np.full(len(atoms.names), -1, dtype=np.int64)
-    for k, name in enumerate(names):
-        lut[atoms.index_of(name)] = k
-    # float32 coordinates are compared with the float64 corners and promoted, never rounded down.
+    labels = _native(atoms.labels).astype(np.int64, copy=False)
+    n_species = len(atoms.names)
+    # One pass over the whole dataset keeps every species of the box; the element choice and the
+    # relabelling then work on the (much smaller) selection. float32 coordinates are compared with
+    # the float64 corners and promoted, never rounded.
     lo = np.asarray(box.lo, dtype=np.float64)
     hi = np.asarray(box.hi, dtype=np.float64)
-    rel, lab = _kernels.select_box(pos, labels.astype(np.int64, copy=False), lut, lo, hi)
+    rel, species = _kernels.select_box(pos, labels, np.arange(n_species, dtype=np.int64), lo, hi)
+    if species.size < MIN_ROI_ATOMS:
+        _check_overlap(pos, box)
+    counts = np.bincount(species, minlength=n_species)
+    names = resolve_elements(atoms.names, counts, elements)
+    lut = np.full(n_species, -1, dtype=np.int64)
+    for k, name in enumerate(names):
+        lut[atoms.index_of(name)] = k
+    lab = lut[species]
+    if counts[lut < 0].sum() > 0:
+        keep = lab >= 0
+        rel, lab = np.ascontiguousarray(rel[keep]), np.ascontiguousarray(lab[keep])
     n = int(lab.size)
     if n < MIN_ROI_ATOMS:
-        _check_overlap(pos, box)
         raise InputError(
             f"the sub-volume {_fmt(box.flat())} nm holds only {n} atoms of {', '.join(names)}; "
             f"at least {MIN_ROI_ATOMS} are needed"
