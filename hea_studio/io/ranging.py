@@ -186,6 +186,16 @@ def _gather_rows(positions: np.ndarray, index: np.ndarray) -> np.ndarray:
     return out
 
 
+def _species_colour(table: RangeTable, name: str) -> RGB | None:
+    """Colour the range file gives species ``name`` (table colours first, then its ranges)."""
+    if name in table.colours:
+        return table.colours[name]
+    for r in table.ranges:
+        if r.ion == name and r.colour is not None:
+            return r.colour
+    return None
+
+
 def _colour_of_element(table: RangeTable, element: str) -> RGB | None:
     """Colour of the single-atom species ``element`` if the file gave one."""
     for r in table.ranges:
@@ -220,7 +230,7 @@ def to_atoms(ions: IonData, table: RangeTable, decompose: bool = True) -> AtomSe
     positions = ions.positions
     if not decompose:
         keep = np.flatnonzero(species >= 0)
-        colours = {n: table.colours[n] for n in sp_names if n in table.colours}
+        colours = {n: c for n in sp_names if (c := _species_colour(table, n)) is not None}
         return AtomSet(_gather_rows(positions, keep), species[keep], tuple(sp_names), colours)
 
     plan = decomposition(table)
