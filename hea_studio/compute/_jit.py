@@ -14,20 +14,23 @@ import sys
 from hea_studio.core.paths import user_cache_dir
 
 
-def _configure_cache() -> None:
+def _configure_cache() -> str | None:
+    """Point numba at the user cache in a frozen build (unless the user chose a directory)."""
     if getattr(sys, "frozen", False) and not os.environ.get("NUMBA_CACHE_DIR"):
         path = user_cache_dir() / "numba"
         path.mkdir(parents=True, exist_ok=True)
         os.environ["NUMBA_CACHE_DIR"] = str(path)
+        return str(path)
+    return None
 
 
-_configure_cache()
+_chosen = _configure_cache()
 
 import numba  # noqa: E402  (the cache directory must be configured before numba reads it)
 
-if os.environ.get("NUMBA_CACHE_DIR") and not numba.config.CACHE_DIR:
-    # numba was imported by someone else before us: its config snapshot missed the variable.
-    numba.config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
+if _chosen is not None:
+    # numba may have been imported before us, when its config snapshot missed the variable.
+    numba.config.CACHE_DIR = _chosen
 
 njit = numba.njit
 

@@ -1,0 +1,99 @@
+"""``hea-studio analyze`` and ``hea-studio entropy`` end to end (files written with the io package)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from hea_studio.cli import main
+from hea_studio.core.ranges import Range, RangeTable
+from hea_studio.io import write_pos, write_rrng
+
+# Element, m/n window (Da), fraction: O stays below the 5 at.% principal-element floor.
+SPECIES = [
+    ("Fe", 27.95, 0.20),
+    ("Ni", 28.95, 0.30),
+    ("Co", 29.45, 0.22),
+    ("Cu", 31.45, 0.26),
+    ("O", 16.0, 0.02),
+]
+
+
+@pytest.fixture(scope="module")
+def specimen(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    n = 60_000
+    pos = rng.uniform(0.0, 12.0, (n, 3)).astype(np.float32)
+    which = rng.choice(len(SPECIES), n, p=[s[2] for s in SPECIES])
+    mass = np.array([s[1] for s in SPECIES])[which] + rng.uniform(0.0, 0.1, n)
+    folder = tmp_path_factory.mktemp("spec")
+    write_pos(folder / "s.pos", pos, mass.astype(np.float32))
+    table = RangeTable([Range(s[1], s[1] + 0.1, s[0], ((s[0], 1.0),)) for s in SPECIES])
+    write_rrng(folder / "s.rrng", table)
+    return folder
+
+
+def test_analyze_writes_json_csv_and_plot(specimen, capsys):
+    out = specimen / "out.json"
+    code = main(
+        [
+            "analyze", str(specimen / "s.pos"), "--ranges", str(specimen / "s.rrng"),
+            "--sizes", "0.5:4:0.5", "--roi", "0,0,0,12,12,12", "--bootstrap", "20",
+            "--json", str(out), "--csv", str(specimen / "c.csv"), "--plot", str(specimen / "p.png"),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    data = json.loads(out.read_text())
+    assert data["elements"] == ["Co", "Cu", "Fe", "Ni"]  # O (2 at.%) is not a principal element
+    assert data["roi_nm"] == [0, 0, 0, 12, 12, 12]
+    assert data["timing_s"]["load"] > 0 and data["timing_s"]["total"] >= data["timing_s"]["curve"]
+    assert len(data["curve"]) == 8 and data["sume_null"]["edge_nm"] == 0.5
+    csv_lines = (specimen / "c.csv").read_text().splitlines()
+    assert len(csv_lines) == 9 and csv_lines[0].startswith("size_nm,n_cubes,mean_atoms,S_mean")
+    png = (specimen / "p.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    assert "SUME" in capsys.readouterr().out
+
+
+def test_analyze_json_to_stdout_is_clean(specimen, capsys):
+    code = main(
+        ["analyze", str(specimen / "s.pos"), "--ranges", str(specimen / "s.rrng"), "--sizes", "1,2,3,4",
+         "--elements", "Ni,Cu,Co,Fe,O", "--mode", "paper", "--bootstrap", "0", "--json", "-"]
+    )  # fmt: skip
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["mode"] == "paper" and data["elements"] == ["Ni", "Cu", "Co", "Fe", "O"]
+    assert data["sume"] is None or data["sume"]["ci95_nm"] is None
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--roi", "100,100,100,110,110,110"], "outside the data"),
+        (["--roi", "0,0,0,0.8,0.8,0.8"], "holds only"),
+        (["--sizes", "1,30"], "exceed the sub-volume"),
+        (["--elements", "Ni"], "at least 2 elements"),
+        (["--elements", "Ni,Xx"], "unknown element"),
+        (["--sizes", "abc"], "cannot read sizes"),
+        (["--lattice", "fcc"], "cannot read lattice"),
+    ],
+)
+def test_analyze_bad_input_exits_2(specimen, capsys, extra, message):
+    args = ["analyze", str(specimen / "s.pos"), "--ranges", str(specimen / "s.rrng"), "--sizes", "1,2"]
+    code = main(args + extra if "--sizes" not in extra else args[:4] + extra)
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_entropy_command(capsys):
+    assert main(["entropy", "Ni=30.6", "Cu=26.7", "Co=21.9", "Fe=20.8"]) == 0
+    text = capsys.readouterr().out
+    assert "1.374 R" in text and "medium" in text
+    assert main(["entropy", "A=1", "B=1", "C=1", "D=1", "E=1", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["S_R"] == pytest.approx(np.log(5)) and data["class"] == "high"
+    assert main(["entropy", "Ni=abc"]) == 2
+    assert main(["entropy", "Mg=1", "O=1", "--sublattice", "A:Mg:1", "O:O:1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["S_fu_R"] == 0.0

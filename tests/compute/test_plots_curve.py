@@ -1,0 +1,60 @@
+"""The entropy and concentration plots: live updates, final result, nothing drawn for empty edges."""
+
+from __future__ import annotations
+
+import numpy as np
+from compute_specimens import full_box, random_alloy
+
+from hea_studio.compute.analysis import iter_analysis
+from hea_studio.core.settings import AnalysisSettings
+
+
+def _run(sizes, **kw):
+    atoms = random_alloy(30_000, seed=5)
+    gen = iter_analysis(atoms, AnalysisSettings(sizes_nm=sizes, bootstrap=10, **kw), full_box(atoms))
+    scales = []
+    while True:
+        try:
+            scales.append(next(gen))
+        except StopIteration as stop:
+            return scales, stop.value
+
+
+def test_entropy_plot_live_then_final(qtbot):
+    from hea_studio.plots.curve import ConcentrationStdPlot, EntropyCurvePlot
+
+    scales, result = _run((0.5, 1.0, 1.5, 2.0, 3.0, 4.0))
+    plot = EntropyCurvePlot()
+    conc = ConcentrationStdPlot()
+    qtbot.addWidget(plot.widget)
+    qtbot.addWidget(conc.widget)
+    for i, s in enumerate(reversed(scales)):  # any arrival order
+        plot.add_scale(s)
+        conc.add_scale(s)
+        assert plot.n_points() == i + 1
+    x, y = plot.mean_curve.getData()
+    assert np.all(np.diff(x) > 0)
+    np.testing.assert_allclose(y, [s.S_mean for s in scales])
+    assert set(conc._curves) == set(result.elements)
+    plot.set_result(result)
+    conc.set_result(result)
+    assert plot.bulk_line.value() == result.bulk.S_R
+    assert plot.ideal_line.value() == result.bulk.S_ideal_R
+    assert result.sume is not None
+    assert plot.sume_marker.getData()[0][0] == result.sume.edge_nm
+    assert plot.sume_ci.scene() is not None
+    plot.clear()
+    conc.clear()
+    assert plot.n_points() == 0 and plot.bulk_line.scene() is None and not conc._curves
+
+
+def test_plot_without_sume(qtbot):
+    from hea_studio.plots.curve import EntropyCurvePlot
+
+    _, result = _run((1.0, 2.0, 3.0))
+    assert result.sume is None
+    plot = EntropyCurvePlot()
+    qtbot.addWidget(plot.widget)
+    plot.set_result(result)
+    assert plot.n_points() == 3
+    assert plot.fit_descending.getData()[0] is None or len(plot.fit_descending.getData()[0]) == 0
