@@ -177,13 +177,33 @@ def ranging_summary(
     )
 
 
-def _gather_rows(positions: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """``positions[index]`` as native float32, built chunk by chunk (no full-size temporaries)."""
-    out = np.empty((index.shape[0], 3), dtype=np.float32)
+def _gather_into(out: np.ndarray, positions: np.ndarray, index: np.ndarray) -> None:
+    """``out[:] = positions[index]`` chunk by chunk (no full-size temporaries, byte order fixed)."""
     for start in range(0, index.shape[0], CHUNK):
         stop = min(index.shape[0], start + CHUNK)
         out[start:stop] = positions[index[start:stop]]
-    return out
+
+
+def _ranged_rows(
+    positions: np.ndarray, species: np.ndarray, relabel: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (native float32) and ``relabel[species]`` of the ranged ions, in file order.
+
+    Works chunk by chunk with boolean masks, so no index array the size of the file is built.
+    """
+    total = int(np.count_nonzero(species >= 0))
+    out_pos = np.empty((total, 3), dtype=np.float32)
+    out_lab = np.empty(total, dtype=np.int32)
+    o = 0
+    for start in range(0, species.shape[0], CHUNK):
+        stop = min(species.shape[0], start + CHUNK)
+        sp = species[start:stop]
+        keep = sp >= 0
+        k = int(np.count_nonzero(keep))
+        out_pos[o : o + k] = positions[start:stop][keep]
+        out_lab[o : o + k] = relabel[sp[keep]]
+        o += k
+    return out_pos, out_lab
 
 
 def _species_colour(table: RangeTable, name: str) -> RGB | None:
@@ -229,9 +249,9 @@ def to_atoms(ions: IonData, table: RangeTable, decompose: bool = True) -> AtomSe
     species, sp_names = assign_species(ions.mass, table)
     positions = ions.positions
     if not decompose:
-        keep = np.flatnonzero(species >= 0)
         colours = {n: c for n in sp_names if (c := _species_colour(table, n)) is not None}
-        return AtomSet(_gather_rows(positions, keep), species[keep], tuple(sp_names), colours)
+        pos, lab = _ranged_rows(positions, species, np.arange(len(sp_names), dtype=np.int32))
+        return AtomSet(pos, lab, tuple(sp_names), colours)
 
     plan = decomposition(table)
     elements: dict[str, int] = {}
@@ -249,32 +269,42 @@ def to_atoms(ions: IonData, table: RangeTable, decompose: bool = True) -> AtomSe
     if simple:
         # Every species is one atom: a relabelling, in file order, with no sorting.
         relabel = np.array([elements[plan[n][0][0]] for n in sp_names], dtype=np.int32)
-        keep = np.flatnonzero(species >= 0)
-        return AtomSet(_gather_rows(positions, keep), relabel[species[keep]], names, colours)
+        pos, lab = _ranged_rows(positions, species, relabel)
+        return AtomSet(pos, lab, names, colours)
 
-    order = np.argsort(species, kind="stable")  # file order within each species
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(species + 1, minlength=len(sp_names) + 1))])
-    index_parts: list[np.ndarray] = []
-    label_parts: list[np.ndarray] = []
+    # Sizes first, so that the output is allocated once and filled in place: the peak memory is
+    # the mapped file, the species array, the output and one species' index array.
+    counts = np.bincount(species + 1, minlength=len(sp_names) + 1)[1:]
+    total = 0
     for s, name in enumerate(sp_names):
-        idx = order[bounds[s + 1] : bounds[s + 2]]
-        if idx.size == 0:
+        n = int(counts[s])
+        for _el, c in plan[name]:
+            whole = math.floor(c + _EPS)
+            total += n * whole + _extra_atoms(n, c - whole)
+    out_pos = np.empty((total, 3), dtype=np.float32)
+    out_lab = np.empty(total, dtype=np.int32)
+    o = 0
+    for s, name in enumerate(sp_names):
+        if counts[s] == 0:
             continue
+        idx = np.flatnonzero(species == s)  # file order
+        first: tuple[int, int] | None = None  # where this species' positions were first gathered
         for el, c in plan[name]:
             whole = math.floor(c + _EPS)
             frac = c - whole
             for _ in range(whole):
-                index_parts.append(idx)
+                if first is None:
+                    _gather_into(out_pos[o : o + idx.size], positions, idx)
+                    first = (o, o + idx.size)
+                else:
+                    out_pos[o : o + idx.size] = out_pos[first[0] : first[1]]
+                out_lab[o : o + idx.size] = elements[el]
+                o += idx.size
             if frac > _EPS:
                 k = np.arange(idx.size, dtype=np.float64)
-                extra = np.floor((k + 1) * frac + _EPS) > np.floor(k * frac + _EPS)
-                index_parts.append(idx[extra])
-            n_el = sum(p.size for p in index_parts) - sum(p.size for p in label_parts)
-            label_parts.append(np.full(n_el, elements[el], dtype=np.int32))
-    if index_parts:
-        index = np.concatenate(index_parts)
-        labels = np.concatenate(label_parts)
-    else:
-        index = np.zeros(0, dtype=np.int64)
-        labels = np.zeros(0, dtype=np.int32)
-    return AtomSet(_gather_rows(positions, index), labels, names, colours)
+                sel = idx[np.floor((k + 1) * frac + _EPS) > np.floor(k * frac + _EPS)]
+                _gather_into(out_pos[o : o + sel.size], positions, sel)
+                out_lab[o : o + sel.size] = elements[el]
+                o += sel.size
+    assert o == total
+    return AtomSet(out_pos, out_lab, names, colours)
