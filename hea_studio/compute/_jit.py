@@ -30,7 +30,7 @@ import numba  # noqa: E402  (the cache directory must be configured before numba
 
 if _chosen is not None:
     # numba may have been imported before us, when its config snapshot missed the variable.
-    numba.config.CACHE_DIR = _chosen
+    numba.config.CACHE_DIR = _chosen  # type: ignore[attr-defined]
 
 njit = numba.njit
 

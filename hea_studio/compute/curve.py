@@ -79,7 +79,7 @@ def scale_result(
     S_std = float(S.std(ddof=1)) if n_cubes > 1 else None
     S_sem = S_std / float(np.sqrt(n_cubes)) if S_std is not None else None
     S_null = null_table.mean_over(n)
-    conc_mean = {e: float(v) for e, v in zip(names, xmean)}
+    conc_mean: dict[str, float | None] = {e: float(v) for e, v in zip(names, xmean)}
     conc_std: dict[str, float | None] = (
         {e: float(v) for e, v in zip(names, xstd)} if n_cubes > 1 else dict(none)
     )

@@ -95,15 +95,9 @@ def composition_entropy(
     values = np.array([float(amounts[n]) for n in names])
     S = mixing_entropy(values)
     fractions = {n: float(v / values.sum()) for n, v in zip(names, values)}
-    result = dict(
-        fractions=fractions,
-        S_R=S,
-        S_J_per_molK=to_joules(S),
-        cls=classify(S),
-        S_ideal_R=ideal_entropy(sum(1 for v in values if v > 0)),
-    )
+    S_ideal = ideal_entropy(sum(1 for v in values if v > 0))
     if not sublattices:
-        return CompositionEntropy(**result)
+        return CompositionEntropy(fractions, S, to_joules(S), classify(S), S_ideal)
     placed = [e for s in sublattices for e in s.elements]
     missing = [n for n in names if n not in placed]
     unknown = [e for e in placed if e not in amounts]
@@ -127,4 +121,6 @@ def composition_entropy(
             }
         )
     sites = sum(s.multiplicity for s in sublattices)
-    return CompositionEntropy(**result, sublattices=rows, S_fu_R=S_fu, S_site_R=S_fu / sites)
+    return CompositionEntropy(
+        fractions, S, to_joules(S), classify(S), S_ideal, sublattices=rows, S_fu_R=S_fu, S_site_R=S_fu / sites
+    )

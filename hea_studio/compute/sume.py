@@ -148,12 +148,13 @@ def sume_null(curve: Sequence[ScaleResult], S_bulk: float) -> NullSumeResult:
     at all larger edges too keeps one lucky edge inside a clustered range from being reported.
     """
     pts = [s for s in _fit_points(curve) if s.deficit is not None]
+    deficits = [float(s.deficit) for s in pts if s.deficit is not None]
     if not pts:
         return NullSumeResult(None, "no edge has cubes to test")
     edge = None
-    for s in reversed(pts):
+    for s, deficit in zip(reversed(pts), reversed(deficits)):
         sem = s.S_sem if s.S_sem is not None else 0.0
-        if s.deficit > max(NULL_SEM_FACTOR * sem, NULL_BULK_SHARE * S_bulk):
+        if deficit > max(NULL_SEM_FACTOR * sem, NULL_BULK_SHARE * S_bulk):
             break
         edge = s.size_nm
     if edge is None:
