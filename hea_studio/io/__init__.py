@@ -5,7 +5,7 @@ Public API
 - :func:`load_ions` -- ``.pos``, ``.epos``, ``.apt`` (memory-mapped) -> :class:`IonData`
 - :func:`load_ranges` -- ``.rrng``, ``.rng``, ``.env`` -> :class:`RangeTable`
 - :func:`write_pos`, :func:`write_rrng`
-- :func:`assign_species`, :func:`ranging_summary`, :func:`to_atoms`
+- :func:`assign_species`, :func:`ranging_summary`, :func:`to_atoms`, :func:`to_atoms_and_summary`
 
 Every problem with an input file is raised as :class:`~hea_studio.core.errors.InputError` whose
 message starts with the file name.
@@ -31,6 +31,7 @@ from hea_studio.io.ranging import (
     build_lookup,
     ranging_summary,
     to_atoms,
+    to_atoms_and_summary,
 )
 from hea_studio.io.rng import read_rng
 from hea_studio.io.rrng import read_rrng, write_rrng
@@ -59,6 +60,7 @@ __all__ = [
     "read_rng",
     "read_rrng",
     "to_atoms",
+    "to_atoms_and_summary",
     "write_pos",
     "write_rrng",
 ]

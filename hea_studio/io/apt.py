@@ -148,6 +148,8 @@ def read_apt(path: str | os.PathLike[str]) -> IonData:
             n_ions, sections = read_sections(path, fh, size)
     except OSError as exc:
         raise InputError(f"cannot be read ({exc.strerror or exc})", path) from None
+    if n_ions == 0:
+        raise InputError("the file header says it holds 0 ions", path)
     arrays: dict[str, np.ndarray] = {}
     skipped: list[str] = []
     for sec in sections:

@@ -64,6 +64,7 @@ def write_pos(path: str | os.PathLike[str], positions: np.ndarray, mass: np.ndar
     mass
         (N,) mass-to-charge ratios in Da.
     """
+    path = Path(path)
     pos = np.asarray(positions)
     m = np.asarray(mass)
     if pos.ndim != 2 or pos.shape[1] != 3:

@@ -226,7 +226,17 @@ def _colour_of_element(table: RangeTable, element: str) -> RGB | None:
     return table.colours.get(element)
 
 
-def to_atoms(ions: IonData, table: RangeTable, decompose: bool = True) -> AtomSet:
+def to_atoms_and_summary(
+    ions: IonData, table: RangeTable, decompose: bool = True
+) -> tuple[AtomSet, RangingSummary]:
+    """:func:`to_atoms` and :func:`ranging_summary` with a single ranging pass over the file."""
+    species, _ = assign_species(ions.mass, table)
+    return to_atoms(ions, table, decompose, species=species), ranging_summary(ions, table, species)
+
+
+def to_atoms(
+    ions: IonData, table: RangeTable, decompose: bool = True, species: np.ndarray | None = None
+) -> AtomSet:
     """Ranged atoms ready for analysis.
 
     Parameters
@@ -238,6 +248,8 @@ def to_atoms(ions: IonData, table: RangeTable, decompose: bool = True) -> AtomSe
     decompose
         Split molecular ions into their atoms at the ion position (default, science.md 1);
         otherwise every species (``CrO2``) is its own label.
+    species
+        Output of :func:`assign_species` if already computed (saves a pass over the file).
 
     Returns
     -------
@@ -246,12 +258,15 @@ def to_atoms(ions: IonData, table: RangeTable, decompose: bool = True) -> AtomSe
         names (elements in order of first appearance, or species), colours from the range file.
         Unranged ions are left out.
     """
-    species, sp_names = assign_species(ions.mass, table)
+    if species is None:
+        species, sp_names = assign_species(ions.mass, table)
+    else:
+        sp_names = table.species
     positions = ions.positions
     if not decompose:
-        colours = {n: c for n in sp_names if (c := _species_colour(table, n)) is not None}
+        sp_colours = {n: rgb for n in sp_names if (rgb := _species_colour(table, n)) is not None}
         pos, lab = _ranged_rows(positions, species, np.arange(len(sp_names), dtype=np.int32))
-        return AtomSet(pos, lab, tuple(sp_names), colours)
+        return AtomSet(pos, lab, tuple(sp_names), sp_colours)
 
     plan = decomposition(table)
     elements: dict[str, int] = {}

@@ -174,9 +174,9 @@ def read_rng(path: str | os.PathLike[str]) -> RangeTable:
             continue
         for text in (main.formulas[j], name):
             if text:
-                comp = _formula_over(text, used_names)
-                if comp:
-                    declared.setdefault(tuple(sorted(comp.items())), j)
+                parsed = _formula_over(text, used_names)
+                if parsed:
+                    declared.setdefault(tuple(sorted(parsed.items())), j)
     has_declared = any(not u for u in used)
 
     ext_names: dict[tuple[float, float], tuple[str, RGB | None]] = {}
@@ -204,15 +204,15 @@ def read_rng(path: str | os.PathLike[str]) -> RangeTable:
         elif (lo, hi) in ext_names:
             name, colour = ext_names[(lo, hi)]
         elif has_declared:
-            j = declared.get(tuple(sorted(comp)))
-            if j is None:
+            match = declared.get(tuple(sorted(comp)))
+            if match is None:
                 raise InputError(
                     f"range {lo:g}-{hi:g} Da combines {formula_name(comp)} but none of the declared "
                     "molecular ions (ions with an all-zero column) has that formula",
                     path,
                     line,
                 )
-            name, colour = main.names[j], main.colours[j]
+            name, colour = main.names[match], main.colours[match]
         else:
             name = formula_name(comp)
         if colour is not None:

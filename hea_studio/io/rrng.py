@@ -31,7 +31,9 @@ _SECTION = re.compile(r"^\[\s*([A-Za-z]+)\s*\]$")
 _KEYVAL = re.compile(r"^([A-Za-z]+)(\d*)\s*=(.*)$")
 
 
-def _parse_range_line(body: str, path: Path, line: int) -> RawRange:
+def _parse_range_line(
+    body: str, path: Path, line: int, formulas: dict[tuple, tuple[str, tuple[tuple[str, float], ...]]]
+) -> RawRange:
     tokens = body.split()
     if len(tokens) < 3:
         raise InputError(
@@ -71,6 +73,9 @@ def _parse_range_line(body: str, path: Path, line: int) -> RawRange:
         if not composition:
             raise InputError("range names no ion: give Element:count or Name:", path, line)
         name = formula_name(composition)
+        # The same atoms listed in another order ("O:1 Cr:1" after "Cr:1 O:1") are the same
+        # species: keep the name and atom order first seen.
+        name, composition = formulas.setdefault(tuple(sorted(composition)), (name, composition))
     return RawRange(lo, hi, name, composition, colour, volume, line)
 
 
@@ -90,6 +95,7 @@ def read_rrng(path: str | os.PathLike[str]) -> RangeTable:
     warnings: list[str] = []
     seen_sections: set[str] = set()
     declared_ranges: int | None = None
+    formulas: dict[tuple, tuple[str, tuple[tuple[str, float], ...]]] = {}
     for i, text in enumerate(lines, start=1):
         s = text.strip()
         if not s or s.startswith(("#", ";")):
@@ -115,7 +121,7 @@ def read_rrng(path: str | os.PathLike[str]) -> RangeTable:
             if not value:
                 raise InputError("empty ion name", path, i)
         elif section == "ranges" and key == "range":
-            raw.append(_parse_range_line(value, path, i))
+            raw.append(_parse_range_line(value, path, i, formulas))
         else:
             raise InputError(
                 f"unexpected entry {kv.group(1)}{kv.group(2)}= in the [{section}] section", path, i

@@ -179,6 +179,13 @@ def test_apt_truncated_section(tmp_path):
         read_apt(f)
 
 
+def test_apt_without_ions(tmp_path):
+    f = tmp_path / "z.apt"
+    write_apt(f, [("Mass", np.zeros(0, np.float32), 3), ("Position", np.zeros((0, 3), np.float32), 3)], 0)
+    with pytest.raises(InputError, match="0 ions"):
+        read_apt(f)
+
+
 def test_apt_bad_signature(tmp_path):
     f = tmp_path / "b.apt"
     f.write_bytes(b"XXXX" + b"\0" * 600)

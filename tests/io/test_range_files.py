@@ -285,3 +285,13 @@ def test_real_rng_polyatomic_blocks_not_double_counted(real, rel, n_ranges, mole
     assert len(t.ranges) == n_ranges
     assert molecular in t.species
     assert len(t.composition_of(molecular)) >= 1
+
+
+def test_rrng_same_atoms_in_another_order_are_one_species(tmp_path):
+    text = (
+        "[Ions]\nNumber=2\nIon1=Cr\nIon2=O\n[Ranges]\nNumber=3\n"
+        "Range1=33.9 34.8 Cr:1 O:1\nRange2=67.6 69.6 O:1 Cr:1\nRange3=50 51 O:2 Name:Dioxygen\n"
+    )
+    t = read_rrng(_write(tmp_path, "r.rrng", text))
+    assert t.species == ["CrO", "Dioxygen"]
+    assert {r.composition for r in t.ranges if r.ion == "CrO"} == {(("Cr", 1.0), ("O", 1.0))}

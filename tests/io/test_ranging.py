@@ -162,3 +162,14 @@ def test_jenjamin_indexed_pair_has_205_unranged(real):
     atoms = to_atoms(ions, table)
     assert atoms.n_atoms == 21632
     assert len(atoms.names) == 36 and atoms.names[0].startswith("Cluster")
+
+
+def test_to_atoms_and_summary_in_one_pass():
+    from hea_studio.io import to_atoms_and_summary
+
+    ions = _ions([26.0, 42.0, 16.5, 5.0, 90.5, 42.5])
+    atoms, summary = to_atoms_and_summary(ions, CRO)
+    assert atoms.counts() == summary.atom_counts == to_atoms(ions, CRO).counts()
+    assert summary == ranging_summary(ions, CRO)
+    plain, _ = to_atoms_and_summary(ions, CRO, decompose=False)
+    assert plain.counts() == summary.ion_counts
