@@ -12,7 +12,7 @@ import numpy as np
 
 from hea_studio.compute import _kernels
 from hea_studio.compute.binning import PreparedRoi
-from hea_studio.compute.freqdist import frequency_distribution
+from hea_studio.compute.freqdist import atom_count_groups, frequency_distribution
 from hea_studio.compute.reference import NullEntropyTable
 from hea_studio.compute.roi import prepare_roi
 from hea_studio.core.atoms import AtomSet
@@ -78,7 +78,8 @@ def scale_result(
     # Sample statistics (ddof=1): the cubes are a sample of the material; undefined for one cube.
     S_std = float(S.std(ddof=1)) if n_cubes > 1 else None
     S_sem = S_std / float(np.sqrt(n_cubes)) if S_std is not None else None
-    S_null = null_table.mean_over(n)
+    groups = atom_count_groups(n)
+    S_null = null_table.mean_over_groups(*groups)
     conc_mean: dict[str, float | None] = {e: float(v) for e, v in zip(names, xmean)}
     conc_std: dict[str, float | None] = (
         {e: float(v) for e, v in zip(names, xstd)} if n_cubes > 1 else dict(none)
@@ -89,7 +90,7 @@ def scale_result(
     dof: dict[str, int] = {}
     if fda:
         for k, e in enumerate(names):
-            r = frequency_distribution(kept[:, k], n, float(null_table.p[k]))
+            r = frequency_distribution(kept[:, k], n, float(null_table.p[k]), groups)
             mu[e], pval[e], chi2[e], dof[e] = r.mu, r.p_value, r.chi2, r.dof
     return ScaleResult(
         index=index,

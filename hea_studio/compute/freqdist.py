@@ -87,7 +87,16 @@ class FdaResult:
     mu: float
 
 
-def frequency_distribution(k: np.ndarray, n: np.ndarray, p: float) -> FdaResult:
+def atom_count_groups(n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct atom counts per cube and how many cubes hold each (bincount: no sort needed)."""
+    hist = np.bincount(n)
+    uniq = np.flatnonzero(hist)
+    return uniq.astype(np.int64), hist[uniq].astype(np.float64)
+
+
+def frequency_distribution(
+    k: np.ndarray, n: np.ndarray, p: float, groups: tuple[np.ndarray, np.ndarray] | None = None
+) -> FdaResult:
     """Chi-square test of one element's counts per cube against random mixing.
 
     Parameters
@@ -98,16 +107,16 @@ def frequency_distribution(k: np.ndarray, n: np.ndarray, p: float) -> FdaResult:
         Atoms (all entropy elements) in each cube.
     p
         Bulk fraction of the element.
+    groups
+        :func:`atom_count_groups` of ``n``, when the caller already has them.
     """
     n_cubes = int(k.size)
     if n_cubes == 0:
         return FdaResult(0.0, 0, None, 0.0)
     length = int(n.max()) + 1
     observed = np.bincount(k, minlength=length).astype(np.float64)
-    uniq, weights = np.unique(n, return_counts=True)
-    expected = _kernels.binomial_mixture_hist(
-        uniq.astype(np.int64), weights.astype(np.float64), float(p), length
-    )
+    uniq, weights = groups if groups is not None else atom_count_groups(n)
+    expected = _kernels.binomial_mixture_hist(uniq, weights, float(p), length)
     chi2, bins = _kernels.merged_chi2(observed, expected, MIN_EXPECTED)
     dof = int(bins) - 1
     if dof <= 0:

@@ -60,13 +60,10 @@ class NullEntropyTable:
         ns = np.asarray(ns, dtype=np.int64)
         if ns.size == 0:
             return float("nan")
-        uniq, counts = np.unique(ns, return_counts=True)
-        return float(np.dot(self(uniq), counts) / ns.size)
+        hist = np.bincount(ns)
+        uniq = np.flatnonzero(hist)
+        return self.mean_over_groups(uniq, hist[uniq])
 
-
-def expected_entropy_bias(n: float, n_elements: int) -> float:
-    """First-order counting bias of the plug-in entropy, (K - 1) / (2 n) in units of R.
-
-    Only used to explain the reference in messages and docs; the analysis uses the exact sum.
-    """
-    return (n_elements - 1) / (2.0 * n)
+    def mean_over_groups(self, uniq: np.ndarray, counts: np.ndarray) -> float:
+        """Mean of E[S_hat](n) over cubes given as distinct counts ``uniq`` held by ``counts`` cubes."""
+        return float(np.dot(self(uniq), counts) / np.sum(counts))
