@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -28,8 +29,9 @@ import numpy as np
 from hea_studio.core.ranges import Range, RangeTable
 from hea_studio.io import assign_species, load_ions, load_ranges, to_atoms, write_rrng
 
-VALN = Path(
-    "/work/shared/data/real/atomprobe-tc_ifes_apt_tc_data_modeling/rrng/VAlN_film_plan-view_700C.rrng"
+VALN = (
+    Path(os.environ.get("HEA_STUDIO_REAL_DATA", "/work/shared/data/real"))
+    / "atomprobe-tc_ifes_apt_tc_data_modeling/rrng/VAlN_film_plan-view_700C.rrng"
 )
 
 

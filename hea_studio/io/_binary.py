@@ -14,9 +14,9 @@ import numpy as np
 
 from hea_studio.core.errors import InputError
 
-# Rows per chunk when scanning a mapped file: 2^20 rows of 4 floats is 16 MB, small next to any
-# file worth mapping, large enough that the Python loop overhead is negligible.
-CHUNK_ROWS = 1 << 20
+# Rows per chunk when scanning a mapped file: the temporaries of 2^16 rows are about 1 MB, small next
+# to any file worth mapping, and chunks are large enough that the Python loop overhead is negligible.
+CHUNK_ROWS = 1 << 16
 
 
 def file_size(path: Path) -> int:
@@ -49,6 +49,7 @@ def _nonfinite_rows_chunk(block: np.ndarray) -> np.ndarray:
     byte at bit 0..7 and the next byte at bit 8..15, so the test is a single AND with 0x807F and
     needs no byte swap (which is what makes ``np.isfinite`` on big-endian data slow).
     """
+    block = np.asarray(block)
     if block.dtype == np.dtype(">f4") and sys.byteorder == "little":
         raw = block.view(np.uint32)
         bad = (raw & np.uint32(0x807F)) == np.uint32(0x807F)
@@ -76,8 +77,8 @@ def nonfinite_mask(columns: list[np.ndarray]) -> np.ndarray | None:
         stop = min(n, start + CHUNK_ROWS)
         chunk_bad = None
         for col in columns:
-            block = np.ascontiguousarray(col[start:stop])
-            b = _nonfinite_rows_chunk(block)
+            # A strided view is fine: reinterpreting float32 as uint32 keeps the item size.
+            b = _nonfinite_rows_chunk(col[start:stop])
             chunk_bad = b if chunk_bad is None else (chunk_bad | b)
         if chunk_bad is not None and chunk_bad.any():
             bad_parts.append((start, chunk_bad))

@@ -21,7 +21,8 @@ import pytest
 
 from hea_studio.core.paths import user_cache_dir
 
-REAL = Path("/work/shared/data/real")
+# The shared real files (see their MANIFEST.md); HEA_STUDIO_REAL_DATA points elsewhere if needed.
+REAL = Path(os.environ.get("HEA_STUDIO_REAL_DATA", "/work/shared/data/real"))
 SI_FILES = ("Si.pos", "Si.epos", "Si.apt", "Si.RRNG", "Si.RNG")
 APAV = "apav==1.4.0"
 
@@ -77,5 +78,5 @@ def apav_si() -> Path:
 @pytest.fixture(scope="session")
 def real() -> Path:
     """The shared folder of real range and ion files (see its MANIFEST.md)."""
-    assert REAL.is_dir(), f"{REAL} is missing"
+    assert REAL.is_dir(), f"{REAL} is missing (set HEA_STUDIO_REAL_DATA to the folder of real APT files)"
     return REAL

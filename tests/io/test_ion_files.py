@@ -198,3 +198,22 @@ def test_write_pos_validates_shapes(tmp_path):
         write_pos(tmp_path / "x.pos", np.zeros((3, 2)), np.zeros(3))
     with pytest.raises(InputError):
         write_pos(tmp_path / "x.pos", np.zeros((3, 3)), np.zeros(4))
+
+
+def test_opening_does_not_copy_the_file(tmp_path):
+    """Opening (with its NaN scan) allocates a small fraction of the file: it is mapped, not read."""
+    import tracemalloc
+
+    n = 1_000_000
+    rng = np.random.default_rng(3)
+    f = tmp_path / "big.pos"
+    write_pos(f, rng.uniform(-5, 5, (n, 3)).astype(np.float32), rng.uniform(1, 99, n).astype(np.float32))
+    size = f.stat().st_size
+    tracemalloc.start()
+    try:
+        ions = load_ions(f)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert ions.n_ions == n
+    assert peak < 0.2 * size, f"opening allocated {peak} bytes for a {size}-byte file"
