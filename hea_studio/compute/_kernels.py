@@ -25,6 +25,9 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 
+FACE_TOLERANCE = 1e-9
+"""Relative distance to a voxel face below which an atom is binned per edge (see voxel_prefix)."""
+
 
 # ---------------------------------------------------------------------------------------------
 # Selecting the atoms of a box
@@ -69,13 +72,23 @@ def select_box(positions, labels, lut, lo, hi):
 # Binning atoms into cubes
 # ---------------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
+def _near_face(v):
+    # True when v = y / g lies within rounding distance of a voxel face: then floor(y / L) for
+    # L = m g might not equal floor(v) // m, so such atoms are binned per edge instead.
+    return abs(v - math.floor(v + 0.5)) <= FACE_TOLERANCE * max(1.0, abs(v))
+
+
+@njit(cache=True, nogil=True)
 def voxel_prefix(rel, labels, g, nx, ny, nz, K):
     """3-D summed-volume table of atom counts per element on a voxel grid of edge ``g``.
 
-    Returns ``P`` of shape (nx+1, ny+1, nz+1, K), int64, with ``P[i, j, l, k]`` the number of
-    atoms of element ``k`` in voxels ``[0, i) x [0, j) x [0, l)``. Binning the atoms once and then
-    answering every cube edge that is a multiple of ``g`` from ``P`` makes the per-edge cost depend
-    on the number of cubes, not on the number of atoms.
+    Returns ``(P, face)``: ``P`` of shape (nx+1, ny+1, nz+1, K), int64, with ``P[i, j, l, k]`` the
+    number of atoms of element ``k`` in voxels ``[0, i) x [0, j) x [0, l)``, and the indices of the
+    atoms lying within rounding distance of a voxel face, which ``P`` leaves out (the caller bins
+    them per edge with :func:`cube_ids`, so every atom gets exactly the per-edge floor((x - xmin) / L)
+    of science.md 3 even on a perfect lattice). Binning the atoms once and then answering every cube
+    edge that is a multiple of ``g`` from ``P`` makes the per-edge cost depend on the number of
+    cubes, not on the number of atoms.
 
     Atoms arrive in arbitrary order and ``P`` is larger than the caches, so incrementing it directly
     misses the cache on nearly every atom. Instead the atoms' (y, z, element) cell codes are first
@@ -88,13 +101,20 @@ def voxel_prefix(rel, labels, g, nx, ny, nz, K):
     code = np.empty(M, dtype=np.int32)
     start = np.zeros(nx + 1, dtype=np.int64)
     plane = (ny + 1) * (nz + 1) * K
+    n_face = 0
     for a in range(M):
-        # floor(y / g) written as a division, exactly as the twin and the per-edge path do it.
-        fx = math.floor(rel[a, 0] / g)
-        fy = math.floor(rel[a, 1] / g)
-        fz = math.floor(rel[a, 2] / g)
+        vx = rel[a, 0] / g
+        vy = rel[a, 1] / g
+        vz = rel[a, 2] / g
+        fx = math.floor(vx)
+        fy = math.floor(vy)
+        fz = math.floor(vz)
         if fx < 0 or fy < 0 or fz < 0 or fx >= nx or fy >= ny or fz >= nz:
             slab[a] = -1
+            continue
+        if _near_face(vx) or _near_face(vy) or _near_face(vz):
+            slab[a] = -2
+            n_face += 1
             continue
         slab[a] = fx
         code[a] = ((fy + 1) * (nz + 1) + fz + 1) * K + labels[a]
@@ -108,6 +128,12 @@ def voxel_prefix(rel, labels, g, nx, ny, nz, K):
         if i >= 0:
             bucket[fill[i]] = code[a]
             fill[i] += 1
+    face = np.empty(n_face, dtype=np.int64)
+    t = 0
+    for a in range(M):
+        if slab[a] == -2:
+            face[t] = a
+            t += 1
     flat = P.reshape((nx + 1) * plane)
     for i in range(nx):
         base = (i + 1) * plane
@@ -129,7 +155,7 @@ def voxel_prefix(rel, labels, g, nx, ny, nz, K):
             for l in range(1, nz + 1):  # noqa: E741
                 for k in range(K):
                     P[i, j, l, k] += P[i, j, l - 1, k]
-    return P
+    return P, face
 
 
 @njit(cache=True, nogil=True)

@@ -27,11 +27,17 @@ def floor_bincount_counts(rel, labels, L, cx, cy, cz, K):
 
 
 def voxel_prefix(rel, labels, g, nx, ny, nz, K):
-    """Summed-volume table, via histogramming then cumulative sums."""
-    V = floor_bincount_counts(rel, labels, g, nx, ny, nz, K).reshape(nx, ny, nz, K)
+    """Summed-volume table via histogramming then cumulative sums, and the near-face atoms."""
+    v = rel / g
+    near = np.abs(v - np.floor(v + 0.5)) <= 1e-9 * np.maximum(1.0, np.abs(v))
+    idx = np.floor(v)
+    inside = np.all((idx >= 0) & (idx < [nx, ny, nz]), axis=1)
+    face = np.nonzero(inside & near.any(axis=1))[0]
+    body = inside & ~near.any(axis=1)
+    V = floor_bincount_counts(rel[body], labels[body], g, nx, ny, nz, K).reshape(nx, ny, nz, K)
     P = np.zeros((nx + 1, ny + 1, nz + 1, K), dtype=np.int64)
     P[1:, 1:, 1:, :] = V.cumsum(0).cumsum(1).cumsum(2)
-    return P
+    return P, face
 
 
 def prefix_cube_counts(P, m, cx, cy, cz):

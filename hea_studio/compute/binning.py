@@ -66,7 +66,7 @@ class PreparedRoi:
     rel: np.ndarray
     labels: np.ndarray
     elements: tuple[str, ...]
-    _tables: dict[float, np.ndarray] = field(default_factory=dict, repr=False)
+    _tables: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     _sorted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     @property
@@ -102,7 +102,13 @@ class PreparedRoi:
             # A table much larger than the atom list costs more than binning the atoms per edge.
             return None
         if g not in self._tables:
-            self._tables[g] = _kernels.voxel_prefix(self.rel, self.labels, g, *shape, self.K)
+            table, face = _kernels.voxel_prefix(self.rel, self.labels, g, *shape, self.K)
+            # Atoms on voxel faces (a perfect lattice, rounded coordinates) are binned per edge.
+            self._tables[g] = (
+                table,
+                np.ascontiguousarray(self.rel[face]),
+                np.ascontiguousarray(self.labels[face]),
+            )
         return g
 
     def tile_counts(self, L: float, voxel: float | None = None) -> np.ndarray:
@@ -112,15 +118,14 @@ class PreparedRoi:
             return np.zeros((0, self.K), dtype=np.int64)
         if voxel is not None and voxel in self._tables:
             m = round(L / voxel)
-            if m >= 1 and abs(m * voxel - L) <= 1e-9 * L:
-                table = self._tables[voxel]
-                # The voxel grid may hold one cube fewer than L's own tolerance allows.
-                cx, cy, cz = (
-                    min(cx, (table.shape[0] - 1) // m),
-                    min(cy, (table.shape[1] - 1) // m),
-                    min(cz, (table.shape[2] - 1) // m),
-                )
-                return _kernels.prefix_cube_counts(table, m, cx, cy, cz)
+            table, face_rel, face_lab = self._tables[voxel]
+            fits = all(c * m <= n - 1 for c, n in zip((cx, cy, cz), table.shape[:3]))
+            if m >= 1 and abs(m * voxel - L) <= 1e-9 * L and fits:
+                counts = _kernels.prefix_cube_counts(table, m, cx, cy, cz)
+                if face_lab.size:
+                    ids = _kernels.cube_ids(face_rel, float(L), cx, cy, cz)
+                    counts += _kernels.dense_counts(ids, face_lab, cx * cy * cz, self.K)
+                return counts
         ids = _kernels.cube_ids(self.rel, float(L), cx, cy, cz)
         n_cubes = cx * cy * cz
         if n_cubes <= DENSE_CUBES_PER_ATOM * self.n_atoms + 1024:

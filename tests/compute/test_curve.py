@@ -125,3 +125,32 @@ def test_clusters_deficit_below_their_size():
     for L in (8.0, 10.0):
         assert curve[L].deficit < 0.25 * curve[2.0].deficit
     assert curve[1.0].deficit > curve[3.0].deficit > curve[10.0].deficit
+
+
+@pytest.mark.parametrize(
+    "step, sizes",
+    [
+        (0.1, (0.1, 0.3, 0.5, 0.7, 1.2)),  # 0.3 / 0.1 = 2.9999999999999996 in floating point
+        (0.5, (0.5, 1.5, 2.0)),
+        (0.35834 / 2, (0.5, 1.0, 1.5)),  # an fcc lattice without blur
+    ],
+)
+def test_atoms_exactly_on_cube_faces(step, sizes):
+    # A perfect grid starting at the ROI corner: many atoms lie exactly on voxel and cube faces,
+    # where floor(y / g) // m and floor(y / L) can differ by rounding. The voxel path must still
+    # give exactly the per-edge floor((x - xmin) / L) assignment.
+    k = np.arange(int(4.0 / step))
+    # Rounded like coordinates written with a few decimals: 3 * 0.1 becomes exactly 0.3.
+    grid = np.round(np.stack(np.meshgrid(k, k, k, indexing="ij"), axis=-1).reshape(-1, 3) * step, 6)
+    labels = np.random.default_rng(0).integers(0, 4, len(grid)).astype(np.int64)
+    atoms = AtomSet(grid, labels, NAMES)
+    box = Box((0.0, 0.0, 0.0), (4.0, 4.0, 4.0))
+    from hea_studio.compute.roi import prepare_roi
+
+    prep = prepare_roi(atoms, box, NAMES)
+    voxel = prep.prepare_voxels(sizes)
+    assert voxel is not None
+    for L in sizes:
+        c = prep.grid_shape(L)
+        want = tw.floor_bincount_counts(prep.rel, prep.labels, L, *c, 4)
+        np.testing.assert_array_equal(prep.tile_counts(L, voxel), want)

@@ -36,8 +36,11 @@ def test_select_box_matches_masks():
 def test_voxel_table_and_cube_counts(atoms_rel, g, m):
     rel, labels = atoms_rel
     nx = ny = nz = int(9.7 / g)
-    P = nb.voxel_prefix(rel, labels, g, nx, ny, nz, 4)
-    np.testing.assert_array_equal(P, tw.voxel_prefix(rel, labels, g, nx, ny, nz, 4))
+    P, face = nb.voxel_prefix(rel, labels, g, nx, ny, nz, 4)
+    P2, face2 = tw.voxel_prefix(rel, labels, g, nx, ny, nz, 4)
+    np.testing.assert_array_equal(P, P2)
+    np.testing.assert_array_equal(face, face2)
+    assert face.size == 0  # random coordinates never sit on a face
     c = nx // m
     counts = nb.prefix_cube_counts(P, m, c, c, c)
     np.testing.assert_array_equal(counts, tw.prefix_cube_counts(P, m, c, c, c))
