@@ -1,2 +1,1 @@
 """The main window, menus, settings and the --self-test driver."""
-

@@ -53,4 +53,9 @@ def run_gui(file: Path | None, ranges: Path | None, self_test: Path | None) -> i
         runner.start()
         app.exec()
         return runner.exit_code
+    # Open FILE (or the demo) once the event loop runs, so the window appears at once and the
+    # loading progress shows in its status bar.
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(0, lambda: window.open_files(Path(file) if file else None, ranges))
     return int(app.exec())

@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 import platform
+from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
+    QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
 from hea_studio import __version__
+from hea_studio.app.bindings import ViewBinder
+from hea_studio.app.controller import Controller
+from hea_studio.app.recent_files import guess_range_file, read_recent, remember, split_dropped
+from hea_studio.app.session import Session
 from hea_studio.render.atom_view import AtomView
+from hea_studio.widgets.analysis_plots import AnalysisPlots
+from hea_studio.widgets.projection_view import ProjectionView
+from hea_studio.widgets.results_panel import ResultsPanel
+from hea_studio.widgets.settings_panel import SettingsPanel
+from hea_studio.widgets.species_panel import SpeciesPanel
+from hea_studio.widgets.subvolume_panel import SubVolumePanel
 from hea_studio.workers import ComputeWorker
 
 ORG = "HEA Studio"
@@ -52,21 +66,35 @@ def dependency_versions() -> dict[str, str]:
 
 
 class MainWindow(QMainWindow):
-    """Main window: 3D view in the centre, plots and panels in docks, progress in the status bar."""
+    """Main window: 3D view in the centre, projections and panels in docks, progress in the status bar.
+
+    Parameters
+    ----------
+    parent
+        Parent widget.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"HEA Studio {__version__}")
         self.resize(1400, 900)
+        self.setAcceptDrops(True)
         self.worker = ComputeWorker(self)
+        self.session = Session(self)
+        self.controller = Controller(self.session, self.worker, self)
         self.atom_view = AtomView()
         self.setCentralWidget(self.atom_view.native)
         self.docks: dict[str, QDockWidget] = {}
+        self.error_dialog: QMessageBox | None = None
         self._build_status_bar()
         self._build_menus()
+        self._build_docks()
         self._connect_worker()
+        self.binder = ViewBinder(self)
         self.restore_settings()
-        self.show_message("Ready")
+        self.controller.load_failed.connect(lambda msg: self.show_error("Cannot open the file", msg))
+        self.controller.dataset_loaded.connect(self._dataset_loaded)
+        self.show_message("Ready: File > Open, or drop an ion file and its range file here")
 
     # ---- construction ---------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
@@ -74,16 +102,30 @@ class MainWindow(QMainWindow):
         self.status_label = QLabel("")
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
-        self.progress_bar.setMaximumWidth(220)
+        self.progress_bar.setMaximumWidth(260)
+        self.progress_bar.setMinimumWidth(200)
         self.progress_bar.setTextVisible(True)
-        self.progress_bar.setVisible(False)
+        self.progress_bar.setFormat("idle")
+        self.progress_bar.setValue(0)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the running calculation (Esc)")
-        self.cancel_button.setVisible(False)
-        self.cancel_button.clicked.connect(self.worker.cancel)
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_calculation)
         bar.addWidget(self.status_label, 1)
+        # Always visible (enabled only while busy): showing and hiding them at every drag step would
+        # make the status bar jump ten times a second.
         bar.addPermanentWidget(self.progress_bar)
         bar.addPermanentWidget(self.cancel_button)
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(slot)
+        return action
 
     def _build_menus(self) -> None:
         menu = self.menuBar()
@@ -92,17 +134,95 @@ class MainWindow(QMainWindow):
         self.analysis_menu = menu.addMenu("&Analysis")
         self.help_menu = menu.addMenu("&Help")
 
-        self.quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
-        self.quit_action.triggered.connect(self.close)
+        self.open_action = self._action(
+            "&Open...",
+            self.open_dialog,
+            QKeySequence.StandardKey.Open,
+            "Open an ion file, then its range file",
+        )
+        self.demo_action = self._action(
+            "Open &demo specimen", self.open_demo, tip="The bundled CoCuFeNi demo"
+        )
+        self.recent_menu = QMenu("Open &recent", self)
+        self.export_action = self._action(
+            "&Export analysis (JSON)...",
+            self.export_json,
+            "Ctrl+E",
+            "Save the analysis as analyze --json does",
+        )
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        for item in (self.open_action, self.demo_action):
+            self.file_menu.addAction(item)
+        self.file_menu.addMenu(self.recent_menu)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.export_action)
+        self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
 
-        self.cancel_action = QAction("&Cancel calculation", self, shortcut=QKeySequence(Qt.Key.Key_Escape))
-        self.cancel_action.triggered.connect(self.worker.cancel)
-        self.analysis_menu.addAction(self.cancel_action)
+        self.view_menu.addAction(self._action("&Reset view", self.atom_view.reset_view, "Ctrl+0"))
+        for key, axis in (("Ctrl+1", "x"), ("Ctrl+2", "y"), ("Ctrl+3", "z")):
+            self.view_menu.addAction(
+                self._action(f"View along &{axis}", lambda _=False, a=axis: self.atom_view.view_along(a), key)
+            )
+        self.view_menu.addSeparator()
 
-        about = QAction("&About HEA Studio", self)
-        about.triggered.connect(self.show_about)
-        self.help_menu.addAction(about)
+        self.run_action = self._action("&Run analysis now", self.controller.analyse_now, "F5")
+        self.live_action = self._action("&Live analysis while dragging", self._set_live)
+        self.live_action.setCheckable(True)
+        self.live_action.setChecked(True)
+        self.cancel_action = self._action("&Cancel calculation", self.cancel_calculation, Qt.Key.Key_Escape)
+        for item in (self.run_action, self.live_action, self.cancel_action):
+            self.analysis_menu.addAction(item)
+
+        self.help_menu.addAction(self._action("&About HEA Studio", self.show_about))
+
+    def _build_docks(self) -> None:
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        self.projection_xy = ProjectionView((0, 1))
+        self.projection_xz = ProjectionView((0, 2))
+        projections = QWidget()
+        box = QVBoxLayout(projections)
+        box.setContentsMargins(2, 2, 2, 2)
+        box.addWidget(self.projection_xy)
+        box.addWidget(self.projection_xz)
+        projections.setMinimumWidth(300)
+        self.add_dock("projections", "Projections (drag to place the box)", projections, left)
+        self.subvolume_panel = SubVolumePanel()
+        self.species_panel = SpeciesPanel()
+        sub = self.add_dock("subvolumes", "Sub-volumes", self.subvolume_panel, left)
+        disp = self.add_dock("display", "Display", self.species_panel, left)
+        self.tabifyDockWidget(sub, disp)
+        sub.raise_()
+
+        self.plots = AnalysisPlots()
+        self.add_dock("entropy", "Entropy vs cube edge", self.plots.entropy_widget, right)
+        self.add_dock(
+            "concentration", "Concentration spread vs cube edge", self.plots.concentration_widget, right
+        )
+        self.results_panel = ResultsPanel()
+        self.settings_panel = SettingsPanel()
+        res = self.add_dock("results", "Results", self.results_panel, right)
+        sett = self.add_dock("settings", "Analysis settings", self.settings_panel, right)
+        self.tabifyDockWidget(res, sett)
+        res.raise_()
+        # The 3D view keeps a usable size however the docks are arranged.
+        self.atom_view.native.setMinimumSize(420, 360)
+        self._apply_default_dock_sizes()
+
+    def _apply_default_dock_sizes(self) -> None:
+        """Initial dock sizes: narrow side columns, the rest for the 3D view (until the user changes it)."""
+        self.resizeDocks(
+            [self.docks["projections"], self.docks["entropy"]], [340, 500], Qt.Orientation.Horizontal
+        )
+        self.resizeDocks(
+            [self.docks["projections"], self.docks["subvolumes"]], [430, 330], Qt.Orientation.Vertical
+        )
+        self.resizeDocks(
+            [self.docks["entropy"], self.docks["concentration"], self.docks["results"]],
+            [330, 220, 300],
+            Qt.Orientation.Vertical,
+        )
 
     def add_dock(
         self, name: str, title: str, widget: QWidget, area=Qt.DockWidgetArea.RightDockWidgetArea
@@ -111,6 +231,11 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{name}")
         dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
         self.addDockWidget(area, dock)
         self.view_menu.addAction(dock.toggleViewAction())
         self.docks[name] = dock
@@ -123,7 +248,121 @@ class MainWindow(QMainWindow):
         self.worker.failed.connect(self._on_job_done)
         self.worker.cancelled.connect(self._on_job_cancelled)
 
-    # ---- status -------------------------------------------------------------------------------
+    # ---- files ----------------------------------------------------------------------------------
+    def open_files(self, ion_path: Path | None, range_path: Path | None = None) -> int:
+        """Open ``ion_path`` with ``range_path`` (guessed next to it if ``None``) in the worker."""
+        if ion_path is not None and range_path is None:
+            range_path = guess_range_file(Path(ion_path))
+            if range_path is None:
+                self.show_error(
+                    "Cannot open the file",
+                    f"{Path(ion_path).name}: no range file given and none with the same name next to it. "
+                    "Open it with File > Open to choose the range file.",
+                )
+                return -1
+        self.show_message("Opening the demo specimen..." if ion_path is None else f"Opening {ion_path}...")
+        self._opening = (ion_path, range_path)
+        return self.controller.open_files(ion_path, range_path)
+
+    def open_demo(self) -> int:
+        """Open the bundled demo specimen."""
+        return self.open_files(None, None)
+
+    def open_dialog(self) -> None:
+        """File > Open: ask for the ion file, then for its range file."""
+        store = app_settings()
+        start = str(store.value("files/last_dir", ""))
+        ion, _ = QFileDialog.getOpenFileName(
+            self, "Open ion file", start, "Ion files (*.pos *.epos *.apt);;All files (*)"
+        )
+        if not ion:
+            return
+        guess = guess_range_file(Path(ion))
+        ranges, _ = QFileDialog.getOpenFileName(
+            self,
+            f"Range file for {Path(ion).name}",
+            str(guess or Path(ion).parent),
+            "Range files (*.rrng *.rng *.env);;All files (*)",
+        )
+        if not ranges:
+            return
+        store.setValue("files/last_dir", str(Path(ion).parent))
+        self.open_files(Path(ion), Path(ranges))
+
+    def _dataset_loaded(self, dataset) -> None:
+        self.setWindowTitle(f"HEA Studio {__version__}: {dataset.title}")
+        self.show_message(
+            f"{dataset.title}: {dataset.atoms.n_atoms:,} atoms ({dataset.n_ions:,} ions) "
+            f"opened in {self.controller.load_seconds:.1f} s"
+        )
+        if dataset.ion_path is not None and getattr(self, "_opening", (None, None))[0] is not None:
+            remember(app_settings(), dataset.ion_path, dataset.range_path)
+            self._rebuild_recent_menu()
+
+    def _rebuild_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        pairs = read_recent(app_settings())
+        for ion, ranges in pairs:
+            label = ion.name + (f"  +  {ranges.name}" if ranges else "")
+            action = self.recent_menu.addAction(label)
+            action.setToolTip(f"{ion}\n{ranges or ''}")
+            action.triggered.connect(lambda _=False, i=ion, r=ranges: self.open_files(i, r))
+        self.recent_menu.setEnabled(bool(pairs))
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        ion, ranges = split_dropped(paths)
+        event.acceptProposedAction()
+        if ion is not None:
+            self.open_files(ion, ranges)
+        elif ranges is not None and self.session.dataset is not None and self.session.dataset.ion_path:
+            # A range file alone re-ranges the open ion file.
+            self.open_files(self.session.dataset.ion_path, ranges)
+        else:
+            self.show_error(
+                "Cannot open the dropped files",
+                "Drop an ion file (.pos, .epos, .apt), "
+                "optionally together with its range file (.rrng, .rng, .env).",
+            )
+
+    def export_json(self) -> None:
+        """File > Export analysis (JSON)."""
+        if self.controller.result is None:
+            self.show_error("Nothing to export", "No analysis has finished yet.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export analysis", "analysis.json", "JSON (*.json)")
+        if path:
+            self.controller.write_result_json(Path(path))
+            self.show_message(f"Analysis written to {path}")
+
+    def show_error(self, title: str, message: str) -> QMessageBox:
+        """Show an error without blocking the event loop (window-modal; kept in ``error_dialog``)."""
+        dialog = QMessageBox(QMessageBox.Icon.Critical, title, message, QMessageBox.StandardButton.Ok, self)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.open()
+        self.error_dialog = dialog
+        self.show_message(message.splitlines()[0] if message else title)
+        return dialog
+
+    def cancel_calculation(self) -> None:
+        """Cancel button / Esc: the window stops showing the job at once; the worker follows."""
+        if not self.worker.is_busy():
+            return
+        self.controller.cancel()
+        self.cancel_button.setEnabled(False)
+        self.progress_bar.setFormat("cancelling...")
+        self.show_message("Cancelling...")
+
+    def _set_live(self, on: bool) -> None:
+        self.controller.live = bool(on)
+        if on:
+            self.controller.request_analysis()
+
+    # ---- status ---------------------------------------------------------------------------------
     def show_message(self, text: str) -> None:
         """Show ``text`` in the status bar."""
         self.status_label.setText(text)
@@ -131,8 +370,7 @@ class MainWindow(QMainWindow):
     def _on_job_started(self, gen: int, name: str) -> None:
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat(f"{name} %p%")
-        self.progress_bar.setVisible(True)
-        self.cancel_button.setVisible(True)
+        self.cancel_button.setEnabled(True)
 
     def _on_job_progress(self, gen: int, fraction: float, message: str) -> None:
         if gen == self.worker.generation:
@@ -140,12 +378,15 @@ class MainWindow(QMainWindow):
 
     def _on_job_done(self, gen: int, *_args) -> None:
         if gen == self.worker.generation:
-            self.progress_bar.setVisible(False)
-            self.cancel_button.setVisible(False)
+            self.progress_bar.setValue(1000)
+            self.progress_bar.setFormat("done")
+            self.cancel_button.setEnabled(False)
 
     def _on_job_cancelled(self, gen: int) -> None:
         if gen == self.worker.generation:
-            self._on_job_done(gen)
+            self.progress_bar.setValue(0)
+            self.progress_bar.setFormat("cancelled")
+            self.cancel_button.setEnabled(False)
             self.show_message("Calculation cancelled")
 
     # ---- about / settings ------------------------------------------------------------------------
@@ -172,16 +413,28 @@ class MainWindow(QMainWindow):
         state = s.value("window/state")
         if isinstance(state, QByteArray | bytes):
             self.restoreState(state)
+        else:
+            # resizeDocks only works once the window has its size: apply after the first layout.
+            QTimer.singleShot(0, self._apply_default_dock_sizes)
+        self.settings_panel.restore(s)
+        self.controller.settings = self.settings_panel.current
+        self._rebuild_recent_menu()
 
     def save_settings(self) -> None:
         """Remember window geometry and dock layout."""
         s = app_settings()
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
+        self.settings_panel.save(s)
         s.sync()
 
     def closeEvent(self, event) -> None:
         self.save_settings()
+        # Stop timers first so no new job is submitted while the worker shuts down; the running
+        # job is cancelled between scales (the numba kernels cannot be interrupted mid-call).
+        self.controller.shutdown()
         self.worker.shutdown()
+        if self.error_dialog is not None:
+            self.error_dialog.close()
         self.atom_view.close()
         super().closeEvent(event)

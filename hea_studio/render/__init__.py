@@ -1,2 +1,1 @@
 """vispy adapters: model changes become scene-node updates."""
-

@@ -28,7 +28,10 @@ class BoxWireframe:
 
     def __init__(self, parent, colour=(1.0, 0.85, 0.2, 1.0), width: float = 2.0) -> None:
         self.line = scene.visuals.Line(
-            pos=np.zeros((2, 3), dtype=np.float32), color=colour, width=width, connect="segments",
+            pos=np.zeros((2, 3), dtype=np.float32),
+            color=colour,
+            width=width,
+            connect="segments",
             parent=parent,
         )
         self.line.visible = False

@@ -42,7 +42,7 @@ class ScaleBar:
             pos=np.zeros((2, 2), dtype=np.float32), color=colour, width=3.0, parent=canvas.scene
         )
         self.text = scene.visuals.Text(
-            "", color=colour, font_size=10, anchor_x="center", anchor_y="bottom", parent=canvas.scene
+            "", color=colour, font_size=10, anchor_x="center", anchor_y="center", parent=canvas.scene
         )
         self.length_nm = 0.0
 
@@ -56,6 +56,6 @@ class ScaleBar:
         y = height - margin
         x0 = margin
         self.line.set_data(pos=np.array([[x0, y], [x0 + pixels, y]], dtype=np.float32))
-        self.text.pos = (x0 + pixels / 2.0, y - 6)
+        self.text.pos = (x0 + pixels / 2.0, y - 16)  # canvas pixels grow downwards: above the bar
         self.text.text = format_nm(length)
         self.length_nm = length

@@ -1,2 +1,1 @@
 """Qt widgets bound to the session state: panels, projections, plot docks."""
-

@@ -44,7 +44,9 @@ def test_subset_respects_budget_visibility_and_is_stable():
     assert choose_subset(order, labels, visible, 10**6).size == 2000
 
 
-@pytest.mark.parametrize(("limit", "expected"), [(0.7, 0.5), (1.0, 1.0), (3.9, 2.0), (7.0, 5.0), (149.0, 100.0)])
+@pytest.mark.parametrize(
+    ("limit", "expected"), [(0.7, 0.5), (1.0, 1.0), (3.9, 2.0), (7.0, 5.0), (149.0, 100.0)]
+)
 def test_scale_bar_uses_round_lengths(limit, expected):
     assert nice_length(limit) == pytest.approx(expected)
 

@@ -1,0 +1,175 @@
+"""Two-way binding between the session and the window's views and panels.
+
+Session changes flow out to every view (3D atoms, box wireframe, projections, spin boxes, species
+rows); user edits flow back into the session, which then notifies everyone, so the XY map, the XZ
+map and the spin boxes can never disagree about the active box.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hea_studio.app.analysis_job import result_to_json
+from hea_studio.app.session import Dataset
+from hea_studio.core.errors import InputError
+from hea_studio.core.geometry import Box
+
+if TYPE_CHECKING:
+    from hea_studio.app.main_window import MainWindow
+
+# Fallback colours (colour-blind-safe "Okabe-Ito" order) for species the range file gave none.
+PALETTE = (
+    (0.90, 0.62, 0.00),
+    (0.34, 0.71, 0.91),
+    (0.00, 0.62, 0.45),
+    (0.94, 0.89, 0.26),
+    (0.00, 0.45, 0.70),
+    (0.84, 0.37, 0.00),
+    (0.80, 0.47, 0.65),
+    (0.60, 0.60, 0.60),
+)
+
+
+def species_colours(names: tuple[str, ...], given: dict) -> list[tuple[float, float, float]]:
+    """A colour per species: the range file's where it has one, the palette otherwise."""
+    out = []
+    for i, name in enumerate(names):
+        rgb = given.get(name)
+        out.append(tuple(float(c) for c in rgb[:3]) if rgb is not None else PALETTE[i % len(PALETTE)])
+    return out
+
+
+def principal_elements(counts: dict[str, int], floor: float = 0.05) -> list[str]:
+    """Species with at least ``floor`` of all atoms (science.md 1)."""
+    total = sum(counts.values()) or 1
+    return [n for n, c in counts.items() if c / total >= floor]
+
+
+class ViewBinder:
+    """Connects one window's session, controller, views and panels."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.w = window
+        s = window.session
+        s.dataset_changed.connect(self._dataset_changed)
+        s.subvolumes_changed.connect(self._subvolumes_changed)
+        s.active_changed.connect(lambda _i: self._subvolumes_changed())
+        s.active_box_changed.connect(self._box_changed)
+
+        window.projection_xy.rect_changed.connect(lambda *r: self._rect_edited((0, 1), r))
+        window.projection_xz.rect_changed.connect(lambda *r: self._rect_edited((0, 2), r))
+
+        p = window.subvolume_panel
+        p.box_edited.connect(s.set_active_box)
+        p.activated.connect(s.set_active)
+        p.add_requested.connect(lambda: s.add_subvolume())
+        p.remove_requested.connect(s.remove_subvolume)
+        p.renamed.connect(s.rename_subvolume)
+        p.largest_cube_requested.connect(self._largest_cube)
+        p.default_box_requested.connect(self._default_box)
+        p.highlight_toggled.connect(window.atom_view.set_highlight)
+
+        sp = window.species_panel
+        sp.visibility_changed.connect(self._visibility)
+        sp.colour_changed.connect(self._colour)
+        sp.point_size_changed.connect(window.atom_view.set_point_size)
+        sp.budget_changed.connect(self._budget)
+
+        window.settings_panel.settings_changed.connect(window.controller.set_settings)
+
+        c = window.controller
+        c.analysis_started.connect(self._analysis_started)
+        c.scale_arrived.connect(lambda _gen, scale: window.plots.add_scale(scale))
+        c.analysis_finished.connect(self._analysis_finished)
+        c.analysis_failed.connect(self._analysis_failed)
+
+    # ---- session -> views -----------------------------------------------------------------------
+    def _dataset_changed(self, dataset: Dataset | None) -> None:
+        w = self.w
+        if dataset is None:
+            return
+        atoms = dataset.atoms
+        colours = species_colours(atoms.names, atoms.colours)
+        w.atom_view.set_atoms(atoms.positions, atoms.labels, np.array(colours, dtype=np.float32))
+        counts = atoms.counts()
+        w.species_panel.set_species(list(atoms.names), colours, [counts[n] for n in atoms.names])
+        w.species_panel.set_budget(w.atom_view.budget)
+        w.settings_panel.set_species(list(atoms.names), principal_elements(counts))
+        w.projection_xy.set_map(dataset.maps["xy"])
+        w.projection_xz.set_map(dataset.maps["xz"])
+        w.plots.set_elements(list(atoms.names), dict(zip(atoms.names, colours)))
+        self._update_shown()
+
+    def _subvolumes_changed(self) -> None:
+        s = self.w.session
+        self.w.subvolume_panel.set_subvolumes([v.name for v in s.subvolumes], s.active)
+
+    def _box_changed(self, box: Box) -> None:
+        w = self.w
+        w.projection_xy.set_rect(box.lo[0], box.hi[0], box.lo[1], box.hi[1])
+        w.projection_xz.set_rect(box.lo[0], box.hi[0], box.lo[2], box.hi[2])
+        w.atom_view.set_box(box)
+        w.subvolume_panel.set_box(box)
+
+    def _update_shown(self) -> None:
+        v = self.w.atom_view
+        self.w.species_panel.set_shown(v.n_points, v.n_candidates, v.n_atoms)
+
+    # ---- views -> session -----------------------------------------------------------------------
+    def _rect_edited(self, axes: tuple[int, int], rect: tuple[float, float, float, float]) -> None:
+        s = self.w.session
+        box = s.active_box
+        if box is None:
+            return
+        lo = list(box.lo)
+        hi = list(box.hi)
+        lo[axes[0]], hi[axes[0]], lo[axes[1]], hi[axes[1]] = rect[0], rect[1], rect[2], rect[3]
+        try:
+            s.set_active_box(Box(tuple(lo), tuple(hi)))
+        except InputError:
+            return  # a degenerate rectangle mid-drag: keep the last valid box
+
+    def _largest_cube(self) -> None:
+        ds = self.w.session.dataset
+        if ds is not None:
+            self.w.session.set_active_box(ds.largest_cube)
+
+    def _default_box(self) -> None:
+        ds = self.w.session.dataset
+        if ds is not None:
+            self.w.session.set_active_box(ds.default_box)
+
+    def _visibility(self, index: int, on: bool) -> None:
+        self.w.atom_view.set_species_visible(index, on)
+        self._update_shown()
+
+    def _colour(self, index: int, rgb) -> None:
+        self.w.atom_view.set_species_colour(index, rgb)
+        ds = self.w.session.dataset
+        if ds is not None:
+            self.w.plots.set_colour(ds.atoms.names[index], tuple(rgb))
+
+    def _budget(self, budget: int) -> None:
+        self.w.atom_view.set_budget(budget)
+        self._update_shown()
+
+    # ---- analysis -> plots and results ----------------------------------------------------------
+    def _analysis_started(self, _gen: int) -> None:
+        self.w.plots.begin()
+
+    def _analysis_finished(self, _gen: int, result) -> None:
+        self.w.plots.set_result(result)
+        data = result_to_json(result)
+        self.w.results_panel.show_result(data)
+        box = self.w.controller.result_box
+        counts = (data.get("bulk") or {}).get("counts") or {}
+        if box is not None:
+            self.w.results_panel.set_box(box.size, int(sum(counts.values())) if counts else None)
+
+    def _analysis_failed(self, _gen: int, message: str) -> None:
+        self.w.plots.begin()
+        self.w.results_panel.clear()
+        self.w.results_panel.values["sume"].setText(message.splitlines()[0])
+        self.w.show_message(f"Analysis: {message.splitlines()[0]}")

@@ -1,0 +1,201 @@
+"""Wires the session, the worker and the views: loading, live analysis, stale-result dropping.
+
+Data flow: user edits (projections, spin boxes, settings) change the :class:`Session` on the GUI
+thread; every change of the active box restarts a short throttle timer that submits one analysis
+job to the single worker (a newer job cancels the older one). Partial results (one per cube edge)
+and the final result come back as queued signals carrying the job's generation; anything from an
+older generation is ignored, so stale curves never reach the plots.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from hea_studio.app.analysis_job import analysis_job, result_to_json
+from hea_studio.app.loading import load_dataset
+from hea_studio.app.session import Dataset, Session
+from hea_studio.core.errors import InputError
+from hea_studio.core.geometry import Box
+from hea_studio.core.settings import AnalysisSettings
+from hea_studio.workers import ComputeWorker, Job
+
+THROTTLE_MS = 100  # at most ten analysis requests per second while the user drags
+
+
+class Controller(QObject):
+    """Owns the jobs of one window.
+
+    Signals
+    -------
+    dataset_loaded(object)
+        A dataset was opened (after the session switched to it).
+    load_failed(str)
+        Opening failed; the message is what the user sees in the dialog.
+    analysis_started(int)
+        An analysis job was submitted (its generation).
+    scale_arrived(int, object)
+        One cube edge of the current analysis (generation, scale result).
+    analysis_finished(int, object)
+        The current analysis completed (generation, result).
+    analysis_failed(int, str)
+        The current analysis could not be done (e.g. the box is too small).
+    """
+
+    dataset_loaded = Signal(object)
+    load_failed = Signal(str)
+    analysis_started = Signal(int)
+    scale_arrived = Signal(int, object)
+    analysis_finished = Signal(int, object)
+    analysis_failed = Signal(int, str)
+
+    def __init__(self, session: Session, worker: ComputeWorker, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.worker = worker
+        self.settings = AnalysisSettings()
+        self.live = True
+        self.result: Any = None
+        self.result_box: Box | None = None
+        self.load_seconds = 0.0
+        self._load_gen = -1
+        self._analysis_gen = -1
+        self._load_started = 0.0
+        self._pending_load: tuple[Path | None, Path | None] | None = None
+        self._throttle = QTimer(self)
+        self._throttle.setSingleShot(True)
+        self._throttle.setInterval(THROTTLE_MS)
+        self._throttle.timeout.connect(self.analyse_now)
+        worker.partial.connect(self._on_partial)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        worker.cancelled.connect(self._on_cancelled)
+        session.active_box_changed.connect(lambda _box: self.request_analysis())
+
+    # ---- state ----------------------------------------------------------------------------------
+    @property
+    def loading(self) -> bool:
+        """True while a file is being opened."""
+        return self._load_gen >= 0
+
+    @property
+    def analysis_generation(self) -> int:
+        """Generation of the newest analysis job (-1 before the first)."""
+        return self._analysis_gen
+
+    def is_analysing(self) -> bool:
+        """True while an analysis job runs or waits, or a request waits for the throttle."""
+        return self._throttle.isActive() or (
+            self._analysis_gen >= 0 and self._analysis_gen == self.worker.generation and self.worker.is_busy()
+        )
+
+    # ---- loading --------------------------------------------------------------------------------
+    def open_files(self, ion_path: Path | None, range_path: Path | None) -> int:
+        """Open an ion file with its range file (``None``, ``None``: the bundled demo) in the worker."""
+        self._throttle.stop()
+        decompose = self.settings.decompose
+        self._pending_load = (ion_path, range_path)
+        self._load_started = time.perf_counter()
+
+        def load(task):
+            return load_dataset(ion_path, range_path, decompose=decompose, task=task)
+
+        name = "opening demo" if ion_path is None else f"opening {Path(ion_path).name}"
+        self._load_gen = self.worker.submit(Job(load, name))
+        return self._load_gen
+
+    # ---- analysis -------------------------------------------------------------------------------
+    def set_settings(self, settings: AnalysisSettings) -> None:
+        """New analysis settings: recompute."""
+        self.settings = settings
+        self.request_analysis()
+
+    def request_analysis(self) -> None:
+        """Ask for an analysis of the active box soon (throttled: drags give at most 10 per second)."""
+        if not self.live or self.session.dataset is None or self.loading:
+            return
+        if not self._throttle.isActive():
+            self._throttle.start()
+
+    def analyse_now(self) -> int:
+        """Submit the analysis of the active box at once; returns its generation (-1 if none)."""
+        self._throttle.stop()
+        dataset = self.session.dataset
+        box = self.session.active_box
+        if dataset is None or box is None or self.loading:
+            return -1
+        job = analysis_job(dataset.atoms, box, self.settings)
+        self._analysis_gen = self.worker.submit(Job(job, "entropy vs scale"))
+        self.result_box = box
+        self.analysis_started.emit(self._analysis_gen)
+        return self._analysis_gen
+
+    def cancel(self) -> None:
+        """Stop the running job now: its remaining results are dropped at once, the worker stops
+        at its next cancellation point (between cube edges)."""
+        self._throttle.stop()
+        self._analysis_gen = -1
+        self.worker.cancel()
+
+    def result_json(self) -> dict:
+        """The last finished analysis in the ``analyze --json`` schema."""
+        if self.result is None:
+            raise InputError("no analysis has finished yet")
+        data = result_to_json(self.result)
+        timing = dict(data.get("timing_s") or {})
+        timing["load"] = round(self.load_seconds, 3)
+        data["timing_s"] = timing
+        return data
+
+    def write_result_json(self, path: Path) -> None:
+        """Write :meth:`result_json` to ``path``."""
+        Path(path).write_text(json.dumps(self.result_json(), indent=2))
+
+    def shutdown(self) -> None:
+        """Stop submitting work (the window is closing)."""
+        self.live = False
+        self._throttle.stop()
+        # Results still queued from the worker must not reach a window that is going away.
+        for signal, slot in (
+            (self.worker.partial, self._on_partial),
+            (self.worker.finished, self._on_finished),
+            (self.worker.failed, self._on_failed),
+            (self.worker.cancelled, self._on_cancelled),
+        ):
+            signal.disconnect(slot)
+        self.session.blockSignals(True)
+
+    # ---- worker signals (GUI thread) ------------------------------------------------------------
+    def _on_partial(self, gen: int, value: object) -> None:
+        if gen == self._analysis_gen and gen == self.worker.generation:
+            self.scale_arrived.emit(gen, value)
+
+    def _on_finished(self, gen: int, result: object) -> None:
+        if gen == self._load_gen:
+            self._load_gen = -1
+            self.load_seconds = time.perf_counter() - self._load_started
+            assert isinstance(result, Dataset)
+            self.session.set_dataset(result)
+            self.dataset_loaded.emit(result)
+            self.analyse_now()
+        elif gen == self._analysis_gen and gen == self.worker.generation:
+            self.result = result
+            self.analysis_finished.emit(gen, result)
+
+    def _on_failed(self, gen: int, message: str, _is_input_error: bool) -> None:
+        if gen == self._load_gen:
+            self._load_gen = -1
+            self.load_failed.emit(message)
+            # The previous dataset stays: re-analyse it if the failed load cancelled its analysis.
+            if self.session.dataset is not None:
+                self.request_analysis()
+        elif gen == self._analysis_gen:
+            self.analysis_failed.emit(gen, message)
+
+    def _on_cancelled(self, gen: int) -> None:
+        if gen == self._load_gen:
+            self._load_gen = -1

@@ -1,0 +1,108 @@
+"""Turn files into a :class:`~hea_studio.app.session.Dataset` (runs on the worker thread, no Qt).
+
+Reading, ranging, the density maps and the default sub-volume are all done here, off the GUI
+thread, so that opening a 2e6-ion file never freezes the window.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from hea_studio.app.session import Dataset, DensityMap
+from hea_studio.app.specimen import largest_cube
+from hea_studio.compute.roi import default_box
+from hea_studio.core.atoms import AtomSet
+from hea_studio.core.errors import InputError
+from hea_studio.core.progress import TaskState, check_cancelled
+
+MAP_PIXELS = 256  # along the longer axis; density maps are for orientation, not for analysis
+
+
+def density_map(positions: np.ndarray, axes: tuple[int, int], pixels: int = MAP_PIXELS) -> DensityMap:
+    """Project atoms onto two axes as a 2D count image with square pixels."""
+    a, b = axes
+    pa = positions[:, a]
+    pb = positions[:, b]
+    lo = (float(pa.min()), float(pb.min()))
+    hi = (float(pa.max()), float(pb.max()))
+    span = max(hi[0] - lo[0], hi[1] - lo[1], 1e-9)
+    pixel = span / pixels
+    na = max(int(np.ceil((hi[0] - lo[0]) / pixel)), 1)
+    nb = max(int(np.ceil((hi[1] - lo[1]) / pixel)), 1)
+    hi = (lo[0] + na * pixel, lo[1] + nb * pixel)
+    counts, _, _ = np.histogram2d(pa, pb, bins=(na, nb), range=((lo[0], hi[0]), (lo[1], hi[1])))
+    return DensityMap(axes=(a, b), counts=counts.astype(np.float32), lo=lo, hi=hi)
+
+
+def build_dataset(
+    atoms: AtomSet,
+    title: str,
+    ion_path: Path | None = None,
+    range_path: Path | None = None,
+    n_ions: int = 0,
+    n_unranged: int = 0,
+    task: TaskState | None = None,
+) -> Dataset:
+    """Add what the window needs to ``atoms``: density maps and the default sub-volumes."""
+    if atoms.n_atoms == 0:
+        raise InputError("no ranged atoms: does the range file match the ion file?", ion_path)
+    positions = atoms.positions
+    maps = {"xy": density_map(positions, (0, 1)), "xz": density_map(positions, (0, 2))}
+    check_cancelled(task)
+    if task is not None:
+        task.report(0.85, "placing the default sub-volume")
+    box = default_box(positions)
+    cube = largest_cube(positions)
+    return Dataset(
+        atoms=atoms,
+        title=title,
+        ion_path=ion_path,
+        range_path=range_path,
+        maps=maps,
+        default_box=box,
+        largest_cube=cube,
+        n_ions=n_ions or atoms.n_atoms,
+        n_unranged=n_unranged,
+    )
+
+
+def load_dataset(
+    ion_path: Path | None, range_path: Path | None, decompose: bool = True, task: TaskState | None = None
+) -> Dataset:
+    """Read an ion file and its range file (or the bundled demo when ``ion_path`` is ``None``)."""
+    from hea_studio import io
+
+    if ion_path is None:
+        from hea_studio.synth.demo import demo_files
+
+        if task is not None:
+            task.report(0.02, "preparing the demo specimen")
+        ion_path, range_path = demo_files(task)
+        title = "demo CoCuFeNi"
+    else:
+        title = Path(ion_path).name
+    if range_path is None:
+        raise InputError("a range file is needed to assign ions to species", ion_path)
+    if task is not None:
+        task.report(0.1, f"reading {Path(ion_path).name}")
+    ions = io.load_ions(Path(ion_path))
+    check_cancelled(task)
+    if task is not None:
+        task.report(0.4, f"reading {Path(range_path).name}")
+    table = io.load_ranges(Path(range_path))
+    check_cancelled(task)
+    if task is not None:
+        task.report(0.5, "ranging")
+    atoms, n_unranged = _range(io, ions, table, decompose)
+    check_cancelled(task)
+    if task is not None:
+        task.report(0.7, "projecting")
+    return build_dataset(atoms, title, Path(ion_path), Path(range_path), ions.n_ions, n_unranged, task=task)
+
+
+def _range(io, ions, table, decompose: bool) -> tuple[AtomSet, int]:
+    """Atoms and the number of unranged ions."""
+    atoms, summary = io.to_atoms_and_summary(ions, table, decompose)
+    return atoms, int(summary.unranged)

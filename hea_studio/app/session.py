@@ -1,0 +1,185 @@
+"""What the window is looking at: the open dataset, the named sub-volumes and which one is active.
+
+The session lives on the GUI thread. Workers produce new :class:`Dataset` values; only slots on the
+GUI thread hand them to :meth:`Session.set_dataset`, so views never see a half-built model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from hea_studio.core.atoms import AtomSet
+from hea_studio.core.geometry import Box
+
+
+@dataclass(frozen=True, eq=False)
+class DensityMap:
+    """A projected atom-count image of the specimen onto two axes.
+
+    Parameters
+    ----------
+    axes
+        The two axis indices (0 = x, 1 = y, 2 = z) along the image's first and second dimension.
+    counts
+        (nx, ny) atom counts per pixel.
+    lo, hi
+        Extent in nm along the two axes.
+    """
+
+    axes: tuple[int, int]
+    counts: np.ndarray
+    lo: tuple[float, float]
+    hi: tuple[float, float]
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """An opened specimen, ready to display and analyse (built by the worker, read by the GUI).
+
+    Parameters
+    ----------
+    atoms
+        The ranged (and decomposed) atoms.
+    title
+        Short name shown in the window title.
+    ion_path, range_path
+        The files read (``None`` for generated data).
+    maps
+        Density maps by name, ``"xy"`` and ``"xz"``.
+    default_box
+        The sub-volume placed when the dataset opens (the largest box inside the specimen).
+    largest_cube
+        The largest cube inside the specimen.
+    n_ions, n_unranged
+        Ions in the file and ions left out because no range claims them.
+    """
+
+    atoms: AtomSet
+    title: str
+    ion_path: Path | None
+    range_path: Path | None
+    maps: dict[str, DensityMap]
+    default_box: Box
+    largest_cube: Box
+    n_ions: int = 0
+    n_unranged: int = 0
+
+    @property
+    def bounds(self) -> Box:
+        """Bounding box of all atoms (nm), closed upwards by a hair so every atom is inside."""
+        p = self.atoms.positions
+        lo = p.min(axis=0)
+        hi = p.max(axis=0)
+        pad = 1e-6 * max(float(np.max(hi - lo)), 1.0)
+        return Box(tuple(lo), tuple(hi + pad))
+
+
+@dataclass(frozen=True)
+class SubVolume:
+    """A named box the user analyses (selections are data: value objects)."""
+
+    name: str
+    box: Box
+
+
+class Session(QObject):
+    """The open dataset and its sub-volumes; emits a signal for every change.
+
+    Signals
+    -------
+    dataset_changed(object)
+        A new :class:`Dataset` (or ``None``).
+    subvolumes_changed()
+        Names or the list of sub-volumes changed.
+    active_changed(int)
+        Another sub-volume became active.
+    active_box_changed(object)
+        The box of the active sub-volume changed (a :class:`Box`), including when another one
+        became active.
+    """
+
+    dataset_changed = Signal(object)
+    subvolumes_changed = Signal()
+    active_changed = Signal(int)
+    active_box_changed = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.dataset: Dataset | None = None
+        self.subvolumes: list[SubVolume] = []
+        self.active = -1
+
+    # ---- dataset --------------------------------------------------------------------------------
+    def set_dataset(self, dataset: Dataset) -> None:
+        """Replace the dataset; its sub-volumes start with the default box."""
+        self.dataset = dataset
+        self.subvolumes = [SubVolume("Box 1", dataset.default_box)]
+        self.active = 0
+        self.dataset_changed.emit(dataset)
+        self.subvolumes_changed.emit()
+        self.active_changed.emit(0)
+        self.active_box_changed.emit(dataset.default_box)
+
+    # ---- sub-volumes ----------------------------------------------------------------------------
+    @property
+    def active_box(self) -> Box | None:
+        """Box of the active sub-volume (``None`` with no dataset)."""
+        if 0 <= self.active < len(self.subvolumes):
+            return self.subvolumes[self.active].box
+        return None
+
+    def set_active_box(self, box: Box) -> None:
+        """Move or resize the active sub-volume (ignored if nothing changes)."""
+        if not (0 <= self.active < len(self.subvolumes)):
+            return
+        current = self.subvolumes[self.active]
+        if current.box == box:
+            return
+        self.subvolumes[self.active] = replace(current, box=box)
+        self.active_box_changed.emit(box)
+
+    def add_subvolume(self, box: Box | None = None, name: str | None = None) -> int:
+        """Add a sub-volume (a copy of the active box by default) and make it active."""
+        if box is None:
+            box = self.active_box
+        if box is None:
+            return -1
+        name = name or self._fresh_name()
+        self.subvolumes.append(SubVolume(name, box))
+        self.subvolumes_changed.emit()
+        self.set_active(len(self.subvolumes) - 1)
+        return self.active
+
+    def remove_subvolume(self, index: int) -> None:
+        """Delete a sub-volume; the last one cannot be removed (there is always an active box)."""
+        if len(self.subvolumes) <= 1 or not (0 <= index < len(self.subvolumes)):
+            return
+        del self.subvolumes[index]
+        self.subvolumes_changed.emit()
+        self.set_active(min(index, len(self.subvolumes) - 1), force=True)
+
+    def rename_subvolume(self, index: int, name: str) -> None:
+        """Give a sub-volume a new name."""
+        name = name.strip()
+        if name and 0 <= index < len(self.subvolumes) and self.subvolumes[index].name != name:
+            self.subvolumes[index] = replace(self.subvolumes[index], name=name)
+            self.subvolumes_changed.emit()
+
+    def set_active(self, index: int, force: bool = False) -> None:
+        """Make sub-volume ``index`` the active one."""
+        if not (0 <= index < len(self.subvolumes)) or (index == self.active and not force):
+            return
+        self.active = index
+        self.active_changed.emit(index)
+        self.active_box_changed.emit(self.subvolumes[index].box)
+
+    def _fresh_name(self) -> str:
+        taken = {s.name for s in self.subvolumes}
+        i = len(self.subvolumes) + 1
+        while f"Box {i}" in taken:
+            i += 1
+        return f"Box {i}"

@@ -1,0 +1,66 @@
+"""The two live plots of the window: entropy versus cube edge, and concentration spread versus edge.
+
+The plot classes themselves live in :mod:`hea_studio.plots.curve` (shared with ``analyze --plot``);
+this adapter feeds them the partial results of the current analysis. A new analysis does not clear
+the plots at once: the previous curve stays until the first edge of the new one arrives, so a box
+drag updates the picture smoothly instead of blinking empty ten times a second.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hea_studio.plots.curve import ConcentrationStdPlot, EntropyCurvePlot
+
+
+class AnalysisPlots:
+    """Feeds scale results and the final result of one analysis at a time into both plots."""
+
+    def __init__(self) -> None:
+        self.entropy = EntropyCurvePlot()
+        self.concentration = ConcentrationStdPlot()
+        self._stale = False
+        self.n_updates = 0  # plot refreshes so far (the drag benchmark counts them)
+
+    @property
+    def entropy_widget(self):
+        """The Qt widget of the entropy plot."""
+        return self.entropy.widget
+
+    @property
+    def concentration_widget(self):
+        """The Qt widget of the concentration plot."""
+        return self.concentration.widget
+
+    def set_elements(self, names: list[str], colours: dict[str, tuple[float, float, float]]) -> None:
+        """Species colours used for the per-element concentration curves."""
+        self.concentration.set_colours(colours)
+
+    def set_colour(self, name: str, rgb: tuple[float, float, float]) -> None:
+        """A species got a new colour."""
+        self.concentration.set_colours({name: rgb})
+
+    def begin(self) -> None:
+        """A new analysis started: its first edge replaces what is shown."""
+        self._stale = True
+
+    def clear(self) -> None:
+        """Empty both plots."""
+        self.entropy.clear()
+        self.concentration.clear()
+        self._stale = False
+
+    def add_scale(self, scale: Any) -> None:
+        """One more cube edge of the current analysis."""
+        if self._stale:
+            self.clear()
+        self.entropy.add_scale(scale)
+        self.concentration.add_scale(scale)
+        self.n_updates += 1
+
+    def set_result(self, result: Any) -> None:
+        """The finished analysis: the whole curve, reference band, bulk and ideal lines, SUME."""
+        self._stale = False
+        self.entropy.set_result(result)
+        self.concentration.set_result(result)
+        self.n_updates += 1

@@ -1,0 +1,228 @@
+"""Analysis settings side panel: cube edges, mode, minimum atoms, entropy elements, lattice.
+
+The values are remembered in QSettings between runs (group ``analysis``). A bad edge list stays in
+the line edit, marked red with the reason in its tooltip, and the last good settings stay in force.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hea_studio.core.errors import InputError
+from hea_studio.core.settings import AnalysisSettings, Lattice, parse_sizes
+
+DEFAULT_EDGES = "0.5:10:0.5"
+LATTICES = ("fcc", "bcc", "hcp")
+
+
+class SettingsPanel(QWidget):
+    """Edits an :class:`AnalysisSettings`; emits ``settings_changed`` with the new value."""
+
+    settings_changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._updating = False
+        self._last_good = AnalysisSettings()
+
+        self.edges = QLineEdit(DEFAULT_EDGES)
+        self.edges.setToolTip(
+            "Cube edges L in nm: a list (1,1.5,2) or start:stop:step with stop included (0.5:10:0.5)"
+        )
+        self.edges.editingFinished.connect(self._changed)
+        self.mode = QComboBox()
+        self.mode.addItems(["tiling", "paper"])
+        self.mode.setToolTip(
+            "tiling: every whole cube of edge L inside the box; paper: 9 cubes at the centre and the "
+            "octant centres (the paper's hand-picked cubes, made reproducible)"
+        )
+        self.mode.currentTextChanged.connect(self._changed)
+        self.min_atoms = QSpinBox()
+        self.min_atoms.setRange(1, 100_000)
+        self.min_atoms.setValue(10)
+        self.min_atoms.setKeyboardTracking(False)
+        self.min_atoms.setToolTip("Cubes holding fewer atoms of the entropy elements are left out")
+        self.min_atoms.valueChanged.connect(self._changed)
+        self.bootstrap = QSpinBox()
+        self.bootstrap.setRange(0, 10_000)
+        self.bootstrap.setValue(AnalysisSettings().bootstrap)
+        self.bootstrap.setKeyboardTracking(False)
+        self.bootstrap.setToolTip("Bootstrap resamples for the 95 % interval of SUME (0: no interval)")
+        self.bootstrap.valueChanged.connect(self._changed)
+
+        self.auto_elements = QCheckBox("principal elements (≥ 5 at.%)")
+        self.auto_elements.setChecked(True)
+        self.auto_elements.setToolTip(
+            "Use every element with at least 5 at.% in the box; untick to choose the elements"
+        )
+        self.auto_elements.toggled.connect(self._auto_toggled)
+        self.elements = QListWidget()
+        self.elements.setMaximumHeight(110)
+        self.elements.setEnabled(False)
+        self.elements.setToolTip("Entropy elements: the species that enter S = -R Σ x ln x")
+        self.elements.itemChanged.connect(self._changed)
+
+        self.lattice = QComboBox()
+        self.lattice.addItems(LATTICES)
+        self.lattice.setToolTip("Crystal structure used to express SUME in unit cells and atoms")
+        self.lattice.currentTextChanged.connect(self._changed)
+        self.lattice_a = QDoubleSpinBox()
+        self.lattice_a.setDecimals(5)
+        self.lattice_a.setRange(0.1, 2.0)
+        self.lattice_a.setSingleStep(0.001)
+        self.lattice_a.setValue(0.35834)
+        self.lattice_a.setSuffix(" nm")
+        self.lattice_a.setKeyboardTracking(False)
+        self.lattice_a.setToolTip("Lattice parameter a in nm (CoCuFeNi fcc: 0.35834 nm)")
+        self.lattice_a.valueChanged.connect(self._changed)
+        lattice_row = QHBoxLayout()
+        lattice_row.addWidget(self.lattice)
+        lattice_row.addWidget(self.lattice_a, 1)
+
+        form = QFormLayout()
+        form.addRow("Cube edges", self.edges)
+        form.addRow("Mode", self.mode)
+        form.addRow("Min. atoms", self.min_atoms)
+        form.addRow("Bootstrap", self.bootstrap)
+        form.addRow("Lattice", lattice_row)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.auto_elements)
+        layout.addWidget(self.elements)
+        layout.addStretch(1)
+
+    # ---- species of the open dataset ------------------------------------------------------------
+    def set_species(self, names: list[str], principal: list[str] | None = None) -> None:
+        """Offer ``names`` as entropy elements; ``principal`` are ticked by default."""
+        chosen = set(principal or names)
+        previous = self._ticked()
+        self._updating = True
+        try:
+            self.elements.clear()
+            for name in names:
+                item = QListWidgetItem(name)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                ticked = (
+                    name in previous if previous and not self.auto_elements.isChecked() else name in chosen
+                )
+                item.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
+                self.elements.addItem(item)
+        finally:
+            self._updating = False
+
+    def _ticked(self) -> list[str]:
+        out = []
+        for i in range(self.elements.count()):
+            item = self.elements.item(i)
+            if item.checkState() == Qt.CheckState.Checked:
+                out.append(item.text())
+        return out
+
+    # ---- value ----------------------------------------------------------------------------------
+    def settings(self) -> AnalysisSettings:
+        """The settings shown (raises :class:`InputError` for an unreadable edge list)."""
+        sizes = parse_sizes(self.edges.text())
+        elements = None if self.auto_elements.isChecked() else tuple(self._ticked())
+        if elements is not None and len(elements) < 2:
+            raise InputError("choose at least two entropy elements")
+        return AnalysisSettings(
+            sizes_nm=sizes,
+            mode=self.mode.currentText(),
+            min_atoms=self.min_atoms.value(),
+            elements=elements,
+            lattice=Lattice(self.lattice.currentText(), self.lattice_a.value()),
+            bootstrap=self.bootstrap.value(),
+        )
+
+    @property
+    def current(self) -> AnalysisSettings:
+        """The last valid settings."""
+        return self._last_good
+
+    def _auto_toggled(self, on: bool) -> None:
+        self.elements.setEnabled(not on)
+        self._changed()
+
+    def _changed(self, *_args) -> None:
+        if self._updating:
+            return
+        try:
+            value = self.settings()
+        except InputError as exc:
+            self.edges.setStyleSheet("background: #ffd6d6;")
+            self.setToolTip(str(exc))
+            self.edges.setToolTip(str(exc))
+            return
+        self.edges.setStyleSheet("")
+        self.edges.setToolTip("Cube edges L in nm: a list (1,1.5,2) or start:stop:step (0.5:10:0.5)")
+        if value != self._last_good:
+            self._last_good = value
+            self.settings_changed.emit(value)
+
+    # ---- persistence ----------------------------------------------------------------------------
+    def save(self, store: QSettings) -> None:
+        """Remember the settings."""
+        store.beginGroup("analysis")
+        store.setValue("edges", self.edges.text())
+        store.setValue("mode", self.mode.currentText())
+        store.setValue("min_atoms", self.min_atoms.value())
+        store.setValue("bootstrap", self.bootstrap.value())
+        store.setValue("auto_elements", self.auto_elements.isChecked())
+        store.setValue("elements", ",".join(self._ticked()))
+        store.setValue("lattice", self.lattice.currentText())
+        store.setValue("lattice_a", self.lattice_a.value())
+        store.endGroup()
+
+    def restore(self, store: QSettings) -> None:
+        """Restore remembered settings (unreadable values are ignored)."""
+        store.beginGroup("analysis")
+        self._updating = True
+        try:
+            self.edges.setText(str(store.value("edges", DEFAULT_EDGES)))
+            self.mode.setCurrentText(str(store.value("mode", "tiling")))
+            self.min_atoms.setValue(_int(store.value("min_atoms"), 10))
+            self.bootstrap.setValue(_int(store.value("bootstrap"), AnalysisSettings().bootstrap))
+            self.auto_elements.setChecked(str(store.value("auto_elements", "true")).lower() == "true")
+            self.elements.setEnabled(not self.auto_elements.isChecked())
+            names = [n for n in str(store.value("elements", "")).split(",") if n]
+            if names:
+                self.set_species(names, names)
+            lattice = str(store.value("lattice", "fcc"))
+            if lattice in LATTICES:
+                self.lattice.setCurrentText(lattice)
+            self.lattice_a.setValue(_float(store.value("lattice_a"), 0.35834))
+        finally:
+            self._updating = False
+            store.endGroup()
+        try:
+            self._last_good = self.settings()
+        except InputError:
+            self.edges.setText(DEFAULT_EDGES)
+            self._last_good = self.settings()
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _float(value, default: float) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default

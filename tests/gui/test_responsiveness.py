@@ -1,0 +1,117 @@
+"""The window stays responsive: cancelling, closing mid-calculation, event loop during a 1e7-atom curve."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from gui_helpers import show_dataset, synthetic_atoms
+from PySide6.QtCore import QElapsedTimer, QTimer
+
+from hea_studio.core.settings import AnalysisSettings
+
+pytestmark = pytest.mark.gui
+
+FINE_EDGES = tuple(np.round(np.arange(0.5, 14.01, 0.25), 3))  # 55 edges: a job of several seconds
+
+
+@pytest.fixture(scope="module")
+def big_dataset():
+    """~2.6 million atoms: long enough to cancel, small enough to build quickly."""
+    from hea_studio.app.loading import build_dataset
+
+    return build_dataset(synthetic_atoms(size_nm=(30.0, 30.0, 60.0), density=48.0, seed=5), "big")
+
+
+def _long_settings() -> AnalysisSettings:
+    return AnalysisSettings(sizes_nm=FINE_EDGES, bootstrap=0)
+
+
+def test_cancel_stops_a_long_calculation_within_0_2_s(make_main_window, big_dataset, qtbot):
+    window = make_main_window()
+    window.controller.settings = AnalysisSettings(sizes_nm=(1.0, 2.0), bootstrap=0)
+    show_dataset(window, big_dataset, qtbot)  # warm-up: numba kernels compiled and cached
+    window.controller.settings = _long_settings()
+    scales: list[object] = []
+    window.controller.scale_arrived.connect(lambda _g, s: scales.append(s))
+    T0 = time.perf_counter()
+    window.worker.finished.connect(lambda g, r: print("FINISHED", g, time.perf_counter() - T0))
+    window.worker.partial.connect(
+        lambda g, r: print(
+            "PARTIAL", g, time.perf_counter() - T0, len(scales), window.controller._analysis_gen
+        )
+    )
+    window.worker.started.connect(lambda g, r: print("STARTED", g, time.perf_counter() - T0))
+    gen = window.controller.analyse_now()
+    qtbot.waitUntil(lambda: len(scales) >= 3, timeout=60_000)
+    print("GEN", gen, window.worker.generation, len(scales), time.perf_counter() - T0)
+    assert window.cancel_button.isEnabled()
+    timer = QElapsedTimer()
+    with qtbot.waitSignal(window.worker.cancelled, timeout=5000, check_params_cb=lambda g: g == gen):
+        timer.start()
+        window.cancel_button.click()
+    latency = timer.elapsed()
+    n = len(scales)
+    qtbot.wait(100)
+    assert len(scales) == n, "scales kept arriving after the cancel"
+    assert not window.cancel_button.isEnabled()
+    assert "cancelled" in window.status_label.text().lower()
+    assert latency < 200, f"cancel took {latency} ms"
+
+
+def test_closing_during_a_calculation_is_clean(make_main_window, big_dataset, qtbot):
+    window = make_main_window()
+    window.controller.settings = _long_settings()
+    scales: list[object] = []
+    window.controller.scale_arrived.connect(lambda _g, s: scales.append(s))
+    window.session.set_dataset(big_dataset)
+    window.controller.analyse_now()
+    qtbot.waitUntil(lambda: len(scales) >= 1, timeout=60_000)
+    t0 = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - t0 < 5.0
+    assert not window.worker._thread.isRunning()
+    # The make_main_window fixture also fails the test if any worker thread is left running.
+
+
+def test_event_loop_keeps_running_while_a_1e7_atom_curve_is_computed(make_main_window, qtbot):
+    from hea_studio.app.loading import build_dataset
+
+    atoms = synthetic_atoms(size_nm=(50.0, 50.0, 100.0), density=40.0, seed=7)
+    assert atoms.n_atoms >= 10_000_000
+    dataset = build_dataset(atoms, "1e7 atoms")
+    window = make_main_window()
+    # Warm up on a small box so JIT compilation is not part of the timing.
+    window.controller.settings = AnalysisSettings(sizes_nm=(1.0, 2.0), bootstrap=0)
+    window.controller.live = False
+    window.session.set_dataset(dataset)
+    from hea_studio.core.geometry import Box
+
+    window.session.set_active_box(Box((0, 0, 0), (6, 6, 6)))
+    with qtbot.waitSignal(window.controller.analysis_finished, timeout=120_000):
+        window.controller.analyse_now()
+
+    window.session.set_active_box(dataset.bounds)
+    window.controller.settings = AnalysisSettings(sizes_nm=(0.5, 1.0, 2.0, 3.0, 5.0, 8.0), bootstrap=0)
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(tick)
+    with qtbot.waitSignal(window.controller.analysis_finished, timeout=300_000):
+        window.controller.analyse_now()
+        last[0] = time.perf_counter()
+        timer.start()
+    timer.stop()
+    assert window.controller.result.roi_atoms >= 9_000_000
+    assert len(gaps) > 10
+    worst = max(gaps)
+    print(f"event loop: {len(gaps)} ticks, max gap {1000 * worst:.0f} ms")
+    assert worst < 0.100, f"event loop blocked for {1000 * worst:.0f} ms"

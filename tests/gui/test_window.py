@@ -1,0 +1,105 @@
+"""The main window end to end: projections drive the box, the worker recomputes, plots follow."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gui_helpers import drag, show_dataset
+
+from hea_studio.compute.analysis import run_analysis
+from hea_studio.core.geometry import Box
+
+pytestmark = pytest.mark.gui
+
+
+def _plotted_entropy(window) -> tuple[np.ndarray, np.ndarray]:
+    L, S = window.plots.entropy.mean_curve.getData()
+    return np.asarray(L if L is not None else []), np.asarray(S if S is not None else [])
+
+
+def test_projections_spin_boxes_and_wireframe_agree(make_main_window, small_dataset, qtbot):
+    window = make_main_window()
+    show_dataset(window, small_dataset, qtbot, analyse=False)
+    box = Box((1.0, 2.0, 3.0), (6.0, 7.0, 12.0))
+    window.session.set_active_box(box)
+    assert window.projection_xy.rect() == pytest.approx((1.0, 6.0, 2.0, 7.0))
+    assert window.projection_xz.rect() == pytest.approx((1.0, 6.0, 3.0, 12.0))
+    assert window.subvolume_panel.box() == box
+    assert window.atom_view.wireframe.box == box
+
+    # Typing a new z maximum moves the side view's rectangle, not the top view's.
+    window.subvolume_panel.spins[5].setValue(10.0)
+    assert window.session.active_box.hi[2] == pytest.approx(10.0)
+    assert window.projection_xz.rect()[3] == pytest.approx(10.0)
+    assert window.projection_xy.rect() == pytest.approx((1.0, 6.0, 2.0, 7.0))
+
+    # Several named sub-volumes, one active; switching brings its box back everywhere.
+    window.subvolume_panel.add_button.click()
+    assert [v.name for v in window.session.subvolumes] == ["Box 1", "Box 2"]
+    window.session.set_active_box(Box((0.5, 0.5, 0.5), (4.0, 4.0, 4.0)))
+    window.subvolume_panel.list.setCurrentRow(0)
+    assert window.session.active == 0
+    assert window.projection_xy.rect() == pytest.approx((1.0, 6.0, 2.0, 7.0))
+
+    window.subvolume_panel.cube_button.click()
+    size = window.session.active_box.size
+    assert np.allclose(size, size[0]) and size[0] > 4.0
+
+
+def test_species_panel_toggles_atoms_and_reports_the_budget(make_main_window, small_dataset, qtbot):
+    window = make_main_window()
+    show_dataset(window, small_dataset, qtbot, analyse=False)
+    view = window.atom_view
+    n = small_dataset.atoms.n_atoms
+    assert view.n_points == min(n, view.budget)
+    assert f"of {n:,} atoms" in window.species_panel.shown_label.text()
+    check = window.species_panel._rows[0][0]
+    check.setChecked(False)
+    counts = small_dataset.atoms.counts()
+    assert view.n_candidates == n - counts["Co"]
+    window.species_panel.budget.setValue(5000)
+    assert view.n_points == 5000
+    assert "Showing 5,000 of" in window.species_panel.shown_label.text()
+
+
+def test_3d_view_renders_the_species_colours(make_main_window, small_dataset, qtbot):
+    window = make_main_window()
+    show_dataset(window, small_dataset, qtbot, analyse=False)
+    image = window.atom_view.render()
+    for rgb in [(255, 0, 255), (0, 255, 255), (255, 128, 0)]:
+        diff = np.abs(image[..., :3].astype(int) - np.array(rgb))
+        assert np.count_nonzero(np.all(diff <= 30, axis=-1)) > 200, f"species colour {rgb} not drawn"
+
+
+def test_dragging_the_box_recomputes_the_curve_for_the_new_box(make_main_window, small_dataset, qtbot):
+    window = make_main_window()
+    window.settings_panel.edges.setText("0.5:3:0.5")
+    window.settings_panel.bootstrap.setValue(0)
+    window.settings_panel._changed()
+    window.controller.set_settings(window.settings_panel.current)
+    show_dataset(window, small_dataset, qtbot)
+    before_box = window.session.active_box
+    _, before_S = _plotted_entropy(window)
+    assert before_S.size > 2
+
+    # Shrink the box in the top view so the drag has room, then drag it by its middle.
+    window.session.set_active_box(Box((0.5, 0.5, before_box.lo[2]), (4.5, 4.5, before_box.hi[2])))
+    qtbot.waitSignal(window.controller.analysis_finished, timeout=60_000).wait()
+    proj = window.projection_xy
+    start = proj.widget_point(2.5, 2.5)
+    end = proj.widget_point(5.0, 4.0)
+    with qtbot.waitSignal(window.controller.analysis_finished, timeout=60_000):
+        drag(proj.plot.viewport(), start, end, steps=12)
+    # Let the throttled request after the last move run to completion.
+    qtbot.waitUntil(lambda: not window.controller.is_analysing(), timeout=60_000)
+    box = window.session.active_box
+    assert box.lo[0] == pytest.approx(3.0, abs=0.3) and box.lo[1] == pytest.approx(2.0, abs=0.3)
+    assert box.size[0] == pytest.approx(4.0) and box.size[1] == pytest.approx(4.0)
+    assert window.controller.result_box == box
+
+    L, S = _plotted_entropy(window)
+    expected = run_analysis(small_dataset.atoms, window.controller.settings, box)
+    assert np.allclose(L, [s.size_nm for s in expected.curve])
+    assert np.allclose(S, [s.S_mean for s in expected.curve])
+    assert not np.allclose(S, before_S[: S.size]) or before_S.size != S.size
+    assert window.controller.result_json()["roi_nm"] == pytest.approx(box.flat())
