@@ -180,6 +180,8 @@ def place_clusters(
         radii = spec.radius_nm * np.exp(rng.normal(-0.5 * sig * sig, sig, target))
     else:
         radii = np.full(target, spec.radius_nm)
+    # Largest first: big spheres find room early, small ones fill the gaps (packs denser).
+    radii = np.sort(radii)[::-1]
     # Cells of the size of the largest diameter: a new centre only checks its 27 neighbour cells.
     # Plain Python floats here: the loop is short (one pass per cluster) and numpy calls on
     # 3-vectors would cost more than the arithmetic.
@@ -188,7 +190,7 @@ def place_clusters(
     accepted: list[tuple[float, float, float, float]] = []
     n = 0
     attempts = 0
-    while n < target and attempts < 50 * target:
+    while n < target and attempts < 200 * target:
         batch = rng.uniform(lo, hi, size=(4 * (target - n) + 16, 3))
         batch = batch[inside(batch)]
         for x, y, z in batch.tolist():

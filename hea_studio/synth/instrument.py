@@ -62,12 +62,13 @@ class Instrument:
 
     def detect(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """Which of ``n`` evaporated atoms reach the detector (Bernoulli with the efficiency)."""
-        return rng.random(n) < self.efficiency
+        return rng.random(n, dtype=np.float32) < np.float32(self.efficiency)
 
     def blur(self, positions: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Positions with Gaussian reconstruction error added (a new array)."""
-        sigma = np.array([self.blur_lateral_nm, self.blur_lateral_nm, self.blur_depth_nm])
-        return positions + rng.standard_normal(positions.shape) * sigma
+        dtype = positions.dtype if positions.dtype in (np.float32, np.float64) else np.float64
+        sigma = np.array([self.blur_lateral_nm, self.blur_lateral_nm, self.blur_depth_nm], dtype=dtype)
+        return positions + rng.standard_normal(positions.shape, dtype=dtype) * sigma
 
     def to_dict(self) -> dict:
         """Parameters as plain JSON types."""

@@ -41,8 +41,13 @@ class BoxShape:
     def inside(self, positions: np.ndarray, margin: float = 0.0) -> np.ndarray:
         """Boolean mask of the rows of ``positions`` (N, 3) inside the shape grown by ``margin`` nm."""
         p = np.asarray(positions)
-        hi = np.asarray(self.size_nm) + margin
-        return np.all((p >= -margin) & (p < hi), axis=1)
+        mask = np.ones(p.shape[0], dtype=bool)
+        # Column by column: no (N, 3) temporaries and no reduction along a short axis.
+        for axis in range(3):
+            col = p[:, axis]
+            mask &= col >= -margin
+            mask &= col < self.size_nm[axis] + margin
+        return mask
 
     def xy_bounds(self, z_lo: float, z_hi: float) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper (x, y) corner of the shape's cross-sections between depths z_lo and z_hi."""

@@ -44,7 +44,7 @@ from hea_studio.synth.spectrum import (
     sample_mass_to_charge,
 )
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 # Random streams, one per purpose, so that changing e.g. the spectrum does not move the atoms.
 _STREAM_CLUSTERS, _STREAM_FIELD, _STREAM_SITES, _STREAM_MASS, _STREAM_BACKGROUND = range(5)
@@ -315,31 +315,38 @@ def generate(params: SynthParams, task: TaskState | None = None) -> Specimen:
         xy_lo, xy_hi = shape.xy_bounds(grid.lo[2] + z0 * edges[2] - margin, z_top + margin)
         c_lo = np.floor((xy_lo - margin - grid.lo[:2]) / edges[:2]).astype(int) - 1
         c_hi = np.ceil((xy_hi + margin - grid.lo[:2]) / edges[:2]).astype(int) + 1
-        pos, idx = grid.block((z0, z1), (int(c_lo[0]), int(c_hi[0])), (int(c_lo[1]), int(c_hi[1])))
+        pos, idx = grid.block(
+            (z0, z1), (int(c_lo[0]), int(c_hi[0])), (int(c_lo[1]), int(c_hi[1])), dtype=np.float32
+        )
         keep = shape.inside(pos, margin)
         idx = idx[keep]
         pos = pos[keep]
         n = len(idx)
-        u = rng.random(n)
+        u = rng.random(n, dtype=np.float32)
         # Alloy species: matrix sites draw from the (field-modulated) matrix composition,
         # cluster sites from the cluster composition.
         u_alloy = (u - f_imp) / (1.0 - f_imp)
         if g_shape is not None:
-            cell = np.floor((pos - g_origin) / g_spacing).astype(np.int64)
+            # float32 / int32 throughout: the field grid has at most ~1e7 cells.
+            cell = ((pos - g_origin.astype(np.float32)) / np.float32(g_spacing)).astype(np.int32)
             np.clip(cell, 0, g_shape - 1, out=cell)
             flat = (cell[:, 0] * g_shape[1] + cell[:, 1]) * g_shape[2] + cell[:, 2]
             cum = matrix_cum[flat]
         else:
             cum = np.broadcast_to(matrix_cum, (n, k_alloy))
+        labels = np.zeros(n, dtype=np.int16)
+        for k in range(k_alloy - 1):
+            labels += u_alloy >= cum[:, k]
+        # Cluster sites: a mask over the slab's index span (cheaper than a search per site).
+        start = z0 * per_layer
+        a, b = np.searchsorted(cl_index, [start, z1 * per_layer])
         in_cluster = np.zeros(n, bool)
-        if len(cl_index):
-            j = np.searchsorted(cl_index, idx)
-            j = np.minimum(j, len(cl_index) - 1)
-            in_cluster = cl_index[j] == idx
-            if in_cluster.any():
-                cum = np.array(cum)
-                cum[in_cluster] = cluster_cum
-        labels = (u_alloy[:, None] >= cum[:, :-1]).sum(axis=1).astype(np.int16)
+        if b > a:
+            span = np.zeros((z1 - z0) * per_layer, bool)
+            span[cl_index[a:b] - start] = True
+            in_cluster = span[idx - start]
+            uc = u_alloy[in_cluster]
+            labels[in_cluster] = np.searchsorted(cluster_cum[:-1], uc, side="right")
         if f_imp > 0:
             is_imp = u < f_imp
             labels[is_imp] = k_alloy + np.searchsorted(imp_cum, u[is_imp] / f_imp, side="right")
@@ -350,8 +357,10 @@ def generate(params: SynthParams, task: TaskState | None = None) -> Specimen:
         )[:k_alloy]
         det = inst.detect(n, rng)
         p = inst.blur(pos[det], rng)
-        ok = shape.inside(p)
-        pos_parts.append(p[ok].astype(np.float32))
+        # Decide "inside" on exactly the float32 values stored, in double precision, so that any
+        # later check of the written positions agrees to the last bit.
+        ok = shape.inside(p.astype(np.float64))
+        pos_parts.append(p[ok])
         lab_parts.append(labels[det][ok])
         if task is not None:
             task.report(0.9 * (part + 1) / len(slabs), "lattice")
@@ -377,7 +386,7 @@ def generate(params: SynthParams, task: TaskState | None = None) -> Specimen:
         rng_b = _rng(params.seed, _STREAM_BACKGROUND)
         src = rng_b.integers(0, len(labels), n_bg)
         bg_pos = positions[src] + rng_b.uniform(-1.0, 1.0, (n_bg, 3)).astype(np.float32)
-        bg_ok = shape.inside(bg_pos)
+        bg_ok = shape.inside(bg_pos.astype(np.float64))
         bg_pos = bg_pos[bg_ok]
         bg_mass = background_mass_to_charge(len(bg_pos), 1.0, max(100.0, max_mn + 10.0), rng_b)
         positions = np.concatenate([positions, bg_pos])
