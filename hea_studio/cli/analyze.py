@@ -7,6 +7,7 @@ import csv
 import io
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from hea_studio.core.errors import InputError
@@ -29,7 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="sub-volume xmin,ymin,zmin,xmax,ymax,zmax in nm (default: largest box inside the specimen)",
     )
     parser.add_argument(
-        "--sizes", help="cube edges in nm: 1,1.5,2 or start:stop:step (stop included); default 0.5:10:0.5"
+        "--sizes",
+        help="cube edges in nm: 1,1.5,2 or start:stop:step (stop included); default 0.5:10:0.5, "
+        "cut to the sub-volume",
     )
     parser.add_argument("--mode", choices=("tiling", "paper"), default="tiling", help="cube placement")
     parser.add_argument("--min-atoms", type=int, default=10, help="drop cubes with fewer atoms (default 10)")
@@ -123,6 +126,7 @@ def summary(result: AnalysisResult) -> str:
 def run(args: argparse.Namespace) -> int:
     """Load, analyse, write the requested outputs."""
     from hea_studio.compute.analysis import run_analysis
+    from hea_studio.compute.roi import default_box
     from hea_studio.io import load_ions, load_ranges, to_atoms
 
     settings = settings_from_args(args)
@@ -132,11 +136,16 @@ def run(args: argparse.Namespace) -> int:
     table = load_ranges(args.ranges)
     atoms = to_atoms(ions, table, decompose=settings.decompose)
     t_load = time.perf_counter() - t0
-    result = run_analysis(atoms, settings, roi)
-    timing = dict(result.timing_s)
-    timing["load"] = t_load
-    timing["total"] = t_load + timing["total"]
-    object.__setattr__(result, "timing_s", timing)
+    box = roi if roi is not None else default_box(atoms.positions)
+    if not args.sizes:
+        # Edges the user asked for must fit (else exit 2); the default list is cut to the box.
+        limit = float(min(box.size)) * (1 + 1e-9)
+        fitting = tuple(L for L in settings.sizes_nm if limit >= L)
+        if fitting and fitting != settings.sizes_nm:
+            settings = replace(settings, sizes_nm=fitting)
+    result = run_analysis(atoms, settings, box)
+    timing = dict(result.timing_s, load=t_load, total=t_load + result.timing_s["total"])
+    result = replace(result, timing_s=timing)
     if args.json:
         _write(args.json, result.dumps() + "\n")
     if args.csv:

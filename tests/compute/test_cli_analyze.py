@@ -97,3 +97,14 @@ def test_entropy_command(capsys):
     assert main(["entropy", "Ni=abc"]) == 2
     assert main(["entropy", "Mg=1", "O=1", "--sublattice", "A:Mg:1", "O:O:1", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["S_fu_R"] == 0.0
+
+
+def test_default_edges_are_cut_to_the_box(specimen, capsys):
+    args = ["analyze", str(specimen / "s.pos"), "--ranges", str(specimen / "s.rrng")]
+    assert main([*args, "--roi", "0,0,0,6,7,8", "--bootstrap", "0", "--json", "-"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [c["size_nm"] for c in data["curve"]] == [0.5 * i for i in range(1, 13)]
+    # Without --roi the default box is placed inside the specimen from the atom density.
+    assert main([*args, "--bootstrap", "0", "--json", "-"]) == 0
+    roi = json.loads(capsys.readouterr().out)["roi_nm"]
+    assert all(-0.01 <= v <= 12.01 for v in roi) and min(roi[3] - roi[0], roi[4] - roi[1]) > 9
