@@ -48,3 +48,30 @@ def test_rrng_and_rng_give_the_same_counts(apav_si):
     atoms = to_atoms(ions, rrng)
     assert atoms.counts() == a.atom_counts
     assert set(atoms.colours) == set(atoms.names)
+
+
+def test_info_json_on_the_apt_file(apav_si, capsys):
+    import json
+
+    from hea_studio.cli import main
+
+    assert main(["info", str(apav_si / "Si.apt"), "--ranges", str(apav_si / "Si.RNG"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["format"] == "apt" and out["ions"] == N_SI
+    assert out["ranged"] + out["unranged"] == N_SI
+    assert out["atom_counts"]["Cr"] == (
+        out["ion_counts"]["Cr"]
+        + out["ion_counts"]["CrO"]
+        + out["ion_counts"]["CrO2"]
+        + 2 * out["ion_counts"]["Cr2O"]
+    )
+    assert len(out["bounds_nm"]) == 6 and out["bounds_nm"][0] < out["bounds_nm"][3]
+
+
+def test_ion_files_are_memory_mapped(apav_si):
+    for name in ("Si.pos", "Si.epos", "Si.apt"):
+        ions = load_ions(apav_si / name)
+        base = ions.positions
+        while base is not None and not isinstance(base, np.memmap):
+            base = base.base
+        assert isinstance(base, np.memmap), name
