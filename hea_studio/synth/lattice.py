@@ -11,7 +11,6 @@ a x sqrt(3) a x c with 4 atoms, which tiles space with right angles.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,24 +86,6 @@ class LatticeGrid:
         nx, ny, _ = self.shape
         return nx * ny * len(self.basis)
 
-    def positions(self, start: int, stop: int) -> np.ndarray:
-        """Positions (nm, float64, (stop - start, 3)) of the sites with indices in [start, stop).
-
-        ``start`` and ``stop`` must be whole z-layers (as :meth:`slabs` gives); the positions are
-        built by broadcasting per axis, which is far cheaper than decoding every index.
-        """
-        per_layer = self.sites_per_layer
-        if start % per_layer or stop % per_layer:
-            return self.index_to_position(np.arange(start, stop, dtype=np.int64))
-        nx, ny, _ = self.shape
-        z0, z1 = start // per_layer, stop // per_layer
-        basis, edges = self.basis, self.edges
-        out = np.empty((z1 - z0, ny, nx, len(basis), 3))
-        out[..., 0] = self.lo[0] + (np.arange(nx)[:, None] + basis[None, :, 0]) * edges[0]
-        out[..., 1] = self.lo[1] + (np.arange(ny)[:, None, None] + basis[None, None, :, 1]) * edges[1]
-        out[..., 2] = self.lo[2] + (np.arange(z0, z1)[:, None, None, None] + basis[:, 2]) * edges[2]
-        return out.reshape(-1, 3)
-
     def block(
         self,
         z_layers: tuple[int, int],
@@ -157,15 +138,6 @@ class LatticeGrid:
         iz = cell // (nx * ny)
         frac = np.stack([ix, iy, iz], axis=1).astype(np.float64) + self.basis[b]
         return self.lo + frac * self.edges
-
-    def slabs(self, max_sites: int) -> Iterator[tuple[int, int]]:
-        """Index ranges ``(start, stop)`` of whole z-layers of cells holding at most ``max_sites`` sites."""
-        per_layer = self.sites_per_layer
-        layers = max(1, max_sites // per_layer)
-        nz = self.shape[2]
-        for z0 in range(0, nz, layers):
-            z1 = min(nz, z0 + layers)
-            yield z0 * per_layer, z1 * per_layer
 
     def sites_within(self, centres: np.ndarray, radii: np.ndarray, with_positions: bool = False):
         """Sites inside spheres.

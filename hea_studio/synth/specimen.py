@@ -37,6 +37,7 @@ from hea_studio.synth.instrument import Instrument
 from hea_studio.synth.lattice import LatticeGrid, site_density
 from hea_studio.synth.shape import BoxShape, Shape, shape_from_dict
 from hea_studio.synth.spectrum import (
+    assign_ranges,
     background_mass_to_charge,
     build_range_table,
     expected_peaks,
@@ -44,7 +45,7 @@ from hea_studio.synth.spectrum import (
     sample_mass_to_charge,
 )
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 # Random streams, one per purpose, so that changing e.g. the spectrum does not move the atoms.
 _STREAM_CLUSTERS, _STREAM_FIELD, _STREAM_SITES, _STREAM_MASS, _STREAM_BACKGROUND = range(5)
@@ -400,6 +401,17 @@ def generate(params: SynthParams, task: TaskState | None = None) -> Specimen:
     labels = labels[order]
 
     ranges = build_range_table(dict(zip(species, share)), inst.peak_shape)
+    # How well the range file recovers the truth: the analyst's view of this specimen.
+    owner = np.array([species.index(r.ion) for r in ranges.ranges] + [-1], dtype=np.int16)
+    ranged_as = owner[assign_ranges(mass, ranges)]
+    real = labels >= 0
+    ranging = {
+        "ranged_fraction": float(np.mean(ranged_as >= 0)) if len(labels) else 0.0,
+        "correct_fraction_of_real_ions": float(np.mean(ranged_as[real] == labels[real]))
+        if real.any()
+        else 0.0,
+        "background_ions_ranged": int(np.sum(ranged_as[~real] >= 0)),
+    }
     detected_counts = np.bincount(labels[labels >= 0], minlength=n_species)
     atoms_all = _element_counts(species, site_counts)
     atoms_detected = _element_counts(species, detected_counts)
@@ -424,6 +436,7 @@ def generate(params: SynthParams, task: TaskState | None = None) -> Specimen:
         "cluster_site_counts": dict(zip(elements, cluster_site_counts.tolist())),
         "volume_nm3": volume,
         "largest_cube_nm": [*box_lo, *box_hi],
+        "ranging": ranging,
     }
     ions = IonData(positions=positions, mass=mass, format="synthetic")
     if task is not None:

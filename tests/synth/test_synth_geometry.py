@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hea_studio.core.errors import InputError
 from hea_studio.core.settings import Lattice
@@ -20,8 +22,9 @@ from hea_studio.synth.shape import BoxShape, TipShape
 def test_lattice_neighbour_distance_and_coordination(structure, nn, coordination):
     a = 0.3
     grid = LatticeGrid.covering(Lattice(structure, a), np.zeros(3), np.full(3, 2.0))
-    pos = grid.positions(0, grid.n_sites)
-    assert np.allclose(pos, grid.index_to_position(np.arange(grid.n_sites)))
+    pos, index = grid.block((0, grid.shape[2]), (0, grid.shape[0]), (0, grid.shape[1]))
+    assert np.array_equal(index, np.arange(grid.n_sites))
+    assert np.allclose(pos, grid.index_to_position(index))
     centre = np.argmin(np.sum((pos - pos.mean(axis=0)) ** 2, axis=1))
     d = np.sqrt(np.sum((pos - pos[centre]) ** 2, axis=1))
     d = d[d > 1e-9]
@@ -34,7 +37,7 @@ def test_lattice_neighbour_distance_and_coordination(structure, nn, coordination
 
 def test_sites_within_matches_brute_force():
     grid = LatticeGrid.covering(Lattice("fcc", 0.36), np.zeros(3), np.full(3, 5.0))
-    pos = grid.positions(0, grid.n_sites)
+    pos = grid.index_to_position(np.arange(grid.n_sites))
     centres = np.array([[1.0, 1.2, 1.4], [3.5, 3.0, 2.0], [0.1, 4.9, 4.9]])
     radii = np.array([0.8, 1.1, 0.9])
     idx, owner = grid.sites_within(centres, radii)
@@ -89,3 +92,30 @@ def test_block_and_sphere_positions_agree_with_index_decoding():
     assert np.allclose(pos, grid.index_to_position(idx))
     index, _, spos = grid.sites_within(np.array([[0.2, 1.0, 1.2]]), np.array([0.9]), with_positions=True)
     assert np.allclose(spos, grid.index_to_position(index))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    structure=st.sampled_from(["fcc", "bcc", "hcp"]),
+    spheres=st.lists(
+        st.tuples(st.floats(-0.5, 3.5), st.floats(-0.5, 3.5), st.floats(-0.5, 3.5), st.floats(0.05, 1.5)),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_sites_within_property(structure, spheres):
+    # Any spheres, overlapping or poking out of the grid: same sites and owners as brute force.
+    grid = LatticeGrid.covering(Lattice(structure, 0.33), np.zeros(3), np.full(3, 3.0))
+    pos = grid.index_to_position(np.arange(grid.n_sites))
+    arr = np.array(spheres)
+    centres, radii = arr[:, :3], arr[:, 3]
+    idx, owner, spos = grid.sites_within(centres, radii, with_positions=True)
+    inside = np.sum((pos[:, None, :] - centres[None]) ** 2, axis=-1) <= radii**2
+    # Sites exactly on a sphere surface may go either way through rounding; exclude them.
+    d2 = np.sum((pos[:, None, :] - centres[None]) ** 2, axis=-1)
+    edge = np.any(np.abs(d2 - radii**2) < 1e-9, axis=1)
+    expected = np.flatnonzero(inside.any(axis=1) & ~edge)
+    got = idx[~edge[idx]]
+    assert np.array_equal(got, expected)
+    assert np.array_equal(owner[~edge[idx]], np.argmax(inside[got], axis=1))
+    assert np.allclose(spos, pos[idx])

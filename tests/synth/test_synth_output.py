@@ -55,6 +55,9 @@ def test_range_file_assigns_ions_to_their_true_species(written):
     mapped = lut[got]
     alloy = real & (truth < len(PARAMS.elements))
     assert np.mean(mapped[alloy] == truth[alloy]) > 0.97
+    # The generator's own account of the ranging agrees with the io layer's.
+    own = spec.truth["ranging"]["correct_fraction_of_real_ions"]
+    assert abs(own - np.mean(mapped[real] == truth[real])) < 1e-12
     # Decomposed atom counts of the alloy elements match the truth within 4 % each: the worst is
     # Cr, whose 54Cr (2.4 %) coincides with 54Fe and goes to Fe, as in real CoCrFeNi spectra.
     atoms = to_atoms(ions, table).counts()
