@@ -61,3 +61,13 @@ def test_bad_input_exits_2_with_one_line(tmp_path, capsys):
     assert (
         err.strip() == "hea-studio: error: r.rng, line 5: cannot read range end from 'x': expected a number"
     )
+
+
+def test_dropped_rows_are_reported_on_stderr(tmp_path, capsys):
+    pos = np.zeros((5, 3), dtype=np.float32)
+    pos[2, 0] = np.nan
+    write_pos(tmp_path / "n.pos", pos, np.full(5, 26.0, dtype=np.float32))
+    assert main(["info", str(tmp_path / "n.pos"), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["ions"] == 4
+    assert "dropped 1 of 5 ions with NaN or infinite" in captured.err
