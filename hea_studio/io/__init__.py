@@ -8,7 +8,18 @@ Public API
 - :func:`assign_species`, :func:`ranging_summary`, :func:`to_atoms`, :func:`to_atoms_and_summary`
 
 Every problem with an input file is raised as :class:`~hea_studio.core.errors.InputError` whose
-message starts with the file name.
+message starts with the file name (and the line, for text files).
+
+Rules worth knowing (details in the module docstrings):
+
+- Ranges are half-open, ``lo <= m/n < hi``. Identical ranges collapse (with a warning).
+- Overlapping ranges in ``.rrng``/``.env``: a warning names them; an ion in an overlap goes to the
+  narrowest range containing it (then the one starting lower, then the one listed first). In
+  ``.rng`` files overlaps are rejected, as IVAS and 3Depict do (:mod:`hea_studio.io.rng`).
+- Molecular ions decompose into their atoms at the ion position; a fractional count ``c`` gives
+  ``floor(n c)`` atoms over the species' n ions, spread evenly in file order
+  (:mod:`hea_studio.io.ranging`).
+- Rows with NaN or infinite coordinates or m/n are dropped and counted in ``IonData.warnings``.
 """
 
 from __future__ import annotations
