@@ -4,7 +4,8 @@
 #   bash packaging/build.sh            (or: make package)
 #
 # Output in packaging/dist/:
-#   hea-studio/                                   the application folder (run hea-studio/hea-studio)
+#   hea-studio/                                   the application folder (run hea-studio/hea-studio; on Linux
+#                                                 hea-studio/install-desktop-entry.sh adds it to the app menu)
 #   hea-studio-<version>-<os>-<arch>.tar.gz       Linux and macOS archive of that folder
 #   hea-studio-<version>-<os>-<arch>.zip          Windows archive (the installer is built by windows/build-installer.ps1)
 #   build-info.json                               version, commit, build time and sizes (read by the tests)
@@ -52,6 +53,11 @@ APP_DIR="$DIST/hea-studio"
 EXE="$APP_DIR/hea-studio"
 [ "$OS" = windows ] && EXE="$APP_DIR/hea-studio.exe"
 [ -x "$EXE" ] || { echo "build: $EXE was not produced" >&2; exit 1; }
+
+if [ "$OS" = linux ]; then
+  # Lets a Linux user add the app to the desktop's menu (see README, "Installing without Python").
+  install -m 755 packaging/linux/install-desktop-entry.sh "$APP_DIR/install-desktop-entry.sh"
+fi
 
 ARCHIVE=""
 if [ "${HEA_PACKAGE_NO_ARCHIVE:-0}" != 1 ]; then

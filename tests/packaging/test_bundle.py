@@ -285,3 +285,23 @@ def test_system_libraries_come_from_the_runtime_packages(
     )
     build_only = {"gcc", "cpp", "binutils", "python3-dev", "libpython3-dev", "libc6-dev"}
     assert not build_only & set(owners.values())
+
+
+# ---- Linux desktop integration ------------------------------------------------------------------------
+@pytest.mark.skipif(not IS_LINUX, reason="desktop entries are for Linux")
+def test_desktop_entry_script_adds_and_removes_the_menu_entry(bundle: Bundle, tmp_path: Path) -> None:
+    script = bundle.app_dir / "install-desktop-entry.sh"
+    assert script.is_file() and os.access(script, os.X_OK)
+    env = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"}
+    subprocess.run(["bash", str(script)], env=env, check=True, capture_output=True, text=True)
+    entry = tmp_path / "data" / "applications" / "hea-studio.desktop"
+    fields = dict(
+        line.split("=", 1)
+        for line in entry.read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+    assert fields["Type"] == "Application" and fields["Name"] == "HEA Studio"
+    assert fields["Exec"] == f'"{bundle.executable}" %f'
+    assert Path(fields["Icon"]).is_file()
+    subprocess.run(["bash", str(script), "--remove"], env=env, check=True, capture_output=True)
+    assert not entry.exists()

@@ -1,0 +1,103 @@
+"""Fast checks of the packaging files that cannot be built on this machine (no marker: always run)."""
+
+from __future__ import annotations
+
+import re
+import struct
+import subprocess
+import sys
+
+import pytest
+from bundle_support import ROOT
+
+PACKAGING = ROOT / "packaging"
+RESOURCES = ROOT / "resources"
+
+
+def test_icons_are_valid_containers() -> None:
+    png = (RESOURCES / "hea-studio.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", png[16:24]) == (256, 256)
+
+    ico = (RESOURCES / "hea-studio.ico").read_bytes()
+    reserved, kind, count = struct.unpack("<HHH", ico[:6])
+    assert (reserved, kind) == (0, 1) and count >= 5
+    sizes = set()
+    for i in range(count):
+        w, _h, _c, _r, _planes, _bpp, length, offset = struct.unpack(
+            "<BBBBHHII", ico[6 + 16 * i : 22 + 16 * i]
+        )
+        sizes.add(w or 256)
+        assert ico[offset : offset + 8] == b"\x89PNG\r\n\x1a\n" and offset + length <= len(ico)
+    assert {16, 32, 48, 256} <= sizes
+
+    icns = (RESOURCES / "hea-studio.icns").read_bytes()
+    assert icns[:4] == b"icns" and struct.unpack(">I", icns[4:8])[0] == len(icns)
+    pos, kinds = 8, set()
+    while pos < len(icns):
+        kind, length = icns[pos : pos + 4], struct.unpack(">I", icns[pos + 4 : pos + 8])[0]
+        assert icns[pos + 8 : pos + 16] == b"\x89PNG\r\n\x1a\n"
+        kinds.add(kind)
+        pos += length
+    assert pos == len(icns) and {b"ic07", b"ic08", b"ic09"} <= kinds
+
+
+def test_icon_script_reproduces_the_committed_icon(tmp_path) -> None:
+    """The committed icons are exactly what packaging/scripts/make_icon.py draws (edit the script, not
+    the files)."""
+    pytest.importorskip("PySide6")
+    subprocess.run(
+        [sys.executable, str(PACKAGING / "scripts" / "make_icon.py"), "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+        env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    def pixels(path):
+        image = QImage(str(path)).convertToFormat(QImage.Format.Format_RGBA8888)
+        raw = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
+        return raw.reshape(image.height(), image.bytesPerLine())[:, : 4 * image.width()].astype(int)
+
+    # Pixels, not bytes: Qt's antialiasing may differ by a level between CPUs.
+    for name in ("hea-studio.png", "hea-studio-512.png"):
+        new, committed = pixels(tmp_path / name), pixels(RESOURCES / name)
+        assert new.shape == committed.shape and np.abs(new - committed).max() <= 8, f"{name} differs"
+    for name in ("hea-studio.ico", "hea-studio.icns"):
+        assert (
+            abs((tmp_path / name).stat().st_size - (RESOURCES / name).stat().st_size)
+            < 0.05 * (RESOURCES / name).stat().st_size
+        )
+
+
+def test_spec_executable_names_match_the_installers() -> None:
+    spec = (PACKAGING / "hea_studio.spec").read_text()
+    iss = (PACKAGING / "windows" / "hea_studio.iss").read_text()
+    dmg = (PACKAGING / "macos" / "make_dmg.sh").read_text()
+    assert '_exe("hea-studio", console=True)' in spec and '_exe("HEA Studio", console=False)' in spec
+    assert '#define AppExe "HEA Studio.exe"' in iss and '#define CliExe "hea-studio.exe"' in iss
+    assert 'name="hea-studio",' in spec and r"dist\hea-studio\*" in iss
+    assert 'name="HEA Studio.app"' in spec and 'APP="$DIST/HEA Studio.app"' in dmg
+    icon = re.search(r"SetupIconFile=\{#Root\}\\\.\.\\(\S+)", iss)
+    assert icon and (ROOT / icon.group(1).replace("\\", "/")).is_file()
+
+
+def test_ci_workflow_uses_files_that_exist() -> None:
+    workflow = (PACKAGING / "ci" / "build-installers.yml").read_text()
+    referenced = set(re.findall(r"(packaging/[\w./-]+\.(?:sh|iss|py|plist))", workflow))
+    referenced |= {p.replace("\\", "/") for p in re.findall(r"(packaging\\[\w\\.-]+\.iss)", workflow)}
+    assert referenced, "the workflow references no packaging files"
+    missing = sorted(p for p in referenced if not (ROOT / p).is_file())
+    assert not missing, f"the CI workflow refers to missing files: {missing}"
+    for kind in ("ubuntu", "windows", "macos"):
+        assert f"os: {kind}" in workflow
+
+
+def test_shell_scripts_parse() -> None:
+    for script in (
+        PACKAGING / "build.sh",
+        PACKAGING / "macos" / "make_dmg.sh",
+        PACKAGING / "linux" / "install-desktop-entry.sh",
+    ):
+        subprocess.run(["bash", "-n", str(script)], check=True)
