@@ -28,11 +28,6 @@ def specimen_json(specimen: Specimen) -> dict:
     }
 
 
-def _replace_into(tmp: Path, final: Path) -> None:
-    # os.replace is atomic on one file system: readers see the old file or the whole new one.
-    os.replace(tmp, final)
-
-
 def write_specimen(specimen: Specimen, prefix: str | os.PathLike) -> tuple[Path, Path, Path]:
     """Write PREFIX.pos, PREFIX.rrng and PREFIX.json.
 
@@ -66,8 +61,9 @@ def write_specimen(specimen: Specimen, prefix: str | os.PathLike) -> tuple[Path,
         with open(tmp[2], "w", encoding="utf-8") as fh:
             json.dump(specimen_json(specimen), fh, indent=1)
             fh.write("\n")
+        # os.replace is atomic on one file system: readers see the old file or the whole new one.
         for t, final in zip(tmp, paths):
-            _replace_into(t, final)
+            os.replace(t, final)
     finally:
         for t in tmp:
             if t.exists():
