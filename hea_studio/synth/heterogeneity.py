@@ -253,7 +253,7 @@ def matrix_fractions(
 
 
 def calibrate_field(
-    g: np.ndarray, target: np.ndarray, weights: np.ndarray, amplitude: float, iterations: int = 40
+    g: np.ndarray, target: np.ndarray, weights: np.ndarray, amplitude: float, iterations: int = 30
 ) -> np.ndarray:
     """Base weights ``q`` such that ``q_i exp(A w_i g)``, normalised per cell, averages to ``target``.
 

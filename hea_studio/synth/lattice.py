@@ -165,44 +165,56 @@ class LatticeGrid:
             empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
             return (*empty, np.zeros((0, 3))) if with_positions else empty
         edges = self.edges
-        basis_nm = self.basis * edges  # (nb, 3)
-        nb = len(basis_nm)
-        dims = np.array(self.shape)
-        # Spheres sorted by radius and handled in batches, each with a template of cell offsets
-        # just large enough for its largest sphere, so a few big spheres do not inflate the work.
-        order = np.argsort(radii, kind="stable")
+        basis = self.basis
+        nb = len(basis)
+        nx, ny, nz = self.shape
+        # Row by row: for every sphere, every (y, z) cell row and basis atom, the sites inside the
+        # sphere form one run of consecutive x cells, found in closed form. Only the runs are built
+        # (about a thousand per sphere), then expanded into exactly the sites inside: no candidate
+        # is ever tested and rejected.
+        reach = np.ceil(radii.max() / edges[1:]).astype(int) + 1
+        dy, dz, b = np.meshgrid(
+            np.arange(-reach[0], reach[0] + 1),
+            np.arange(-reach[1], reach[1] + 1),
+            np.arange(nb),
+            indexing="ij",
+        )
+        dy, dz, b = dy.ravel(), dz.ravel(), b.ravel()
         out_idx, out_owner, out_pos = [], [], []
-        s0 = 0
-        while s0 < len(order):
-            rmax = float(radii[order[min(len(order) - 1, s0 + 63)]])
-            reach = np.ceil(rmax / edges).astype(int) + 1
-            offs = np.stack(np.meshgrid(*[np.arange(-r, r + 1) for r in reach], indexing="ij"), axis=-1)
-            offs = offs.reshape(-1, 3)
-            # Drop cells that cannot hold a site within rmax of any point of the centre cell.
-            gap = np.maximum(np.abs(offs) - 1, 0) * edges
-            offs = offs[np.sum(gap * gap, axis=1) <= rmax * rmax]
-            template = offs[:, None, :] * edges + basis_nm[None, :, :]  # (t, nb, 3) nm
-            per_sphere = template.shape[0] * nb
-            batch = int(max(1, min(64, 3_000_000 // per_sphere)))
-            sel = order[s0 : s0 + batch]
-            s0 += len(sel)
-            c, r = centres[sel], radii[sel]
+        batch = max(1, 2_000_000 // len(dy))
+        for s0 in range(0, len(centres), batch):
+            c = centres[s0 : s0 + batch]
+            r = radii[s0 : s0 + batch]
             base = np.floor((c - self.lo) / edges).astype(np.int64)
-            frac = c - (self.lo + base * edges)  # centre position inside its cell (nm)
-            # |T - f|^2 = |T|^2 - 2 T.f + |f|^2, with T.f one matrix product for the whole batch.
-            flat_t = template.reshape(-1, 3)
-            d2 = (flat_t * flat_t).sum(axis=1)[None, :] - 2.0 * (frac @ flat_t.T)
-            d2 += (frac * frac).sum(axis=1)[:, None]
-            # Select by distance first; cell indices are built only for the sites kept.
-            m_i, tb = np.nonzero(d2 <= (r * r)[:, None])
-            t_i, b_i = np.divmod(tb, nb)
-            cc = base[m_i] + offs[t_i]
-            valid = np.all((cc >= 0) & (cc < dims), axis=1)
-            m_i, t_i, b_i, cc = m_i[valid], t_i[valid], b_i[valid], cc[valid]
-            out_idx.append(((cc[:, 2] * dims[1] + cc[:, 1]) * dims[0] + cc[:, 0]) * nb + b_i)
-            out_owner.append(sel[m_i])
+            iy = base[:, 1:2] + dy  # (m, rows)
+            iz = base[:, 2:3] + dz
+            y = self.lo[1] + (iy + basis[b, 1]) * edges[1]
+            z = self.lo[2] + (iz + basis[b, 2]) * edges[2]
+            rem = (r * r)[:, None] - (y - c[:, 1:2]) ** 2 - (z - c[:, 2:3]) ** 2
+            ok = (rem >= 0) & (iy >= 0) & (iy < ny) & (iz >= 0) & (iz < nz)
+            m_i, row = np.nonzero(ok)
+            half = np.sqrt(rem[m_i, row])
+            bx = basis[b[row], 0]
+            cx = c[m_i, 0]
+            x0 = np.maximum(np.ceil((cx - half - self.lo[0]) / edges[0] - bx), 0).astype(np.int64)
+            x1 = np.minimum(np.floor((cx + half - self.lo[0]) / edges[0] - bx), nx - 1).astype(np.int64)
+            run = x1 - x0 + 1
+            keep = run > 0
+            m_i, row, x0, run = m_i[keep], row[keep], x0[keep], run[keep]
+            ry, rz, rb = iy[m_i, row], iz[m_i, row], b[row]
+            # Expand runs: element k of run j is x cell x0[j] + k.
+            total = int(run.sum())
+            starts = np.cumsum(run) - run
+            which = np.repeat(np.arange(len(run)), run)
+            ix = x0[which] + (np.arange(total) - starts[which])
+            out_idx.append(((rz[which] * ny + ry[which]) * nx + ix) * nb + rb[which])
+            out_owner.append(m_i[which] + s0)
             if with_positions:
-                out_pos.append(c[m_i] + template[t_i, b_i] - frac[m_i])
+                p = np.empty((total, 3))
+                p[:, 0] = self.lo[0] + (ix + basis[rb[which], 0]) * edges[0]
+                p[:, 1] = y[m_i, row][which]
+                p[:, 2] = z[m_i, row][which]
+                out_pos.append(p)
         idx = np.concatenate(out_idx)
         owner = np.concatenate(out_owner)
         # A site claimed twice goes to the sphere listed first. One int32 per grid site resolves

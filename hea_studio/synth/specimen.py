@@ -278,7 +278,7 @@ def generate(params: SynthParams, task: TaskState | None = None) -> Specimen:
         weights = np.array([params.field.weights.get(e, 0.0) for e in elements])
         # Calibrate on cells whose centres lie inside the specimen, so the realised bulk (not just
         # the ensemble mean) matches the request.
-        step = max(1, g.size // 400_000)
+        step = max(1, g.size // 150_000)
         sample = np.stack(np.unravel_index(np.arange(0, g.size, step), g.shape), axis=1)
         sample_pos = g_origin + (sample + 0.5) * g_spacing
         sample_g = g.reshape(-1)[::step][shape.inside(sample_pos)]
