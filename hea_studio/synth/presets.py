@@ -31,8 +31,8 @@ PAPER_FIELD = FieldSpec(
 
 # A tip holding about 2x10^6 ions; its largest inscribed cube is ~29 nm.
 PAPER_TIP = TipShape(end_radius_nm=20.0, shank_angle_deg=10.0, length_nm=50.0)
-# A tip long and wide enough for the paper's 40 nm cubes (about 5x10^6 ions).
-PAPER_TIP_40 = TipShape(end_radius_nm=28.0, shank_angle_deg=5.0, length_nm=70.0)
+# A tip long and wide enough for the paper's 40 nm cubes with ~1 nm to spare (about 6x10^6 ions).
+PAPER_TIP_40 = TipShape(end_radius_nm=30.0, shank_angle_deg=5.0, length_nm=72.0)
 
 
 def cocufeni_paper(seed: int = 2024) -> SynthParams:
@@ -51,7 +51,7 @@ def cocufeni_paper(seed: int = 2024) -> SynthParams:
 
 
 def cocufeni_paper_40(seed: int = 2024) -> SynthParams:
-    """As :func:`cocufeni_paper` on a tip that holds a 40 nm cube (~5x10^6 ions)."""
+    """As :func:`cocufeni_paper` on a tip that holds a 40 nm cube (~6x10^6 ions)."""
     return replace(cocufeni_paper(seed), shape=PAPER_TIP_40)
 
 
