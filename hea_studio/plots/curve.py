@@ -126,6 +126,10 @@ class EntropyCurvePlot:
         self.legend.addItem(pg.PlotDataItem(pen=self.bulk_line.pen), "bulk S")
         self.legend.addItem(pg.PlotDataItem(pen=self.ideal_line.pen), "ideal R ln N")
         self._result_items = (self.bulk_line, self.ideal_line, self.sume_ci, self.null_sume_line)
+        # Added once and shown/hidden: PlotItem.addItem/removeItem cost ~15 ms each, which the
+        # window pays on every live update while the user drags the box.
+        for item in self._result_items:
+            p.addItem(item)
         self.clear()
 
     # ---- live updates ------------------------------------------------------------------------
@@ -139,11 +143,19 @@ class EntropyCurvePlot:
         ):  # fmt: skip
             item.setData([], [])
         for item in self._result_items:
-            if item.scene() is not None:
-                self.plot.removeItem(item)
+            item.setVisible(False)
 
     def add_scale(self, scale: ScaleResult) -> None:
         """Append one cube edge (edges may arrive in any order; they are plotted sorted)."""
+        self.add_scales([scale])
+
+    def add_scales(self, scales) -> None:
+        """Append several cube edges with a single redraw (the GUI batches partial results)."""
+        for scale in scales:
+            self._append(scale)
+        self._redraw()
+
+    def _append(self, scale: ScaleResult) -> None:
         row = (
             _val(scale.S_mean),
             _val(scale.S_std) if scale.S_std is not None else 0.0,
@@ -156,7 +168,6 @@ class EntropyCurvePlot:
         else:
             self._L.append(float(scale.size_nm))
             self._rows.append(row)
-        self._redraw()
 
     def _redraw(self) -> None:
         if not self._L:
@@ -192,8 +203,8 @@ class EntropyCurvePlot:
         self._redraw()
         self.bulk_line.setValue(result.bulk.S_R)
         self.ideal_line.setValue(result.bulk.S_ideal_R)
-        self.plot.addItem(self.bulk_line)
-        self.plot.addItem(self.ideal_line)
+        self.bulk_line.setVisible(True)
+        self.ideal_line.setVisible(True)
         s = result.sume
         if s is not None:
             x_cross = s.edge_nm
@@ -204,10 +215,10 @@ class EntropyCurvePlot:
             self.sume_marker.setData([x_cross], [float(s.descending(x_cross))])
             if s.ci95_nm is not None:
                 self.sume_ci.setRegion(s.ci95_nm)
-                self.plot.addItem(self.sume_ci)
+                self.sume_ci.setVisible(True)
         if result.sume_null.edge_nm is not None:
             self.null_sume_line.setValue(result.sume_null.edge_nm)
-            self.plot.addItem(self.null_sume_line)
+            self.null_sume_line.setVisible(True)
 
     def n_points(self) -> int:
         """Edges currently plotted (edges without cubes are not drawn)."""
@@ -238,11 +249,9 @@ class ConcentrationStdPlot:
                 self._curves[name].setSymbolBrush(self._colours[name])
 
     def clear(self) -> None:
-        """Remove all curves."""
+        """Empty all curves (the items and legend entries are kept: re-creating them is slow)."""
         for curve in self._curves.values():
-            self.plot.removeItem(curve)
-            self.legend.removeItem(curve)
-        self._curves = {}
+            curve.setData([], [])
         self._data = {}
 
     def _curve(self, name: str) -> pg.PlotDataItem:
@@ -256,9 +265,16 @@ class ConcentrationStdPlot:
 
     def add_scale(self, scale: ScaleResult) -> None:
         """Append one cube edge."""
-        if scale.n_cubes > 1:
-            self._data[float(scale.size_nm)] = dict(scale.conc_std)
-        for name in scale.conc_std:
+        self.add_scales([scale])
+
+    def add_scales(self, scales) -> None:
+        """Append several cube edges with one update per element curve."""
+        names: list[str] = []
+        for scale in scales:
+            if scale.n_cubes > 1:
+                self._data[float(scale.size_nm)] = dict(scale.conc_std)
+            names += [n for n in scale.conc_std if n not in names]
+        for name in names:
             curve = self._curve(name)
             L = sorted(k for k, v in self._data.items() if v.get(name) is not None)
             curve.setData(L, [self._data[k][name] for k in L])
@@ -267,7 +283,14 @@ class ConcentrationStdPlot:
         """Show the finished analysis."""
         self.clear()
         for scale in result.curve:
-            self.add_scale(scale)
+            if scale.n_cubes > 1:
+                self._data[float(scale.size_nm)] = dict(scale.conc_std)
+        names = {name for scale in result.curve for name in scale.conc_std}
+        for name in sorted(
+            names, key=lambda n: list(result.elements).index(n) if n in result.elements else 99
+        ):
+            L = sorted(k for k, v in self._data.items() if v.get(name) is not None)
+            self._curve(name).setData(L, [self._data[k][name] for k in L])
 
 
 def ensure_qapp():

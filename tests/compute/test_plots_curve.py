@@ -42,10 +42,13 @@ def test_entropy_plot_live_then_final(qtbot):
     assert plot.ideal_line.value() == result.bulk.S_ideal_R
     assert result.sume is not None
     assert plot.sume_marker.getData()[0][0] == result.sume.edge_nm
-    assert plot.sume_ci.scene() is not None
+    assert plot.sume_ci.isVisible() and plot.bulk_line.isVisible()
     plot.clear()
     conc.clear()
-    assert plot.n_points() == 0 and plot.bulk_line.scene() is None and not conc._curves
+    assert plot.n_points() == 0 and not plot.bulk_line.isVisible() and not plot.sume_ci.isVisible()
+    assert all(c.getData()[0] is None or len(c.getData()[0]) == 0 for c in conc._curves.values())
+    plot.add_scales(scales[:3])  # the GUI batches partial results
+    assert plot.n_points() == 3
 
 
 def test_plot_without_sume(qtbot):
