@@ -8,6 +8,7 @@ once each see either nothing or complete files.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from pathlib import Path
@@ -56,7 +57,18 @@ def demo_files(task: TaskState | None = None) -> tuple[Path, Path]:
     if meta.exists() and pos.exists() and rrng.exists():
         return pos, rrng
     write_specimen(generate(params, task), prefix)
+    _remove_stale(prefix)
     return pos, rrng
+
+
+def _remove_stale(current: Path) -> None:
+    """Delete demos of other generator versions or parameters (35 MB each) from the cache."""
+    for path in current.parent.glob(f"{DEMO_NAME}-v*-*.*"):
+        if path.name.startswith(current.name + "."):
+            continue
+        # Another process may hold it open (Windows) or have removed it first; both are fine.
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def demo_truth_path() -> Path:

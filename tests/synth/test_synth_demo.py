@@ -24,9 +24,15 @@ def test_demo_is_generated_once_atomically_and_regenerated_when_parameters_chang
     assert pos.stat().st_mtime_ns == stamp, "second call must reuse the cached files"
     assert not list(pos.parent.glob("*.tmp-*"))
     # A different parameter set (or generator version) gets a different file.
+    unrelated = pos.parent / "notes.txt"
+    unrelated.write_text("mine")
     monkeypatch.setattr(demo, "demo_params", lambda: replace(small, seed=small.seed + 1))
     other, _ = demo.demo_files()
     assert other != pos and other.exists()
+    # The superseded demo is removed from the cache; unrelated files are left alone.
+    assert not pos.exists() and not rrng.exists()
+    assert unrelated.exists()
+    assert sorted(p.suffix for p in other.parent.iterdir()) == [".json", ".pos", ".rrng", ".txt"]
 
 
 def test_every_preset_is_valid():
