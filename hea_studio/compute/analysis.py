@@ -54,6 +54,7 @@ def iter_analysis(
     settings: AnalysisSettings,
     roi: Box | None = None,
     task: TaskState | None = None,
+    fda: bool = True,
 ) -> Generator[ScaleResult, None, AnalysisResult]:
     """Run the analysis, yielding each :class:`ScaleResult` and returning the :class:`AnalysisResult`.
 
@@ -66,7 +67,9 @@ def iter_analysis(
     roi
         The sub-volume; ``None`` places the default box inside the specimen.
     task
-        Progress and cancellation.
+        Progress and cancellation (checked between edges, also during the bootstrap).
+    fda
+        Run the frequency distribution test at every edge (off saves ~30 % while a box is dragged).
     """
     t0 = time.perf_counter()
     box = roi if roi is not None else default_box(atoms.positions)
@@ -74,7 +77,7 @@ def iter_analysis(
     bulk = bulk_result(prep.elements, prep.bulk_counts())
     curve_task = _ScaledTask(task, _CURVE_SHARE) if task is not None else None
     curve: list[ScaleResult] = []
-    for scale in iter_prepared(prep, settings, curve_task):
+    for scale in iter_prepared(prep, settings, curve_task, fda):
         curve.append(scale)
         yield scale
     t_curve = time.perf_counter() - t0
@@ -82,7 +85,7 @@ def iter_analysis(
     if task is not None:
         task.report(_CURVE_SHARE, "fitting SUME" + (" with bootstrap" if settings.bootstrap else ""))
     density = prep.n_atoms / box.volume
-    sume, reason = sume_tangent(curve, settings.lattice, density, settings.bootstrap, settings.seed)
+    sume, reason = sume_tangent(curve, settings.lattice, density, settings.bootstrap, settings.seed, task)
     null = sume_null(curve, bulk.S_R)
     if task is not None:
         task.report(1.0, "done")
@@ -110,9 +113,10 @@ def run_analysis(
     settings: AnalysisSettings,
     roi: Box | None = None,
     task: TaskState | None = None,
+    fda: bool = True,
 ) -> AnalysisResult:
     """:func:`iter_analysis` run to completion."""
-    gen = iter_analysis(atoms, settings, roi, task)
+    gen = iter_analysis(atoms, settings, roi, task, fda)
     while True:
         try:
             next(gen)

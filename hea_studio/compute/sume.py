@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hea_studio.compute import _kernels
+from hea_studio.core.progress import TaskState, check_cancelled
 from hea_studio.core.results import Line, NullSumeResult, ScaleResult, SumeResult
 from hea_studio.core.settings import Lattice
 
@@ -77,6 +78,7 @@ def sume_tangent(
     density_per_nm3: float,
     n_boot: int = 200,
     seed: int = 0,
+    task: TaskState | None = None,
 ) -> tuple[SumeResult | None, str | None]:
     """SUME by tangent intersection with its bootstrap 95 % interval.
 
@@ -90,6 +92,8 @@ def sume_tangent(
         Detected entropy-element atoms per nm^3 in the ROI (gives ``detected_atoms``).
     n_boot, seed
         Bootstrap resamples over cubes at every edge (0: no interval) and their seed.
+    task
+        Checked for cancellation between edges of the bootstrap.
 
     Returns
     -------
@@ -114,6 +118,7 @@ def sume_tangent(
     if n_boot > 0:
         means = np.empty((n_boot, L.size))
         for j, s in enumerate(pts):
+            check_cancelled(task)
             # A distinct, reproducible stream per edge: the edge index is folded into the seed.
             stream = (int(seed) * 1_000_003 + s.index * 7919 + 1) % (2**63)
             means[:, j] = _kernels.bootstrap_means(np.ascontiguousarray(s.cube_entropy), n_boot, stream)

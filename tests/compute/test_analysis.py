@@ -156,3 +156,18 @@ def test_default_elements_drop_minor_species():
     result = run_analysis(atoms, AnalysisSettings(sizes_nm=(1.0, 2.0), bootstrap=0), full_box(atoms))
     assert result.elements == ("Co", "Cu", "Fe")
     assert sum(result.bulk.fractions.values()) == pytest.approx(1.0)
+
+
+def test_cancel_during_the_bootstrap(alloy_small):
+    class CancelAfterCurve(SimpleTaskState):
+        def report(self, fraction, message=None):
+            super().report(fraction, message)
+            if message and message.startswith("fitting SUME"):
+                self.cancel()
+
+    task = CancelAfterCurve()
+    settings = AnalysisSettings(sizes_nm=(0.5, 1.0, 1.5, 2.0, 3.0), bootstrap=50)
+    with pytest.raises(Cancelled):
+        run_analysis(alloy_small, settings, full_box(alloy_small), task)
+    result = run_analysis(alloy_small, settings, full_box(alloy_small), fda=False)
+    assert all(v is None for s in result.curve for v in s.chi2_p.values())
