@@ -226,6 +226,146 @@ def _fractions(counts: Mapping[str, int], elements: tuple[str, ...]) -> dict[str
     return {e: (counts.get(e, 0) / total if total else 0.0) for e in elements}
 
 
+@dataclass(frozen=True, eq=False)
+class _SiteSampler:
+    """Draws the species of lattice sites: cluster, field-modulated matrix, or impurity.
+
+    One uniform number per site decides everything: below ``f_imp`` the site holds an impurity
+    ion, otherwise the rescaled number picks an alloy element from the cumulative table of the
+    site's region (its cluster, or its field cell in the matrix).
+    """
+
+    k_alloy: int
+    matrix_cum: np.ndarray  # (n_cells, K) float32, or (1, K) without a field
+    g_origin: np.ndarray | None
+    g_spacing: float
+    g_shape: np.ndarray | None
+    cluster_cum: np.ndarray  # (K,) float32
+    cluster_index: np.ndarray  # sorted global indices of cluster sites
+    f_imp: float
+    imp_cum: np.ndarray
+
+    def labels(self, pos: np.ndarray, idx: np.ndarray, u: np.ndarray, span: tuple[int, int]):
+        """Species index per site and the cluster mask.
+
+        Parameters
+        ----------
+        pos, idx
+            Positions (float32) and global indices of the sites.
+        u
+            One uniform number per site.
+        span
+            Global index range ``[start, stop)`` that holds every ``idx``.
+        """
+        n = len(idx)
+        u_alloy = (u - self.f_imp) / (1.0 - self.f_imp)
+        if self.g_shape is not None:
+            # float32 / int32 throughout: the field grid has at most ~1e7 cells.
+            cell = ((pos - self.g_origin.astype(np.float32)) / np.float32(self.g_spacing)).astype(np.int32)
+            np.clip(cell, 0, self.g_shape - 1, out=cell)
+            flat = (cell[:, 0] * self.g_shape[1] + cell[:, 1]) * self.g_shape[2] + cell[:, 2]
+            cum = self.matrix_cum[flat]
+        else:
+            cum = np.broadcast_to(self.matrix_cum, (n, self.k_alloy))
+        labels = np.zeros(n, dtype=np.int16)
+        for k in range(self.k_alloy - 1):
+            labels += u_alloy >= cum[:, k]
+        # Cluster sites: a mask over the index span (cheaper than a search per site).
+        start, stop = span
+        a, b = np.searchsorted(self.cluster_index, [start, stop])
+        in_cluster = np.zeros(n, bool)
+        if b > a:
+            mask = np.zeros(stop - start, bool)
+            mask[self.cluster_index[a:b] - start] = True
+            in_cluster = mask[idx - start]
+            labels[in_cluster] = np.searchsorted(self.cluster_cum[:-1], u_alloy[in_cluster], side="right")
+        if self.f_imp > 0:
+            is_imp = u < self.f_imp
+            labels[is_imp] = self.k_alloy + np.searchsorted(
+                self.imp_cum, u[is_imp] / self.f_imp, side="right"
+            )
+        return labels, in_cluster
+
+
+def _place_cluster_sites(params: SynthParams, grid: LatticeGrid, n_expected_sites: float):
+    """Cluster centres and radii, their lattice sites, composition and site fraction."""
+    shape = params.shape
+    bulk = np.array(params.fractions)
+    if params.clusters is None or params.clusters.number_density <= 0:
+        return np.zeros((0, 3)), np.zeros(0), np.zeros(0, np.int64), bulk.copy(), 0.0
+    lo, hi = shape.bounds()
+    centres, radii = place_clusters(
+        params.clusters, shape.volume(), lo, hi, shape.inside, _rng(params.seed, _STREAM_CLUSTERS)
+    )
+    index, _, positions = grid.sites_within(centres, radii, with_positions=True)
+    # The fraction of the specimen's sites held by clusters sets how much the matrix is depleted.
+    f_cluster = int(shape.inside(positions).sum()) / n_expected_sites
+    comp = np.array([params.clusters.composition.get(e, 0.0) for e in params.elements])
+    return centres, radii, index, comp, f_cluster
+
+
+def _matrix_table(params: SynthParams, matrix: np.ndarray, margin: float):
+    """Cumulative matrix composition per field cell, and the field grid's geometry."""
+    if params.field is None or params.field.amplitude <= 0:
+        cum = np.cumsum(matrix)[None, :].astype(np.float32)
+        cum[:, -1] = 1.0
+        return cum, None, 1.0, None
+    shape = params.shape
+    lo, hi = shape.bounds()
+    g, origin, spacing = gaussian_field(
+        lo - margin, hi + margin, params.field.correlation_nm, _rng(params.seed, _STREAM_FIELD)
+    )
+    weights = np.array([params.field.weights.get(e, 0.0) for e in params.elements])
+    # Calibrate on cells whose centres lie inside the specimen, so the realised bulk (not just the
+    # ensemble mean) matches the request.
+    step = max(1, g.size // 150_000)
+    sample = np.stack(np.unravel_index(np.arange(0, g.size, step), g.shape), axis=1)
+    sample_g = g.reshape(-1)[::step][shape.inside(origin + (sample + 0.5) * spacing)]
+    q = calibrate_field(sample_g, matrix, weights, params.field.amplitude)
+    return cumulative_table(g, q, weights, params.field.amplitude), origin, spacing, np.array(g.shape)
+
+
+def _spectrum(params: SynthParams, positions: np.ndarray, labels: np.ndarray):
+    """m/n for every real ion, background hits, and the ion shares that decide the ranges."""
+    species, inst, shape = params.species, params.instrument, params.shape
+    rng_m = _rng(params.seed, _STREAM_MASS)
+    mass = np.empty(len(labels), dtype=np.float64)
+    for s, name in enumerate(species):
+        sel = np.flatnonzero(labels == s)
+        mass[sel] = sample_mass_to_charge(name, len(sel), rng_m, inst.peak_shape)
+    ion_counts = np.bincount(labels, minlength=len(species))
+    share = dict(zip(species, ion_counts / max(1, ion_counts.sum())))
+    # Background: uncorrelated hits spread over the specimen with a random m/n.
+    max_mn = max([p.mn for p in expected_peaks(share)], default=100.0)
+    n_bg = round(inst.background_fraction / (1.0 - inst.background_fraction) * len(labels))
+    if n_bg > 0 and len(labels) > 0:
+        rng_b = _rng(params.seed, _STREAM_BACKGROUND)
+        src = rng_b.integers(0, len(labels), n_bg)
+        bg_pos = positions[src] + rng_b.uniform(-1.0, 1.0, (n_bg, 3)).astype(np.float32)
+        bg_pos = bg_pos[shape.inside(bg_pos.astype(np.float64))]
+        bg_mass = background_mass_to_charge(len(bg_pos), 1.0, max(100.0, max_mn + 10.0), rng_b)
+        positions = np.concatenate([positions, bg_pos])
+        mass = np.concatenate([mass, bg_mass])
+        labels = np.concatenate([labels, np.full(len(bg_pos), -1, np.int16)])
+    return positions, mass, labels, share
+
+
+def _ranging_truth(
+    species: tuple[str, ...], ranges: RangeTable, mass: np.ndarray, labels: np.ndarray
+) -> dict:
+    """How well the range file recovers the truth: the analyst's view of this specimen."""
+    owner = np.array([species.index(r.ion) for r in ranges.ranges] + [-1], dtype=np.int16)
+    ranged_as = owner[assign_ranges(mass, ranges)]
+    real = labels >= 0
+    return {
+        "ranged_fraction": float(np.mean(ranged_as >= 0)) if len(labels) else 0.0,
+        "correct_fraction_of_real_ions": float(np.mean(ranged_as[real] == labels[real]))
+        if real.any()
+        else 0.0,
+        "background_ions_ranged": int(np.sum(ranged_as[~real] >= 0)),
+    }
+
+
 def generate(params: SynthParams, task: TaskState | None = None) -> Specimen:
     """Generate a specimen.
 
@@ -244,59 +384,33 @@ def generate(params: SynthParams, task: TaskState | None = None) -> Specimen:
     elements = params.elements
     species = params.species
     k_alloy = len(elements)
-    bulk = np.array(params.fractions)
     inst = params.instrument
     shape = params.shape
     margin = inst.blur_margin_nm
     lo, hi = shape.bounds()
     grid = LatticeGrid.covering(params.lattice, lo - margin, hi + margin)
     volume = shape.volume()
-    n_expected_sites = volume * site_density(params.lattice)
 
-    # Clusters: centres, then the exact lattice sites each covers.
-    if params.clusters is not None and params.clusters.number_density > 0:
-        centres, radii = place_clusters(
-            params.clusters, volume, lo, hi, shape.inside, _rng(params.seed, _STREAM_CLUSTERS)
-        )
-        cl_index, _, cl_pos = grid.sites_within(centres, radii, with_positions=True)
-        cl_inside = int(shape.inside(cl_pos).sum())
-        del cl_pos
-        cluster_comp = np.array([params.clusters.composition.get(e, 0.0) for e in elements])
-        f_cluster = cl_inside / n_expected_sites
-    else:
-        centres, radii = np.zeros((0, 3)), np.zeros(0)
-        cl_index = np.zeros(0, np.int64)
-        cluster_comp = bulk.copy()
-        f_cluster = 0.0
-    matrix = matrix_fractions(elements, bulk, cluster_comp, f_cluster)
-
-    # Matrix composition per field cell (or one row if there is no field).
-    if params.field is not None and params.field.amplitude > 0:
-        g, g_origin, g_spacing = gaussian_field(
-            lo - margin, hi + margin, params.field.correlation_nm, _rng(params.seed, _STREAM_FIELD)
-        )
-        weights = np.array([params.field.weights.get(e, 0.0) for e in elements])
-        # Calibrate on cells whose centres lie inside the specimen, so the realised bulk (not just
-        # the ensemble mean) matches the request.
-        step = max(1, g.size // 150_000)
-        sample = np.stack(np.unravel_index(np.arange(0, g.size, step), g.shape), axis=1)
-        sample_pos = g_origin + (sample + 0.5) * g_spacing
-        sample_g = g.reshape(-1)[::step][shape.inside(sample_pos)]
-        q = calibrate_field(sample_g, matrix, weights, params.field.amplitude)
-        matrix_cum = cumulative_table(g, q, weights, params.field.amplitude)
-        g_shape = np.array(g.shape)
-        del g
-    else:
-        matrix_cum = np.cumsum(matrix)[None, :].astype(np.float32)
-        matrix_cum[:, -1] = 1.0
-        g_origin, g_spacing, g_shape = None, 1.0, None
+    centres, radii, cl_index, cluster_comp, f_cluster = _place_cluster_sites(
+        params, grid, volume * site_density(params.lattice)
+    )
+    matrix = matrix_fractions(elements, np.array(params.fractions), cluster_comp, f_cluster)
+    matrix_cum, g_origin, g_spacing, g_shape = _matrix_table(params, matrix, margin)
     cluster_cum = np.cumsum(cluster_comp).astype(np.float32)
     cluster_cum[-1] = 1.0
-
-    imp_names = tuple(params.impurities)
-    imp_frac = np.array([params.impurities[n] for n in imp_names])
+    imp_frac = np.array(list(params.impurities.values()))
     f_imp = float(imp_frac.sum())
-    imp_cum = np.cumsum(imp_frac) / f_imp if f_imp > 0 else np.zeros(0)
+    sampler = _SiteSampler(
+        k_alloy=k_alloy,
+        matrix_cum=matrix_cum,
+        g_origin=g_origin,
+        g_spacing=g_spacing,
+        g_shape=g_shape,
+        cluster_cum=cluster_cum,
+        cluster_index=cl_index,
+        f_imp=f_imp,
+        imp_cum=np.cumsum(imp_frac) / f_imp if f_imp > 0 else np.zeros(0),
+    )
 
     n_species = len(species)
     site_counts = np.zeros(n_species, np.int64)
@@ -324,33 +438,7 @@ def generate(params: SynthParams, task: TaskState | None = None) -> Specimen:
         pos = pos[keep]
         n = len(idx)
         u = rng.random(n, dtype=np.float32)
-        # Alloy species: matrix sites draw from the (field-modulated) matrix composition,
-        # cluster sites from the cluster composition.
-        u_alloy = (u - f_imp) / (1.0 - f_imp)
-        if g_shape is not None:
-            # float32 / int32 throughout: the field grid has at most ~1e7 cells.
-            cell = ((pos - g_origin.astype(np.float32)) / np.float32(g_spacing)).astype(np.int32)
-            np.clip(cell, 0, g_shape - 1, out=cell)
-            flat = (cell[:, 0] * g_shape[1] + cell[:, 1]) * g_shape[2] + cell[:, 2]
-            cum = matrix_cum[flat]
-        else:
-            cum = np.broadcast_to(matrix_cum, (n, k_alloy))
-        labels = np.zeros(n, dtype=np.int16)
-        for k in range(k_alloy - 1):
-            labels += u_alloy >= cum[:, k]
-        # Cluster sites: a mask over the slab's index span (cheaper than a search per site).
-        start = z0 * per_layer
-        a, b = np.searchsorted(cl_index, [start, z1 * per_layer])
-        in_cluster = np.zeros(n, bool)
-        if b > a:
-            span = np.zeros((z1 - z0) * per_layer, bool)
-            span[cl_index[a:b] - start] = True
-            in_cluster = span[idx - start]
-            uc = u_alloy[in_cluster]
-            labels[in_cluster] = np.searchsorted(cluster_cum[:-1], uc, side="right")
-        if f_imp > 0:
-            is_imp = u < f_imp
-            labels[is_imp] = k_alloy + np.searchsorted(imp_cum, u[is_imp] / f_imp, side="right")
+        labels, in_cluster = sampler.labels(pos, idx, u, (z0 * per_layer, z1 * per_layer))
         truly = shape.inside(pos)
         site_counts += np.bincount(labels[truly], minlength=n_species)
         cluster_site_counts += np.bincount(
@@ -369,30 +457,7 @@ def generate(params: SynthParams, task: TaskState | None = None) -> Specimen:
     positions = np.concatenate(pos_parts) if pos_parts else np.zeros((0, 3), np.float32)
     labels = np.concatenate(lab_parts) if lab_parts else np.zeros(0, np.int16)
     del pos_parts, lab_parts
-
-    # m/n of every real ion, species by species.
-    rng_m = _rng(params.seed, _STREAM_MASS)
-    mass = np.empty(len(labels), dtype=np.float64)
-    for s, name in enumerate(species):
-        sel = np.flatnonzero(labels == s)
-        mass[sel] = sample_mass_to_charge(name, len(sel), rng_m, inst.peak_shape)
-
-    # Background: uncorrelated hits spread over the specimen with a random m/n.
-    ion_counts = np.bincount(labels, minlength=n_species)
-    share = ion_counts / max(1, ion_counts.sum())
-    peaks = expected_peaks(dict(zip(species, share)))
-    max_mn = max([p.mn for p in peaks], default=100.0)
-    n_bg = round(inst.background_fraction / (1.0 - inst.background_fraction) * len(labels))
-    if n_bg > 0 and len(labels) > 0:
-        rng_b = _rng(params.seed, _STREAM_BACKGROUND)
-        src = rng_b.integers(0, len(labels), n_bg)
-        bg_pos = positions[src] + rng_b.uniform(-1.0, 1.0, (n_bg, 3)).astype(np.float32)
-        bg_ok = shape.inside(bg_pos.astype(np.float64))
-        bg_pos = bg_pos[bg_ok]
-        bg_mass = background_mass_to_charge(len(bg_pos), 1.0, max(100.0, max_mn + 10.0), rng_b)
-        positions = np.concatenate([positions, bg_pos])
-        mass = np.concatenate([mass, bg_mass])
-        labels = np.concatenate([labels, np.full(len(bg_pos), -1, np.int16)])
+    positions, mass, labels, share = _spectrum(params, positions, labels)
 
     # Evaporation order: apex first.
     order = np.argsort(positions[:, 2], kind="stable")
@@ -400,18 +465,7 @@ def generate(params: SynthParams, task: TaskState | None = None) -> Specimen:
     mass = mass[order].astype(np.float32)
     labels = labels[order]
 
-    ranges = build_range_table(dict(zip(species, share)), inst.peak_shape)
-    # How well the range file recovers the truth: the analyst's view of this specimen.
-    owner = np.array([species.index(r.ion) for r in ranges.ranges] + [-1], dtype=np.int16)
-    ranged_as = owner[assign_ranges(mass, ranges)]
-    real = labels >= 0
-    ranging = {
-        "ranged_fraction": float(np.mean(ranged_as >= 0)) if len(labels) else 0.0,
-        "correct_fraction_of_real_ions": float(np.mean(ranged_as[real] == labels[real]))
-        if real.any()
-        else 0.0,
-        "background_ions_ranged": int(np.sum(ranged_as[~real] >= 0)),
-    }
+    ranges = build_range_table(share, inst.peak_shape)
     detected_counts = np.bincount(labels[labels >= 0], minlength=n_species)
     atoms_all = _element_counts(species, site_counts)
     atoms_detected = _element_counts(species, detected_counts)
@@ -436,13 +490,12 @@ def generate(params: SynthParams, task: TaskState | None = None) -> Specimen:
         "cluster_site_counts": dict(zip(elements, cluster_site_counts.tolist())),
         "volume_nm3": volume,
         "largest_cube_nm": [*box_lo, *box_hi],
-        "ranging": ranging,
+        "ranging": _ranging_truth(species, ranges, mass, labels),
     }
-    ions = IonData(positions=positions, mass=mass, format="synthetic")
     if task is not None:
         task.report(1.0, "done")
     return Specimen(
-        ions=ions,
+        ions=IonData(positions=positions, mass=mass, format="synthetic"),
         ion_species=labels,
         species=species,
         ranges=ranges,
