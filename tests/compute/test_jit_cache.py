@@ -44,3 +44,43 @@ def test_frozen_build_points_numba_at_the_user_cache(monkeypatch, tmp_path):
     monkeypatch.delattr(sys, "frozen")
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
     importlib.reload(_jit)
+
+
+_PROBE = """
+import numpy as np
+from hea_studio.compute import _kernels as k
+k.merged_chi2(np.ones(3), np.full(3, 6.0), 5.0)
+s = k.merged_chi2.stats
+print(s.cache_path, sum(s.cache_hits.values()), sum(s.cache_misses.values()))
+"""
+
+
+def test_installed_package_caches_in_the_user_directory(tmp_path):
+    # An installed package usually sits in a site-packages the user cannot write; numba then falls
+    # back to its user-wide cache. Root can write anywhere, so the fallback locator is forced here.
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    import hea_studio
+
+    site = tmp_path / "site"
+    shutil.copytree(
+        Path(hea_studio.__file__).parent, site / "hea_studio", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if k != "NUMBA_CACHE_DIR"}
+    env.update(
+        PYTHONPATH=str(site),
+        XDG_CACHE_HOME=str(tmp_path / "xdg"),
+        NUMBA_CACHE_LOCATOR_CLASSES="UserWideCacheLocator",
+    )
+    runs = []
+    for _ in range(2):
+        out = subprocess.run(
+            [sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, check=True
+        )
+        runs.append(out.stdout.split())
+    (path1, hits1, _), (path2, hits2, misses2) = runs
+    assert path1 == path2 and path1.startswith(str(tmp_path / "xdg" / "numba"))
+    assert int(hits1) == 0 and int(hits2) == 1 and int(misses2) == 0  # compiled once, then loaded
+    assert not list(site.rglob("*.nbi"))  # nothing written into the package
