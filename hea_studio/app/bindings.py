@@ -81,7 +81,7 @@ class ViewBinder:
 
         c = window.controller
         c.analysis_started.connect(self._analysis_started)
-        c.scale_arrived.connect(lambda _gen, scale: window.plots.add_scale(scale))
+        c.scales_arrived.connect(lambda _gen, scales: window.plots.add_scales(scales))
         c.analysis_finished.connect(self._analysis_finished)
         c.analysis_failed.connect(self._analysis_failed)
 

@@ -25,6 +25,10 @@ from hea_studio.core.settings import AnalysisSettings
 from hea_studio.workers import ComputeWorker, Job
 
 THROTTLE_MS = 100  # at most ten analysis requests per second while the user drags
+# Partial results are applied to the views at most this often. With software OpenGL every repaint
+# of the window costs tens of milliseconds (the GL view is composited with the rest), so painting
+# once per arriving edge would let the queue of results outgrow the event loop.
+FLUSH_MS = 80
 
 
 class Controller(QObject):
@@ -40,6 +44,8 @@ class Controller(QObject):
         An analysis job was submitted (its generation).
     scale_arrived(int, object)
         One cube edge of the current analysis (generation, scale result).
+    scales_arrived(int, object)
+        The edges that arrived since the last flush (generation, list), for views that redraw once.
     analysis_finished(int, object)
         The current analysis completed (generation, result).
     analysis_failed(int, str)
@@ -50,6 +56,7 @@ class Controller(QObject):
     load_failed = Signal(str)
     analysis_started = Signal(int)
     scale_arrived = Signal(int, object)
+    scales_arrived = Signal(int, object)
     analysis_finished = Signal(int, object)
     analysis_failed = Signal(int, str)
 
@@ -70,6 +77,11 @@ class Controller(QObject):
         self._throttle.setSingleShot(True)
         self._throttle.setInterval(THROTTLE_MS)
         self._throttle.timeout.connect(self.analyse_now)
+        self._buffer: list[object] = []
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(FLUSH_MS)
+        self._flush_timer.timeout.connect(self._flush)
         worker.partial.connect(self._on_partial)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
@@ -129,6 +141,7 @@ class Controller(QObject):
         if dataset is None or box is None or self.loading:
             return -1
         job = analysis_job(dataset.atoms, box, self.settings)
+        self._buffer.clear()
         self._analysis_gen = self.worker.submit(Job(job, "entropy vs scale"))
         self.result_box = box
         self.analysis_started.emit(self._analysis_gen)
@@ -139,6 +152,7 @@ class Controller(QObject):
         at its next cancellation point (between cube edges)."""
         self._throttle.stop()
         self._analysis_gen = -1
+        self._buffer.clear()
         self.worker.cancel()
 
     def result_json(self) -> dict:
@@ -159,6 +173,8 @@ class Controller(QObject):
         """Stop submitting work (the window is closing)."""
         self.live = False
         self._throttle.stop()
+        self._flush_timer.stop()
+        self._buffer.clear()
         # Results still queued from the worker must not reach a window that is going away.
         for signal, slot in (
             (self.worker.partial, self._on_partial),
@@ -172,7 +188,22 @@ class Controller(QObject):
     # ---- worker signals (GUI thread) ------------------------------------------------------------
     def _on_partial(self, gen: int, value: object) -> None:
         if gen == self._analysis_gen and gen == self.worker.generation:
+            self._buffer.append(value)
+            if not self._flush_timer.isActive():
+                self._flush_timer.start()
+
+    def _flush(self) -> None:
+        """Hand the buffered edges of the current analysis to the views."""
+        self._flush_timer.stop()
+        items, self._buffer = self._buffer, []
+        gen = self._analysis_gen
+        if gen < 0 or gen != self.worker.generation:
+            return
+        if not items:
+            return
+        for value in items:
             self.scale_arrived.emit(gen, value)
+        self.scales_arrived.emit(gen, items)
 
     def _on_finished(self, gen: int, result: object) -> None:
         if gen == self._load_gen:
@@ -183,6 +214,7 @@ class Controller(QObject):
             self.dataset_loaded.emit(result)
             self.analyse_now()
         elif gen == self._analysis_gen and gen == self.worker.generation:
+            self._flush()
             self.result = result
             self.analysis_finished.emit(gen, result)
 

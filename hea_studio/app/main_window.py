@@ -111,6 +111,12 @@ class MainWindow(QMainWindow):
         self.cancel_button.setToolTip("Stop the running calculation (Esc)")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_calculation)
+        # The worker reports progress far more often than is worth painting (see FLUSH_MS).
+        self._progress_value: int | None = None
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setInterval(150)
+        self._progress_timer.timeout.connect(self._paint_progress)
+        self._progress_timer.start()
         bar.addWidget(self.status_label, 1)
         # Always visible (enabled only while busy): showing and hiding them at every drag step would
         # make the status bar jump ten times a second.
@@ -368,22 +374,30 @@ class MainWindow(QMainWindow):
         self.status_label.setText(text)
 
     def _on_job_started(self, gen: int, name: str) -> None:
-        self.progress_bar.setValue(0)
-        self.progress_bar.setFormat(f"{name} %p%")
+        self._progress_value = 0
+        if self.progress_bar.format() != f"{name} %p%":
+            self.progress_bar.setFormat(f"{name} %p%")
         self.cancel_button.setEnabled(True)
 
     def _on_job_progress(self, gen: int, fraction: float, message: str) -> None:
         if gen == self.worker.generation:
-            self.progress_bar.setValue(round(fraction * 1000))
+            self._progress_value = round(fraction * 1000)
+
+    def _paint_progress(self) -> None:
+        if self._progress_value is not None and self._progress_value != self.progress_bar.value():
+            self.progress_bar.setValue(self._progress_value)
+        self._progress_value = None
 
     def _on_job_done(self, gen: int, *_args) -> None:
         if gen == self.worker.generation:
+            self._progress_value = None
             self.progress_bar.setValue(1000)
             self.progress_bar.setFormat("done")
             self.cancel_button.setEnabled(False)
 
     def _on_job_cancelled(self, gen: int) -> None:
         if gen == self.worker.generation:
+            self._progress_value = None
             self.progress_bar.setValue(0)
             self.progress_bar.setFormat("cancelled")
             self.cancel_button.setEnabled(False)

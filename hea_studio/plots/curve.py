@@ -186,8 +186,15 @@ class EntropyCurvePlot:
         self.null_lower.setData(L, null - 2 * sem)
 
     # ---- final result ------------------------------------------------------------------------
-    def set_result(self, result: AnalysisResult) -> None:
-        """Show a finished analysis: its whole curve, bulk and ideal lines, fits and SUME."""
+    def set_result(self, result: AnalysisResult, curve_shown: bool = False) -> None:
+        """Show a finished analysis: its whole curve, bulk and ideal lines, fits and SUME.
+
+        ``curve_shown``: the curve already arrived edge by edge (live GUI), so only the bulk and
+        ideal lines, the fits and the SUME markers are added, which keeps the GUI thread short.
+        """
+        if curve_shown:
+            self._show_fit(result)
+            return
         self.clear()
         for scale in result.curve:
             self._L.append(float(scale.size_nm))
@@ -201,6 +208,14 @@ class EntropyCurvePlot:
                 )
             )
         self._redraw()
+        self._show_fit(result)
+
+    def _show_fit(self, result: AnalysisResult) -> None:
+        for item in self._result_items:
+            item.setVisible(False)
+        self.fit_descending.setData([], [])
+        self.fit_bulk.setData([], [])
+        self.sume_marker.setData([], [])
         self.bulk_line.setValue(result.bulk.S_R)
         self.ideal_line.setValue(result.bulk.S_ideal_R)
         self.bulk_line.setVisible(True)

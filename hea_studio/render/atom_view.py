@@ -17,6 +17,7 @@ from vispy.gloo import gl  # noqa: E402
 from hea_studio.core.geometry import Box  # noqa: E402
 from hea_studio.render.box_wireframe import BoxWireframe  # noqa: E402
 from hea_studio.render.budget import budget_for_renderer, choose_subset, display_order  # noqa: E402
+from hea_studio.render.points_visual import Points  # noqa: E402
 from hea_studio.render.scale_bar import ScaleBar  # noqa: E402
 
 BACKGROUND = (0.11, 0.12, 0.14, 1.0)
@@ -38,8 +39,7 @@ class AtomView:
         self.canvas = scene.SceneCanvas(keys=None, show=False, bgcolor=BACKGROUND, parent=parent)
         self.view = self.canvas.central_widget.add_view()
         self.view.camera = scene.cameras.TurntableCamera(fov=0.0, elevation=20.0, azimuth=30.0)
-        self.markers = scene.visuals.Markers(parent=self.view.scene, antialias=0, spherical=False)
-        self.markers.set_gl_state("translucent", depth_test=True)
+        self.markers = Points(parent=self.view.scene)
         self.markers.visible = False
         self.axis = scene.visuals.XYZAxis(parent=self.view.scene, width=3)
         self.wireframe = BoxWireframe(parent=self.view.scene)
@@ -130,7 +130,7 @@ class AtomView:
     def set_species_colour(self, index: int, rgb) -> None:
         """Change the colour of one species."""
         self._species_rgb[index] = np.asarray(rgb, dtype=np.float32)[:3]
-        self._redraw()
+        self._recolour()
 
     def set_species_visible(self, index: int, visible: bool) -> None:
         """Show or hide one species."""
@@ -140,7 +140,7 @@ class AtomView:
     def set_point_size(self, size: float) -> None:
         """Marker diameter in pixels."""
         self._point_size = float(size)
-        self._redraw()
+        self.markers.set_size(self._point_size)
 
     def set_budget(self, budget: int) -> None:
         """Maximum number of atoms drawn."""
@@ -151,14 +151,14 @@ class AtomView:
         """The active sub-volume: drawn as a wireframe, and highlighted if highlighting is on."""
         self.wireframe.set_box(box)
         if self._highlight:
-            self._redraw()
+            self._recolour()
         else:
             self.canvas.update()
 
     def set_highlight(self, on: bool) -> None:
         """Dim the atoms outside the active box."""
         self._highlight = bool(on)
-        self._redraw()
+        self._recolour()
 
     def _reselect(self) -> None:
         if self._labels.size == 0:
@@ -185,13 +185,13 @@ class AtomView:
             self.canvas.update()
             return
         self.markers.visible = True
-        self.markers.set_data(
-            self._positions[self._shown],
-            face_color=self.point_colours(),
-            edge_width=0.0,
-            size=self._point_size,
-            symbol="disc",
-        )
+        self.markers.set_data(self._positions[self._shown], self.point_colours(), self._point_size)
+        self.canvas.update()
+
+    def _recolour(self) -> None:
+        # Colours change without the atoms changing: upload only the colour buffer.
+        if self._shown.size:
+            self.markers.set_colours(self.point_colours())
         self.canvas.update()
 
     # ---- camera ---------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ class AnalysisPlots:
         self.entropy = EntropyCurvePlot()
         self.concentration = ConcentrationStdPlot()
         self._stale = False
+        self._shown: list[float] = []  # edges drawn from partial results of the current analysis
         self.n_updates = 0  # plot refreshes so far (the drag benchmark counts them)
 
     @property
@@ -48,19 +49,31 @@ class AnalysisPlots:
         """Empty both plots."""
         self.entropy.clear()
         self.concentration.clear()
+        self._shown = []
         self._stale = False
 
     def add_scale(self, scale: Any) -> None:
         """One more cube edge of the current analysis."""
+        self.add_scales([scale])
+
+    def add_scales(self, scales: list[Any]) -> None:
+        """More cube edges of the current analysis, drawn with one update."""
+        if not scales:
+            return
         if self._stale:
             self.clear()
-        self.entropy.add_scale(scale)
-        self.concentration.add_scale(scale)
+        self.entropy.add_scales(scales)
+        self.concentration.add_scales(scales)
+        self._shown += [float(s.size_nm) for s in scales]
         self.n_updates += 1
 
     def set_result(self, result: Any) -> None:
         """The finished analysis: the whole curve, reference band, bulk and ideal lines, SUME."""
+        # When every edge already arrived live, only the fits and markers are new: redrawing the
+        # whole curve again would hold the GUI thread for no visible change.
+        complete = not self._stale and sorted(self._shown) == sorted(float(s.size_nm) for s in result.curve)
         self._stale = False
-        self.entropy.set_result(result)
-        self.concentration.set_result(result)
+        self.entropy.set_result(result, curve_shown=complete)
+        if not complete:
+            self.concentration.set_result(result)
         self.n_updates += 1
