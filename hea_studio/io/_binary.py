@@ -7,16 +7,20 @@ big-endian, possibly strided) views and never materialises a full-size temporary
 
 from __future__ import annotations
 
-import sys
+import contextlib
+import mmap
 from pathlib import Path
 
 import numpy as np
+from numpy.lib.array_utils import byte_bounds
 
 from hea_studio.core.errors import InputError
 
 # Rows per chunk when scanning a mapped file: the temporaries of 2^16 rows are about 1 MB, small next
 # to any file worth mapping, and chunks are large enough that the Python loop overhead is negligible.
 CHUNK_ROWS = 1 << 16
+# Rows per call of the numba scan: 16 MB of a .pos, after which its pages are released.
+SCAN_ROWS = 1 << 20
 
 
 def file_size(path: Path) -> int:
@@ -33,29 +37,74 @@ def file_size(path: Path) -> int:
         raise InputError(f"cannot be read ({exc.strerror or exc})", path) from None
 
 
-def map_records(path: Path, dtype: np.dtype | str, shape: tuple[int, ...], offset: int = 0) -> np.ndarray:
-    """Read-only memory map of ``shape`` items of ``dtype`` starting at byte ``offset``."""
+def open_mapping(path: Path) -> mmap.mmap:
+    """Read-only memory map of the whole file (the file handle is closed again at once)."""
     try:
-        return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
+        with open(path, "rb") as fh:
+            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot be mapped into memory ({exc})", path) from None
+
+
+def map_records(
+    path: Path,
+    dtype: np.dtype | str,
+    shape: tuple[int, ...],
+    offset: int = 0,
+    mapping: mmap.mmap | None = None,
+) -> np.ndarray:
+    """Read-only array of ``shape`` items of ``dtype`` at byte ``offset`` of a memory map.
+
+    The array's base chain holds the :class:`mmap.mmap`, which keeps the mapping alive and lets
+    :func:`release_pages` find it. ``mapping`` reuses one map for several arrays of one file.
+    """
+    mm = mapping if mapping is not None else open_mapping(path)
+    count = int(np.prod(shape))
+    try:
+        return np.frombuffer(mm, dtype=dtype, count=count, offset=offset).reshape(shape)
+    except ValueError as exc:
+        raise InputError(f"cannot be mapped into memory ({exc})", path) from None
+
+
+def _mapping_of(arr: np.ndarray) -> mmap.mmap | None:
+    base: object = arr
+    while base is not None:
+        if isinstance(base, mmap.mmap):
+            return base
+        base = base.obj if isinstance(base, memoryview) else getattr(base, "base", None)
+    return None
+
+
+def release_pages(arr: np.ndarray) -> None:
+    """Let the OS drop the resident pages of a memory-mapped array (no-op for other arrays).
+
+    The pages are clean file pages: the data stays in the page cache and is faulted back in if
+    touched again. Releasing them after each chunk is what keeps the resident size of a process
+    that scans a large file at a few MB instead of the file size.
+    """
+    mm = _mapping_of(arr) if hasattr(mmap, "MADV_DONTNEED") else None
+    if mm is None or arr.size == 0:
+        return
+    start = np.frombuffer(mm, dtype=np.uint8, count=1).__array_interface__["data"][0]
+    low, high = byte_bounds(arr)
+    first = max(0, (low - start) // mmap.PAGESIZE * mmap.PAGESIZE)
+    end = min(len(mm), high - start)
+    if end > first:
+        with contextlib.suppress(OSError):  # advice only: never fail a read because of it
+            mm.madvise(mmap.MADV_DONTNEED, first, end - first)
 
 
 def _nonfinite_rows_chunk(block: np.ndarray) -> np.ndarray:
     """Boolean mask of rows of a 2-D float32 block holding a NaN or an infinity.
 
-    A float32 is non-finite exactly when its 8 exponent bits are all ones. For big-endian data on
-    a little-endian machine, reading the same 4 bytes as a native uint32 puts the sign+exponent
-    byte at bit 0..7 and the next byte at bit 8..15, so the test is a single AND with 0x807F and
-    needs no byte swap (which is what makes ``np.isfinite`` on big-endian data slow).
+    A float32 is non-finite exactly when its 8 exponent bits are all ones; testing the bits (see
+    :func:`_exponent_mask`) avoids the byte swap that makes ``np.isfinite`` on big-endian data slow.
     """
     block = np.asarray(block)
-    if block.dtype == np.dtype(">f4") and sys.byteorder == "little":
-        raw = block.view(np.uint32)
-        bad = (raw & np.uint32(0x807F)) == np.uint32(0x807F)
-    elif block.dtype == np.dtype("<f4") and sys.byteorder == "little":
-        raw = block.view(np.uint32)
-        bad = (raw & np.uint32(0x7F800000)) == np.uint32(0x7F800000)
+    bits = _exponent_mask(block.dtype)
+    if bits is not None:
+        m = np.uint32(bits)
+        bad = (block.view(np.uint32) & m) == m
     else:
         bad = ~np.isfinite(block)
     if bad.ndim == 2:
@@ -63,14 +112,55 @@ def _nonfinite_rows_chunk(block: np.ndarray) -> np.ndarray:
     return bad
 
 
+def _exponent_mask(dtype: np.dtype) -> int | None:
+    """Mask of a float32's exponent bits when its 4 bytes are read as a native uint32.
+
+    Native float32: 0x7F800000. Byte-swapped float32 (big-endian data on a little-endian machine
+    or the reverse): the sign+exponent byte lands in bits 0..7 and the last exponent bit in bit 15,
+    so the mask is 0x807F and no byte swap is needed.
+    """
+    if dtype.kind != "f" or dtype.itemsize != 4:
+        return None
+    return 0x7F800000 if dtype.isnative else 0x0000807F
+
+
 def nonfinite_mask(columns: list[np.ndarray]) -> np.ndarray | None:
     """Rows (ions) where any of ``columns`` is NaN or infinite, or ``None`` if there are none.
+
+    float32 columns (any byte order, any strides, e.g. views into a memory map) are checked by a
+    numba kernel straight on the mapped bytes; others by :func:`nonfinite_mask_numpy`.
 
     Parameters
     ----------
     columns
-        Arrays of equal length N, each (N,) or (N, k); typically views into a memory map.
+        Arrays of equal length N, each (N,) or (N, k).
     """
+    arrays = [np.asarray(c) for c in columns]
+    masks = [_exponent_mask(a.dtype) for a in arrays]
+    if any(m is None for m in masks):
+        return nonfinite_mask_numpy(columns)
+    from hea_studio.io._kernels import count_nonfinite_rows, mark_nonfinite_rows
+
+    raws = []
+    for a, bits in zip(arrays, masks):
+        raw = a.view(np.uint32)
+        raws.append((raw[:, None] if raw.ndim == 1 else raw, np.uint32(bits or 0)))
+    n = arrays[0].shape[0]
+    bad: np.ndarray | None = None
+    for start in range(0, n, SCAN_ROWS):
+        stop = min(n, start + SCAN_ROWS)
+        if any(count_nonfinite_rows(raw[start:stop], word) for raw, word in raws):
+            if bad is None:
+                bad = np.zeros(n, dtype=bool)
+            for raw, word in raws:
+                mark_nonfinite_rows(raw[start:stop], word, bad[start:stop])
+        for a in arrays:
+            release_pages(a[start:stop])
+    return bad
+
+
+def nonfinite_mask_numpy(columns: list[np.ndarray]) -> np.ndarray | None:
+    """Plain-numpy twin of :func:`nonfinite_mask`, chunk by chunk."""
     n = columns[0].shape[0]
     bad_parts: list[tuple[int, np.ndarray]] = []
     for start in range(0, n, CHUNK_ROWS):
@@ -135,15 +225,19 @@ def _implausible_fraction(values: np.ndarray) -> float:
 def check_byte_order(path: Path, records: np.ndarray, what: str) -> None:
     """Raise if a big-endian float32 record table looks like it was written little-endian.
 
-    A sample of up to 4096 records spread over the file is read both ways; real coordinates (nm)
+    A sample of up to 4096 records from 16 places in the file is read both ways; real coordinates (nm)
     and mass-to-charge values (Da) are modest numbers, while byte-swapped floats are mostly
     astronomically large, tiny or NaN.
     """
     n = records.shape[0]
     if n == 0:
         return
-    idx = np.unique(np.linspace(0, n - 1, num=min(n, 4096)).astype(np.int64))
-    sample = np.asarray(records[idx], dtype=">f4")
+    # 16 blocks of 256 consecutive records spread over the file: touching scattered single rows
+    # would fault in (and count as resident) most of a large file through the kernel's fault-around.
+    starts = np.unique(np.linspace(0, max(n - 256, 0), num=16).astype(np.int64))
+    # (concatenate returns native floats: the astype puts the big-endian byte layout back)
+    sample = np.concatenate([np.asarray(records[s : s + 256]) for s in starts]).astype(">f4")
+    release_pages(records)
     as_big = _implausible_fraction(sample)
     as_little = _implausible_fraction(sample.view("<f4"))
     if as_big > 0.5 and as_little < 0.05:

@@ -18,6 +18,7 @@ Every fixed-size one-record-per-ion section is memory-mapped and kept by its own
 
 from __future__ import annotations
 
+import mmap
 import os
 import struct
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ import numpy as np
 
 from hea_studio.core.errors import InputError
 from hea_studio.core.ions import IonData
-from hea_studio.io._binary import drop_nonfinite, file_size, map_records
+from hea_studio.io._binary import drop_nonfinite, file_size, map_records, open_mapping
 
 FILE_HEADER_BYTES = 540
 SECTION_HEADER_MIN = 148
@@ -106,7 +107,7 @@ def read_sections(path: Path, fh, size: int) -> tuple[int, list[Section]]:
     return n_ions, sections
 
 
-def _map_section(path: Path, sec: Section, n_ions: int) -> np.ndarray | None:
+def _map_section(path: Path, sec: Section, n_ions: int, mapping: mmap.mmap) -> np.ndarray | None:
     """Memory map of a fixed-size, one-record-per-ion section, or ``None`` if it is not one."""
     if sec.relationship != 1 or sec.record_type != 1 or sec.data_type not in _KINDS:
         return None
@@ -128,7 +129,7 @@ def _map_section(path: Path, sec: Section, n_ions: int) -> np.ndarray | None:
     shape = (sec.record_count,) if columns == 1 else (sec.record_count, columns)
     if sec.record_count == 0:
         return np.zeros(shape, dtype=dtype)
-    return map_records(path, dtype, shape, offset=sec.data_offset)
+    return map_records(path, dtype, shape, offset=sec.data_offset, mapping=mapping)
 
 
 def read_apt(path: str | os.PathLike[str]) -> IonData:
@@ -152,8 +153,9 @@ def read_apt(path: str | os.PathLike[str]) -> IonData:
         raise InputError("the file header says it holds 0 ions", path)
     arrays: dict[str, np.ndarray] = {}
     skipped: list[str] = []
+    mapping = open_mapping(path)
     for sec in sections:
-        arr = _map_section(path, sec, n_ions)
+        arr = _map_section(path, sec, n_ions, mapping)
         if arr is None:
             skipped.append(sec.name)
         elif sec.name in arrays:

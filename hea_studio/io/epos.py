@@ -12,7 +12,7 @@ from pathlib import Path
 
 from hea_studio.core.errors import InputError
 from hea_studio.core.ions import IonData
-from hea_studio.io._binary import check_byte_order, drop_nonfinite, file_size, map_records
+from hea_studio.io._binary import check_byte_order, drop_nonfinite, file_size, map_records, open_mapping
 
 RECORD_BYTES = 44
 FLOAT_COLUMNS = ("x", "y", "z", "mass", "tof", "v_dc", "v_pulse", "detector_x", "detector_y")
@@ -43,8 +43,9 @@ def read_epos(path: str | os.PathLike[str]) -> IonData:
         )
     n = size // RECORD_BYTES
     # Two typed views of the same mapping: the float columns and the two trailing uint32 columns.
-    as_float = map_records(path, ">f4", (n, 11))
-    as_uint = map_records(path, ">u4", (n, 11))
+    mapping = open_mapping(path)
+    as_float = map_records(path, ">f4", (n, 11), mapping=mapping)
+    as_uint = map_records(path, ">u4", (n, 11), mapping=mapping)
     check_byte_order(path, as_float[:, :4], ".epos")
     extra = {name: as_float[:, 4 + i] for i, name in enumerate(FLOAT_COLUMNS[4:])}
     extra.update({name: as_uint[:, 9 + i] for i, name in enumerate(UINT_COLUMNS)})

@@ -8,6 +8,7 @@ from io_files import write_apt
 
 from hea_studio.core.errors import InputError
 from hea_studio.io import load_ions, read_apt, read_epos, read_pos, write_pos
+from hea_studio.io._binary import _mapping_of
 
 
 def _ions(n: int = 50, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -27,7 +28,7 @@ def test_pos_round_trip_is_memory_mapped(tmp_path):
     np.testing.assert_array_equal(ions.positions, pos)
     np.testing.assert_array_equal(ions.mass, mass)
     # Views into one map, not copies.
-    assert isinstance(ions.positions.base, np.memmap) or isinstance(ions.positions, np.memmap)
+    assert _mapping_of(ions.positions) is not None and _mapping_of(ions.mass) is _mapping_of(ions.positions)
     assert np.may_share_memory(ions.positions, ions.mass)  # interleaved columns of one buffer
 
 
@@ -217,3 +218,19 @@ def test_opening_does_not_copy_the_file(tmp_path):
         tracemalloc.stop()
     assert ions.n_ions == n
     assert peak < 0.2 * size, f"opening allocated {peak} bytes for a {size}-byte file"
+
+
+@pytest.mark.parametrize("dtype", ["<f4", ">f4", "<f8", ">f8"])
+def test_nonfinite_kernel_matches_numpy_twin(dtype):
+    from hea_studio.io._binary import nonfinite_mask, nonfinite_mask_numpy
+
+    rng = np.random.default_rng(11)
+    table = rng.normal(size=(100_000, 4)).astype(dtype)
+    assert nonfinite_mask([table[:, :3], table[:, 3]]) is None
+    assert nonfinite_mask_numpy([table[:, :3], table[:, 3]]) is None
+    rows = rng.choice(100_000, 50, replace=False)
+    cols = rng.integers(0, 4, 50)
+    table[rows, cols] = rng.choice([np.nan, np.inf, -np.inf], 50)
+    got = nonfinite_mask([table[:, :3], table[:, 3]])
+    np.testing.assert_array_equal(got, nonfinite_mask_numpy([table[:, :3], table[:, 3]]))
+    assert got is not None and sorted(np.flatnonzero(got)) == sorted(set(rows.tolist()))

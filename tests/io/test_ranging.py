@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from hea_studio.core.ions import IonData
 from hea_studio.core.ranges import Range, RangeTable
-from hea_studio.io import assign_species, load_ions, load_ranges, ranging_summary, to_atoms
+from hea_studio.io import assign_species, build_lookup, load_ions, load_ranges, ranging_summary, to_atoms
+from hea_studio.io.ranging import assign_numpy
 
 
 def _table(*ranges: Range) -> RangeTable:
@@ -78,8 +79,31 @@ def _tables_and_masses(draw):
 @given(_tables_and_masses())
 def test_vectorised_assignment_matches_the_rule(case):
     table, mass = case
+    # Values one ulp either side of every edge stress the kernel's lookup grid.
+    mass = np.concatenate([mass, np.nextafter(mass, -np.inf), np.nextafter(mass, np.inf)])
     species, _ = assign_species(mass, table)
-    np.testing.assert_array_equal(species, _brute_force(mass, table))
+    expected = _brute_force(mass, table)
+    np.testing.assert_array_equal(species, expected)
+    np.testing.assert_array_equal(assign_numpy(mass, build_lookup(table)), expected)
+    as_f32 = mass.astype(np.float32)
+    np.testing.assert_array_equal(assign_species(as_f32, table)[0], _brute_force(as_f32, table))
+    np.testing.assert_array_equal(assign_species(as_f32.astype(">f4"), table)[0], _brute_force(as_f32, table))
+
+
+def test_kernel_and_numpy_twin_agree_on_many_ions():
+    rng = np.random.default_rng(7)
+    lo = np.sort(rng.uniform(1, 300, 120))
+    ranges = [Range(float(a), float(a + w), f"S{i % 9}", ((f"S{i % 9}", 1.0),)) for i, (a, w) in
+              enumerate(zip(lo, rng.uniform(0.01, 3.0, 120)))]  # fmt: skip
+    table = _table(*ranges)
+    lookup = build_lookup(table)
+    edges = lookup.edges
+    mass = np.concatenate(
+        [rng.uniform(0, 320, 200_000), edges, np.nextafter(edges, 0), [np.nan, -np.inf, np.inf]]
+    )
+    for dtype in (np.float64, np.float32, ">f4", ">f8"):
+        m = mass.astype(dtype)
+        np.testing.assert_array_equal(assign_species(m, lookup)[0], assign_numpy(m, lookup))
 
 
 def _ions(mass) -> IonData:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from hea_studio.io import load_ions, load_ranges, ranging_summary, to_atoms
+from hea_studio.io._binary import _mapping_of
 
 pytestmark = pytest.mark.network
 
@@ -71,7 +72,5 @@ def test_info_json_on_the_apt_file(apav_si, capsys):
 def test_ion_files_are_memory_mapped(apav_si):
     for name in ("Si.pos", "Si.epos", "Si.apt"):
         ions = load_ions(apav_si / name)
-        base = ions.positions
-        while base is not None and not isinstance(base, np.memmap):
-            base = base.base
-        assert isinstance(base, np.memmap), name
+        assert _mapping_of(ions.positions) is not None, name
+        assert _mapping_of(ions.mass) is _mapping_of(ions.positions), name

@@ -1,0 +1,93 @@
+"""numba kernels of the io package: one pass over a memory-mapped file, no temporaries.
+
+Each kernel has a plain-numpy twin that the tests run on the same data (``nonfinite_rows_numpy``
+in :mod:`._binary`, ``assign_numpy`` in :mod:`.ranging`). Kernels are ``nogil`` so that the GUI
+can load on a worker thread while the event loop runs.
+
+Why kernels here: the numpy route converts every chunk (byte swap, float64 copy) before its
+``searchsorted``; the kernels read the mapped bytes once, which makes opening and ranging a file
+cost about as much as merely reading it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from hea_studio.core.paths import user_cache_dir
+
+# A frozen build has no writable source tree: cache compiled kernels in the user cache instead
+# (this must happen before numba reads its configuration; compute does the same).
+if getattr(sys, "frozen", False) and not os.environ.get("NUMBA_CACHE_DIR"):
+    _dir = user_cache_dir() / "numba"
+    _dir.mkdir(parents=True, exist_ok=True)
+    os.environ["NUMBA_CACHE_DIR"] = str(_dir)
+
+import numba
+import numpy as np
+
+if getattr(sys, "frozen", False):
+    numba.config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]  # type: ignore[attr-defined]
+
+# Marks a grid cell whose m/n interval contains a range edge: ions there need the binary search.
+MIXED = -2
+
+
+@numba.njit(cache=True, nogil=True)
+def count_nonfinite_rows(raw, exponent_mask):  # pragma: no cover - compiled
+    """Rows of ``raw`` (N, k) uint32 holding a NaN/inf float32 (all exponent bits set).
+
+    ``raw`` is the float32 data reinterpreted as native uint32 (any strides); ``exponent_mask``
+    selects the exponent bits in that reinterpretation (0x7F800000 for native floats, 0x0000807F
+    for big-endian floats read on a little-endian machine).
+    """
+    bad = 0
+    for i in range(raw.shape[0]):
+        for j in range(raw.shape[1]):
+            if raw[i, j] & exponent_mask == exponent_mask:
+                bad += 1
+                break
+    return bad
+
+
+@numba.njit(cache=True, nogil=True)
+def mark_nonfinite_rows(raw, exponent_mask, out):  # pragma: no cover - compiled
+    """Set ``out[i]`` where row i of ``raw`` holds a NaN/inf (see :func:`count_nonfinite_rows`)."""
+    for i in range(raw.shape[0]):
+        for j in range(raw.shape[1]):
+            if raw[i, j] & exponent_mask == exponent_mask:
+                out[i] = True
+                break
+
+
+@numba.njit(cache=True, nogil=True)
+def assign(mass, edges, slots, grid_lo, grid_inv_step, grid, out):  # pragma: no cover - compiled
+    """``out[i] = slots[searchsorted(edges, mass[i], "right")]`` with NaN -> -1.
+
+    ``grid`` maps uniform cells of m/n starting at ``grid_lo`` to their slot when no edge falls
+    inside the cell (most of them), or :data:`MIXED`, in which case a binary search decides.
+    """
+    n_edges = edges.shape[0]
+    n_cells = grid.shape[0]
+    first = edges[0]
+    last = edges[n_edges - 1]
+    for i in range(mass.shape[0]):
+        m = np.float64(mass[i])
+        if not (m >= first) or m >= last:  # below the first edge, at/after the last, or NaN
+            out[i] = -1
+            continue
+        cell = int((m - grid_lo) * grid_inv_step)
+        if 0 <= cell < n_cells:
+            s = grid[cell]
+            if s != MIXED:
+                out[i] = s
+                continue
+        lo = 0
+        hi = n_edges
+        while lo < hi:  # first edge > m  (searchsorted side="right")
+            mid = (lo + hi) >> 1
+            if edges[mid] <= m:
+                lo = mid + 1
+            else:
+                hi = mid
+        out[i] = slots[lo]
