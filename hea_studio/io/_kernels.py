@@ -29,9 +29,6 @@ import numpy as np
 if getattr(sys, "frozen", False):
     numba.config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]  # type: ignore[attr-defined]
 
-# Marks a grid cell whose m/n interval contains a range edge: ions there need the binary search.
-MIXED = -2
-
 
 @numba.njit(cache=True, nogil=True)
 def count_nonfinite_rows(raw, exponent_mask):  # pragma: no cover - compiled
@@ -61,11 +58,11 @@ def mark_nonfinite_rows(raw, exponent_mask, out):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def assign(mass, edges, slots, grid_lo, grid_inv_step, grid, out):  # pragma: no cover - compiled
+def assign(mass, edges, slots, grid_lo, grid_inv_step, grid, mixed, out):  # pragma: no cover - compiled
     """``out[i] = slots[searchsorted(edges, mass[i], "right")]`` with NaN -> -1.
 
     ``grid`` maps uniform cells of m/n starting at ``grid_lo`` to their slot when no edge falls
-    inside the cell (most of them), or :data:`MIXED`, in which case a binary search decides.
+    inside the cell (most of them), or to ``mixed``, in which case a binary search decides.
     """
     n_edges = edges.shape[0]
     n_cells = grid.shape[0]
@@ -79,7 +76,7 @@ def assign(mass, edges, slots, grid_lo, grid_inv_step, grid, out):  # pragma: no
         cell = int((m - grid_lo) * grid_inv_step)
         if 0 <= cell < n_cells:
             s = grid[cell]
-            if s != MIXED:
+            if s != mixed:
                 out[i] = s
                 continue
         lo = 0

@@ -33,7 +33,6 @@ from hea_studio.core.errors import InputError
 from hea_studio.core.ions import IonData
 from hea_studio.core.ranges import RangeTable
 from hea_studio.io._binary import release_pages
-from hea_studio.io._kernels import MIXED
 
 # Ions per chunk: the float64 copy of one chunk of m/n is 8 MB.
 CHUNK = 1 << 20
@@ -60,6 +59,8 @@ class RangeLookup:
     grid: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
 
 
+# Marks a grid cell whose m/n interval contains a range edge: ions there need the binary search.
+MIXED = -2
 # Cells of the lookup grid: 2^16 int32 (256 kB) stays in cache; with m/n spanning 400 Da a cell is
 # 0.006 Da, far narrower than any range, so almost every ion is ranged without a search.
 GRID_CELLS = 1 << 16
@@ -136,7 +137,7 @@ def assign_species(mass: np.ndarray, table: RangeTable | RangeLookup) -> tuple[n
             # numba reads native floats only: byte-swap (or convert) one chunk at a time.
             chunk = np.asarray(chunk, dtype=np.float32 if chunk.dtype.itemsize <= 4 else np.float64)
         assign(chunk, lookup.edges, lookup.species_of_slot, lookup.grid_lo, lookup.grid_inv_step,
-               lookup.grid, out[start:stop])  # fmt: skip
+               lookup.grid, MIXED, out[start:stop])  # fmt: skip
         release_pages(m[start:stop])
     return out, list(lookup.names)
 
