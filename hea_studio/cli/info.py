@@ -23,7 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _bounds(positions: np.ndarray, mass: np.ndarray) -> tuple[list[float], list[float]]:
-    """Bounding box and m/n span, one chunk at a time."""
+    """Bounding box and m/n span, one chunk at a time (a mapped file's pages released as we go)."""
+    from hea_studio.io._binary import release_pages
+
     lo = np.full(3, np.inf)
     hi = np.full(3, -np.inf)
     mlo, mhi = np.inf, -np.inf
@@ -35,6 +37,8 @@ def _bounds(positions: np.ndarray, mass: np.ndarray) -> tuple[list[float], list[
         lo = np.minimum(lo, p.min(axis=0))
         hi = np.maximum(hi, p.max(axis=0))
         mlo, mhi = min(mlo, float(m.min())), max(mhi, float(m.max()))
+        release_pages(positions[start:stop])
+        release_pages(mass[start:stop])
     return [*map(float, lo), *map(float, hi)], [mlo, mhi]
 
 
