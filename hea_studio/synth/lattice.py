@@ -139,8 +139,12 @@ class LatticeGrid:
         frac = np.stack([ix, iy, iz], axis=1).astype(np.float64) + self.basis[b]
         return self.lo + frac * self.edges
 
-    def sites_within(self, centres: np.ndarray, radii: np.ndarray, with_positions: bool = False):
-        """Sites inside spheres.
+    def sphere_runs(self, centres: np.ndarray, radii: np.ndarray) -> SiteRuns:
+        """The sites inside spheres, as runs of consecutive x cells.
+
+        For every sphere, every (y, z) cell row and every basis atom, the sites inside the sphere
+        form one run of consecutive x cells whose ends follow in closed form. Only the runs are
+        built (about a thousand per sphere), never a candidate site that is then rejected.
 
         Parameters
         ----------
@@ -148,30 +152,16 @@ class LatticeGrid:
             (M, 3) sphere centres (nm).
         radii
             (M,) sphere radii (nm).
-
-        with_positions
-            Also return the positions of the sites (saves decoding the indices again).
-
-        Returns
-        -------
-        index, owner[, positions]
-            Global site indices (sorted, unique), the number of the sphere each belongs to (a
-            site covered by two spheres goes to the one listed first) and optionally (N, 3)
-            positions in nm.
         """
         centres = np.asarray(centres, dtype=np.float64).reshape(-1, 3)
         radii = np.asarray(radii, dtype=np.float64).reshape(-1)
-        if len(centres) == 0:
-            empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
-            return (*empty, np.zeros((0, 3))) if with_positions else empty
         edges = self.edges
         basis = self.basis
         nb = len(basis)
         nx, ny, nz = self.shape
-        # Row by row: for every sphere, every (y, z) cell row and basis atom, the sites inside the
-        # sphere form one run of consecutive x cells, found in closed form. Only the runs are built
-        # (about a thousand per sphere), then expanded into exactly the sites inside: no candidate
-        # is ever tested and rejected.
+        if len(centres) == 0:
+            z = np.zeros(0, np.int64)
+            return SiteRuns(z, z, z, z, z, z, np.zeros(0), np.zeros(0), nb)
         reach = np.ceil(radii.max() / edges[1:]).astype(int) + 1
         dy, dz, b = np.meshgrid(
             np.arange(-reach[0], reach[0] + 1),
@@ -180,7 +170,7 @@ class LatticeGrid:
             indexing="ij",
         )
         dy, dz, b = dy.ravel(), dz.ravel(), b.ravel()
-        out_idx, out_owner, out_pos = [], [], []
+        parts = []
         batch = max(1, 2_000_000 // len(dy))
         for s0 in range(0, len(centres), batch):
             c = centres[s0 : s0 + batch]
@@ -198,25 +188,44 @@ class LatticeGrid:
             cx = c[m_i, 0]
             x0 = np.maximum(np.ceil((cx - half - self.lo[0]) / edges[0] - bx), 0).astype(np.int64)
             x1 = np.minimum(np.floor((cx + half - self.lo[0]) / edges[0] - bx), nx - 1).astype(np.int64)
-            run = x1 - x0 + 1
-            keep = run > 0
-            m_i, row, x0, run = m_i[keep], row[keep], x0[keep], run[keep]
-            ry, rz, rb = iy[m_i, row], iz[m_i, row], b[row]
-            # Expand runs: element k of run j is x cell x0[j] + k.
-            total = int(run.sum())
-            starts = np.cumsum(run) - run
-            which = np.repeat(np.arange(len(run)), run)
-            ix = x0[which] + (np.arange(total) - starts[which])
-            out_idx.append(((rz[which] * ny + ry[which]) * nx + ix) * nb + rb[which])
-            out_owner.append(m_i[which] + s0)
-            if with_positions:
-                p = np.empty((total, 3))
-                p[:, 0] = self.lo[0] + (ix + basis[rb[which], 0]) * edges[0]
-                p[:, 1] = y[m_i, row][which]
-                p[:, 2] = z[m_i, row][which]
-                out_pos.append(p)
-        idx = np.concatenate(out_idx)
-        owner = np.concatenate(out_owner)
+            keep = x1 >= x0
+            m_i, row, x0, x1 = m_i[keep], row[keep], x0[keep], x1[keep]
+            ry, rz = iy[m_i, row], iz[m_i, row]
+            parts.append((m_i + s0, b[row], ry, rz, x0, x1, y[m_i, row], z[m_i, row]))
+        owner, rb, ry, rz, x0, x1, yy, zz = (np.concatenate(k) for k in zip(*parts))
+        start = ((rz * ny + ry) * nx + x0) * nb + rb
+        order = np.argsort(start, kind="stable")
+        return SiteRuns(
+            start[order], (x1 - x0 + 1)[order], owner[order], rb[order], x0[order], x1[order],
+            yy[order], zz[order], nb,
+        )  # fmt: skip
+
+    def sites_within(self, centres: np.ndarray, radii: np.ndarray, with_positions: bool = False):
+        """Sites inside spheres.
+
+        Parameters
+        ----------
+        centres
+            (M, 3) sphere centres (nm).
+        radii
+            (M,) sphere radii (nm).
+        with_positions
+            Also return the positions of the sites (saves decoding the indices again).
+
+        Returns
+        -------
+        index, owner[, positions]
+            Global site indices (sorted, unique), the number of the sphere each belongs to (a
+            site covered by two spheres goes to the one listed first) and optionally (N, 3)
+            positions in nm.
+        """
+        runs = self.sphere_runs(centres, radii)
+        which, k = runs.expand_rows()
+        idx = runs.start[which] + k * runs.nb
+        owner = runs.owner[which]
+        if len(idx) == 0:
+            empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+            return (*empty, np.zeros((0, 3))) if with_positions else empty
         # A site claimed twice goes to the sphere listed first. One int32 per grid site resolves
         # that with a scatter-minimum and yields the indices already sorted, with no O(n log n) sort.
         none = np.iinfo(np.int32).max
@@ -226,8 +235,69 @@ class LatticeGrid:
         owners = best[index].astype(np.int64)
         if not with_positions:
             return index, owners
-        win = best[idx] == owner
-        slot = best  # reuse the buffer: grid index -> row of the winning entry
-        slot[idx[win]] = np.arange(int(win.sum()), dtype=np.int32)
-        positions = np.concatenate(out_pos)[win][slot[index]]
-        return index, owners, positions
+        return index, owners, self.index_to_position(index)
+
+
+@dataclass(frozen=True)
+class SiteRuns:
+    """Runs of lattice sites along x: run j holds the sites ``start[j] + k * nb``, k < ``length[j]``.
+
+    Parameters
+    ----------
+    start, length
+        Global index of the first site and number of sites of each run (sorted by ``start``).
+    owner
+        Sphere (or other source) each run belongs to.
+    basis
+        Basis atom of the run's sites.
+    x0, x1
+        First and last x cell of the run.
+    y, z
+        Position (nm) shared by the run's sites.
+    nb
+        Basis atoms per cell (the index stride between neighbours in a run).
+    """
+
+    start: np.ndarray
+    length: np.ndarray
+    owner: np.ndarray
+    basis: np.ndarray
+    x0: np.ndarray
+    x1: np.ndarray
+    y: np.ndarray
+    z: np.ndarray
+    nb: int
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def expand_rows(self, first: int = 0, stop: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """For runs ``first`` .. ``stop``, the run number and the position k of every site in it."""
+        length = self.length[first:stop]
+        total = int(length.sum())
+        which = np.repeat(np.arange(first, first + len(length)), length)
+        k = np.arange(total) - np.repeat(np.cumsum(length) - length, length)
+        return which, k
+
+    def mark(self, mask: np.ndarray, start: int, stop: int) -> None:
+        """Set ``mask[i - start]`` for every site index ``i`` of the runs in ``[start, stop)``.
+
+        Runs never straddle a z-layer, so slabs of whole layers take whole runs.
+        """
+        a, b = np.searchsorted(self.start, [start, stop])
+        if b > a:
+            which, k = self.expand_rows(int(a), int(b))
+            mask[self.start[which] + k * self.nb - start] = True
+
+    def count_inside(self, lattice_lo: float, edge: float, basis_x: np.ndarray, x_interval) -> int:
+        """Sites of all runs whose x lies in ``x_interval(y, z) -> (lo, hi)`` of their row.
+
+        Counting per run in closed form avoids building the positions of every site.
+        """
+        xa, xb = x_interval(self.y, self.z)
+        bx = basis_x[self.basis]
+        first = np.ceil((xa - lattice_lo) / edge - bx)
+        last = np.ceil((xb - lattice_lo) / edge - bx) - 1  # half-open [xa, xb)
+        lo = np.maximum(first, self.x0)
+        hi = np.minimum(last, self.x1)
+        return int(np.maximum(hi - lo + 1, 0).sum())

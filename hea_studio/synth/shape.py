@@ -53,6 +53,12 @@ class BoxShape:
         """Lower and upper (x, y) corner of the shape's cross-sections between depths z_lo and z_hi."""
         return np.zeros(2), np.array(self.size_nm[:2])
 
+    def x_interval(self, y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per (y, z), the x range ``[lo, hi)`` inside the shape (``lo >= hi`` when there is none)."""
+        y, z = np.asarray(y, dtype=np.float64), np.asarray(z, dtype=np.float64)
+        row = (y >= 0) & (y < self.size_nm[1]) & (z >= 0) & (z < self.size_nm[2])
+        return np.zeros(y.shape), np.where(row, self.size_nm[0], 0.0)
+
     def volume(self) -> float:
         """Volume in nm^3."""
         return float(np.prod(self.size_nm))
@@ -160,6 +166,13 @@ class TipShape:
         # The radius grows with depth, so the deepest section is the widest.
         r = float(self.radius_at(min(max(z_hi, 0.0), self.length_nm)))
         return np.array([-r, -r]), np.array([r, r])
+
+    def x_interval(self, y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per (y, z), the x range ``[lo, hi)`` inside the tip (``lo >= hi`` when there is none)."""
+        y, z = np.asarray(y, dtype=np.float64), np.asarray(z, dtype=np.float64)
+        r = self.radius_at(z)
+        w = np.sqrt(np.clip(r * r - y * y, 0.0, None))
+        return -w, w
 
     def volume(self) -> float:
         """Volume in nm^3 (numerical integral of pi r(z)^2)."""

@@ -34,7 +34,7 @@ from hea_studio.synth.heterogeneity import (
     place_clusters,
 )
 from hea_studio.synth.instrument import Instrument
-from hea_studio.synth.lattice import LatticeGrid, site_density
+from hea_studio.synth.lattice import LatticeGrid, SiteRuns, site_density
 from hea_studio.synth.shape import BoxShape, Shape, shape_from_dict
 from hea_studio.synth.spectrum import (
     assign_ranges,
@@ -241,7 +241,7 @@ class _SiteSampler:
     g_spacing: float
     g_shape: np.ndarray | None
     cluster_cum: np.ndarray  # (K,) float32
-    cluster_index: np.ndarray  # sorted global indices of cluster sites
+    cluster_runs: SiteRuns  # the cluster sites
     f_imp: float
     imp_cum: np.ndarray
 
@@ -270,14 +270,12 @@ class _SiteSampler:
         labels = np.zeros(n, dtype=np.int16)
         for k in range(self.k_alloy - 1):
             labels += u_alloy >= cum[:, k]
-        # Cluster sites: a mask over the index span (cheaper than a search per site).
+        # Cluster sites: a mask over the index span, filled run by run.
         start, stop = span
-        a, b = np.searchsorted(self.cluster_index, [start, stop])
-        in_cluster = np.zeros(n, bool)
-        if b > a:
-            mask = np.zeros(stop - start, bool)
-            mask[self.cluster_index[a:b] - start] = True
-            in_cluster = mask[idx - start]
+        mask = np.zeros(stop - start, bool)
+        self.cluster_runs.mark(mask, start, stop)
+        in_cluster = mask[idx - start]
+        if in_cluster.any():
             labels[in_cluster] = np.searchsorted(self.cluster_cum[:-1], u_alloy[in_cluster], side="right")
         if self.f_imp > 0:
             is_imp = u < self.f_imp
@@ -288,20 +286,22 @@ class _SiteSampler:
 
 
 def _place_cluster_sites(params: SynthParams, grid: LatticeGrid, n_expected_sites: float):
-    """Cluster centres and radii, their lattice sites, composition and site fraction."""
+    """Cluster centres and radii, their lattice sites (as runs), composition and site fraction."""
     shape = params.shape
     bulk = np.array(params.fractions)
     if params.clusters is None or params.clusters.number_density <= 0:
-        return np.zeros((0, 3)), np.zeros(0), np.zeros(0, np.int64), bulk.copy(), 0.0
+        runs = grid.sphere_runs(np.zeros((0, 3)), np.zeros(0))
+        return np.zeros((0, 3)), np.zeros(0), runs, bulk.copy(), 0.0
     lo, hi = shape.bounds()
     centres, radii = place_clusters(
         params.clusters, shape.volume(), lo, hi, shape.inside, _rng(params.seed, _STREAM_CLUSTERS)
     )
-    index, _, positions = grid.sites_within(centres, radii, with_positions=True)
-    # The fraction of the specimen's sites held by clusters sets how much the matrix is depleted.
-    f_cluster = int(shape.inside(positions).sum()) / n_expected_sites
+    runs = grid.sphere_runs(centres, radii)
+    # The fraction of the specimen's sites held by clusters sets how much the matrix is depleted
+    # (clusters never overlap, so no site is counted twice).
+    inside = runs.count_inside(grid.lo[0], grid.edges[0], grid.basis[:, 0], shape.x_interval)
     comp = np.array([params.clusters.composition.get(e, 0.0) for e in params.elements])
-    return centres, radii, index, comp, f_cluster
+    return centres, radii, runs, comp, inside / n_expected_sites
 
 
 def _matrix_table(params: SynthParams, matrix: np.ndarray, margin: float):
@@ -391,7 +391,7 @@ def generate(params: SynthParams, task: TaskState | None = None) -> Specimen:
     grid = LatticeGrid.covering(params.lattice, lo - margin, hi + margin)
     volume = shape.volume()
 
-    centres, radii, cl_index, cluster_comp, f_cluster = _place_cluster_sites(
+    centres, radii, cl_runs, cluster_comp, f_cluster = _place_cluster_sites(
         params, grid, volume * site_density(params.lattice)
     )
     matrix = matrix_fractions(elements, np.array(params.fractions), cluster_comp, f_cluster)
@@ -407,7 +407,7 @@ def generate(params: SynthParams, task: TaskState | None = None) -> Specimen:
         g_spacing=g_spacing,
         g_shape=g_shape,
         cluster_cum=cluster_cum,
-        cluster_index=cl_index,
+        cluster_runs=cl_runs,
         f_imp=f_imp,
         imp_cum=np.cumsum(imp_frac) / f_imp if f_imp > 0 else np.zeros(0),
     )

@@ -119,3 +119,26 @@ def test_sites_within_property(structure, spheres):
     assert np.array_equal(got, expected)
     assert np.array_equal(owner[~edge[idx]], np.argmax(inside[got], axis=1))
     assert np.allclose(spos, pos[idx])
+
+
+@pytest.mark.parametrize("shape", [BoxShape((3.0, 2.5, 2.0)), TipShape(2.0, 12.0, 3.0)])
+def test_runs_count_and_mark_the_sites_inside(shape):
+    lo, hi = shape.bounds()
+    grid = LatticeGrid.covering(Lattice("fcc", 0.36), lo - 1.0, hi + 1.0)
+    # Non-overlapping spheres (as the generator places them), several cut by the surface.
+    centres = np.array([[x, y, z] for x in (0.1, 2.6) for y in (0.2, 2.2) for z in (0.0, 2.1)])
+    centres[:, :2] += lo[:2]
+    radii = np.linspace(0.4, 0.95, len(centres))
+    runs = grid.sphere_runs(centres, radii)
+    index, _, pos = grid.sites_within(centres, radii, with_positions=True)
+    counted = runs.count_inside(grid.lo[0], grid.edges[0], grid.basis[:, 0], shape.x_interval)
+    assert counted == int(shape.inside(pos).sum())
+    # Marking slab by slab (whole z-layers) sets exactly the sites inside the spheres.
+    mask = np.zeros(grid.n_sites, bool)
+    per_layer = grid.sites_per_layer
+    for z0 in range(0, grid.shape[2], 3):
+        start, stop = z0 * per_layer, min(grid.shape[2], z0 + 3) * per_layer
+        part = np.zeros(stop - start, bool)
+        runs.mark(part, start, stop)
+        mask[start:stop] = part
+    assert np.array_equal(np.flatnonzero(mask), index)
