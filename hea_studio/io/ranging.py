@@ -3,9 +3,11 @@
 How an ion is assigned
 ----------------------
 A range holds the ions with ``lo <= m/n < hi``. All range edges are sorted into elementary
-intervals; each interval is given to one species beforehand, so ranging a file is a single
-``searchsorted`` of the m/n column against the edges plus a table lookup, done in chunks so that
-a memory-mapped file is never converted whole.
+intervals; each interval is given to one species beforehand, so ranging a file is one
+``searchsorted`` of the m/n column against the edges plus a table lookup. A numba kernel does it
+in one pass over the mapped file: a uniform grid of m/n cells answers most ions with one
+multiplication and only ions in a cell holding an edge are binary-searched
+(:func:`assign_numpy` is the plain-numpy twin the tests compare it with).
 
 Overlapping ranges (the readers warn about them): an ion inside several ranges goes to the
 **narrowest** of them (the most specific peak assignment); between equally narrow ranges, to the
