@@ -42,6 +42,8 @@ def _dark_axes(plot_item) -> None:
         axis = plot_item.getAxis(name)
         axis.setPen(pg.mkPen(60, 60, 60))
         axis.setTextPen(pg.mkPen(30, 30, 30))
+        # Fractions of ~0.1 must read 0.1, not "100" with a milli prefix hidden in a cut-off label.
+        axis.enableAutoSIPrefix(False)
 
 
 class EntropyCurvePlot:
@@ -60,11 +62,15 @@ class EntropyCurvePlot:
     def __init__(self, parent: Any = None) -> None:
         self.widget = pg.PlotWidget(parent=parent, background="w")
         p = self.plot = self.widget.getPlotItem()
-        p.setLabel("bottom", "cube edge L", units="nm")
-        p.setLabel("left", "S_mix / R  (positive: -sum x ln x)")
+        p.setLabel("bottom", "cube edge L (nm)")
+        p.setLabel("left", "S_mix (R)")
         p.showGrid(x=True, y=True, alpha=0.2)
         _dark_axes(p)
-        self.legend = p.addLegend(offset=(-10, -10), labelTextColor=(40, 40, 40))
+        # Two compact columns on a translucent background: the dock is small and the curve matters.
+        self.legend = p.addLegend(
+            offset=(-5, -5), labelTextColor=(40, 40, 40), labelTextSize="8pt", colCount=2,
+            brush=pg.mkBrush(255, 255, 255, 190), verSpacing=-6,
+        )  # fmt: skip
         self._L: list[float] = []
         self._rows: list[tuple[float, float, float, float, float]] = []
 
@@ -246,11 +252,14 @@ class ConcentrationStdPlot:
     def __init__(self, parent: Any = None) -> None:
         self.widget = pg.PlotWidget(parent=parent, background="w")
         p = self.plot = self.widget.getPlotItem()
-        p.setLabel("bottom", "cube edge L", units="nm")
-        p.setLabel("left", "std of atomic fraction over cubes")
+        p.setLabel("bottom", "cube edge L (nm)")
+        p.setLabel("left", "std of atomic fraction")
         p.showGrid(x=True, y=True, alpha=0.2)
         _dark_axes(p)
-        self.legend = p.addLegend(offset=(-10, 10), labelTextColor=(40, 40, 40))
+        self.legend = p.addLegend(
+            offset=(-5, 5), labelTextColor=(40, 40, 40), labelTextSize="8pt",
+            brush=pg.mkBrush(255, 255, 255, 190), verSpacing=-6,
+        )  # fmt: skip
         self._colours: dict[str, tuple[int, int, int]] = {}
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._data: dict[float, dict[str, float | None]] = {}
