@@ -197,3 +197,16 @@ def test_to_atoms_and_summary_in_one_pass():
     assert summary == ranging_summary(ions, CRO)
     plain, _ = to_atoms_and_summary(ions, CRO, decompose=False)
     assert plain.counts() == summary.ion_counts
+
+
+@pytest.mark.parametrize(
+    ("name", "counts"),
+    [
+        ("006_full.cluster Edge Clusters Ranged.pos", {"Cu": 7570, "Ni": 7181, "Fe": 644}),
+        ("006_full.cluster Non Edge Clusters Ranged.pos", {"Cu": 3062, "Ni": 3068, "Fe": 247}),
+    ],
+)
+def test_jenjamin_cluster_subsets(real, name, counts):
+    d = real / "jenjamin_APT-Data-Analysis"
+    summary = ranging_summary(load_ions(d / name), load_ranges(d / "006_full.cluster.rrng"))
+    assert summary.ion_counts == counts and summary.unranged == 0
