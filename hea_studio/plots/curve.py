@@ -68,7 +68,7 @@ class EntropyCurvePlot:
         _dark_axes(p)
         # Two compact columns on a translucent background: the dock is small and the curve matters.
         self.legend = p.addLegend(
-            offset=(-5, -5), labelTextColor=(40, 40, 40), labelTextSize="8pt", colCount=2,
+            offset=(-5, -5), labelTextColor=(40, 40, 40), labelTextSize="8pt", colCount=3,
             brush=pg.mkBrush(255, 255, 255, 190), verSpacing=-6,
         )  # fmt: skip
         self._L: list[float] = []
@@ -90,7 +90,7 @@ class EntropyCurvePlot:
             [],
             [],
             pen=pg.mkPen(_NULL_COLOUR, width=2, style=pg.QtCore.Qt.PenStyle.DashLine),
-            name="random mixing E[S] (+-2 SEM)",
+            name="random E[S] ±2 SEM",
         )
         self.mean_curve = p.plot(
             [],
@@ -100,9 +100,9 @@ class EntropyCurvePlot:
             symbolSize=6,
             symbolBrush=_S_COLOUR,
             symbolPen=None,
-            name="S mean (+-1 std over cubes)",
+            name="S mean ±1 std",
         )
-        self.fit_descending = p.plot([], [], pen=pg.mkPen(_FIT_COLOUR, width=1.5), name="tangent fits")
+        self.fit_descending = p.plot([], [], pen=pg.mkPen(_FIT_COLOUR, width=1.5), name="tangents")
         self.fit_bulk = p.plot([], [], pen=pg.mkPen(_FIT_COLOUR, width=1.5))
         self.bulk_line = pg.InfiniteLine(
             angle=0,
@@ -120,7 +120,7 @@ class EntropyCurvePlot:
             values=(0, 0), movable=False, brush=pg.mkBrush(*_FIT_COLOUR, 40), pen=pg.mkPen(None)
         )
         self.sume_marker = p.plot(
-            [], [], pen=None, symbol="star", symbolSize=16, symbolBrush=_FIT_COLOUR, name="SUME (95 % CI)"
+            [], [], pen=None, symbol="star", symbolSize=16, symbolBrush=_FIT_COLOUR, name="SUME, 95 % CI"
         )
         self.null_sume_line = pg.InfiniteLine(
             angle=90,
@@ -130,7 +130,7 @@ class EntropyCurvePlot:
         )
         # Legend samples of InfiniteLines crash pyqtgraph's exporter: use stand-in items with the pens.
         self.legend.addItem(pg.PlotDataItem(pen=self.bulk_line.pen), "bulk S")
-        self.legend.addItem(pg.PlotDataItem(pen=self.ideal_line.pen), "ideal R ln N")
+        self.legend.addItem(pg.PlotDataItem(pen=self.ideal_line.pen), "R ln N")
         self._result_items = (self.bulk_line, self.ideal_line, self.sume_ci, self.null_sume_line)
         # Added once and shown/hidden: PlotItem.addItem/removeItem cost ~15 ms each, which the
         # window pays on every live update while the user drags the box.
