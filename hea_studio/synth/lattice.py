@@ -119,7 +119,7 @@ class LatticeGrid:
         iy = np.arange(y0, y1)
         iz = np.arange(z0, z1)
         shape = (z1 - z0, y1 - y0, x1 - x0, nb)
-        out = np.empty((*shape, 3), dtype=dtype)
+        out: np.ndarray = np.empty((*shape, 3), dtype=dtype)
         out[..., 0] = self.lo[0] + (ix[:, None] + basis[None, :, 0]) * edges[0]
         out[..., 1] = self.lo[1] + (iy[:, None, None] + basis[None, None, :, 1]) * edges[1]
         out[..., 2] = self.lo[2] + (iz[:, None, None, None] + basis[:, 2]) * edges[2]
@@ -163,13 +163,13 @@ class LatticeGrid:
             z = np.zeros(0, np.int64)
             return SiteRuns(z, z, z, z, z, z, np.zeros(0), np.zeros(0), nb)
         reach = np.ceil(radii.max() / edges[1:]).astype(int) + 1
-        dy, dz, b = np.meshgrid(
+        grid_rows = np.meshgrid(
             np.arange(-reach[0], reach[0] + 1),
             np.arange(-reach[1], reach[1] + 1),
             np.arange(nb),
             indexing="ij",
         )
-        dy, dz, b = dy.ravel(), dz.ravel(), b.ravel()
+        dy, dz, b = (g.ravel() for g in grid_rows)
         parts = []
         batch = max(1, 2_000_000 // len(dy))
         for s0 in range(0, len(centres), batch):

@@ -259,7 +259,7 @@ class _SiteSampler:
         """
         n = len(idx)
         u_alloy = (u - self.f_imp) / (1.0 - self.f_imp)
-        if self.g_shape is not None:
+        if self.g_shape is not None and self.g_origin is not None:
             # float32 / int32 throughout: the field grid has at most ~1e7 cells.
             cell = ((pos - self.g_origin.astype(np.float32)) / np.float32(self.g_spacing)).astype(np.int32)
             np.clip(cell, 0, self.g_shape - 1, out=cell)

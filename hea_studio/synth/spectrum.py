@@ -209,8 +209,8 @@ def isotopologues(ion: str, min_abundance: float = 1e-5) -> tuple[np.ndarray, np
             masses = (masses[:, None] + iso[None, :, 0]).ravel()
             probs = (probs[:, None] * (iso[None, :, 1] / 100.0)).ravel()
             keys, inverse = np.unique(np.round(masses, 6), return_inverse=True)
-            probs = np.bincount(inverse, weights=probs)
-            masses = keys
+            probs = np.bincount(inverse, weights=probs).astype(np.float64)
+            masses = keys.astype(np.float64)
     keep = probs >= min_abundance
     return masses[keep], probs[keep] / probs[keep].sum()
 
