@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from dataclasses import replace
 
@@ -34,7 +35,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         help="0..1: cluster composition moves from the bulk (0) to only the cluster elements (1)",
     )
-    parser.add_argument("--cluster-density", type=float, help="clusters per nm^3")
+    parser.add_argument(
+        "--cluster-density",
+        type=float,
+        help="clusters per nm^3 (default: keep the preset's volume share, else 15 %% of the volume)",
+    )
     parser.add_argument(
         "--cluster-elements", help="elements enriched in clusters (default: the two most abundant)"
     )
@@ -135,10 +140,12 @@ def build_params(args: argparse.Namespace):
             if args.cluster_density is not None:
                 density = args.cluster_density
             elif old is not None:
-                density = old.number_density
+                # A new size keeps the share of the volume in clusters, so "the same clustering
+                # at 2 nm" compares like with like.
+                density = old.volume_fraction / (4.0 / 3.0 * math.pi * radius**3)
             else:
                 # 15 % of the volume in clusters: clearly visible, far from overlapping.
-                density = 0.15 / (4.0 / 3.0 * 3.141592653589793 * radius**3)
+                density = 0.15 / (4.0 / 3.0 * math.pi * radius**3)
             if args.cluster_elements:
                 enriched = _names(args.cluster_elements)
             elif old is not None:
