@@ -452,7 +452,7 @@ def generate(params: SynthParams, task: TaskState | None = None) -> Specimen:
         pos_parts.append(p[ok])
         lab_parts.append(labels[det][ok])
         if task is not None:
-            task.report(0.9 * (part + 1) / len(slabs), "lattice")
+            task.report(0.9 * (part + 1) / len(slabs), "generating the synthetic specimen")
 
     positions = np.concatenate(pos_parts) if pos_parts else np.zeros((0, 3), np.float32)
     labels = np.concatenate(lab_parts) if lab_parts else np.zeros(0, np.int16)
@@ -493,7 +493,7 @@ def generate(params: SynthParams, task: TaskState | None = None) -> Specimen:
         "ranging": _ranging_truth(species, ranges, mass, labels),
     }
     if task is not None:
-        task.report(1.0, "done")
+        task.report(1.0, "synthetic specimen ready")
     return Specimen(
         ions=IonData(positions=positions, mass=mass, format="synthetic"),
         ion_species=labels,

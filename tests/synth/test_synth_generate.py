@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -180,3 +181,16 @@ def test_bad_parameters_are_input_errors():
     # Clusters that cannot be packed.
     with pytest.raises(InputError, match="overlap"):
         generate(_box(8.0, clusters=ClusterSpec(1.5, 0.05, {"Ni": 1.0}), seed=0))
+
+
+def test_progress_is_reported_and_cancellation_stops_generation():
+    from hea_studio.core.progress import Cancelled, SimpleTaskState
+
+    seen = []
+    task = SimpleTaskState(on_progress=lambda f, m: seen.append(f))
+    generate(_box(6.0, seed=1), task)
+    assert seen and seen[-1] == 1.0 and all(b >= a for a, b in pairwise(seen))
+    task = SimpleTaskState()
+    task.cancel()
+    with pytest.raises(Cancelled):
+        generate(_box(6.0, seed=1), task)
