@@ -22,7 +22,16 @@ import pytest
 from hea_studio.core.paths import user_cache_dir
 
 # The shared real files (see their MANIFEST.md); HEA_STUDIO_REAL_DATA points elsewhere if needed.
-REAL = Path(os.environ.get("HEA_STUDIO_REAL_DATA", "/work/shared/data/real"))
+def _real_data_dir() -> Path:
+    """shared/ sits beside the repository (in CI too); HEA_STUDIO_REAL_DATA overrides it."""
+    override = os.environ.get("HEA_STUDIO_REAL_DATA")
+    if override:
+        return Path(override)
+    beside = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
+    return beside if beside.is_dir() else Path("/work/shared/data/real")
+
+
+REAL = _real_data_dir()
 SI_FILES = ("Si.pos", "Si.epos", "Si.apt", "Si.RRNG", "Si.RNG")
 APAV = "apav==1.4.0"
 
