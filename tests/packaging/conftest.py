@@ -73,18 +73,14 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
     )
 
 
-@pytest.fixture(scope="session")
-def self_test_run(bundle: Bundle, tmp_path_factory: pytest.TempPathFactory) -> SelfTestRun:
-    """Run the frozen app's --self-test once, from a folder unrelated to the build, in a clean env."""
-    if not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
-        pytest.fail("no DISPLAY: the bundle test needs Xvfb (pytest-xvfb provides it)")
-    base = tmp_path_factory.mktemp("selftest")
+def _run_self_test(bundle: Bundle, base: Path, out_name: str) -> SelfTestRun:
+    """Start ``<bundle>/hea-studio --self-test`` with ``base`` holding the working folder and home."""
     cwd, home, empty_bin = base / "somewhere-else", base / "home", base / "empty-bin"
     for folder in (cwd, home, empty_bin, home / "run"):
-        folder.mkdir()
+        folder.mkdir(exist_ok=True)
     (home / "run").chmod(0o700)
     cache_dir = home / "hea-cache"
-    out_dir = base / "out"
+    out_dir = base / out_name
     env = clean_environment(home, cache_dir, empty_bin)
     before = snapshot(bundle.app_dir)
 
@@ -122,3 +118,27 @@ def self_test_run(bundle: Bundle, tmp_path_factory: pytest.TempPathFactory) -> S
         loaded_libraries=loaded,
         bundle_changes=changes,
     )
+
+
+@pytest.fixture(scope="session")
+def self_test_run(bundle: Bundle, tmp_path_factory: pytest.TempPathFactory) -> SelfTestRun:
+    """Run the frozen app's --self-test once, from a folder unrelated to the build, in a clean env,
+    with an empty user cache (as on a collaborator's first start)."""
+    if not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
+        pytest.fail("no DISPLAY: the bundle test needs Xvfb (pytest-xvfb provides it)")
+    return _run_self_test(bundle, tmp_path_factory.mktemp("selftest"), "out")
+
+
+@pytest.fixture(scope="session")
+def second_self_test_run(bundle: Bundle, self_test_run: SelfTestRun) -> tuple[SelfTestRun, dict, dict]:
+    """Start the app a second time with the same user cache; returns the run and the numba cache files
+    (name -> size, mtime) before and after it."""
+    base = self_test_run.cwd.parent
+    before = (
+        snapshot(self_test_run.cache_dir / "numba") if (self_test_run.cache_dir / "numba").is_dir() else {}
+    )
+    run = _run_self_test(bundle, base, "out-second")
+    after = (
+        snapshot(self_test_run.cache_dir / "numba") if (self_test_run.cache_dir / "numba").is_dir() else {}
+    )
+    return run, before, after

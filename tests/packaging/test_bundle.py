@@ -151,6 +151,17 @@ def test_numba_cache_goes_to_the_user_cache_not_the_bundle(
     assert not (self_test_run.home / ".cache" / "numba").exists(), "numba fell back to ~/.cache/numba"
 
 
+def test_second_start_loads_the_compiled_kernels_from_the_cache(second_self_test_run) -> None:
+    """numba's cache really works in the frozen app: a second start compiles nothing (no cache file is
+    written or rewritten) and so is faster than the first."""
+    run, before, after = second_self_test_run
+    assert run.returncode == 0, run.describe()
+    assert before, "the first start left no numba cache in <user cache>/numba"
+    rewritten = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    assert not rewritten, f"the second start recompiled kernels: {rewritten[:10]}"
+    print(f"\nsecond start (warm numba cache): {run.seconds:.1f} s")
+
+
 def test_running_the_app_does_not_write_into_the_bundle(self_test_run: SelfTestRun) -> None:
     assert self_test_run.returncode == 0, self_test_run.describe()
     assert not self_test_run.bundle_changes, (
