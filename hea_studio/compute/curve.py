@@ -54,12 +54,16 @@ def scale_result(
     )
     names = prep.elements
     n_cubes = int(S.size)
+    # Cubes holding any atom: the denominator for "how many cubes survived min_atoms". Empty cubes
+    # are excluded so that a box reaching outside the specimen does not look undersampled.
+    n_occupied = int(np.count_nonzero(np.asarray(counts).sum(axis=1))) if len(counts) else 0
     none = dict.fromkeys(names)
     if n_cubes == 0:
         return ScaleResult(
             index=index,
             size_nm=float(L),
             n_cubes=0,
+            n_occupied=n_occupied,
             mean_atoms=None,
             S_mean=None,
             S_std=None,
@@ -96,6 +100,7 @@ def scale_result(
         index=index,
         size_nm=float(L),
         n_cubes=n_cubes,
+        n_occupied=n_occupied,
         mean_atoms=float(n.mean()),
         S_mean=S_mean,
         S_std=S_std,

@@ -69,7 +69,8 @@ def tangent_fit(L: np.ndarray, S: np.ndarray) -> TangentFit:
 
 
 def _fit_points(curve: Sequence[ScaleResult]) -> list[ScaleResult]:
-    return [s for s in curve if s.n_cubes > 0 and s.S_mean is not None]
+    # Undersampled edges (most cubes below min_atoms) are biased towards dense places; leave them out.
+    return [s for s in curve if s.n_cubes > 0 and s.S_mean is not None and not s.undersampled]
 
 
 def sume_tangent(
@@ -152,7 +153,9 @@ def sume_null(curve: Sequence[ScaleResult], S_bulk: float) -> NullSumeResult:
     Insignificant means D(L) <= max(2 S_sem(L), 0.005 S_bulk) (science.md 5). Requiring it to hold
     at all larger edges too keeps one lucky edge inside a clustered range from being reported.
     """
-    pts = [s for s in _fit_points(curve) if s.deficit is not None]
+    # Undersampled edges stay in: the reference is taken over the same surviving cubes at their own
+    # atom counts, so the deficit test is fair there, unlike a straight-line fit through S_mean.
+    pts = [s for s in curve if s.n_cubes > 0 and s.S_mean is not None and s.deficit is not None]
     deficits = [float(s.deficit) for s in pts if s.deficit is not None]
     if not pts:
         return NullSumeResult(None, "no edge has cubes to test")

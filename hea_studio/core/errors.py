@@ -26,7 +26,7 @@ class InputError(ValueError):
         self.line = line
         self.reason = message
         where = ""
-        if self.path is not None:
+        if self.path is not None and self.path.name:
             where = f"{self.path.name}"
             if line is not None:
                 where += f", line {line}"

@@ -18,6 +18,10 @@ import numpy as np
 SCHEMA = "hea-studio/analysis/1"
 
 
+# An edge enters the SUME fits only if at least this share of its occupied cubes survive min_atoms.
+MIN_KEPT_SHARE = 0.5
+
+
 def json_ready(value: Any) -> Any:
     """Convert ``value`` to JSON-serialisable built-ins; non-finite floats become ``None``."""
     if isinstance(value, dict):
@@ -99,6 +103,9 @@ class ScaleResult:
         Frequency distribution analysis per element (science.md 6).
     fraction_done
         Progress after this edge, in [0, 1].
+    n_occupied
+        Cubes holding at least one atom before the ``min_atoms`` cut; ``n_cubes / n_occupied`` is the
+        share of cubes that survived it (see :attr:`undersampled`).
     cube_entropy, cube_n
         Per-cube entropies and atom counts (kept for the bootstrap; not written to JSON).
     """
@@ -119,8 +126,20 @@ class ScaleResult:
     chi2: dict[str, float | None] = field(default_factory=dict)
     chi2_dof: dict[str, int] = field(default_factory=dict)
     fraction_done: float = 1.0
+    n_occupied: int = 0
     cube_entropy: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     cube_n: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64), repr=False)
+
+    @property
+    def undersampled(self) -> bool:
+        """True when fewer than half of the occupied cubes hold ``min_atoms`` atoms.
+
+        The surviving cubes are then a selection of the densest places, not a sample of the
+        material, so the edge is shown but left out of the SUME fits.
+        """
+        if self.n_occupied <= 0:
+            return self.n_cubes == 0
+        return self.n_cubes < MIN_KEPT_SHARE * self.n_occupied
 
     def to_json(self) -> dict[str, Any]:
         """One entry of the JSON ``curve`` list."""
@@ -128,6 +147,8 @@ class ScaleResult:
             {
                 "size_nm": self.size_nm,
                 "n_cubes": self.n_cubes,
+                "n_occupied": self.n_occupied,
+                "in_fit": not self.undersampled,
                 "mean_atoms": self.mean_atoms,
                 "S_mean": self.S_mean,
                 "S_std": self.S_std,

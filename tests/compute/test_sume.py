@@ -90,3 +90,18 @@ def test_sume_grows_with_cluster_size():
     assert large.sume.edge_nm > small.sume.edge_nm + 0.5
     assert large.sume_null.edge_nm > small.sume_null.edge_nm
     assert small.sume_null.edge_nm <= 2.0 and large.sume_null.edge_nm >= 4.0
+
+
+def test_undersampled_edges_are_shown_but_left_out_of_the_fits():
+    """An edge where most occupied cubes fall below min_atoms keeps only the densest places: it stays
+    on the curve (and in the JSON, marked in_fit false) but must not steer the tangent fit."""
+    L = np.arange(1.0, 11.0)
+    S = np.where(L < 4, 1.0 + 0.1 * L, 1.31 + 0.002 * (L - 3))
+    clean = [_scale(i + 1, float(x), float(y)) for i, (x, y) in enumerate(zip(L, S))]
+    outlier = _scale(0, 0.5, 0.2)  # absurdly low S from a handful of surviving cubes
+    outlier = ScaleResult(**{**outlier.__dict__, "n_cubes": 3, "n_occupied": 500})
+    assert outlier.undersampled and not clean[0].undersampled
+    assert outlier.to_json()["in_fit"] is False
+    with_outlier, _ = sume_tangent([outlier, *clean], None, 30.0, n_boot=0)
+    without, _ = sume_tangent(clean, None, 30.0, n_boot=0)
+    assert with_outlier.edge_nm == pytest.approx(without.edge_nm, rel=1e-12)
