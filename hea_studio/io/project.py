@@ -52,6 +52,11 @@ def _settings_from_dict(d: dict) -> AnalysisSettings:
     )
 
 
+def _rgb(values) -> tuple[float, float, float]:
+    r, g, b = (float(c) for c in values)
+    return (r, g, b)
+
+
 def write_atomically(path: Path, write) -> None:
     """Call ``write(tmp_path)`` on a temporary file next to ``path``, then move it into place.
 
@@ -131,7 +136,7 @@ def load_project(path: str | Path) -> ProjectState:
                 subvolumes=[NamedBox(str(n), Box.from_flat(b)) for n, b in zip(names, boxes)],
                 active=int(f.attrs["active"]),
                 settings=_settings_from_dict(json.loads(f.attrs["settings"])),
-                colours={k: tuple(float(c) for c in v) for k, v in json.loads(f.attrs["colours"]).items()},
+                colours={k: _rgb(v) for k, v in json.loads(f.attrs["colours"]).items()},
                 hidden_species=[str(s) for s in json.loads(f.attrs["hidden_species"])],
                 last_analysis=str(last) if last is not None else None,
             )
