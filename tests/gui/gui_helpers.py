@@ -1,15 +1,9 @@
-"""Helpers shared by the GUI tests: small synthetic data, loading it into a window, mouse drags.
-
-``QTest.mouseMove`` carries no button state, so pyqtgraph never sees a drag from it; :func:`drag`
-sends real press / move / release events with the left button held, as a user's mouse does.
-"""
+"""Helpers shared by the GUI tests: small synthetic data, loading it into a window, mouse drags."""
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QPoint, Qt
 
 from hea_studio.core.atoms import AtomSet
 
@@ -41,23 +35,19 @@ def show_dataset(window, dataset, qtbot, analyse: bool = True) -> None:
 
 
 LEFT = Qt.MouseButton.LeftButton
-NO_MOD = Qt.KeyboardModifier.NoModifier
 
 
-def _send(widget, kind, pos: QPointF, button, buttons) -> None:
-    glob = QPointF(widget.mapToGlobal(pos.toPoint()))
-    event = QMouseEvent(kind, pos, glob, button, buttons, NO_MOD)
-    QApplication.sendEvent(widget, event)
+def drag(qtbot, widget, start: QPoint, end: QPoint, steps: int = 10, pause_ms: int = 20) -> None:
+    """Left-drag on ``widget`` from ``start`` to ``end`` (widget pixels) in ``steps`` moves.
 
-
-def drag(widget, start: QPoint, end: QPoint, steps: int = 10, on_step=None) -> None:
-    """Left-drag on ``widget`` from ``start`` to ``end`` (widget pixels) in ``steps`` moves."""
-    a = QPointF(start)
-    b = QPointF(end)
-    _send(widget, QEvent.Type.MouseButtonPress, a, LEFT, LEFT)
+    Qt 6's QTest remembers the pressed button, so the moves arrive as a real drag; the first move
+    hovers the item, which is where pyqtgraph items claim drags.
+    """
+    qtbot.mouseMove(widget, start)
+    qtbot.wait(pause_ms)
+    qtbot.mousePress(widget, LEFT, pos=start)
     for i in range(1, steps + 1):
-        p = a + (b - a) * (i / steps)
-        _send(widget, QEvent.Type.MouseMove, p, Qt.MouseButton.NoButton, LEFT)
-        if on_step is not None:
-            on_step(i)
-    _send(widget, QEvent.Type.MouseButtonRelease, b, LEFT, Qt.MouseButton.NoButton)
+        p = start + (end - start) * (i / steps)
+        qtbot.mouseMove(widget, p)
+        qtbot.wait(pause_ms)  # QTest's events go through the window system queue: let them in
+    qtbot.mouseRelease(widget, LEFT, pos=end)

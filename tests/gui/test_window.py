@@ -89,7 +89,7 @@ def test_dragging_the_box_recomputes_the_curve_for_the_new_box(make_main_window,
     start = proj.widget_point(2.5, 2.5)
     end = proj.widget_point(5.0, 4.0)
     with qtbot.waitSignal(window.controller.analysis_finished, timeout=60_000):
-        drag(proj.plot.viewport(), start, end, steps=12)
+        drag(qtbot, proj.plot.viewport(), start, end, steps=12)
     # Let the throttled request after the last move run to completion.
     qtbot.waitUntil(lambda: not window.controller.is_analysing(), timeout=60_000)
     box = window.session.active_box
@@ -103,3 +103,23 @@ def test_dragging_the_box_recomputes_the_curve_for_the_new_box(make_main_window,
     assert np.allclose(S, [s.S_mean for s in expected.curve])
     assert not np.allclose(S, before_S[: S.size]) or before_S.size != S.size
     assert window.controller.result_json()["roi_nm"] == pytest.approx(box.flat())
+
+
+def test_demo_opens_with_coloured_atoms_and_an_analysis(make_main_window, qtbot):
+    from hea_studio.app.bindings import species_colours
+
+    window = make_main_window()
+    with qtbot.waitSignal(window.controller.analysis_finished, timeout=120_000):
+        window.open_demo()
+    dataset = window.session.dataset
+    assert dataset.atoms.n_atoms > 1_000_000
+    assert window.atom_view.n_points == window.atom_view.budget
+    assert f"of {dataset.atoms.n_atoms:,} atoms" in window.species_panel.shown_label.text()
+    image = window.atom_view.render()
+    for name, rgb in zip(dataset.atoms.names, species_colours(dataset.atoms.names, dataset.atoms.colours)):
+        target = np.round(np.array(rgb) * 255).astype(int)
+        diff = np.abs(image[..., :3].astype(int) - target)
+        assert np.count_nonzero(np.all(diff <= 12, axis=-1)) > 500, f"{name} atoms not drawn"
+    data = window.controller.result_json()
+    assert data["roi_nm"] == pytest.approx(dataset.default_box.flat())
+    assert window.plots.entropy.n_points() == len(data["curve"])
