@@ -41,7 +41,9 @@ COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 echo "build: HEA Studio $VERSION ($COMMIT) for $OS-$ARCH with $("$PYTHON" -m PyInstaller --version 2>/dev/null || echo '?')"
 start=$(date +%s)
 rm -rf "$DIST/hea-studio" "$DIST/HEA Studio.app"
-if ! "$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN \
+# No --clean: PyInstaller's work folder and caches make a rebuild after a small change much faster (the
+# package tests build into a fresh work folder anyway). Delete packaging/build/ to force a full build.
+if ! "$PYTHON" -m PyInstaller --noconfirm --log-level WARN \
     --distpath "$DIST" --workpath "$WORK" packaging/hea_studio.spec >"$LOG" 2>&1; then
   echo "build: PyInstaller failed; last lines of $LOG:" >&2
   tail -n 40 "$LOG" >&2
@@ -75,7 +77,8 @@ if [ "${HEA_PACKAGE_NO_ARCHIVE:-0}" != 1 ]; then
 fi
 end=$(date +%s)
 
-dir_bytes=$(du -sb "$APP_DIR" 2>/dev/null | cut -f1 || echo 0)
+# Sizes in bytes, the same way on Linux, macOS (BSD du has no -b) and Git Bash: files plus link entries.
+dir_bytes=$("$PYTHON" -c 'import os, sys; print(sum(os.lstat(os.path.join(d, f)).st_size for d, _, fs in os.walk(sys.argv[1]) for f in fs))' "$APP_DIR")
 arc_bytes=0
 [ -n "$ARCHIVE" ] && arc_bytes=$(wc -c <"$ARCHIVE" | tr -d ' ')
 "$PYTHON" - "$DIST/build-info.json" <<EOF
