@@ -169,6 +169,65 @@ def test_running_the_app_does_not_write_into_the_bundle(self_test_run: SelfTestR
     )
 
 
+# ---- the command line of the frozen app: same contract as the console script ---------------------------
+def _headless_env(tmp_path: Path) -> dict[str, str]:
+    """A clean environment without any display: the subcommands must not need one."""
+    (tmp_path / "empty-bin").mkdir(exist_ok=True)
+    return {
+        "HOME": str(tmp_path),
+        "PATH": str(tmp_path / "empty-bin"),
+        "LANG": "C.UTF-8",
+        "HEA_STUDIO_CACHE": str(tmp_path / "cache"),
+    }
+
+
+def test_frozen_version_is_the_package_version(bundle: Bundle, tmp_path: Path) -> None:
+    import hea_studio
+
+    proc = subprocess.run(
+        [str(bundle.executable), "--version"],
+        cwd=tmp_path,
+        env=_headless_env(tmp_path),
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"hea-studio {hea_studio.__version__}"
+    assert bundle.info["version"] == hea_studio.__version__
+
+
+def test_frozen_subcommand_runs_without_a_display(bundle: Bundle, tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [str(bundle.executable), "entropy", "Co=25", "Cu=25", "Fe=25", "Ni=25", "--json"],
+        cwd=tmp_path,
+        env=_headless_env(tmp_path),
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert abs(json.loads(proc.stdout)["S_R"] - math.log(4)) < 1e-9
+
+
+def test_frozen_exit_codes_follow_the_cli_contract(bundle: Bundle, tmp_path: Path) -> None:
+    env = _headless_env(tmp_path)
+    missing = tmp_path / "no-such-run.pos"
+    proc = subprocess.run(
+        [str(bundle.executable), "info", str(missing)], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 2 and "no-such-run.pos" in proc.stderr and "Traceback" not in proc.stderr
+    # The window without any display: a one-line explanation and exit 2, not a Qt abort.
+    proc = subprocess.run(
+        [str(bundle.executable), "--self-test", str(tmp_path / "out")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "display" in proc.stderr.lower() and "Traceback" not in proc.stderr
+
+
 # ---- the bundle needs only the runtime system packages --------------------------------------------
 def _elf_files(folder: Path) -> list[Path]:
     found = []
