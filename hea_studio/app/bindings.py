@@ -10,11 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from PySide6.QtCore import QTimer
 
 from hea_studio.app.analysis_job import result_to_json
 from hea_studio.app.session import Dataset
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
+
+VIEW_BOX_MS = 250
 
 if TYPE_CHECKING:
     from hea_studio.app.main_window import MainWindow
@@ -52,6 +55,13 @@ class ViewBinder:
 
     def __init__(self, window: MainWindow) -> None:
         self.w = window
+        # One software-GL frame of the 3D view costs 0.1-0.3 s: during a drag the wireframe follows
+        # the box a few times a second instead of at every mouse move, so the event loop (and the
+        # projections the user is dragging on) stay fluid.
+        self._view_box_timer = QTimer(window)
+        self._view_box_timer.setSingleShot(True)
+        self._view_box_timer.setInterval(VIEW_BOX_MS)
+        self._view_box_timer.timeout.connect(self._apply_view_box)
         s = window.session
         s.dataset_changed.connect(self._dataset_changed)
         s.subvolumes_changed.connect(self._subvolumes_changed)
@@ -110,8 +120,18 @@ class ViewBinder:
         w = self.w
         w.projection_xy.set_rect(box.lo[0], box.hi[0], box.lo[1], box.hi[1])
         w.projection_xz.set_rect(box.lo[0], box.hi[0], box.lo[2], box.hi[2])
-        w.atom_view.set_box(box)
         w.subvolume_panel.set_box(box)
+        if w.atom_view.wireframe.box is None:
+            w.atom_view.set_box(box)  # the first box appears at once
+        elif not self._view_box_timer.isActive():
+            self._view_box_timer.start()
+
+    def stop(self) -> None:
+        """The window is closing: no more deferred view updates."""
+        self._view_box_timer.stop()
+
+    def _apply_view_box(self) -> None:
+        self.w.atom_view.set_box(self.w.session.active_box)
 
     def _update_shown(self) -> None:
         v = self.w.atom_view

@@ -29,6 +29,10 @@ THROTTLE_MS = 100  # at most ten analysis requests per second while the user dra
 # of the window costs tens of milliseconds (the GL view is composited with the rest), so painting
 # once per arriving edge would let the queue of results outgrow the event loop.
 FLUSH_MS = 80
+# While the user drags, a running curve is not thrown away for a newer box unless it has run this
+# long: preempting at once would restart the job at every mouse move and never show a curve;
+# waiting for it (up to this bound) shows complete curves, at most this much behind the mouse.
+PREEMPT_AFTER_S = 0.5
 
 
 class Controller(QObject):
@@ -76,7 +80,12 @@ class Controller(QObject):
         self._throttle = QTimer(self)
         self._throttle.setSingleShot(True)
         self._throttle.setInterval(THROTTLE_MS)
-        self._throttle.timeout.connect(self.analyse_now)
+        self._throttle.timeout.connect(self._throttled_submit)
+        self._waiting = False  # a newer box waits for the running curve
+        self._submitted_at = 0.0
+        self._preempt = QTimer(self)
+        self._preempt.setSingleShot(True)
+        self._preempt.timeout.connect(self._submit_waiting)
         self._buffer: list[object] = []
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
@@ -101,8 +110,14 @@ class Controller(QObject):
 
     def is_analysing(self) -> bool:
         """True while an analysis job runs or waits, or a request waits for the throttle."""
-        return self._throttle.isActive() or (
-            self._analysis_gen >= 0 and self._analysis_gen == self.worker.generation and self.worker.is_busy()
+        return (
+            self._throttle.isActive()
+            or self._waiting
+            or (
+                self._analysis_gen >= 0
+                and self._analysis_gen == self.worker.generation
+                and self.worker.is_busy()
+            )
         )
 
     # ---- loading --------------------------------------------------------------------------------
@@ -133,15 +148,37 @@ class Controller(QObject):
         if not self._throttle.isActive():
             self._throttle.start()
 
+    def _analysis_running(self) -> bool:
+        return (
+            self._analysis_gen >= 0 and self._analysis_gen == self.worker.generation and self.worker.is_busy()
+        )
+
+    def _throttled_submit(self) -> None:
+        """A box change from a drag: start its analysis, or let a young running one finish first."""
+        age = time.perf_counter() - self._submitted_at
+        if self._analysis_running() and age < PREEMPT_AFTER_S:
+            self._waiting = True
+            if not self._preempt.isActive():
+                self._preempt.start(max(1, int(1000 * (PREEMPT_AFTER_S - age))))
+            return
+        self.analyse_now()
+
+    def _submit_waiting(self) -> None:
+        if self._waiting:
+            self.analyse_now()
+
     def analyse_now(self) -> int:
         """Submit the analysis of the active box at once; returns its generation (-1 if none)."""
         self._throttle.stop()
+        self._preempt.stop()
+        self._waiting = False
         dataset = self.session.dataset
         box = self.session.active_box
         if dataset is None or box is None or self.loading:
             return -1
         job = analysis_job(dataset.atoms, box, self.settings)
         self._buffer.clear()
+        self._submitted_at = time.perf_counter()
         self._analysis_gen = self.worker.submit(Job(job, "entropy vs scale"))
         self.result_box = box
         self.analysis_started.emit(self._analysis_gen)
@@ -151,6 +188,8 @@ class Controller(QObject):
         """Stop the running job now: its remaining results are dropped at once, the worker stops
         at its next cancellation point (between cube edges)."""
         self._throttle.stop()
+        self._preempt.stop()
+        self._waiting = False
         self._analysis_gen = -1
         self._buffer.clear()
         self.worker.cancel()
@@ -173,6 +212,8 @@ class Controller(QObject):
         """Stop submitting work (the window is closing)."""
         self.live = False
         self._throttle.stop()
+        self._preempt.stop()
+        self._waiting = False
         self._flush_timer.stop()
         self._buffer.clear()
         # Results still queued from the worker must not reach a window that is going away.
@@ -217,6 +258,7 @@ class Controller(QObject):
             self._flush()
             self.result = result
             self.analysis_finished.emit(gen, result)
+            self._submit_waiting()
 
     def _on_failed(self, gen: int, message: str, _is_input_error: bool) -> None:
         if gen == self._load_gen:
@@ -227,6 +269,7 @@ class Controller(QObject):
                 self.request_analysis()
         elif gen == self._analysis_gen:
             self.analysis_failed.emit(gen, message)
+            self._submit_waiting()
 
     def _on_cancelled(self, gen: int) -> None:
         if gen == self._load_gen:

@@ -447,6 +447,8 @@ class MainWindow(QMainWindow):
         # Stop timers first so no new job is submitted while the worker shuts down; the running
         # job is cancelled between scales (the numba kernels cannot be interrupted mid-call).
         self.controller.shutdown()
+        self.binder.stop()
+        self._progress_timer.stop()
         self.worker.shutdown()
         if self.error_dialog is not None:
             self.error_dialog.close()

@@ -25,7 +25,7 @@ def test_projections_spin_boxes_and_wireframe_agree(make_main_window, small_data
     assert window.projection_xy.rect() == pytest.approx((1.0, 6.0, 2.0, 7.0))
     assert window.projection_xz.rect() == pytest.approx((1.0, 6.0, 3.0, 12.0))
     assert window.subvolume_panel.box() == box
-    assert window.atom_view.wireframe.box == box
+    qtbot.waitUntil(lambda: window.atom_view.wireframe.box == box, timeout=2000)
 
     # Typing a new z maximum moves the side view's rectangle, not the top view's.
     window.subvolume_panel.spins[5].setValue(10.0)
