@@ -1,0 +1,76 @@
+"""Regenerate the README screenshots of the main window on the demo specimen.
+
+Usage::
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/screenshots/make_screenshots.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="hea-shots-")  # default layout
+    from hea_studio.app.launch import make_application
+
+    app = make_application()
+    from hea_studio.app.main_window import MainWindow
+
+    window = MainWindow()
+    window.resize(1600, 1000)
+    window.show()
+    finished: list[object] = []
+    window.controller.analysis_finished.connect(lambda _g, r: finished.append(r))
+
+    def wait_for_analysis(timeout: float = 120.0) -> None:
+        n = len(finished)
+        t0 = time.perf_counter()
+        while len(finished) == n:
+            if time.perf_counter() - t0 > timeout:
+                raise RuntimeError("analysis did not finish")
+            app.processEvents()
+            time.sleep(0.01)
+        settle()
+
+    def settle(seconds: float = 0.8) -> None:
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            app.processEvents()
+            time.sleep(0.01)
+
+    window.open_demo()
+    wait_for_analysis()
+    window.grab().save(str(HERE / "main-window.png"))
+
+    # A second, smaller sub-volume near the top of the specimen, atoms outside it dimmed.
+    box = window.session.active_box
+    from hea_studio.core.geometry import Box
+
+    cx, cy = box.center[0], box.center[1]
+    small = Box((cx - 6, cy - 6, box.hi[2] - 14), (cx + 6, cy + 6, box.hi[2] - 2))
+    window.session.add_subvolume(small, "Top 12 nm cube")
+    window.subvolume_panel.highlight.setChecked(True)
+    wait_for_analysis()
+    window.atom_view.view_along("y")
+    settle()
+    window.grab().save(str(HERE / "sub-volume-highlight.png"))
+
+    window.docks["display"].raise_()
+    window.docks["settings"].raise_()
+    settle()
+    window.grab().save(str(HERE / "display-and-settings.png"))
+    window.close()
+    print("screenshots written to", HERE)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
