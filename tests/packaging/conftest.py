@@ -48,7 +48,10 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
             pytest.fail(f"HEA_PACKAGE_REUSE=1 but the bundle was built from {info.get('commit')}, not HEAD")
         build_log = ROOT / "packaging" / "build" / "pyinstaller.log"
     else:
-        dist = tmp_path_factory.mktemp("dist")
+        # A folder name with a space and a non-ASCII letter, like "C:\\Program Files" or "HEA Studio.app",
+        # so that paths the app derives from its own location are tested with them.
+        dist = tmp_path_factory.mktemp("dist") / "HEA Studio Ünicode"
+        dist.mkdir()
         work = tmp_path_factory.mktemp("work")
         env = dict(os.environ, PYTHON=sys.executable, HEA_PACKAGE_DIST=str(dist), HEA_PACKAGE_WORK=str(work))
         t0 = time.perf_counter()
