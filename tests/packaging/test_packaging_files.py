@@ -101,3 +101,31 @@ def test_shell_scripts_parse() -> None:
         PACKAGING / "linux" / "install-desktop-entry.sh",
     ):
         subprocess.run(["bash", "-n", str(script)], check=True)
+
+
+def test_windows_version_file_is_what_pyinstaller_evaluates() -> None:
+    sys.path.insert(0, str(PACKAGING / "windows"))
+    try:
+        from version_info import version_file_text, version_tuple
+    finally:
+        sys.path.remove(str(PACKAGING / "windows"))
+    import hea_studio
+
+    assert version_tuple("1.2.3") == (1, 2, 3, 0)
+    assert version_tuple("0.4.0rc2") == (0, 4, 0, 2)
+    assert version_tuple("2.1") == (2, 1, 0, 0)
+    text = version_file_text(hea_studio.__version__, "HEA Studio", "HEA Studio (desktop application)")
+
+    # PyInstaller eval()s the file with its VSVersionInfo classes in scope; record what they receive.
+    def record(kind):
+        return lambda *args, **kwargs: (kind, args, kwargs)
+
+    names = ("VSVersionInfo", "FixedFileInfo", "StringFileInfo", "StringTable", "StringStruct", "VarFileInfo")
+    scope = {name: record(name) for name in (*names, "VarStruct")}
+    kind, _args, top = eval(text, {"__builtins__": {}}, scope)
+    assert kind == "VSVersionInfo"
+    assert top["ffi"][2]["filevers"] == version_tuple(hea_studio.__version__)
+    (_k, (tables,), _kw) = top["kids"][0]
+    strings = {s[1][0]: s[1][1] for s in tables[0][1][1]}
+    assert strings["ProductVersion"] == hea_studio.__version__
+    assert strings["OriginalFilename"] == "HEA Studio.exe" and strings["ProductName"] == "HEA Studio"
