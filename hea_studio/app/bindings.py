@@ -91,7 +91,7 @@ class ViewBinder:
 
         c = window.controller
         c.analysis_started.connect(self._analysis_started)
-        c.scales_arrived.connect(lambda _gen, scales: window.plots.add_scales(scales))
+        c.scales_arrived.connect(lambda gen, scales: window.plots.add_scales(scales, gen))
         c.analysis_finished.connect(self._analysis_finished)
         c.analysis_failed.connect(self._analysis_failed)
 
@@ -179,8 +179,14 @@ class ViewBinder:
     def _analysis_started(self, _gen: int) -> None:
         self.w.plots.begin()
 
-    def _analysis_finished(self, _gen: int, result) -> None:
-        self.w.plots.set_result(result)
+    def _analysis_finished(self, gen: int, result) -> None:
+        self.w.plots.set_result(result, gen)
+        # The numbers follow on the next turn of the event loop (see AnalysisPlots.add_scales).
+        QTimer.singleShot(0, lambda: self._show_numbers(gen, result))
+
+    def _show_numbers(self, gen: int, result) -> None:
+        if gen != self.w.controller.analysis_generation:
+            return  # a newer analysis already replaced this one
         data = result_to_json(result)
         self.w.results_panel.show_result(data)
         box = self.w.controller.result_box

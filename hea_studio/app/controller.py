@@ -28,7 +28,7 @@ THROTTLE_MS = 100  # at most ten analysis requests per second while the user dra
 # Partial results are applied to the views at most this often. With software OpenGL every repaint
 # of the window costs tens of milliseconds (the GL view is composited with the rest), so painting
 # once per arriving edge would let the queue of results outgrow the event loop.
-FLUSH_MS = 80
+FLUSH_MS = 120
 # While the user drags, a running curve is not thrown away for a newer box unless it has run this
 # long: preempting at once would restart the job at every mouse move and never show a curve;
 # waiting for it (up to this bound) shows complete curves, at most this much behind the mouse.

@@ -114,7 +114,7 @@ class MainWindow(QMainWindow):
         # The worker reports progress far more often than is worth painting (see FLUSH_MS).
         self._progress_value: int | None = None
         self._progress_timer = QTimer(self)
-        self._progress_timer.setInterval(150)
+        self._progress_timer.setInterval(400)
         self._progress_timer.timeout.connect(self._paint_progress)
         self._progress_timer.start()
         bar.addWidget(self.status_label, 1)
