@@ -20,6 +20,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
 _TMP_HOME = tempfile.mkdtemp(prefix="hea-test-home-")
 # Settings (QSettings on Linux honours XDG_CONFIG_HOME) stay inside the test session.
 os.environ["XDG_CONFIG_HOME"] = os.path.join(_TMP_HOME, "config")
+# The session recovery copy too: a test must never offer a developer's session back, or take it.
+os.environ["HEA_STUDIO_RECOVERY"] = os.path.join(_TMP_HOME, "recovery", "session.heaproj")
 # The cache holds the demo specimen and downloaded test data; keep the real user cache if one is set
 # so expensive artefacts are reused between runs, otherwise use the user's normal cache.
 os.environ.setdefault("HEA_STUDIO_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "hea-studio"))
