@@ -58,6 +58,26 @@ def test_archive_unpacks_to_the_application_folder(bundle: Bundle) -> None:
     assert len(files) == len(on_disk)
 
 
+def test_unpacked_archive_runs(bundle: Bundle, tmp_path: Path) -> None:
+    """What a collaborator downloads: unpack it somewhere else and run it (links and modes intact)."""
+    assert bundle.archive is not None
+    place = tmp_path / "Downloads"
+    place.mkdir()
+    subprocess.run(["tar", "-xzf", str(bundle.archive), "-C", str(place)], check=True)
+    exe = place / "hea-studio" / "hea-studio"
+    proc = subprocess.run(
+        [str(exe), "entropy", "Co=50", "Ni=50", "--json"],
+        cwd=tmp_path,
+        env=_headless_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert abs(json.loads(proc.stdout)["S_R"] - math.log(2)) < 1e-9
+    assert not [p for p in (place / "hea-studio").rglob("*") if p.is_symlink() and not p.exists()]
+
+
 def test_bundle_holds_what_pyinstaller_cannot_find_alone(bundle: Bundle) -> None:
     internal = _internal(bundle)
     # vispy: shaders and fonts are read from files; the Qt backend is imported by name.
