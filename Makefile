@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test venv sysdeps sysdeps-test lint bench package clean
+.PHONY: run test venv sysdeps sysdeps-test sysdeps-package lint bench package clean
 
 run: sysdeps $(STAMP)
 	$(PY) main.py $(ARGS)
@@ -17,6 +17,9 @@ sysdeps:
 
 sysdeps-test:
 	bash packaging/scripts/system-deps.sh --test --package
+
+sysdeps-package:
+	bash packaging/scripts/system-deps.sh --package
 
 venv: $(STAMP)
 
@@ -34,7 +37,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
-package: sysdeps $(STAMP)
+package: sysdeps-package $(STAMP)
 	bash packaging/build.sh
 
 clean:
