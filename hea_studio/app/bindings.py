@@ -55,9 +55,9 @@ class ViewBinder:
 
     def __init__(self, window: MainWindow) -> None:
         self.w = window
-        # One software-GL frame of the 3D view costs 0.1-0.3 s: during a drag the wireframe follows
-        # the box a few times a second instead of at every mouse move, so the event loop (and the
-        # projections the user is dragging on) stay fluid.
+        # One software-GL frame of the 3D view costs 0.1-0.3 s: redrawing it at every mouse move
+        # would take the whole GUI thread, so the wireframe moves once the drag pauses; the
+        # projections the user drags on, the spin boxes and the plots follow live.
         self._view_box_timer = QTimer(window)
         self._view_box_timer.setSingleShot(True)
         self._view_box_timer.setInterval(VIEW_BOX_MS)
@@ -123,8 +123,8 @@ class ViewBinder:
         w.subvolume_panel.set_box(box)
         if w.atom_view.wireframe.box is None:
             w.atom_view.set_box(box)  # the first box appears at once
-        elif not self._view_box_timer.isActive():
-            self._view_box_timer.start()
+        else:
+            self._view_box_timer.start()  # restarted by every move: the 3D view follows when the drag pauses
 
     def stop(self) -> None:
         """The window is closing: no more deferred view updates."""

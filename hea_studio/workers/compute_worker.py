@@ -11,8 +11,6 @@ apply the results.
 from __future__ import annotations
 
 import inspect
-import os
-import sys
 import threading
 import traceback
 import weakref
@@ -26,7 +24,6 @@ from hea_studio.core.errors import InputError
 from hea_studio.core.progress import Cancelled, SimpleTaskState
 
 _LIVE: weakref.WeakSet[QThread] = weakref.WeakSet()
-NICE_INCREMENT = 10  # the compute thread's niceness relative to the GUI thread (Linux)
 
 
 def live_threads() -> list[QThread]:
@@ -51,31 +48,12 @@ class Job:
     name: str = "working"
 
 
-def _lower_this_thread_priority() -> None:
-    """Let the GUI thread win the CPU over the compute thread.
-
-    On a busy two-core machine the scheduler otherwise splits time evenly, and the event loop
-    stalls for hundreds of milliseconds while a curve is computed. Linux applies ``nice`` per
-    thread (by thread id); other systems get Qt's thread priority, which they honour.
-    """
-    if sys.platform.startswith("linux"):
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE_INCREMENT)
-            return
-        except (OSError, AttributeError):
-            pass
-    thread = QThread.currentThread()
-    if thread is not None:
-        thread.setPriority(QThread.Priority.LowPriority)
-
-
 class _Thread(QThread):
     def __init__(self, owner: ComputeWorker) -> None:
         super().__init__()
         self._owner = owner
 
     def run(self) -> None:
-        _lower_this_thread_priority()
         self._owner._loop()
 
 
