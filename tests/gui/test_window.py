@@ -126,3 +126,31 @@ def test_demo_opens_with_coloured_atoms_and_an_analysis(make_main_window, qtbot)
     data = window.controller.result_json()
     assert data["roi_nm"] == pytest.approx(dataset.default_box.flat())
     assert window.plots.entropy.n_points() == len(data["curve"])
+
+
+def test_analysis_settings_are_remembered_between_sessions(make_main_window, qtbot):
+    first = make_main_window()
+    panel = first.settings_panel
+    panel.edges.setText("1:6:1")
+    panel.edges.editingFinished.emit()
+    panel.mode.setCurrentText("paper")
+    panel.min_atoms.setValue(25)
+    panel.lattice.setCurrentText("bcc")
+    panel.lattice_a.setValue(0.2866)
+    assert first.controller.settings.sizes_nm == (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
+    assert first.controller.settings.mode == "paper"
+    first.close()
+
+    second = make_main_window()
+    settings = second.controller.settings
+    assert second.settings_panel.edges.text() == "1:6:1"
+    assert settings.sizes_nm == (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
+    assert settings.mode == "paper" and settings.min_atoms == 25
+    assert settings.lattice is not None and settings.lattice.structure == "bcc"
+    assert settings.lattice.a_nm == pytest.approx(0.2866)
+
+    # An unreadable edge list is flagged and the last good settings stay in force.
+    second.settings_panel.edges.setText("1:x")
+    second.settings_panel.edges.editingFinished.emit()
+    assert "cannot read sizes" in second.settings_panel.edges.toolTip()
+    assert second.controller.settings.sizes_nm == (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
