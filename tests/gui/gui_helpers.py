@@ -46,6 +46,7 @@ def drag(qtbot, widget, start: QPoint, end: QPoint, steps: int = 10, pause_ms: i
     qtbot.mouseMove(widget, start)
     qtbot.wait(pause_ms)
     qtbot.mousePress(widget, LEFT, pos=start)
+    qtbot.wait(pause_ms)
     for i in range(1, steps + 1):
         p = start + (end - start) * (i / steps)
         qtbot.mouseMove(widget, p)

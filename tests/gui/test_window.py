@@ -154,3 +154,20 @@ def test_analysis_settings_are_remembered_between_sessions(make_main_window, qtb
     second.settings_panel.edges.editingFinished.emit()
     assert "cannot read sizes" in second.settings_panel.edges.toolTip()
     assert second.controller.settings.sizes_nm == (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
+
+
+def test_left_drag_on_empty_map_draws_a_new_box(make_main_window, small_dataset, qtbot):
+    window = make_main_window()
+    show_dataset(window, small_dataset, qtbot, analyse=False)
+    window.session.set_active_box(Box((0.5, 0.5, 0.5), (2.5, 2.5, 3.0)))
+    proj = window.projection_xz  # side view: x horizontally, z vertically
+    qtbot.wait(300)  # let the docks settle: the view range follows the widget size
+    start = proj.widget_point(4.0, 6.0)
+    end = proj.widget_point(7.0, 14.0)
+    drag(qtbot, proj.plot.viewport(), start, end, steps=8)
+    box = window.session.active_box
+    assert box.lo[0] == pytest.approx(4.0, abs=0.3) and box.hi[0] == pytest.approx(7.0, abs=0.3)
+    assert box.lo[2] == pytest.approx(6.0, abs=0.4) and box.hi[2] == pytest.approx(14.0, abs=0.4)
+    # y is not shown in the side view and keeps its value; the top view follows the new x range.
+    assert (box.lo[1], box.hi[1]) == pytest.approx((0.5, 2.5))
+    assert window.projection_xy.rect() == pytest.approx((box.lo[0], box.hi[0], 0.5, 2.5))
