@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from hea_studio.core.errors import InputError
+from hea_studio.io.project import PROJECT_SUFFIX
 
 
 def ensure_qt_platform() -> None:
@@ -57,5 +58,13 @@ def run_gui(file: Path | None, ranges: Path | None, self_test: Path | None) -> i
     # loading progress shows in its status bar.
     from PySide6.QtCore import QTimer
 
-    QTimer.singleShot(0, lambda: window.open_files(Path(file) if file else None, ranges))
+    def first_open() -> None:
+        if file is not None and Path(file).suffix.lower() == PROJECT_SUFFIX:
+            window.open_project(Path(file))
+        elif file is not None:
+            window.open_files(Path(file), ranges)
+        elif not window.offer_recovery():
+            window.open_files(None, None)
+
+    QTimer.singleShot(0, first_open)
     return int(app.exec())

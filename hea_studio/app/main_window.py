@@ -23,8 +23,11 @@ from PySide6.QtWidgets import (
 from hea_studio import __version__
 from hea_studio.app.bindings import ViewBinder
 from hea_studio.app.controller import Controller
+from hea_studio.app.project_keeper import ProjectKeeper
 from hea_studio.app.recent_files import guess_range_file, read_recent, remember, split_dropped
 from hea_studio.app.session import Session
+from hea_studio.core.errors import InputError
+from hea_studio.io.project import PROJECT_SUFFIX
 from hea_studio.render.atom_view import AtomView
 from hea_studio.widgets.analysis_plots import AnalysisPlots
 from hea_studio.widgets.projection_view import ProjectionView
@@ -91,6 +94,7 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self._connect_worker()
         self.binder = ViewBinder(self)
+        self.keeper = ProjectKeeper(self)
         self.restore_settings()
         self.controller.load_failed.connect(lambda msg: self.show_error("Cannot open the file", msg))
         self.controller.dataset_loaded.connect(self._dataset_loaded)
@@ -157,9 +161,27 @@ class MainWindow(QMainWindow):
             "Save the analysis as analyze --json does",
         )
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.open_project_action = self._action(
+            "Open &project...",
+            self.open_project_dialog,
+            "Ctrl+Shift+O",
+            "Reopen a saved session: data files, sub-volumes and analysis settings",
+        )
+        self.save_project_action = self._action(
+            "&Save project",
+            self.save_project,
+            QKeySequence.StandardKey.Save,
+            "Save the session (data files, sub-volumes, settings, last result) as a project file",
+        )
+        self.save_project_as_action = self._action(
+            "Save project &as...", lambda: self.save_project(ask=True), QKeySequence.StandardKey.SaveAs
+        )
         for item in (self.open_action, self.demo_action):
             self.file_menu.addAction(item)
         self.file_menu.addMenu(self.recent_menu)
+        self.file_menu.addSeparator()
+        for item in (self.open_project_action, self.save_project_action, self.save_project_as_action):
+            self.file_menu.addAction(item)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.export_action)
         self.file_menu.addSeparator()
@@ -321,8 +343,12 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event) -> None:
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
-        ion, ranges = split_dropped(paths)
         event.acceptProposedAction()
+        projects = [p for p in paths if p.suffix.lower() == PROJECT_SUFFIX]
+        if projects:
+            self.open_project(projects[0])
+            return
+        ion, ranges = split_dropped(paths)
         if ion is not None:
             self.open_files(ion, ranges)
         elif ranges is not None and self.session.dataset is not None and self.session.dataset.ion_path:
@@ -334,6 +360,69 @@ class MainWindow(QMainWindow):
                 "Drop an ion file (.pos, .epos, .apt), "
                 "optionally together with its range file (.rrng, .rng, .env).",
             )
+
+    def open_project_dialog(self) -> None:
+        """File > Open project."""
+        start = str(app_settings().value("files/last_dir", ""))
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open project", start, f"HEA Studio projects (*{PROJECT_SUFFIX});;All files (*)"
+        )
+        if path:
+            self.open_project(Path(path))
+
+    def open_project(self, path: Path) -> int:
+        """Open a project file; a bad or incomplete one shows an error and keeps the current data."""
+        try:
+            return self.keeper.open(Path(path))
+        except InputError as exc:
+            self.show_error("Cannot open the project", str(exc))
+            return -1
+
+    def save_project(self, ask: bool = False) -> bool:
+        """File > Save project (``ask``: Save project as); written atomically."""
+        path = self.keeper.project_file
+        if ask or path is None:
+            start = str(
+                path or Path(str(app_settings().value("files/last_dir", ""))) / f"session{PROJECT_SUFFIX}"
+            )
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, "Save project", start, f"HEA Studio projects (*{PROJECT_SUFFIX})"
+            )
+            if not chosen:
+                return False
+            path = Path(chosen)
+            if path.suffix != PROJECT_SUFFIX:
+                path = path.with_name(path.name + PROJECT_SUFFIX)
+        try:
+            self.keeper.save(path)
+        except (InputError, OSError) as exc:
+            self.show_error("Cannot save the project", str(exc))
+            return False
+        self.show_message(f"Project saved to {path}")
+        return True
+
+    def offer_recovery(self) -> bool:
+        """After a run that did not close cleanly, offer its session back; True if it is restored."""
+        state = self.keeper.pending_recovery()
+        if state is None:
+            return False
+        what = Path(state.ion_file).name if state.ion_file else "the demo specimen"
+        answer = QMessageBox.question(
+            self,
+            "Restore the previous session?",
+            f"HEA Studio did not close normally last time. Restore that session "
+            f"({what}, {len(state.subvolumes)} sub-volume(s))?",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            self.keeper.discard_recovery()
+            return False
+        try:
+            self.keeper.restore(state)
+        except InputError as exc:
+            self.show_error("Cannot restore the session", str(exc))
+            self.keeper.discard_recovery()
+            return False
+        return True
 
     def export_json(self) -> None:
         """File > Export analysis (JSON)."""
@@ -444,6 +533,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.save_settings()
+        # A clean exit: the recovery copy is only for sessions that end without this.
+        self.keeper.discard_recovery()
         # Stop timers first so no new job is submitted while the worker shuts down; the running
         # job is cancelled between scales (the numba kernels cannot be interrupted mid-call).
         self.controller.shutdown()

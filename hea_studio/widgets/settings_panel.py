@@ -172,6 +172,35 @@ class SettingsPanel(QWidget):
             self._last_good = value
             self.settings_changed.emit(value)
 
+    def apply(self, settings: AnalysisSettings) -> None:
+        """Show ``settings`` (e.g. from a project file) and emit them as the current ones."""
+        self._updating = True
+        try:
+            self.edges.setText(",".join(f"{v:g}" for v in settings.sizes_nm))
+            self.mode.setCurrentText(settings.mode)
+            self.min_atoms.setValue(settings.min_atoms)
+            self.bootstrap.setValue(settings.bootstrap)
+            self.auto_elements.setChecked(settings.elements is None)
+            self.elements.setEnabled(settings.elements is not None)
+            if settings.elements is not None:
+                wanted = set(settings.elements)
+                present = {self.elements.item(i).text() for i in range(self.elements.count())}
+                for name in settings.elements:
+                    if name not in present:
+                        item = QListWidgetItem(name)
+                        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                        self.elements.addItem(item)
+                for i in range(self.elements.count()):
+                    item = self.elements.item(i)
+                    on = item.text() in wanted
+                    item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+            if settings.lattice is not None and settings.lattice.structure in LATTICES:
+                self.lattice.setCurrentText(settings.lattice.structure)
+                self.lattice_a.setValue(settings.lattice.a_nm)
+        finally:
+            self._updating = False
+        self._changed()
+
     # ---- persistence ----------------------------------------------------------------------------
     def save(self, store: QSettings) -> None:
         """Remember the settings."""
