@@ -63,7 +63,7 @@ def test_overwrite_is_atomic_when_writing_fails(tmp_path: Path, monkeypatch):
 def test_bad_files_raise_input_error_naming_the_file(tmp_path: Path):
     junk = tmp_path / "junk.heaproj"
     junk.write_bytes(b"not hdf5 at all")
-    with pytest.raises(InputError, match="junk.heaproj"):
+    with pytest.raises(InputError, match=r"junk\.heaproj"):
         load_project(junk)
     with pytest.raises(InputError, match="not found"):
         load_project(tmp_path / "missing.heaproj")

@@ -21,6 +21,7 @@ import pytest
 
 from hea_studio.core.paths import user_cache_dir
 
+
 # The shared real files (see their MANIFEST.md); HEA_STUDIO_REAL_DATA points elsewhere if needed.
 def _real_data_dir() -> Path:
     """shared/ sits beside the repository (in CI too); HEA_STUDIO_REAL_DATA overrides it."""
