@@ -15,7 +15,7 @@ HELP = "entropy of mixing of a composition (in R and J/(mol K)), its class and t
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the composition calculator."""
     parser.add_argument(
-        "composition", nargs="+", metavar="EL=AMOUNT", help="element amounts (at.%%, fractions or counts)"
+        "composition", nargs="*", metavar="EL=AMOUNT", help="element amounts (at.%%, fractions or counts)"
     )
     parser.add_argument(
         "--sublattice",
@@ -48,8 +48,13 @@ def parse_composition(items: list[str]) -> dict[str, float]:
 
 def run(args: argparse.Namespace) -> int:
     """Print the entropy of the composition."""
-    amounts = parse_composition(args.composition)
-    subs = [Sublattice.parse(s) for s in args.sublattice] if args.sublattice else None
+    # --sublattice takes several values, so amounts written after it land in its list: take them back.
+    sub_args = [s for s in (args.sublattice or []) if "=" not in s]
+    composition = list(args.composition) + [s for s in (args.sublattice or []) if "=" in s]
+    if not composition:
+        raise InputError("give the composition as EL=AMOUNT pairs, e.g. Co=21.9 Cu=26.7 Fe=20.8 Ni=30.6")
+    amounts = parse_composition(composition)
+    subs = [Sublattice.parse(s) for s in sub_args] if sub_args else None
     r = composition_entropy(amounts, subs)
     if args.json:
         print(json.dumps(r.to_json(), indent=1, allow_nan=False))

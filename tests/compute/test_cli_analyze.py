@@ -97,6 +97,11 @@ def test_entropy_command(capsys):
     assert main(["entropy", "Ni=abc"]) == 2
     assert main(["entropy", "Mg=1", "O=1", "--sublattice", "A:Mg:1", "O:O:1", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["S_fu_R"] == 0.0
+    # Amounts written after the --sublattice values still count as the composition.
+    rock_salt = ["--sublattice", "A:Mg,Co,Ni,Cu,Zn:1", "O:O:1", "Mg=1", "Co=1", "Ni=1", "Cu=1", "Zn=1", "O=5"]
+    assert main(["entropy", *rock_salt, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["S_fu_R"] == pytest.approx(np.log(5))
+    assert main(["entropy"]) == 2
 
 
 def test_default_edges_are_cut_to_the_box(specimen, capsys):
