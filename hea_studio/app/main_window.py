@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from hea_studio import __version__
 from hea_studio.app.bindings import ViewBinder
 from hea_studio.app.controller import Controller
+from hea_studio.app.history import SessionHistory
 from hea_studio.app.project_keeper import ProjectKeeper
 from hea_studio.app.recent_files import guess_range_file, read_recent, remember, split_dropped
 from hea_studio.app.session import Session
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.worker = ComputeWorker(self)
         self.session = Session(self)
         self.controller = Controller(self.session, self.worker, self)
+        self.history = SessionHistory(self.session, self)
         self.atom_view = AtomView()
         self.setCentralWidget(self.atom_view.native)
         self.docks: dict[str, QDockWidget] = {}
@@ -140,6 +142,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         menu = self.menuBar()
         self.file_menu = menu.addMenu("&File")
+        self.edit_menu = menu.addMenu("&Edit")
         self.view_menu = menu.addMenu("&View")
         self.analysis_menu = menu.addMenu("&Analysis")
         self.help_menu = menu.addMenu("&Help")
@@ -186,6 +189,14 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.export_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
+
+        # Undo and redo of sub-volume edits; a whole box drag is one step.
+        self.undo_action = self.history.stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.history.stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        self.edit_menu.addAction(self.undo_action)
+        self.edit_menu.addAction(self.redo_action)
 
         self.view_menu.addAction(self._action("&Reset view", self.atom_view.reset_view, "Ctrl+0"))
         for key, axis in (("Ctrl+1", "x"), ("Ctrl+2", "y"), ("Ctrl+3", "z")):

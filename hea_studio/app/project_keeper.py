@@ -90,7 +90,7 @@ class ProjectKeeper(QObject):
         if state is None:
             return False
         try:
-            save_project(self.recovery_file, state)
+            save_project(self.recovery_file, state, durable=False)
         except OSError as exc:
             self.window.show_message(f"Could not write the recovery copy: {exc}")
             return False

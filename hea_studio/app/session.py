@@ -177,6 +177,18 @@ class Session(QObject):
         self.active_changed.emit(index)
         self.active_box_changed.emit(self.subvolumes[index].box)
 
+    def restore_subvolumes(self, subvolumes: list[SubVolume], active: int) -> None:
+        """Replace all sub-volumes at once (undo, redo) and tell every view."""
+        if not subvolumes:
+            return
+        old_box = self.active_box
+        self.subvolumes = list(subvolumes)
+        self.active = min(max(active, 0), len(self.subvolumes) - 1)
+        self.subvolumes_changed.emit()
+        self.active_changed.emit(self.active)
+        if self.active_box != old_box:
+            self.active_box_changed.emit(self.active_box)
+
     def _fresh_name(self) -> str:
         taken = {s.name for s in self.subvolumes}
         i = len(self.subvolumes) + 1

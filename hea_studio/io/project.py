@@ -57,11 +57,13 @@ def _rgb(values) -> tuple[float, float, float]:
     return (r, g, b)
 
 
-def write_atomically(path: Path, write) -> None:
+def write_atomically(path: Path, write, durable: bool = True) -> None:
     """Call ``write(tmp_path)`` on a temporary file next to ``path``, then move it into place.
 
     The temporary file lives in the same folder so that ``os.replace`` is an atomic rename on the same
     file system; on any failure the old file is untouched and the temporary file is removed.
+    ``durable`` also flushes the data to disk before the rename (it can block for a while on a busy
+    disk, so the GUI's frequent recovery copy skips it: a rename is still all-or-nothing).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -69,15 +71,16 @@ def write_atomically(path: Path, write) -> None:
     os.close(fd)
     try:
         write(Path(tmp))
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
+        if durable:
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def save_project(path: str | Path, state: ProjectState) -> None:
+def save_project(path: str | Path, state: ProjectState, durable: bool = True) -> None:
     """Write ``state`` to the HDF5 project file ``path`` atomically.
 
     Parameters
@@ -86,6 +89,8 @@ def save_project(path: str | Path, state: ProjectState) -> None:
         Target file; by convention it ends in ``.heaproj``.
     state
         What to save.
+    durable
+        Flush to disk before the atomic rename (see :func:`write_atomically`).
     """
 
     def write(tmp: Path) -> None:
@@ -104,7 +109,7 @@ def save_project(path: str | Path, state: ProjectState) -> None:
             if state.last_analysis is not None:
                 f.attrs["last_analysis"] = state.last_analysis
 
-    write_atomically(Path(path), write)
+    write_atomically(Path(path), write, durable)
 
 
 def load_project(path: str | Path) -> ProjectState:
