@@ -11,6 +11,8 @@ apply the results.
 from __future__ import annotations
 
 import inspect
+import os
+import sys
 import threading
 import traceback
 import weakref
@@ -54,7 +56,25 @@ class _Thread(QThread):
         self._owner = owner
 
     def run(self) -> None:
+        _lower_priority()
         self._owner._loop()
+
+
+# The compute thread runs at a slightly lower priority than the GUI thread. On a 2-core machine with
+# software OpenGL, painting (GUI thread, llvmpipe's raster threads, the X server) competes with the
+# compute thread for the cores; a small nice value lets a repaint finish in time without starving
+# the calculation (the GUI thread is idle most of the time, so the compute keeps nearly all of a core).
+COMPUTE_NICE = int(os.environ.get("HEA_STUDIO_COMPUTE_NICE", "5"))
+
+
+def _lower_priority() -> None:
+    if COMPUTE_NICE <= 0 or not hasattr(os, "setpriority") or not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + COMPUTE_NICE)
+    except OSError:  # not allowed here: run at normal priority
+        pass
 
 
 class ComputeWorker(QObject):
