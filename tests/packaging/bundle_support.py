@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -96,6 +97,9 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     return state
 
 
+_SHARED_OBJECT = re.compile(r"\.so(\.\d+)*$")
+
+
 def mapped_libraries(pid: int) -> set[str]:
     """Shared libraries mapped into process ``pid`` right now (Linux), including dlopen()ed ones."""
     found = set()
@@ -103,8 +107,13 @@ def mapped_libraries(pid: int) -> set[str]:
         with open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as fh:
             for line in fh:
                 parts = line.split(None, 5)
-                if len(parts) == 6 and ".so" in parts[5]:
-                    found.add(parts[5].strip().removesuffix(" (deleted)"))
+                if len(parts) != 6:
+                    continue
+                path = parts[5].strip().removesuffix(" (deleted)")
+                # Shared objects only (libGL.so.1, foo.cpython-311-x86_64-linux-gnu.so): the dynamic
+                # loader also maps /etc/ld.so.cache for a moment, which is not a library.
+                if _SHARED_OBJECT.search(path.rsplit("/", 1)[-1]):
+                    found.add(path)
     except OSError:
         pass
     return found
