@@ -195,3 +195,25 @@ def test_qt_binding_keeps_reference_counts_of_singletons(qapp):
         emitter.flag.emit(True)
     assert abs(sys.getrefcount(None) - n_none) < 50
     assert abs(sys.getrefcount(True) - n_true) < 50
+
+
+@pytest.mark.gui
+def test_a_dock_layout_saved_by_another_version_is_not_restored(make_main_window, qtbot):
+    """A layout from an older release (other docks, other grouping) must not squeeze a newer window:
+    the saved state carries a layout version and a mismatch falls back to the default arrangement."""
+    from hea_studio.app.main_window import LAYOUT_VERSION, app_settings
+
+    first = make_main_window()
+    first.docks["projections"].setFloating(True)  # an arrangement nobody would get by default
+    qtbot.wait(50)
+    old_state = first.saveState(LAYOUT_VERSION - 1)
+    first.close()
+    app_settings().setValue("window/state", old_state)
+    second = make_main_window()
+    assert not second.docks["projections"].isFloating()
+    second.docks["projections"].setFloating(True)
+    qtbot.wait(50)
+    second.close()  # saved under the current version: restored next time
+    third = make_main_window()
+    assert third.docks["projections"].isFloating()
+    third.docks["projections"].setFloating(False)

@@ -42,6 +42,10 @@ ORG = "HEA Studio"
 APP = "HEA Studio"
 
 
+# Bump when docks are added, removed or regrouped: saved layouts of another version are ignored.
+LAYOUT_VERSION = 2
+
+
 def app_settings() -> QSettings:
     """The QSettings store for window state and remembered choices."""
     return QSettings(ORG, APP)
@@ -525,9 +529,9 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray | bytes):
             self.restoreGeometry(geometry)
         state = s.value("window/state")
-        if isinstance(state, QByteArray | bytes):
-            self.restoreState(state)
-        else:
+        # restoreState refuses a layout saved under another LAYOUT_VERSION, so a dock arrangement from
+        # an older release never lands in a newer window; the defaults apply instead.
+        if not (isinstance(state, QByteArray | bytes) and self.restoreState(state, LAYOUT_VERSION)):
             # resizeDocks only works once the window has its size: apply after the first layout.
             QTimer.singleShot(0, self._apply_default_dock_sizes)
         self.settings_panel.restore(s)
@@ -538,7 +542,7 @@ class MainWindow(QMainWindow):
         """Remember window geometry and dock layout."""
         s = app_settings()
         s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
+        s.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self.settings_panel.save(s)
         s.sync()
 
