@@ -37,6 +37,30 @@ def file_size(path: Path) -> int:
         raise InputError(f"cannot be read ({exc.strerror or exc})", path) from None
 
 
+def record_count(path: Path, record_bytes: int, kind: str, layout: str) -> int:
+    """Number of fixed-size records in ``path``, or :class:`InputError` for an empty or ragged file.
+
+    Parameters
+    ----------
+    path
+        The ion file.
+    record_bytes
+        Size of one record (16 for .pos, 44 for .epos).
+    kind, layout
+        The format's name (".pos") and its record layout in words, for the message.
+    """
+    size = file_size(path)
+    if size == 0:
+        raise InputError(f"the file is empty (a {kind} file holds {record_bytes} bytes per ion)", path)
+    if size % record_bytes:
+        raise InputError(
+            f"size {size} bytes is not a multiple of the {record_bytes}-byte {kind} record ({layout}): "
+            f"{size % record_bytes} bytes left over, the file is truncated or not a {kind} file",
+            path,
+        )
+    return size // record_bytes
+
+
 def open_mapping(path: Path) -> mmap.mmap:
     """Read-only memory map of the whole file (the file handle is closed again at once)."""
     try:

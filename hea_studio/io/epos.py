@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from hea_studio.core.errors import InputError
 from hea_studio.core.ions import IonData
-from hea_studio.io._binary import check_byte_order, drop_nonfinite, file_size, map_records, open_mapping
+from hea_studio.io._binary import check_byte_order, drop_nonfinite, map_records, open_mapping, record_count
 
 RECORD_BYTES = 44
 FLOAT_COLUMNS = ("x", "y", "z", "mass", "tof", "v_dc", "v_pulse", "detector_x", "detector_y")
@@ -31,17 +30,7 @@ def read_epos(path: str | os.PathLike[str]) -> IonData:
         Empty file, size not a multiple of 44 bytes, values that look little-endian.
     """
     path = Path(path)
-    size = file_size(path)
-    if size == 0:
-        raise InputError("the file is empty (a .epos file holds 44 bytes per ion)", path)
-    if size % RECORD_BYTES:
-        raise InputError(
-            f"size {size} bytes is not a multiple of the 44-byte .epos record "
-            f"(9 big-endian float32 + 2 uint32): {size % RECORD_BYTES} bytes left over, "
-            "the file is truncated or not an .epos",
-            path,
-        )
-    n = size // RECORD_BYTES
+    n = record_count(path, RECORD_BYTES, ".epos", "9 big-endian float32 + 2 uint32")
     # Two typed views of the same mapping: the float columns and the two trailing uint32 columns.
     mapping = open_mapping(path)
     as_float = map_records(path, ">f4", (n, 11), mapping=mapping)

@@ -9,7 +9,7 @@ import numpy as np
 
 from hea_studio.core.errors import InputError
 from hea_studio.core.ions import IonData
-from hea_studio.io._binary import check_byte_order, drop_nonfinite, file_size, map_records
+from hea_studio.io._binary import check_byte_order, drop_nonfinite, map_records, record_count
 
 RECORD_BYTES = 16
 POS_DTYPE = np.dtype(">f4")
@@ -35,16 +35,7 @@ def read_pos(path: str | os.PathLike[str]) -> IonData:
         Empty file, size not a multiple of 16 bytes, values that look little-endian.
     """
     path = Path(path)
-    size = file_size(path)
-    if size == 0:
-        raise InputError("the file is empty (a .pos file holds 16 bytes per ion)", path)
-    if size % RECORD_BYTES:
-        raise InputError(
-            f"size {size} bytes is not a multiple of the 16-byte .pos record (x, y, z, m/n as "
-            f"big-endian float32): {size % RECORD_BYTES} bytes too many or the file is truncated",
-            path,
-        )
-    n = size // RECORD_BYTES
+    n = record_count(path, RECORD_BYTES, ".pos", "x, y, z, m/n as big-endian float32")
     records = map_records(path, POS_DTYPE, (n, 4))
     check_byte_order(path, records, ".pos")
     warnings: list[str] = []
