@@ -48,7 +48,7 @@ def main() -> int:
 
     window.open_demo()
     wait_for_analysis()
-    window.grab().save(str(HERE / "main-window.png"))
+    window.snapshot().save(str(HERE / "main-window.png"))
 
     # A second, smaller sub-volume near the top of the specimen, atoms outside it dimmed.
     box = window.session.active_box
@@ -61,12 +61,12 @@ def main() -> int:
     wait_for_analysis()
     window.atom_view.view_along("y")
     settle()
-    window.grab().save(str(HERE / "sub-volume-highlight.png"))
+    window.snapshot().save(str(HERE / "sub-volume-highlight.png"))
 
     window.docks["display"].raise_()
     window.docks["settings"].raise_()
     settle()
-    window.grab().save(str(HERE / "display-and-settings.png"))
+    window.snapshot().save(str(HERE / "display-and-settings.png"))
     window.close()
     print("screenshots written to", HERE)
     return 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 import platform
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QPoint, QRect, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -93,6 +93,8 @@ class MainWindow(QMainWindow):
         self.history = SessionHistory(self.session, self)
         self.atom_view = AtomView()
         self.setCentralWidget(self.atom_view.native)
+        # The 3D view is its own native window: files dropped on it arrive there, not here.
+        self.atom_view.gl_window.set_drop_handler(self._drop_on_view)
         self.docks: dict[str, QDockWidget] = {}
         self.error_dialog: QMessageBox | None = None
         self._build_status_bar()
@@ -355,6 +357,24 @@ class MainWindow(QMainWindow):
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
+
+    def _drop_on_view(self, event) -> bool:
+        if event.type() == QEvent.Type.Drop:
+            self.dropEvent(event)
+        else:
+            self.dragEnterEvent(event)
+        return event.isAccepted()
+
+    def snapshot(self) -> QPixmap:
+        """The window as the user sees it, including the 3D view (``grab`` alone leaves that area
+        empty because the view is a separate native GL window)."""
+        pixmap = self.grab()
+        view = self.atom_view.native
+        if view.isVisible() and view.width() > 0 and view.height() > 0:
+            painter = QPainter(pixmap)
+            painter.drawImage(QRect(view.mapTo(self, QPoint(0, 0)), view.size()), self.atom_view.snapshot())
+            painter.end()
+        return pixmap
 
     def dropEvent(self, event) -> None:
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]

@@ -65,7 +65,7 @@ class SelfTest:
     def _grab(self) -> Path:
         QApplication.processEvents()
         path = self.out_dir / "window.png"
-        image = self.window.grab()
+        image = self.window.snapshot()
         if not image.save(str(path)):
             raise RuntimeError(f"could not write {path}")
         return path

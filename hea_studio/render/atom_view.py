@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import vispy
+from PySide6.QtGui import QImage
 
 vispy.use(app="pyside6", gl="gl2")
 
@@ -15,6 +16,7 @@ from vispy import scene  # noqa: E402
 from vispy.gloo import gl  # noqa: E402
 
 from hea_studio.core.geometry import Box  # noqa: E402
+from hea_studio.render import gl_window  # noqa: E402
 from hea_studio.render.box_wireframe import BoxWireframe  # noqa: E402
 from hea_studio.render.budget import budget_for_renderer, choose_subset, display_order  # noqa: E402
 from hea_studio.render.points_visual import Points  # noqa: E402
@@ -30,13 +32,16 @@ PRESETS = {"x": (0.0, 90.0), "y": (0.0, 0.0), "z": (90.0, 0.0)}
 class AtomView:
     """A 3D scatter of atoms with an orbit camera, axis triad, scale bar and box wireframe.
 
-    The Qt widget is ``self.native``. Points are flat discs so that their colours stay exact (no
+    The Qt widget is ``self.native``: a container for the canvas's own native GL window, so the
+    rest of the main window is not composited through OpenGL (see :mod:`gl_window`). Points are flat discs so that their colours stay exact (no
     lighting), which also keeps software OpenGL fast. The camera is orthographic so the scale bar
     holds across the whole picture.
     """
 
     def __init__(self, parent=None) -> None:
-        self.canvas = scene.SceneCanvas(keys=None, show=False, bgcolor=BACKGROUND, parent=parent)
+        gl_window.install()
+        self.canvas = scene.SceneCanvas(keys=None, show=False, bgcolor=BACKGROUND)
+        self._container = gl_window.embed(self.canvas.native, parent)
         self.view = self.canvas.central_widget.add_view()
         self.view.camera = scene.cameras.TurntableCamera(fov=0.0, elevation=20.0, azimuth=30.0)
         self.markers = Points(parent=self.view.scene)
@@ -63,6 +68,11 @@ class AtomView:
     @property
     def native(self):
         """The Qt widget to place in a layout."""
+        return self._container
+
+    @property
+    def gl_window(self) -> gl_window.WindowCanvasBackend:
+        """The native GL window the canvas draws into (receives the mouse and key events)."""
         return self.canvas.native
 
     @property
@@ -237,6 +247,17 @@ class AtomView:
         """Render off the screen buffer and return the image as (H, W, 4) uint8."""
         return self.canvas.render()
 
+    def snapshot(self) -> QImage:
+        """What the view shows now, as an image the size of :attr:`native` (for window screenshots:
+        grabbing the main window does not see into the native GL window)."""
+        window = self.canvas.native
+        if window.isExposed():
+            return window.grabFramebuffer()
+        image = np.ascontiguousarray(self.render()[..., :4])
+        h, w = image.shape[:2]
+        return QImage(image.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
+
     def close(self) -> None:
         """Release the GL context."""
         self.canvas.close()
+        self._container.close()

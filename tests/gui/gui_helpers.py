@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
 
 from hea_studio.core.atoms import AtomSet
+from hea_studio.core.ranges import Range, RangeTable
+from hea_studio.io import write_pos, write_rrng
 
 SPECIES = ("Co", "Cu", "Fe", "Ni")
 COLOURS = {"Co": (1.0, 0.0, 1.0), "Cu": (0.0, 1.0, 1.0), "Fe": (1.0, 0.5, 0.0), "Ni": (0.3, 0.3, 1.0)}
@@ -52,3 +56,27 @@ def drag(qtbot, widget, start: QPoint, end: QPoint, steps: int = 10, pause_ms: i
         qtbot.mouseMove(widget, p)
         qtbot.wait(pause_ms)  # QTest's events go through the window system queue: let them in
     qtbot.mouseRelease(widget, LEFT, pos=end)
+
+
+MASSES = {"Co": 58.93, "Cu": 62.93, "Fe": 55.93, "Ni": 57.94}
+
+
+def write_specimen(folder: Path, name: str, n: int = 30_000, seed: int = 0) -> tuple[Path, Path]:
+    """A small random CoCuFeNi block as .pos + .rrng."""
+    rng = np.random.default_rng(seed)
+    positions = rng.uniform(0, 1, (n, 3)) * np.array([8.0, 8.0, 12.0])
+    names = list(MASSES)
+    labels = rng.integers(0, 4, n)
+    mass = np.array([MASSES[names[i]] for i in labels]) + rng.normal(0, 0.05, n)
+    pos = folder / f"{name}.pos"
+    rrng = folder / f"{name}.rrng"
+    write_pos(pos, positions, mass)
+    table = RangeTable(
+        [
+            Range(m - 0.4, m + 0.4, el, ((el, 1.0),), (0.2 + 0.2 * i, 0.5, 0.8))
+            for i, (el, m) in enumerate(MASSES.items())
+        ]
+    )
+    table.ranges.sort(key=lambda r: r.lo)
+    write_rrng(rrng, table)
+    return pos, rrng

@@ -1,0 +1,104 @@
+"""The 3D view lives in its own native GL window inside the main window.
+
+That keeps the rest of the window on Qt's raster path (a QOpenGLWidget would make Qt composite every
+repaint of every widget through OpenGL, about 40x slower under software GL). These tests check the
+arrangement holds, and that what a plain widget gave for free still works: the view appears in
+window screenshots, the mouse orbits and zooms the camera, and files dropped on it open.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gui_helpers import COLOURS, show_dataset, write_specimen
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QImage, QSurface, QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+pytestmark = pytest.mark.gui
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+def _rgb_array(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    h, w, stride = image.height(), image.width(), image.bytesPerLine()
+    raw = np.frombuffer(image.constBits(), dtype=np.uint8, count=h * stride).reshape(h, stride)
+    return raw[:, : 3 * w].reshape(h, w, 3).copy()  # the QImage owns the buffer
+
+
+def _count_near(rgb: np.ndarray, colour: tuple[float, float, float], tol: int = 30) -> int:
+    target = np.array([round(255 * c) for c in colour])
+    return int(np.count_nonzero(np.all(np.abs(rgb.astype(int) - target) <= tol, axis=-1)))
+
+
+def test_main_window_stays_raster_while_the_view_draws_with_gl(make_main_window, small_dataset, qtbot):
+    window = make_main_window()
+    show_dataset(window, small_dataset, qtbot, analyse=False)
+    assert window.windowHandle().surfaceType() == QSurface.SurfaceType.RasterSurface
+    gl = window.atom_view.gl_window
+    assert gl.surfaceType() == QSurface.SurfaceType.OpenGLSurface
+    qtbot.waitUntil(gl.isExposed, timeout=5000)
+    assert window.atom_view.renderer()
+
+
+def test_window_snapshot_includes_the_3d_view(make_main_window, small_dataset, qtbot):
+    window = make_main_window()
+    show_dataset(window, small_dataset, qtbot, analyse=False)
+    qtbot.waitUntil(window.atom_view.gl_window.isExposed, timeout=5000)
+    qtbot.wait(100)
+    view = window.atom_view.native
+    top_left = view.mapTo(window, QPoint(0, 0))
+    shot = _rgb_array(window.snapshot().toImage())
+    assert shot.shape[:2] == (window.height(), window.width())
+    region = shot[top_left.y() : top_left.y() + view.height(), top_left.x() : top_left.x() + view.width()]
+    outside = shot[:, : max(top_left.x(), 1)]
+    for name in ("Co", "Cu", "Fe"):
+        assert _count_near(region, COLOURS[name]) > 200, f"{name} atoms missing from the snapshot"
+    # The species colours are in the 3D area only, not smeared over the side panels.
+    assert _count_near(outside, COLOURS["Co"], tol=10) < 50
+
+
+def test_mouse_on_the_3d_view_orbits_and_zooms_the_camera(make_main_window, small_dataset, qtbot):
+    window = make_main_window()
+    show_dataset(window, small_dataset, qtbot, analyse=False)
+    gl = window.atom_view.gl_window
+    qtbot.waitUntil(gl.isExposed, timeout=5000)
+    camera = window.atom_view.view.camera
+    azimuth, scale = camera.azimuth, camera.scale_factor
+    centre = QPoint(gl.width() // 2, gl.height() // 2)
+    qtbot.mousePress(gl, LEFT, pos=centre)
+    for dx in range(10, 110, 10):
+        qtbot.mouseMove(gl, centre + QPoint(dx, 0))
+        qtbot.wait(10)
+    qtbot.mouseRelease(gl, LEFT, pos=centre + QPoint(100, 0))
+    assert camera.azimuth != pytest.approx(azimuth, abs=1.0)
+
+    pos = QPointF(centre)
+    wheel = QWheelEvent(
+        pos,
+        gl.mapToGlobal(pos),
+        QPoint(0, 0),
+        QPoint(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(gl, wheel)
+    assert camera.scale_factor < scale  # scrolling up zooms in
+
+
+def test_files_dropped_on_the_3d_view_open(make_main_window, qtbot, tmp_path):
+    pos, rrng = write_specimen(tmp_path, "onview", n=20_000, seed=5)
+    window = make_main_window()
+    window.controller.live = False
+    gl = window.atom_view.gl_window
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(pos)), QUrl.fromLocalFile(str(rrng))])
+    drop = QDropEvent(QPointF(40, 40), Qt.DropAction.CopyAction, mime, LEFT, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.controller.dataset_loaded, timeout=60_000) as blocker:
+        QApplication.sendEvent(gl, drop)
+    assert drop.isAccepted()
+    assert blocker.args[0].ion_path == pos
+    assert blocker.args[0].atoms.n_atoms == 20_000
