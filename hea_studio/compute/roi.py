@@ -139,7 +139,9 @@ def prepare_roi(atoms: AtomSet, box: Box, elements: Sequence[str] | None) -> Pre
     if atoms.n_atoms == 0:
         raise InputError("the data hold no ranged atoms")
     pos = _native(atoms.positions)
-    labels = _native(atoms.labels).astype(np.int64, copy=False)
+    # Any integer width: numba compiles one selection per label dtype, which saves converting
+    # (copying) every label of the dataset at each box change.
+    labels = _native(atoms.labels)
     n_species = len(atoms.names)
     # One pass over the whole dataset keeps every species of the box; the element choice and the
     # relabelling then work on the (much smaller) selection. float32 coordinates are compared with
