@@ -105,6 +105,7 @@ def main() -> int:
             app.processEvents()
             time.sleep(0.002)
     elapsed = time.perf_counter() - t_start
+    previews = window.controller.interacting  # the drag put the analyses in preview mode
     end = proj.widget_point(cx, cy)
     QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
     timer.stop()
@@ -116,6 +117,7 @@ def main() -> int:
         "drag_seconds": round(elapsed, 2),
         "mouse_moves": step,
         "box_moved": moved,
+        "preview_while_dragging": previews,
         "plot_refreshes_per_s": round(refreshes[0] / elapsed, 2),
         "finished_curves_per_s": round(finished[0] / elapsed, 2),
         "event_loop_max_gap_ms": round(1000 * max(gaps), 1) if gaps else None,

@@ -70,6 +70,9 @@ class ViewBinder:
 
         window.projection_xy.rect_changed.connect(lambda *r: self._rect_edited((0, 1), r))
         window.projection_xz.rect_changed.connect(lambda *r: self._rect_edited((0, 2), r))
+        for proj in (window.projection_xy, window.projection_xz):
+            proj.drag_started.connect(lambda: window.controller.set_interacting(True))
+            proj.drag_finished.connect(lambda: window.controller.set_interacting(False))
 
         p = window.subvolume_panel
         p.box_edited.connect(s.set_active_box)
@@ -188,7 +191,7 @@ class ViewBinder:
         if gen != self.w.controller.analysis_generation:
             return  # a newer analysis already replaced this one
         data = result_to_json(result)
-        self.w.results_panel.show_result(data)
+        self.w.results_panel.show_result(data, preview=self.w.controller.result_is_preview)
         box = self.w.controller.result_box
         counts = (data.get("bulk") or {}).get("counts") or {}
         if box is not None:

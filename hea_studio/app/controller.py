@@ -86,6 +86,10 @@ class Controller(QObject):
         self._preempt = QTimer(self)
         self._preempt.setSingleShot(True)
         self._preempt.timeout.connect(self._submit_waiting)
+        self._settled_gen = -1  # newest analysis whose result, failure or cancellation arrived
+        self._interacting = False  # the user is dragging the box: analyses are previews
+        self._preview_gen = -1  # generation of the newest preview job
+        self.result_is_preview = False  # ``result`` lacks the SUME interval and frequency test
         self._buffer: list[object] = []
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
@@ -110,13 +114,15 @@ class Controller(QObject):
 
     def is_analysing(self) -> bool:
         """True while an analysis job runs or waits, or a request waits for the throttle."""
+        # The worker may be idle while its final signal still waits in the event queue: the
+        # analysis is over only once that signal has been handled here.
         return (
             self._throttle.isActive()
             or self._waiting
             or (
                 self._analysis_gen >= 0
                 and self._analysis_gen == self.worker.generation
-                and self.worker.is_busy()
+                and self._analysis_gen != self._settled_gen
             )
         )
 
@@ -148,6 +154,27 @@ class Controller(QObject):
         if not self._throttle.isActive():
             self._throttle.start()
 
+    def set_interacting(self, on: bool) -> None:
+        """The user starts (True) or ends (False) dragging the box with the mouse.
+
+        While dragging, analyses are previews (no bootstrap interval, no frequency test), so
+        complete curves follow the mouse faster. Letting go analyses the final box in full.
+        """
+        on = bool(on)
+        if on == self._interacting:
+            return
+        self._interacting = on
+        if on or not self.live:
+            return
+        newest_is_preview = self._analysis_gen >= 0 and self._analysis_gen == self._preview_gen
+        if self._throttle.isActive() or self._waiting or newest_is_preview:
+            self.analyse_now()
+
+    @property
+    def interacting(self) -> bool:
+        """True between :meth:`set_interacting` ``(True)`` and ``(False)``."""
+        return self._interacting
+
     def _analysis_running(self) -> bool:
         return (
             self._analysis_gen >= 0 and self._analysis_gen == self.worker.generation and self.worker.is_busy()
@@ -167,6 +194,13 @@ class Controller(QObject):
         if self._waiting:
             self.analyse_now()
 
+    def _submit_pending(self) -> None:
+        """The worker just became free: analyse a box that changed meanwhile at once, rather
+        than when the throttle would have fired (the throttle only spaces out requests while a
+        curve is being computed)."""
+        if self._waiting or self._throttle.isActive():
+            self.analyse_now()
+
     def analyse_now(self) -> int:
         """Submit the analysis of the active box at once; returns its generation (-1 if none)."""
         self._throttle.stop()
@@ -176,10 +210,13 @@ class Controller(QObject):
         box = self.session.active_box
         if dataset is None or box is None or self.loading:
             return -1
-        job = analysis_job(dataset.atoms, box, self.settings)
+        preview = self._interacting
+        job = analysis_job(dataset.atoms, box, self.settings, preview=preview)
         self._buffer.clear()
         self._submitted_at = time.perf_counter()
-        self._analysis_gen = self.worker.submit(Job(job, "entropy vs scale"))
+        name = "entropy vs scale (preview while dragging)" if preview else "entropy vs scale"
+        self._analysis_gen = self.worker.submit(Job(job, name))
+        self._preview_gen = self._analysis_gen if preview else -1
         self.result_box = box
         self.analysis_started.emit(self._analysis_gen)
         return self._analysis_gen
@@ -255,10 +292,12 @@ class Controller(QObject):
             self.dataset_loaded.emit(result)
             self.analyse_now()
         elif gen == self._analysis_gen and gen == self.worker.generation:
+            self._settled_gen = gen
             self._flush()
             self.result = result
+            self.result_is_preview = gen == self._preview_gen
             self.analysis_finished.emit(gen, result)
-            self._submit_waiting()
+            self._submit_pending()
 
     def _on_failed(self, gen: int, message: str, _is_input_error: bool) -> None:
         if gen == self._load_gen:
@@ -268,9 +307,12 @@ class Controller(QObject):
             if self.session.dataset is not None:
                 self.request_analysis()
         elif gen == self._analysis_gen:
+            self._settled_gen = gen
             self.analysis_failed.emit(gen, message)
-            self._submit_waiting()
+            self._submit_pending()
 
     def _on_cancelled(self, gen: int) -> None:
         if gen == self._load_gen:
             self._load_gen = -1
+        elif gen == self._analysis_gen:
+            self._settled_gen = gen

@@ -66,6 +66,27 @@ def select_box(positions, labels, lut, lo, hi):
     return rel, lab
 
 
+@njit(cache=True, nogil=True)
+def relabel(rel, species, lut):
+    """Keep the atoms whose species maps to an element (``lut[species] >= 0``), relabelled.
+
+    Compacts ``rel`` in place (it is the selection's own buffer) and returns views of its first
+    rows with the new labels: dropping a few impurity atoms from a large selection costs no
+    fancy-indexed copy.
+    """
+    n = species.shape[0]
+    lab = np.empty(n, dtype=np.int64)
+    m = 0
+    for t in range(n):
+        k = lut[species[t]]
+        rel[m, 0] = rel[t, 0]
+        rel[m, 1] = rel[t, 1]
+        rel[m, 2] = rel[t, 2]
+        lab[m] = k
+        m += k >= 0
+    return rel[:m], lab[:m]
+
+
 # ---------------------------------------------------------------------------------------------
 # Binning atoms into cubes
 # ---------------------------------------------------------------------------------------------

@@ -89,6 +89,13 @@ def select_box(positions, labels, lut, lo, hi):
     return positions[keep].astype(np.float64) - lo, lab[keep].astype(np.int64)
 
 
+def relabel(rel, species, lut):
+    """Atoms whose species has an element, relabelled, by a boolean mask."""
+    lab = lut[species]
+    keep = lab >= 0
+    return rel[keep], lab[keep].astype(np.int64)
+
+
 def cube_stats(counts, min_atoms):
     """Entropy and composition moments of the cubes with at least ``min_atoms`` atoms."""
     n = counts.sum(axis=1)

@@ -156,10 +156,7 @@ def prepare_roi(atoms: AtomSet, box: Box, elements: Sequence[str] | None) -> Pre
     lut = np.full(n_species, -1, dtype=np.int64)
     for k, name in enumerate(names):
         lut[atoms.index_of(name)] = k
-    lab = lut[species]
-    if counts[lut < 0].sum() > 0:
-        keep = lab >= 0
-        rel, lab = np.ascontiguousarray(rel[keep]), np.ascontiguousarray(lab[keep])
+    rel, lab = _kernels.relabel(rel, species, lut)
     n = int(lab.size)
     if n < MIN_ROI_ATOMS:
         raise InputError(

@@ -1,2 +1,1 @@
 """hea_studio.plots package."""
-

@@ -16,6 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from hea_studio.core.results import AnalysisResult, ScaleResult
+from hea_studio.plots.axes import cache_axes
 
 _S_COLOUR = (31, 90, 180)
 _NULL_COLOUR = (120, 120, 120)
@@ -44,6 +45,7 @@ def _dark_axes(plot_item) -> None:
         axis.setTextPen(pg.mkPen(30, 30, 30))
         # Fractions of ~0.1 must read 0.1, not "100" with a milli prefix hidden in a cut-off label.
         axis.enableAutoSIPrefix(False)
+    cache_axes(plot_item)
 
 
 class EntropyCurvePlot:

@@ -15,6 +15,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from hea_studio.plots.axes import cache_axes
+
 if TYPE_CHECKING:  # widgets sit left of app: the type only, no runtime import
     from hea_studio.app.session import DensityMap
 
@@ -55,9 +57,15 @@ class ProjectionView(QWidget):
     rect_changed(float, float, float, float)
         The user moved, resized or drew the rectangle: ``lo_a, hi_a, lo_b, hi_b`` in nm along the
         view's horizontal and vertical axes. Emitted continuously while dragging.
+    drag_started()
+        The user began moving, resizing or drawing the rectangle with the mouse.
+    drag_finished()
+        The mouse was released (after the last ``rect_changed`` of the drag).
     """
 
     rect_changed = Signal(float, float, float, float)
+    drag_started = Signal()
+    drag_finished = Signal()
 
     def __init__(self, axes: tuple[int, int], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,6 +77,7 @@ class ProjectionView(QWidget):
         self.plot.setLabel("left", f"{b} (nm)")
         self.plot.setTitle(f"{a.upper()}{b.upper()} projection (atom density)", size="10pt")
         self.plot.setMenuEnabled(False)
+        cache_axes(self.plot.getPlotItem())  # the axes stay still while the box is dragged
         self.image = pg.ImageItem(axisOrder="col-major")
         self.image.setColorMap(pg.colormap.get("CET-L1"))  # white to black: dense = dark
         self.plot.addItem(self.image)
@@ -85,6 +94,10 @@ class ProjectionView(QWidget):
         self.roi.setZValue(10)
         self.roi.setVisible(False)
         self.roi.sigRegionChanged.connect(self._roi_moved)
+        # Moving or resizing the rectangle with the mouse (set_rect never starts or finishes one).
+        self.roi.sigRegionChangeStarted.connect(lambda _roi: self._set_dragging(True))
+        self.roi.sigRegionChangeFinished.connect(lambda _roi: self._set_dragging(False))
+        self._dragging = False
         self.plot.addItem(self.roi)
         self._updating = False
         layout = QVBoxLayout(self)
@@ -133,12 +146,25 @@ class ProjectionView(QWidget):
     def _draw(self, start: QPointF, here: QPointF, finished: bool) -> None:
         if not self.roi.isVisible():
             return  # no dataset, nothing to draw a box in
+        self._set_dragging(True)
         lo_a, hi_a = sorted((start.x(), here.x()))
         lo_b, hi_b = sorted((start.y(), here.y()))
-        if hi_a - lo_a < MIN_SIDE_NM or hi_b - lo_b < MIN_SIDE_NM:
+        if hi_a - lo_a >= MIN_SIDE_NM and hi_b - lo_b >= MIN_SIDE_NM:
+            self.set_rect(lo_a, hi_a, lo_b, hi_b)
+            self.rect_changed.emit(lo_a, hi_a, lo_b, hi_b)
+        if finished:
+            self._set_dragging(False)  # after the last rectangle: listeners see the final box
+
+    @property
+    def dragging(self) -> bool:
+        """True while the user moves, resizes or draws the rectangle with the mouse."""
+        return self._dragging
+
+    def _set_dragging(self, on: bool) -> None:
+        if on == self._dragging:
             return
-        self.set_rect(lo_a, hi_a, lo_b, hi_b)
-        self.rect_changed.emit(lo_a, hi_a, lo_b, hi_b)
+        self._dragging = on
+        (self.drag_started if on else self.drag_finished).emit()
 
     # ---- coordinates (used by tests and the benchmark to aim the mouse) ---------------------------
     def widget_point(self, a_nm: float, b_nm: float):

@@ -86,8 +86,12 @@ class ResultsPanel(QWidget):
             text += f", {n_atoms:,} atoms"
         self.values["box"].setText(text)
 
-    def show_result(self, result: Mapping[str, Any]) -> None:
-        """Fill the panel from an analysis in JSON form."""
+    def show_result(self, result: Mapping[str, Any], preview: bool = False) -> None:
+        """Fill the panel from an analysis in JSON form.
+
+        ``preview``: a live result computed while the box is dragged, without the SUME interval
+        (which follows once the mouse is released).
+        """
         bulk = result.get("bulk") or {}
         fractions = bulk.get("fractions") or {}
         self.values["composition"].setText(
@@ -109,6 +113,8 @@ class ResultsPanel(QWidget):
             ci = sume.get("ci95_nm")
             if ci and None not in ci:
                 text += f"  (95 %: {ci[0]:.2f}–{ci[1]:.2f})"
+            elif preview:
+                text += "  (interval when the drag ends)"
             self.values["sume"].setText(text)
             self.values["sume_volume"].setText(_fmt(sume.get("volume_nm3"), ".1f", " nm³"))
             self.values["sume_cells"].setText(_fmt(sume.get("unit_cells"), ",.0f"))

@@ -32,6 +32,22 @@ def test_select_box_matches_masks():
     assert lab.size > 100 and set(np.unique(lab)) == {0, 1, 2, 3}
 
 
+def test_relabel_keeps_element_atoms_in_order():
+    rng = np.random.default_rng(2)
+    species = rng.integers(0, 6, 4000).astype(np.int32)
+    rel = rng.uniform(0, 9, (4000, 3))
+    lut = np.array([-1, 0, 1, -1, 2, 3], dtype=np.int64)
+    expected_rel, expected_lab = tw.relabel(rel.copy(), species, lut)
+    got_rel, got_lab = nb.relabel(rel.copy(), species, lut)
+    np.testing.assert_array_equal(got_lab, expected_lab)
+    np.testing.assert_array_equal(got_rel, expected_rel)
+    assert got_rel.flags.c_contiguous and 0 < got_lab.size < 4000
+    # Nothing to drop: everything stays.
+    all_rel, all_lab = nb.relabel(rel.copy(), species, np.arange(6, dtype=np.int64))
+    np.testing.assert_array_equal(all_lab, species)
+    np.testing.assert_array_equal(all_rel, rel)
+
+
 @pytest.mark.parametrize("g, m", [(0.5, 1), (0.5, 3), (0.25, 8), (1.0, 2)])
 def test_voxel_table_and_cube_counts(atoms_rel, g, m):
     rel, labels = atoms_rel

@@ -167,10 +167,68 @@ def test_left_drag_on_empty_map_draws_a_new_box(make_main_window, small_dataset,
     qtbot.wait(300)  # let the docks settle: the view range follows the widget size
     start = proj.widget_point(4.0, 6.0)
     end = proj.widget_point(7.0, 14.0)
+    events: list[str] = []
+    proj.drag_started.connect(lambda: events.append("start"))
+    proj.drag_finished.connect(lambda: events.append(f"finish {window.session.active_box.hi[2]:.0f}"))
     drag(qtbot, proj.plot.viewport(), start, end, steps=8)
+    # One drag, reported once, and finished only after the final rectangle reached the session.
+    assert events == ["start", "finish 14"]
     box = window.session.active_box
     assert box.lo[0] == pytest.approx(4.0, abs=0.3) and box.hi[0] == pytest.approx(7.0, abs=0.3)
     assert box.lo[2] == pytest.approx(6.0, abs=0.4) and box.hi[2] == pytest.approx(14.0, abs=0.4)
     # y is not shown in the side view and keeps its value; the top view follows the new x range.
     assert (box.lo[1], box.hi[1]) == pytest.approx((0.5, 2.5))
     assert window.projection_xy.rect() == pytest.approx((box.lo[0], box.hi[0], 0.5, 2.5))
+
+
+def test_a_drag_previews_then_the_release_analyses_the_final_box_in_full(
+    make_main_window, small_dataset, qtbot
+):
+    window = make_main_window()
+    controller = window.controller
+    window.settings_panel.edges.setText("0.5:3:0.5")
+    window.settings_panel.bootstrap.setValue(40)
+    window.settings_panel._changed()
+    controller.set_settings(window.settings_panel.current)
+    show_dataset(window, small_dataset, qtbot)
+    window.session.set_active_box(Box((0.5, 0.5, 0.5), (4.5, 4.5, 15.5)))
+    qtbot.waitUntil(lambda: not controller.is_analysing(), timeout=60_000)
+    assert not controller.result_is_preview
+
+    proj = window.projection_xy
+    started: list[bool] = []  # for each analysis: was it a preview (the mouse button still down)?
+    drags: list[str] = []
+    controller.analysis_started.connect(lambda _gen: started.append(controller.interacting))
+    proj.drag_started.connect(lambda: drags.append("start"))
+    proj.drag_finished.connect(lambda: drags.append("finish"))
+    finished: list[tuple[bool, object]] = []
+    controller.analysis_finished.connect(lambda _g, r: finished.append((controller.result_is_preview, r)))
+
+    drag(
+        qtbot,
+        proj.plot.viewport(),
+        proj.widget_point(2.5, 2.5),
+        proj.widget_point(5.0, 4.0),
+        steps=16,
+        pause_ms=40,
+    )
+    assert drags == ["start", "finish"]
+    assert not controller.interacting
+    qtbot.waitUntil(lambda: not controller.is_analysing(), timeout=60_000)
+
+    assert True in started, "no analysis ran while the box was being dragged"
+    assert started[-1] is False, "the release did not start a full analysis"
+    previews = [r for is_preview, r in finished if is_preview]
+    assert previews and all(r.bootstrap == 0 for r in previews)
+    assert not controller.result_is_preview
+    final = controller.result
+    box = window.session.active_box
+    assert final.roi_nm == pytest.approx(box.flat()) and final.bootstrap == 40
+    expected = run_analysis(small_dataset.atoms, controller.settings, box)
+    assert [s.S_mean for s in final.curve] == pytest.approx([s.S_mean for s in expected.curve])
+    sume_label = window.results_panel.values["sume"]
+    # The panel fills in on the event loop's next turn after the result arrives.
+    qtbot.waitUntil(lambda: "when the drag ends" not in sume_label.text(), timeout=5000)
+    if final.sume is not None:
+        assert final.sume.ci95_nm is not None
+        assert "95 %" in sume_label.text()
