@@ -94,7 +94,8 @@ class MainWindow(QMainWindow):
         self.atom_view = AtomView()
         self.setCentralWidget(self.atom_view.native)
         # The 3D view is its own native window: files dropped on it arrive there, not here.
-        self.atom_view.gl_window.set_drop_handler(self._drop_on_view)
+        if hasattr(self.atom_view.gl_window, "set_drop_handler"):
+            self.atom_view.gl_window.set_drop_handler(self._drop_on_view)
         self.docks: dict[str, QDockWidget] = {}
         self.error_dialog: QMessageBox | None = None
         self._build_status_bar()

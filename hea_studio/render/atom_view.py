@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import vispy
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QWindow
 
 vispy.use(app="pyside6", gl="gl2")
 
@@ -33,15 +33,21 @@ class AtomView:
     """A 3D scatter of atoms with an orbit camera, axis triad, scale bar and box wireframe.
 
     The Qt widget is ``self.native``: a container for the canvas's own native GL window, so the
-    rest of the main window is not composited through OpenGL (see :mod:`gl_window`). Points are flat discs so that their colours stay exact (no
-    lighting), which also keeps software OpenGL fast. The camera is orthographic so the scale bar
+    rest of the main window is not composited through OpenGL (see :mod:`gl_window`; the
+    environment variable ``HEA_STUDIO_GL_WIDGET=1`` falls back to vispy's own QOpenGLWidget).
+    Points are flat discs so that their colours stay exact (no lighting), which also keeps
+    software OpenGL fast. The camera is orthographic so the scale bar
     holds across the whole picture.
     """
 
     def __init__(self, parent=None) -> None:
-        gl_window.install()
-        self.canvas = scene.SceneCanvas(keys=None, show=False, bgcolor=BACKGROUND)
-        self._container = gl_window.embed(self.canvas.native, parent)
+        windowed = gl_window.use_window()
+        if windowed:
+            gl_window.install()
+        self.canvas = scene.SceneCanvas(
+            keys=None, show=False, bgcolor=BACKGROUND, parent=None if windowed else parent
+        )
+        self._container = gl_window.embed(self.canvas.native, parent) if windowed else self.canvas.native
         self.view = self.canvas.central_widget.add_view()
         self.view.camera = scene.cameras.TurntableCamera(fov=0.0, elevation=20.0, azimuth=30.0)
         self.markers = Points(parent=self.view.scene)
@@ -71,8 +77,9 @@ class AtomView:
         return self._container
 
     @property
-    def gl_window(self) -> gl_window.WindowCanvasBackend:
-        """The native GL window the canvas draws into (receives the mouse and key events)."""
+    def gl_window(self):
+        """The GL surface the canvas draws into and that receives the mouse and key events: a
+        :class:`gl_window.WindowCanvasBackend`, or vispy's QOpenGLWidget in the fallback."""
         return self.canvas.native
 
     @property
@@ -250,9 +257,10 @@ class AtomView:
     def snapshot(self) -> QImage:
         """What the view shows now, as an image the size of :attr:`native` (for window screenshots:
         grabbing the main window does not see into the native GL window)."""
-        window = self.canvas.native
-        if window.isExposed():
-            return window.grabFramebuffer()
+        surface = self.canvas.native
+        exposed = surface.isExposed() if isinstance(surface, QWindow) else surface.isVisible()
+        if exposed:
+            return surface.grabFramebuffer()
         image = np.ascontiguousarray(self.render()[..., :4])
         h, w = image.shape[:2]
         return QImage(image.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()

@@ -17,6 +17,7 @@ between a widget and a window: construction, context handling and buffer swappin
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from PySide6 import QtCore, QtGui
@@ -109,6 +110,16 @@ class WindowCanvasBackend(_qt.QtBaseCanvasBackend, QOpenGLWindow):
         if self._drop_handler is not None and kind in drops and self._drop_handler(ev):
             return True
         return super().event(ev)
+
+
+FALLBACK_ENV = "HEA_STUDIO_GL_WIDGET"
+
+
+def use_window() -> bool:
+    """False when the user asked for vispy's own QOpenGLWidget (``HEA_STUDIO_GL_WIDGET=1``): an
+    escape hatch for a platform where a native child window misbehaves, and the benchmark's
+    baseline."""
+    return os.environ.get(FALLBACK_ENV, "").strip().lower() not in ("1", "true", "yes", "on")
 
 
 def install() -> None:
