@@ -63,6 +63,7 @@ def make_main_window(qtbot):
         windows.append(window)
         window.show()
         qtbot.waitExposed(window)
+        qtbot.waitUntil(window.atom_view.is_ready, timeout=5000)  # the 3D view's own GL window
         return window
 
     yield factory

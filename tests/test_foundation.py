@@ -82,6 +82,7 @@ def test_vispy_canvas_renders_coloured_points(qtbot):
     view.native.resize(400, 300)
     view.native.show()
     qtbot.waitExposed(view.native)
+    qtbot.waitUntil(view.is_ready, timeout=5000)
     rng = np.random.default_rng(1)
     centres = np.array([[-4.0, 0, 0], [0, 0, 0], [4.0, 0, 0]])
     colours = np.array([[1, 0, 0, 1], [0, 1, 0, 1], [0, 0, 1, 1]], dtype=float)

@@ -110,13 +110,15 @@ class EntropyCurvePlot:
             angle=0,
             pen=pg.mkPen(_BULK_COLOUR, width=1.5),
             label="bulk",
-            labelOpts={"position": 0.02, "color": (60, 60, 60)},
+            # Left-aligned just inside the plot (a centred label was half cut off by the axis),
+            # "bulk" under its line and "R ln N" over its own: the two lines are ~0.01 R apart.
+            labelOpts={"position": 0.03, "anchors": [(0, 0), (0, 0)], "color": (60, 60, 60)},
         )
         self.ideal_line = pg.InfiniteLine(
             angle=0,
             pen=pg.mkPen(_IDEAL_COLOUR, width=1.5, style=pg.QtCore.Qt.PenStyle.DotLine),
             label="R ln N",
-            labelOpts={"position": 0.05, "color": (60, 60, 60)},
+            labelOpts={"position": 0.03, "anchors": [(0, 1), (0, 1)], "color": (60, 60, 60)},
         )
         self.sume_ci = pg.LinearRegionItem(
             values=(0, 0), movable=False, brush=pg.mkBrush(*_FIT_COLOUR, 40), pen=pg.mkPen(None)

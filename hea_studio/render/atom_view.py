@@ -21,6 +21,7 @@ from hea_studio.render.box_wireframe import BoxWireframe  # noqa: E402
 from hea_studio.render.budget import budget_for_renderer, choose_subset, display_order  # noqa: E402
 from hea_studio.render.points_visual import Points  # noqa: E402
 from hea_studio.render.scale_bar import ScaleBar  # noqa: E402
+from hea_studio.render.triad import AxisTriad  # noqa: E402
 
 BACKGROUND = (0.11, 0.12, 0.14, 1.0)
 DIMMED_ALPHA = 0.08  # atoms outside the highlighted box stay faintly visible for context
@@ -52,7 +53,7 @@ class AtomView:
         self.view.camera = scene.cameras.TurntableCamera(fov=0.0, elevation=20.0, azimuth=30.0)
         self.markers = Points(parent=self.view.scene)
         self.markers.visible = False
-        self.axis = scene.visuals.XYZAxis(parent=self.view.scene, width=3)
+        self.triad = AxisTriad(self.canvas)
         self.wireframe = BoxWireframe(parent=self.view.scene)
         self.scale_bar = ScaleBar(self.canvas)
         self.view.scene.transform.changed.connect(lambda _event: self._update_scale_bar())
@@ -81,6 +82,13 @@ class AtomView:
         """The GL surface the canvas draws into and that receives the mouse and key events: a
         :class:`gl_window.WindowCanvasBackend`, or vispy's QOpenGLWidget in the fallback."""
         return self.canvas.native
+
+    def is_ready(self) -> bool:
+        """True once the GL surface is on screen with the size of :attr:`native` (a native child
+        window gets its geometry on the event loop's next turns, after the container's)."""
+        surface = self.canvas.native
+        shown = surface.isExposed() if isinstance(surface, QWindow) else surface.isVisible()
+        return bool(shown) and tuple(self.canvas.size) == (self.native.width(), self.native.height())
 
     @property
     def n_points(self) -> int:
@@ -235,9 +243,6 @@ class AtomView:
         cam = self.view.camera
         cam.center = tuple(float(c) for c in centre)
         cam.scale_factor = extent * 1.15
-        self.axis.transform = scene.transforms.STTransform(
-            translate=tuple(float(v) for v in lo), scale=(extent * 0.15,) * 3
-        )
         self._update_scale_bar()
         self.canvas.update()
 
@@ -247,7 +252,9 @@ class AtomView:
         return float(self.view.camera.scale_factor) / max(min(width, height), 1)
 
     def _update_scale_bar(self) -> None:
+        # Zoom, rotation and resizes all come through here: the triad turns with the camera.
         self.scale_bar.update(self.nm_per_pixel())
+        self.triad.update(self.view.scene.node_transform(self.canvas.scene))
 
     # ---- output ---------------------------------------------------------------------------------
     def render(self) -> np.ndarray:
