@@ -22,8 +22,11 @@ from collections.abc import Callable
 
 from PySide6 import QtCore, QtGui
 from PySide6.QtOpenGL import QOpenGLWindow
-from PySide6.QtWidgets import QWidget
-from vispy.app.backends import _qt
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+from vispy.app.backends import (
+    _pyside6,
+    _qt,
+)
 
 
 class WindowCanvasBackend(_qt.QtBaseCanvasBackend, QOpenGLWindow):
@@ -128,14 +131,22 @@ def install() -> None:
     vispy looks the class up on the backend module each time a canvas is made, so this affects only
     canvases created afterwards.
     """
-    from vispy.app.backends import _pyside6
-
     _pyside6.CanvasBackend = WindowCanvasBackend
 
 
 def embed(window: QOpenGLWindow, parent: QWidget | None = None) -> QWidget:
-    """The widget that places ``window`` in a layout."""
-    container = QWidget.createWindowContainer(window, parent)
+    """The widget that places ``window`` in a layout.
+
+    The window's container always sits inside a plain holder widget. A container that is itself a
+    top-level widget crashes the process on exit: PySide deletes the (Python-owned) window before
+    Qt tears the container down, and Qt then dereferences the window. Inside a holder, the holder
+    is deleted first and takes the container and the window with it, as in the main window.
+    """
+    holder = QWidget(parent)
+    layout = QVBoxLayout(holder)
+    layout.setContentsMargins(0, 0, 0, 0)
+    container = QWidget.createWindowContainer(window, holder)
     container.setFocusPolicy(QtCore.Qt.FocusPolicy.WheelFocus)
-    container.setMinimumSize(200, 150)
-    return container
+    layout.addWidget(container)
+    holder.setMinimumSize(200, 150)
+    return holder

@@ -88,6 +88,14 @@ def test_mouse_on_the_3d_view_orbits_and_zooms_the_camera(make_main_window, smal
     QApplication.sendEvent(gl, wheel)
     assert camera.scale_factor < scale  # scrolling up zooms in
 
+    # The window's shortcuts still work while the keyboard focus is in the 3D view.
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+    qtbot.mouseClick(gl, LEFT, pos=centre)
+    qtbot.waitUntil(lambda: QApplication.focusWindow() is gl, timeout=5000)
+    qtbot.keyClick(gl, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: camera.elevation == pytest.approx(90.0), timeout=2000)
+
 
 def test_files_dropped_on_the_3d_view_open(make_main_window, qtbot, tmp_path):
     pos, rrng = write_specimen(tmp_path, "onview", n=20_000, seed=5)
@@ -102,3 +110,31 @@ def test_files_dropped_on_the_3d_view_open(make_main_window, qtbot, tmp_path):
     assert drop.isAccepted()
     assert blocker.args[0].ion_path == pos
     assert blocker.args[0].atoms.n_atoms == 20_000
+
+
+def test_the_process_exits_cleanly_with_3d_views_alive(tmp_path):
+    """Qt and PySide tear down the embedded GL window and its container in a safe order at exit
+    (a bare top-level container used to crash the interpreter on the way out, failing CI after
+    every test had passed)."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "exit.py"
+    script.write_text(
+        "from hea_studio.app.launch import make_application\n"
+        "app = make_application()\n"
+        "from hea_studio.app.main_window import MainWindow\n"
+        "from hea_studio.render.atom_view import AtomView\n"
+        "window = MainWindow(); window.show()\n"
+        "alone = AtomView(); alone.native.resize(200, 150); alone.native.show()\n"
+        "closed = AtomView(); closed.native.show()\n"
+        "for _ in range(40): app.processEvents()\n"
+        "closed.close()\n"
+        "window.close()  # as app.exec() returns after the last window closed\n"
+        "print('done', flush=True)\n"
+    )
+    env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path / "config"), QT_QPA_PLATFORM="xcb")
+    proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120)
+    assert "done" in proc.stdout
+    assert proc.returncode == 0, proc.stderr[-2000:]
