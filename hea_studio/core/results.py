@@ -293,7 +293,9 @@ class AnalysisResult:
             "entropy_sign": "positive: S = -R sum x ln x (the paper prints -S)",
         }
         if self.sume is None:
-            out["sume_reason"] = self.sume_reason
+            # docs/cli.md promises a "reason" field next to the null; "sume_reason" says which
+            # result it explains and is kept for files written before.
+            out["reason"] = out["sume_reason"] = self.sume_reason
         return json_ready(out)
 
     def dumps(self, indent: int | None = 1) -> str:

@@ -65,6 +65,7 @@ def test_undefined_numbers_are_null_not_nan():
     data = json.loads(text)
     assert "NaN" not in text and "Infinity" not in text
     assert data["sume"] is None and "at least 4" in data["sume_reason"]
+    assert data["reason"] == data["sume_reason"]  # the field the CLI contract names
     first = data["curve"][0]
     assert first["n_cubes"] == 0 and first["S_mean"] is None and first["conc_mean"]["Co"] is None
     one = [r for r in data["curve"] if r["n_cubes"] == 1]
