@@ -17,12 +17,15 @@ between a widget and a window: construction, context handling and buffer swappin
 
 from __future__ import annotations
 
+import atexit
 import os
+import weakref
 from collections.abc import Callable
 
 from PySide6 import QtCore, QtGui
 from PySide6.QtOpenGL import QOpenGLWindow
 from PySide6.QtWidgets import QVBoxLayout, QWidget
+from shiboken6 import Shiboken
 from vispy.app.backends import (
     _pyside6,
     _qt,
@@ -134,15 +137,35 @@ def install() -> None:
     _pyside6.CanvasBackend = WindowCanvasBackend
 
 
-def embed(window: QOpenGLWindow, parent: QWidget | None = None) -> QWidget:
-    """The widget that places ``window`` in a layout.
+# Teardown order. Qt deletes an embedded window together with its container, but PySide leaves the
+# window's wrapper owned by Python, and at exit PySide's own handler deletes Python-owned objects and
+# then the QApplication in an order that can leave a container (its top-level widget closed but
+# not yet deleted, e.g. after deleteLater) pointing at a window that is gone; Qt dereferences it
+# and the process crashes on the way out (it did, after every test had passed). So at exit, before
+# PySide's handler (atexit runs handlers in reverse order of registration, and PySide registered
+# its handler when QtCore was imported), each 3D view's top-level widget is deleted explicitly,
+# which deletes holder, container and window in Qt's own parent-first order.
+_holders: list[weakref.ref[QWidget]] = []
 
-    The window's container always sits inside a plain holder widget. A container that is itself a
-    top-level widget crashes the process on exit: PySide deletes the (Python-owned) window before
-    Qt tears the container down, and Qt then dereferences the window. Inside a holder, the holder
-    is deleted first and takes the container and the window with it, as in the main window.
-    """
+
+def _delete_view_windows() -> None:
+    for ref in _holders:
+        holder = ref()
+        if holder is None or not Shiboken.isValid(holder):
+            continue
+        top = holder.window()
+        if top is not None and Shiboken.isValid(top):
+            Shiboken.delete(top)
+    _holders.clear()
+
+
+atexit.register(_delete_view_windows)
+
+
+def embed(window: QOpenGLWindow, parent: QWidget | None = None) -> QWidget:
+    """The widget that places ``window`` in a layout (a holder around the window's container)."""
     holder = QWidget(parent)
+    _holders.append(weakref.ref(holder))
     layout = QVBoxLayout(holder)
     layout.setContentsMargins(0, 0, 0, 0)
     container = QWidget.createWindowContainer(window, holder)

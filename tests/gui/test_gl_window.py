@@ -114,8 +114,8 @@ def test_files_dropped_on_the_3d_view_open(make_main_window, qtbot, tmp_path):
 
 def test_the_process_exits_cleanly_with_3d_views_alive(tmp_path):
     """Qt and PySide tear down the embedded GL window and its container in a safe order at exit
-    (a bare top-level container used to crash the interpreter on the way out, failing CI after
-    every test had passed)."""
+    (views closed but not yet deleted used to crash the interpreter on the way out, failing CI
+    after every test had passed)."""
     import os
     import subprocess
     import sys
@@ -131,6 +131,9 @@ def test_the_process_exits_cleanly_with_3d_views_alive(tmp_path):
         "closed = AtomView(); closed.native.show()\n"
         "for _ in range(40): app.processEvents()\n"
         "closed.close()\n"
+        "pending = AtomView(); pending.native.show()\n"
+        "for _ in range(10): app.processEvents()\n"
+        "pending.close(); pending.native.close(); pending.native.deleteLater()  # as pytest-qt does\n"
         "window.close()  # as app.exec() returns after the last window closed\n"
         "print('done', flush=True)\n"
     )
