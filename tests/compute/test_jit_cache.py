@@ -12,7 +12,7 @@ from hea_studio.compute import _kernels
 KERNELS = [
     "select_box", "relabel", "voxel_prefix", "prefix_cube_counts", "cube_ids", "dense_counts", "sparse_counts",
     "box_counts", "cube_stats", "merged_chi2", "null_entropy", "binomial_mixture_hist",
-    "bootstrap_means", "largest_box",
+    "bootstrap_means", "largest_box", "cell_list", "knn_entropy",
 ]  # fmt: skip
 
 
