@@ -109,6 +109,7 @@ def _register_builtin() -> None:
     register("analyze", "hea_studio.cli.analyze")
     register("entropy", "hea_studio.cli.entropy")
     register("synth", "hea_studio.cli.synth")
+    register("local", "hea_studio.cli.local")
     pass
 
 

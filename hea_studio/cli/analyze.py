@@ -83,7 +83,8 @@ def curve_csv(result: AnalysisResult) -> str:
     return out.getvalue()
 
 
-def _write(target: str, text: str) -> None:
+def write_output(target: str, text: str) -> None:
+    """Write ``text`` to the file ``target`` (``-``: standard output); InputError if it cannot."""
     if target == "-":
         sys.stdout.write(text)
     else:
@@ -147,9 +148,9 @@ def run(args: argparse.Namespace) -> int:
     timing = dict(result.timing_s, load=t_load, total=t_load + result.timing_s["total"])
     result = replace(result, timing_s=timing)
     if args.json:
-        _write(args.json, result.dumps() + "\n")
+        write_output(args.json, result.dumps() + "\n")
     if args.csv:
-        _write(args.csv, curve_csv(result))
+        write_output(args.csv, curve_csv(result))
     if args.plot:
         from hea_studio.plots.curve import export_curve_png
 
