@@ -67,6 +67,25 @@ def main() -> int:
     window.docks["settings"].raise_()
     settle()
     window.snapshot().save(str(HERE / "display-and-settings.png"))
+
+    # Atom-centred local entropy of the first (large) box, in the tab next to the concentrations.
+    window.session.set_active(0)
+    wait_for_analysis()
+    window.docks["subvolumes"].raise_()
+    window.docks["results"].raise_()
+    local_done: list[object] = []
+    window.controller.local_finished.connect(lambda _g, r: local_done.append(r))
+    window.compute_local(10_000)
+    t0 = time.perf_counter()
+    while not local_done:
+        if time.perf_counter() - t0 > 120:
+            raise RuntimeError("local entropy did not finish")
+        app.processEvents()
+        time.sleep(0.01)
+    window.subvolume_panel.highlight.setChecked(False)
+    window.atom_view.reset_view()
+    settle()
+    window.snapshot().save(str(HERE / "local-entropy.png"))
     window.close()
     print("screenshots written to", HERE)
     return 0

@@ -92,11 +92,19 @@ class ViewBinder:
 
         window.settings_panel.settings_changed.connect(window.controller.set_settings)
 
+        lp = window.local_panel
+        lp.compute_requested.connect(lambda n: window.compute_local(n))
+        lp.save_requested.connect(window.save_local_json)
+
         c = window.controller
         c.analysis_started.connect(self._analysis_started)
         c.scales_arrived.connect(lambda gen, scales: window.plots.add_scales(scales, gen))
         c.analysis_finished.connect(self._analysis_finished)
         c.analysis_failed.connect(self._analysis_failed)
+        c.local_finished.connect(self._local_finished)
+        c.local_failed.connect(
+            lambda _gen, message: window.local_panel.show_failure(f"Not computed: {message}")
+        )
 
     # ---- session -> views -----------------------------------------------------------------------
     def _dataset_changed(self, dataset: Dataset | None) -> None:
@@ -113,6 +121,7 @@ class ViewBinder:
         w.projection_xy.set_map(dataset.maps["xy"])
         w.projection_xz.set_map(dataset.maps["xz"])
         w.plots.set_elements(list(atoms.names), dict(zip(atoms.names, colours)))
+        w.local_panel.clear()
         self._update_shown()
 
     def _subvolumes_changed(self) -> None:
@@ -196,6 +205,13 @@ class ViewBinder:
         counts = (data.get("bulk") or {}).get("counts") or {}
         if box is not None:
             self.w.results_panel.set_box(box.size, int(sum(counts.values())) if counts else None)
+
+    def _local_finished(self, _gen: int, result) -> None:
+        box = self.w.controller.local_box
+        s = self.w.session
+        name = s.subvolumes[s.active].name if s.subvolumes and 0 <= s.active < len(s.subvolumes) else "box"
+        size = " × ".join(f"{v:.1f}" for v in box.size) + " nm" if box is not None else ""
+        self.w.local_panel.show_result(result, f"{name} ({size})")
 
     def _analysis_failed(self, _gen: int, message: str) -> None:
         self.w.plots.begin()

@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from hea_studio.app.analysis_job import analysis_job, result_to_json
 from hea_studio.app.loading import load_dataset
 from hea_studio.app.session import Dataset, Session
+from hea_studio.compute.local import default_ks, local_entropy
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 from hea_studio.core.settings import AnalysisSettings
@@ -54,6 +55,12 @@ class Controller(QObject):
         The current analysis completed (generation, result).
     analysis_failed(int, str)
         The current analysis could not be done (e.g. the box is too small).
+    local_started(int)
+        An atom-centred entropy job was submitted (its generation).
+    local_finished(int, object)
+        It finished (generation, :class:`LocalEntropyResult`).
+    local_failed(int, str)
+        It failed, or was cancelled (by the user or by a newer job such as a box change).
     """
 
     dataset_loaded = Signal(object)
@@ -63,6 +70,9 @@ class Controller(QObject):
     scales_arrived = Signal(int, object)
     analysis_finished = Signal(int, object)
     analysis_failed = Signal(int, str)
+    local_started = Signal(int)
+    local_finished = Signal(int, object)
+    local_failed = Signal(int, str)
 
     def __init__(self, session: Session, worker: ComputeWorker, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -90,6 +100,11 @@ class Controller(QObject):
         self._interacting = False  # the user is dragging the box: analyses are previews
         self._preview_gen = -1  # generation of the newest preview job
         self.result_is_preview = False  # ``result`` lacks the SUME interval and frequency test
+        self._local_gen = -1
+        self._local_box: Box | None = None
+        self._reanalyse_after_local = False
+        self.local_result: Any = None
+        self.local_box: Box | None = None  # the box ``local_result`` belongs to
         self._buffer: list[object] = []
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
@@ -221,6 +236,42 @@ class Controller(QObject):
         self.analysis_started.emit(self._analysis_gen)
         return self._analysis_gen
 
+    def run_local(self, n_centres: int | None) -> int:
+        """Compute the atom-centred entropy of the active box in the worker (``None``: every atom a
+        centre); returns the job's generation (-1 if there is nothing to compute).
+
+        It takes the worker from a running curve, which is recomputed afterwards. A box change
+        while it runs cancels it, as it does a curve.
+        """
+        dataset = self.session.dataset
+        box = self.session.active_box
+        if dataset is None or box is None or self.loading:
+            return -1
+        self._reanalyse_after_local = self.is_analysing()
+        self._throttle.stop()
+        self._preempt.stop()
+        self._waiting = False
+        atoms, settings = dataset.atoms, self.settings
+        ks = default_ks(settings.lattice.structure if settings.lattice is not None else "fcc")
+
+        def job(task):
+            return local_entropy(atoms, box, settings.elements, ks, n_centres, settings.seed, task)
+
+        self._local_box = box
+        self._local_gen = self.worker.submit(Job(job, "atom-centred entropy"))
+        self.local_started.emit(self._local_gen)
+        return self._local_gen
+
+    def is_computing_local(self) -> bool:
+        """True while an atom-centred entropy job runs or its result has not been handled yet."""
+        return self._local_gen >= 0 and self._local_gen == self.worker.generation
+
+    def _local_done(self) -> None:
+        self._local_gen = -1
+        if self._reanalyse_after_local:
+            self._reanalyse_after_local = False
+            self.analyse_now()
+
     def cancel(self) -> None:
         """Stop the running job now: its remaining results are dropped at once, the worker stops
         at its next cancellation point (between cube edges)."""
@@ -291,6 +342,11 @@ class Controller(QObject):
             self.session.set_dataset(result)
             self.dataset_loaded.emit(result)
             self.analyse_now()
+        elif gen == self._local_gen:
+            self.local_result = result
+            self.local_box = self._local_box
+            self.local_finished.emit(gen, result)
+            self._local_done()
         elif gen == self._analysis_gen and gen == self.worker.generation:
             self._settled_gen = gen
             self._flush()
@@ -306,6 +362,9 @@ class Controller(QObject):
             # The previous dataset stays: re-analyse it if the failed load cancelled its analysis.
             if self.session.dataset is not None:
                 self.request_analysis()
+        elif gen == self._local_gen:
+            self.local_failed.emit(gen, message)
+            self._local_done()
         elif gen == self._analysis_gen:
             self._settled_gen = gen
             self.analysis_failed.emit(gen, message)
@@ -314,5 +373,9 @@ class Controller(QObject):
     def _on_cancelled(self, gen: int) -> None:
         if gen == self._load_gen:
             self._load_gen = -1
+        elif gen == self._local_gen:
+            self._local_gen = -1
+            self._reanalyse_after_local = False  # whatever replaced it runs now
+            self.local_failed.emit(gen, "cancelled")
         elif gen == self._analysis_gen:
             self._settled_gen = gen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import platform
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QTabBar,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +33,7 @@ from hea_studio.core.errors import InputError
 from hea_studio.io.project import PROJECT_SUFFIX
 from hea_studio.render.atom_view import AtomView
 from hea_studio.widgets.analysis_plots import AnalysisPlots
+from hea_studio.widgets.local_panel import LocalEntropyPanel
 from hea_studio.widgets.projection_view import ProjectionView
 from hea_studio.widgets.results_panel import ResultsPanel
 from hea_studio.widgets.settings_panel import SettingsPanel
@@ -43,7 +46,7 @@ APP = "HEA Studio"
 
 
 # Bump when docks are added, removed or regrouped: saved layouts of another version are ignored.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 
 
 def app_settings() -> QSettings:
@@ -216,8 +219,12 @@ class MainWindow(QMainWindow):
         self.live_action = self._action("&Live analysis while dragging", self._set_live)
         self.live_action.setCheckable(True)
         self.live_action.setChecked(True)
+        self.local_action = self._action(
+            "&Atom-centred entropy", self.compute_local, "Ctrl+L",
+            "Local entropy of the k nearest atoms around sampled atoms of the active box",
+        )  # fmt: skip
         self.cancel_action = self._action("&Cancel calculation", self.cancel_calculation, Qt.Key.Key_Escape)
-        for item in (self.run_action, self.live_action, self.cancel_action):
+        for item in (self.run_action, self.live_action, self.local_action, self.cancel_action):
             self.analysis_menu.addAction(item)
 
         self.help_menu.addAction(self._action("&About HEA Studio", self.show_about))
@@ -243,14 +250,20 @@ class MainWindow(QMainWindow):
 
         self.plots = AnalysisPlots()
         self.add_dock("entropy", "Entropy vs cube edge", self.plots.entropy_widget, right)
-        self.add_dock(
+        conc = self.add_dock(
             "concentration", "Concentration spread vs cube edge", self.plots.concentration_widget, right
         )
+        self.local_panel = LocalEntropyPanel()
+        local = self.add_dock("local", "Local entropy vs neighbours", self.local_panel, right)
         self.results_panel = ResultsPanel()
         self.settings_panel = SettingsPanel()
         res = self.add_dock("results", "Results", self.results_panel, right)
         sett = self.add_dock("settings", "Analysis settings", self.settings_panel, right)
+        # Tabify only once every dock is in: tabifying and then adding more docks to the same area
+        # left stale copies of the tab bars painted over the Results panel.
+        self.tabifyDockWidget(conc, local)
         self.tabifyDockWidget(res, sett)
+        conc.raise_()
         res.raise_()
         # The 3D view keeps a usable size however the docks are arranged.
         self.atom_view.native.setMinimumSize(420, 360)
@@ -270,6 +283,31 @@ class MainWindow(QMainWindow):
             Qt.Orientation.Vertical,
         )
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self.hide_stale_tab_bars)
+
+    def hide_stale_tab_bars(self) -> None:
+        """Hide dock tab bars Qt left behind.
+
+        Qt 6.11 keeps showing a copy of a tab bar laid out before the window got its final size
+        when an area holds two tabbed groups (reproduced with five bare QDockWidgets): here it sat
+        over the Results panel. A tab bar in use sits right above or below the visible dock of its
+        group; any other one is hidden (Qt shows a tab bar again when it reuses it).
+        """
+        docks = {d.windowTitle(): d for d in self.docks.values()}
+        for bar in self.findChildren(QTabBar):
+            if bar.parent() is not self or not bar.isVisible():
+                continue
+            dock = docks.get(bar.tabText(bar.currentIndex()))
+            if dock is None or dock.isFloating():
+                continue
+            g, b = dock.geometry(), bar.geometry()
+            touching = abs(b.top() - g.bottom() - 1) <= 4 or abs(g.top() - b.bottom() - 1) <= 4
+            beside = b.left() < g.right() and g.left() < b.right()
+            if not (dock.isVisible() and touching and beside):
+                bar.hide()
+
     def add_dock(
         self, name: str, title: str, widget: QWidget, area=Qt.DockWidgetArea.RightDockWidgetArea
     ) -> QDockWidget:
@@ -283,6 +321,7 @@ class MainWindow(QMainWindow):
             | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )
         self.addDockWidget(area, dock)
+        dock.dockLocationChanged.connect(lambda _area: QTimer.singleShot(0, self.hide_stale_tab_bars))
         self.view_menu.addAction(dock.toggleViewAction())
         self.docks[name] = dock
         return dock
@@ -459,6 +498,34 @@ class MainWindow(QMainWindow):
             self.keeper.discard_recovery()
             return False
         return True
+
+    def compute_local(self, n_centres: int | None = None) -> int:
+        """Analysis > Atom-centred entropy: compute it for the active box with the panel's number of
+        centres (0 there: every atom); shows the panel. Returns the job's generation (-1: nothing)."""
+        if n_centres is None:
+            n_centres = self.local_panel.centres.value()
+        gen = self.controller.run_local(n_centres or None)
+        if gen >= 0:
+            self.local_panel.set_busy(True)
+            self.docks["local"].show()
+            self.docks["local"].raise_()
+        return gen
+
+    def save_local_json(self) -> None:
+        """The local entropy panel's Save JSON button."""
+        result = self.local_panel.result
+        if result is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save local entropy", "local-entropy.json", "JSON (*.json)"
+        )
+        if path:
+            try:
+                Path(path).write_text(json.dumps(result.to_json(), indent=1, allow_nan=False) + "\n")
+            except OSError as exc:
+                self.show_error("Cannot save", f"{path}: {exc.strerror}")
+                return
+            self.show_message(f"Local entropy written to {path}")
 
     def export_json(self) -> None:
         """File > Export analysis (JSON)."""

@@ -232,3 +232,27 @@ def test_a_drag_previews_then_the_release_analyses_the_final_box_in_full(
     if final.sume is not None:
         assert final.sume.ci95_nm is not None
         assert "95 %" in sume_label.text()
+
+
+def test_stray_dock_tab_bars_are_hidden(make_main_window, qtbot):
+    from PySide6.QtWidgets import QTabBar
+
+    window = make_main_window()
+    qtbot.wait(50)
+
+    def shown() -> list[str]:
+        bars = [b for b in window.findChildren(QTabBar) if b.parent() is window and b.isVisible()]
+        return sorted(b.tabText(0) for b in bars)
+
+    # One tab bar per tabbed group (sub-volumes|display, concentration|local, results|settings).
+    assert shown() == ["Concentration spread vs cube edge", "Results", "Sub-volumes"]
+    # A copy of the Results tab bar where Qt 6.11 leaves one (laid out for an earlier window size).
+    stray = QTabBar(window)
+    stray.addTab("Results")
+    stray.addTab("Analysis settings")
+    stray.setGeometry(300, 300, 400, 26)
+    stray.show()
+    assert stray.isVisible()
+    window.hide_stale_tab_bars()
+    assert not stray.isVisible()
+    assert shown() == ["Concentration spread vs cube edge", "Results", "Sub-volumes"]
