@@ -74,3 +74,18 @@ def make_main_window(qtbot):
     leaked_py = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
     assert not live_threads(), f"worker threads left running: {live_threads()}"
     assert not leaked_py, f"Python threads left running: {leaked_py}"
+
+
+@pytest.fixture
+def atom_view(qtbot):
+    """A 400 x 300 px AtomView on screen, ready to draw; closed after the test."""
+    from hea_studio.render.atom_view import AtomView
+
+    view = AtomView()
+    qtbot.addWidget(view.native)
+    view.native.resize(400, 300)
+    view.native.show()
+    qtbot.waitExposed(view.native)
+    qtbot.waitUntil(view.is_ready, timeout=5000)
+    yield view
+    view.close()

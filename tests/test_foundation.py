@@ -73,16 +73,9 @@ def _distinct_colour_present(image: np.ndarray, rgb: tuple[int, int, int], tol: 
 
 
 @pytest.mark.gui
-def test_vispy_canvas_renders_coloured_points(qtbot):
+def test_vispy_canvas_renders_coloured_points(atom_view):
     """Three clusters of red, green and blue points must appear in the rendered image."""
-    from hea_studio.render.atom_view import AtomView
-
-    view = AtomView()
-    qtbot.addWidget(view.native)
-    view.native.resize(400, 300)
-    view.native.show()
-    qtbot.waitExposed(view.native)
-    qtbot.waitUntil(view.is_ready, timeout=5000)
+    view = atom_view
     rng = np.random.default_rng(1)
     centres = np.array([[-4.0, 0, 0], [0, 0, 0], [4.0, 0, 0]])
     colours = np.array([[1, 0, 0, 1], [0, 1, 0, 1], [0, 0, 1, 1]], dtype=float)
@@ -93,7 +86,6 @@ def test_vispy_canvas_renders_coloured_points(qtbot):
     assert image.shape[2] == 4
     for rgb in [(255, 0, 0), (0, 255, 0), (0, 0, 255)]:
         assert _distinct_colour_present(image, rgb) > 50, f"colour {rgb} missing from the rendered canvas"
-    view.close()
 
 
 @pytest.mark.gui

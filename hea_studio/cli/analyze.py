@@ -18,8 +18,9 @@ from hea_studio.core.settings import DEFAULT_SIZES, AnalysisSettings, Lattice, p
 HELP = "entropy versus cube edge, random-mixing reference and SUME of a sub-volume"
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``hea-studio analyze`` (see docs/cli.md)."""
+def add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ion file, its range file, the entropy elements and the sub-volume (shared by the
+    subcommands that analyse a sub-volume)."""
     parser.add_argument("file", type=Path, help="ion file (.pos, .epos, .apt)")
     parser.add_argument("--ranges", type=Path, required=True, help="range file (.rrng, .rng, .env)")
     parser.add_argument(
@@ -29,6 +30,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--roi",
         help="sub-volume xmin,ymin,zmin,xmax,ymax,zmax in nm (default: largest box inside the specimen)",
     )
+
+
+def parse_elements(text: str | None) -> tuple[str, ...] | None:
+    """``"Co, Cu,Fe"`` to ``("Co", "Cu", "Fe")``; ``None`` or empty: the principal elements."""
+    if not text:
+        return None
+    return tuple(e.strip() for e in text.split(",") if e.strip()) or None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``hea-studio analyze`` (see docs/cli.md)."""
+    add_data_arguments(parser)
     parser.add_argument(
         "--sizes",
         help="cube edges in nm: 1,1.5,2 or start:stop:step (stop included); default 0.5:10:0.5, "
@@ -53,9 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def settings_from_args(args: argparse.Namespace) -> AnalysisSettings:
     """The analysis settings the options describe (raises InputError for bad values)."""
-    elements = None
-    if args.elements:
-        elements = tuple(e.strip() for e in args.elements.split(",") if e.strip())
+    elements = parse_elements(args.elements)
     return AnalysisSettings(
         sizes_nm=parse_sizes(args.sizes) if args.sizes else DEFAULT_SIZES,
         mode=args.mode,

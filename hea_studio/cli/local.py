@@ -8,9 +8,8 @@ import io
 import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
-from hea_studio.cli.analyze import write_output
+from hea_studio.cli.analyze import add_data_arguments, parse_elements, write_output
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 from hea_studio.core.settings import Lattice
@@ -20,15 +19,7 @@ HELP = "atom-centred local entropy S(k) over the k nearest atoms, against random
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``hea-studio local``."""
-    parser.add_argument("file", type=Path, help="ion file (.pos, .epos, .apt)")
-    parser.add_argument("--ranges", type=Path, required=True, help="range file (.rrng, .rng, .env)")
-    parser.add_argument(
-        "--elements", help="entropy elements, e.g. Co,Cu,Fe,Ni (default: elements with >= 5 at.%%)"
-    )
-    parser.add_argument(
-        "--roi",
-        help="sub-volume xmin,ymin,zmin,xmax,ymax,zmax in nm (default: largest box inside the specimen)",
-    )
+    add_data_arguments(parser)
     parser.add_argument(
         "--k",
         help="neighbourhood sizes, the centre atom included, e.g. 13,50,100 "
@@ -99,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     lattice = Lattice.parse(args.lattice) if args.lattice else None
     ks = parse_ks(args.k) if args.k else default_ks(lattice.structure if lattice else "fcc")
     centres = _centres(args.centres)
-    elements = tuple(e.strip() for e in args.elements.split(",") if e.strip()) if args.elements else None
+    elements = parse_elements(args.elements)
     roi = Box.parse(args.roi) if args.roi else None
     t0 = time.perf_counter()
     atoms = to_atoms(load_ions(args.file), load_ranges(args.ranges), decompose=not args.no_decompose)

@@ -68,15 +68,8 @@ def _pixels_near(image: np.ndarray, rgb, tol: int = 40) -> int:
 
 
 @pytest.mark.gui
-def test_atom_view_draws_species_colours_visibility_and_box(qtbot):
-    from hea_studio.render.atom_view import AtomView
-
-    view = AtomView()
-    qtbot.addWidget(view.native)
-    view.native.resize(400, 300)
-    view.native.show()
-    qtbot.waitExposed(view.native)
-    qtbot.waitUntil(view.is_ready, timeout=5000)
+def test_atom_view_draws_species_colours_visibility_and_box(atom_view):
+    view = atom_view
     rng = np.random.default_rng(3)
     pos = rng.uniform(0, 10, (3000, 3))
     labels = np.repeat(np.arange(2), 1500)
@@ -105,19 +98,11 @@ def test_atom_view_draws_species_colours_visibility_and_box(qtbot):
     assert _pixels_near(view.render(), (255, 217, 51), tol=30) == 0
     view.set_box(Box((2, 2, 2), (8, 8, 8)))
     assert _pixels_near(view.render(), (255, 217, 51), tol=30) > 50
-    view.close()
 
 
 @pytest.mark.gui
-def test_axis_triad_turns_with_the_camera_and_stays_in_its_corner(qtbot):
-    from hea_studio.render.atom_view import AtomView
-
-    view = AtomView()
-    qtbot.addWidget(view.native)
-    view.native.resize(400, 300)
-    view.native.show()
-    qtbot.waitExposed(view.native)
-    qtbot.waitUntil(view.is_ready, timeout=5000)
+def test_axis_triad_turns_with_the_camera_and_stays_in_its_corner(atom_view):
+    view = atom_view
     rng = np.random.default_rng(4)
     view.set_atoms(rng.uniform(0, 50, (2000, 3)), np.zeros(2000, dtype=np.int64), np.array([[1.0, 0.0, 1.0]]))
     length = view.triad.length_px
@@ -136,4 +121,3 @@ def test_axis_triad_turns_with_the_camera_and_stays_in_its_corner(qtbot):
     corner = image[h - 120 :, w - 120 :]
     assert _pixels_near(corner, (242, 77, 77), tol=30) > 20
     assert _pixels_near(image[: h - 120, :], (242, 77, 77), tol=30) == 0
-    view.close()
