@@ -26,10 +26,9 @@ from PySide6 import QtCore, QtGui
 from PySide6.QtOpenGL import QOpenGLWindow
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 from shiboken6 import Shiboken
-from vispy.app.backends import (
-    _pyside6,
-    _qt,
-)
+
+# _pyside6 first: importing it binds vispy's shared Qt backend module (_qt) to PySide6.
+from vispy.app.backends import _pyside6, _qt
 
 
 class WindowCanvasBackend(_qt.QtBaseCanvasBackend, QOpenGLWindow):
