@@ -43,8 +43,7 @@ class AtomView:
 
     def __init__(self, parent=None) -> None:
         windowed = gl_window.use_window()
-        if windowed:
-            gl_window.install()
+        gl_window.install(windowed)
         self.canvas = scene.SceneCanvas(
             keys=None, show=False, bgcolor=BACKGROUND, parent=None if windowed else parent
         )

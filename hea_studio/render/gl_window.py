@@ -127,13 +127,17 @@ def use_window() -> bool:
     return os.environ.get(FALLBACK_ENV, "").strip().lower() not in ("1", "true", "yes", "on")
 
 
-def install() -> None:
-    """Make vispy's PySide6 backend create :class:`WindowCanvasBackend` canvases.
+_VISPY_BACKEND = _pyside6.CanvasBackend  # vispy's own QOpenGLWidget backend
+
+
+def install(windowed: bool = True) -> None:
+    """Make vispy's PySide6 backend create :class:`WindowCanvasBackend` canvases (``windowed``) or
+    its own QOpenGLWidget ones.
 
     vispy looks the class up on the backend module each time a canvas is made, so this affects only
     canvases created afterwards.
     """
-    _pyside6.CanvasBackend = WindowCanvasBackend
+    _pyside6.CanvasBackend = WindowCanvasBackend if windowed else _VISPY_BACKEND
 
 
 # Teardown order. Qt deletes an embedded window together with its container, but PySide leaves the

@@ -141,3 +141,24 @@ def test_the_process_exits_cleanly_with_3d_views_alive(tmp_path):
     proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120)
     assert "done" in proc.stdout
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_the_qopenglwidget_fallback_still_draws(qtbot, monkeypatch):
+    from PySide6.QtOpenGLWidgets import QOpenGLWidget
+
+    from hea_studio.render.atom_view import AtomView
+
+    monkeypatch.setenv("HEA_STUDIO_GL_WIDGET", "1")
+    view = AtomView()
+    assert isinstance(view.native, QOpenGLWidget) and view.native is view.gl_window
+    qtbot.addWidget(view.native)
+    view.native.resize(300, 200)
+    view.native.show()
+    qtbot.waitExposed(view.native)
+    qtbot.waitUntil(view.is_ready, timeout=5000)
+    rng = np.random.default_rng(2)
+    view.set_atoms(rng.uniform(0, 5, (2000, 3)), np.zeros(2000, dtype=np.int64), np.array([[1.0, 0.0, 1.0]]))
+    view.set_point_size(6)
+    assert _count_near(view.render()[..., :3], (1.0, 0.0, 1.0)) > 100
+    assert _count_near(_rgb_array(view.snapshot()), (1.0, 0.0, 1.0)) > 100
+    view.close()
