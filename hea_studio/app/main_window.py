@@ -623,6 +623,7 @@ class MainWindow(QMainWindow):
             # resizeDocks only works once the window has its size: apply after the first layout.
             QTimer.singleShot(0, self._apply_default_dock_sizes)
         self.settings_panel.restore(s)
+        self.local_panel.restore(s)
         self.controller.settings = self.settings_panel.current
         self._rebuild_recent_menu()
 
@@ -632,6 +633,7 @@ class MainWindow(QMainWindow):
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self.settings_panel.save(s)
+        self.local_panel.save(s)
         s.sync()
 
     def closeEvent(self, event) -> None:

@@ -8,7 +8,7 @@ shown result belongs to.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -75,6 +75,17 @@ class LocalEntropyPanel(QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.plot.widget, 1)
         layout.addWidget(self.status)
+
+    def save(self, store: QSettings) -> None:
+        """Remember the number of centres."""
+        store.setValue("local/centres", self.centres.value())
+
+    def restore(self, store: QSettings) -> None:
+        """Restore the remembered number of centres (an unreadable value keeps the default)."""
+        try:
+            self.centres.setValue(int(store.value("local/centres", DEFAULT_CENTRES)))
+        except (TypeError, ValueError):
+            self.centres.setValue(DEFAULT_CENTRES)
 
     def set_busy(self, busy: bool) -> None:
         """A computation runs (the button waits for it)."""

@@ -140,6 +140,7 @@ def test_analysis_settings_are_remembered_between_sessions(make_main_window, qtb
     panel.min_atoms.setValue(25)
     panel.lattice.setCurrentText("bcc")
     panel.lattice_a.setValue(0.2866)
+    first.local_panel.centres.setValue(2500)
     assert first.controller.settings.sizes_nm == (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
     assert first.controller.settings.mode == "paper"
     first.close()
@@ -151,6 +152,7 @@ def test_analysis_settings_are_remembered_between_sessions(make_main_window, qtb
     assert settings.mode == "paper" and settings.min_atoms == 25
     assert settings.lattice is not None and settings.lattice.structure == "bcc"
     assert settings.lattice.a_nm == pytest.approx(0.2866)
+    assert second.local_panel.centres.value() == 2500
 
     # An unreadable edge list is flagged and the last good settings stay in force.
     second.settings_panel.edges.setText("1:x")
