@@ -33,20 +33,20 @@ FACE_TOLERANCE = 1e-9
 # Selecting the atoms of a box
 # ---------------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
-def select_box(positions, labels, lut, lo, hi):
+def select_box(positions, labels, lut, lo, hi, index):
     """Atoms inside the half-open box ``[lo, hi)`` whose label maps to an entropy element.
 
-    ``lut[label]`` is the element index (0..K-1) or -1 for species left out. Returns positions
-    relative to ``lo`` (float64) and element indices, in input order. No boolean mask or
-    fancy-indexed copy of the whole dataset: one branch-free pass writes the index of every atom
-    and advances the output count only for atoms inside (a data-dependent branch per atom would be
-    mispredicted about half the time for a box holding a good share of the specimen), then the
-    selected atoms are gathered.
+    ``lut[label]`` is the element index (0..K-1) or -1 for species left out; ``index`` is scratch
+    space of at least ``len(positions)`` integers (int32 when that is enough: half the memory to
+    write). Returns positions relative to ``lo`` (float64) and element indices, in input order. No
+    boolean mask or fancy-indexed copy of the whole dataset, and no data-dependent branch per atom
+    (one would be mispredicted about half the time for a box holding a good share of the
+    specimen): one pass writes every atom's index and advances the count only for atoms inside,
+    then the selected atoms are gathered.
     """
     N = positions.shape[0]
     x0, y0, z0 = lo[0], lo[1], lo[2]
     x1, y1, z1 = hi[0], hi[1], hi[2]
-    index = np.empty(N, dtype=np.int64)
     n = 0
     for a in range(N):
         x = positions[a, 0]

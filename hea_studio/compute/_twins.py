@@ -81,7 +81,7 @@ def box_counts(rel_x_sorted, labels_sorted, xs, lows, L, K):
     return out
 
 
-def select_box(positions, labels, lut, lo, hi):
+def select_box(positions, labels, lut, lo, hi, index=None):
     """Atoms of the box with an entropy-element label, by boolean masks."""
     inside = np.all((positions >= lo) & (positions < hi), axis=1)
     lab = lut[labels]

@@ -148,7 +148,9 @@ def prepare_roi(atoms: AtomSet, box: Box, elements: Sequence[str] | None) -> Pre
     # the float64 corners and promoted, never rounded.
     lo = np.asarray(box.lo, dtype=np.float64)
     hi = np.asarray(box.hi, dtype=np.float64)
-    rel, species = _kernels.select_box(pos, labels, np.arange(n_species, dtype=np.int64), lo, hi)
+    rel, species = _kernels.select_box(
+        pos, labels, np.arange(n_species, dtype=np.int64), lo, hi, scratch_index(len(pos))
+    )
     if species.size < MIN_ROI_ATOMS:
         _check_overlap(pos, box)
     counts = np.bincount(species, minlength=n_species)
@@ -156,7 +158,10 @@ def prepare_roi(atoms: AtomSet, box: Box, elements: Sequence[str] | None) -> Pre
     lut = np.full(n_species, -1, dtype=np.int64)
     for k, name in enumerate(names):
         lut[atoms.index_of(name)] = k
-    rel, lab = _kernels.relabel(rel, species, lut)
+    if np.any(counts[lut < 0] > 0):
+        rel, lab = _kernels.relabel(rel, species, lut)  # drop the other species' atoms in place
+    else:
+        lab = lut[species]  # nothing to drop: relabel only
     n = int(lab.size)
     if n < MIN_ROI_ATOMS:
         raise InputError(
@@ -164,6 +169,11 @@ def prepare_roi(atoms: AtomSet, box: Box, elements: Sequence[str] | None) -> Pre
             f"at least {MIN_ROI_ATOMS} are needed"
         )
     return PreparedRoi(box=box, rel=rel, labels=lab, elements=names)
+
+
+def scratch_index(n: int) -> np.ndarray:
+    """Uninitialised room for ``n`` atom indices: int32 while they fit (half the memory to write)."""
+    return np.empty(n, dtype=np.int32 if n < 2**31 else np.int64)
 
 
 def _check_overlap(pos: np.ndarray, box: Box) -> None:

@@ -25,10 +25,11 @@ def test_select_box_matches_masks():
     lut = np.array([0, -1, 1, 2, -1, 3], dtype=np.int64)
     lo = np.array([-2.0, -3.0, -1.5])
     hi = np.array([3.0, 2.5, 4.0])
-    rel, lab = nb.select_box(pos, labels, lut, lo, hi)
     rel2, lab2 = tw.select_box(pos, labels, lut, lo, hi)
-    np.testing.assert_array_equal(lab, lab2)
-    np.testing.assert_allclose(rel, rel2, rtol=0, atol=1e-12)
+    for dtype in (np.int32, np.int64):  # both widths of the scratch index
+        rel, lab = nb.select_box(pos, labels, lut, lo, hi, np.empty(5000, dtype=dtype))
+        np.testing.assert_array_equal(lab, lab2)
+        np.testing.assert_allclose(rel, rel2, rtol=0, atol=1e-12)
     assert lab.size > 100 and set(np.unique(lab)) == {0, 1, 2, 3}
 
 
