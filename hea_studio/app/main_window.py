@@ -173,6 +173,12 @@ class MainWindow(QMainWindow):
             "Ctrl+E",
             "Save the analysis as analyze --json does",
         )
+        self.export_plot_action = self._action(
+            "Export entropy &plot (PNG)...",
+            self.export_plot,
+            "Ctrl+Shift+E",
+            "Save the entropy-versus-edge plot of the last analysis as a PNG, as analyze --plot does",
+        )
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.open_project_action = self._action(
             "Open &project...",
@@ -197,6 +203,7 @@ class MainWindow(QMainWindow):
             self.file_menu.addAction(item)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.export_action)
+        self.file_menu.addAction(self.export_plot_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
 
@@ -526,6 +533,23 @@ class MainWindow(QMainWindow):
                 self.show_error("Cannot save", f"{path}: {exc.strerror}")
                 return
             self.show_message(f"Local entropy written to {path}")
+
+    def export_plot(self) -> None:
+        """File > Export entropy plot (PNG): the last finished analysis, titled like ``analyze --plot``."""
+        if self.controller.result is None:
+            self.show_error("Nothing to export", "No analysis has finished yet.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export entropy plot", "entropy.png", "PNG image (*.png)")
+        if not path:
+            return
+        from hea_studio.plots.curve import export_curve_png
+
+        try:
+            export_curve_png(self.controller.result, Path(path))
+        except InputError as exc:
+            self.show_error("Cannot export the plot", str(exc))
+            return
+        self.show_message(f"Plot written to {path}")
 
     def export_json(self) -> None:
         """File > Export analysis (JSON)."""

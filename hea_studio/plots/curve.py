@@ -346,7 +346,9 @@ def export_curve_png(result: AnalysisResult, path: str | Path, width: int = 1000
     if result.sume is not None:
         title += f" - SUME {result.sume.edge_nm:.2f} nm"
     plot.plot.setTitle(title, color=(30, 30, 30))
-    # Lay the never-shown widget out at its final size before rendering it.
+    # Lay the widget out at its final size before rendering it, without putting it on screen (the
+    # window exports from here too).
+    plot.widget.setAttribute(pg.QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     plot.widget.show()
     app.processEvents()
     exporter = ImageExporter(plot.plot)

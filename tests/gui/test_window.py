@@ -258,3 +258,42 @@ def test_stray_dock_tab_bars_are_hidden(make_main_window, qtbot):
     window.hide_stale_tab_bars()
     assert not stray.isVisible()
     assert shown() == ["Concentration spread vs cube edge", "Results", "Sub-volumes"]
+
+
+def test_file_export_plot_writes_the_entropy_png(
+    make_main_window, small_dataset, qtbot, tmp_path, monkeypatch
+):
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QApplication
+
+    window = make_main_window()
+    out = tmp_path / "entropy.png"
+    monkeypatch.setattr(
+        "hea_studio.app.main_window.QFileDialog.getSaveFileName", lambda *a, **k: (str(out), "")
+    )
+    window.export_plot_action.trigger()  # nothing analysed yet: an error, no file
+    assert window.error_dialog is not None and "No analysis" in window.error_dialog.text()
+    window.error_dialog.close()
+    assert not out.exists()
+
+    # Settings of its own: the ones remembered from earlier tests may leave a short curve.
+    window.settings_panel.edges.setText("0.5:4:0.25")
+    window.settings_panel._changed()
+    window.controller.set_settings(window.settings_panel.current)
+    show_dataset(window, small_dataset, qtbot)
+    assert len(window.controller.result.curve) == 15
+    before = set(QApplication.topLevelWidgets())
+    window.export_plot_action.trigger()
+    image = QImage(str(out))
+    assert image.width() == 1000 and image.height() > 500
+    # Not a blank picture: the curve's blue is in it.
+    blue = sum(
+        1
+        for x in range(0, image.width(), 4)
+        for y in range(0, image.height(), 4)
+        if image.pixelColor(x, y).blue() > 150 and image.pixelColor(x, y).red() < 80
+    )
+    assert blue > 50
+    # The plot was rendered off screen: no window popped up.
+    assert not [w for w in set(QApplication.topLevelWidgets()) - before if w.isVisible()]
+    assert "Plot written" in window.status_label.text()
