@@ -95,7 +95,7 @@ class Controller(QObject):
         self._submitted_at = 0.0
         self._preempt = QTimer(self)
         self._preempt.setSingleShot(True)
-        self._preempt.timeout.connect(self._submit_waiting)
+        self._preempt.timeout.connect(self._submit_pending)
         self._settled_gen = -1  # newest analysis whose result, failure or cancellation arrived
         self._interacting = False  # the user is dragging the box: analyses are previews
         self._preview_gen = -1  # generation of the newest preview job
@@ -129,17 +129,7 @@ class Controller(QObject):
 
     def is_analysing(self) -> bool:
         """True while an analysis job runs or waits, or a request waits for the throttle."""
-        # The worker may be idle while its final signal still waits in the event queue: the
-        # analysis is over only once that signal has been handled here.
-        return (
-            self._throttle.isActive()
-            or self._waiting
-            or (
-                self._analysis_gen >= 0
-                and self._analysis_gen == self.worker.generation
-                and self._analysis_gen != self._settled_gen
-            )
-        )
+        return self._throttle.isActive() or self._waiting or self._analysis_running()
 
     # ---- loading --------------------------------------------------------------------------------
     def open_files(self, ion_path: Path | None, range_path: Path | None) -> int:
@@ -191,8 +181,13 @@ class Controller(QObject):
         return self._interacting
 
     def _analysis_running(self) -> bool:
+        # The newest analysis job, not yet settled. The worker may already be idle while the job's
+        # final signal waits in the event queue: the analysis is over only once that signal has
+        # been handled here.
         return (
-            self._analysis_gen >= 0 and self._analysis_gen == self.worker.generation and self.worker.is_busy()
+            self._analysis_gen >= 0
+            and self._analysis_gen == self.worker.generation
+            and self._analysis_gen != self._settled_gen
         )
 
     def _throttled_submit(self) -> None:
@@ -205,14 +200,9 @@ class Controller(QObject):
             return
         self.analyse_now()
 
-    def _submit_waiting(self) -> None:
-        if self._waiting:
-            self.analyse_now()
-
     def _submit_pending(self) -> None:
-        """The worker just became free: analyse a box that changed meanwhile at once, rather
-        than when the throttle would have fired (the throttle only spaces out requests while a
-        curve is being computed)."""
+        """Analyse a box that changed while a curve was computed, at once: the worker just became
+        free (or the preemption delay ran out), so there is no reason to wait for the throttle."""
         if self._waiting or self._throttle.isActive():
             self.analyse_now()
 
