@@ -31,7 +31,9 @@ def test_local_entropy_is_computed_for_the_active_box_and_plotted(
     assert panel.compute_button.isEnabled() and window.controller.local_box == box
 
     settings = window.controller.settings
-    expected = local_entropy(small_dataset.atoms, box, settings.elements, default_ks(), 1500, settings.seed)
+    # k starts at the first shell of the lattice in the settings (remembered from earlier tests).
+    ks = default_ks(settings.lattice.structure if settings.lattice is not None else "fcc")
+    expected = local_entropy(small_dataset.atoms, box, settings.elements, ks, 1500, settings.seed)
     k, s = panel.plot.plotted()
     assert list(k) == [p.k for p in expected.points]
     assert np.allclose(s, [p.S_mean for p in expected.points])
