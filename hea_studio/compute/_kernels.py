@@ -617,8 +617,12 @@ def cell_list(rel, cell, nx, ny, nz):
 
 
 @njit(cache=True, nogil=True)
-def knn_entropy(rel, lab, K, order, starts, nx, ny, nz, cell, centres, ks, log_k):
+def knn_entropy(rel, lab, K, starts, nx, ny, nz, cell, centres, ks, log_k):
     """Entropy (units of R) of the ``k`` atoms nearest to each centre atom, itself included.
+
+    ``rel`` and ``lab`` hold the atoms cell by cell (in :func:`cell_list` order), so the atoms of
+    cell ``c`` are ``starts[c]:starts[c + 1]`` and a centre's candidates are read from a few
+    contiguous runs; ``centres`` index into that order.
 
     ``ks`` ascending; ``log_k[i] = ln i``. Cells are searched in growing cubic shells around the
     centre's cell until the ``max(ks)``-th nearest atom is certainly found: all atoms closer than
@@ -668,8 +672,7 @@ def knn_entropy(rel, lab, K, order, starts, nx, ny, nz, cell, centres, ks, log_k
                         if not (edge_y or iz == cz - s or iz == cz + s):
                             continue  # inside the shell: searched already
                         c = (ix * ny + iy) * nz + iz
-                        for t in range(starts[c], starts[c + 1]):
-                            b = order[t]
+                        for b in range(starts[c], starts[c + 1]):
                             if n == cap:
                                 cap *= 2
                                 d2_new = np.empty(cap, dtype=np.float64)

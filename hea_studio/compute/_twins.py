@@ -223,7 +223,7 @@ def cell_list(rel, cell, nx, ny, nz):
     return order, starts
 
 
-def knn_entropy(rel, lab, K, order, starts, nx, ny, nz, cell, centres, ks, log_k):
+def knn_entropy(rel, lab, K, starts, nx, ny, nz, cell, centres, ks, log_k):
     """Entropy of the k nearest atoms by sorting every distance (brute force)."""
     kmax = int(ks[-1])
     out = np.empty((centres.shape[0], ks.shape[0]))

@@ -11,7 +11,7 @@ from compute_specimens import NAMES, clustered_alloy, full_box, random_alloy
 
 from hea_studio.compute import _kernels as nb
 from hea_studio.compute import _twins as tw
-from hea_studio.compute.local import default_ks, local_entropy, parse_ks
+from hea_studio.compute.local import NeighbourGrid, default_ks, local_entropy, parse_ks
 from hea_studio.compute.reference import log_table
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
@@ -33,8 +33,17 @@ def test_neighbour_search_matches_brute_force(cell):
         np.int64
     )
     ks = np.array([2, 13, 50, 300], dtype=np.int64)
-    S, reach = nb.knn_entropy(rel, lab, 4, order, starts, nx, ny, nz, cell, centres, ks, log_table(300))
-    S2, reach2 = tw.knn_entropy(rel, lab, 4, order2, starts2, nx, ny, nz, cell, centres, ks, log_table(300))
+    # The kernel reads the atoms in cell order; the brute-force twin reads them as they came.
+    grid = NeighbourGrid.build(rel, lab, (6.0, 6.0, 6.0), 4000 / 6.0**3)
+    rank = np.empty(4000, dtype=np.int64)
+    rank[order] = np.arange(4000)
+    S, reach = nb.knn_entropy(
+        rel[order], lab[order], 4, starts, nx, ny, nz, cell, rank[centres], ks, log_table(300)
+    )
+    S2, reach2 = tw.knn_entropy(rel, lab, 4, starts2, nx, ny, nz, cell, centres, ks, log_table(300))
+    grid_S, grid_reach = grid.search(4, grid.rank[centres], ks, log_table(300))
+    np.testing.assert_allclose(grid_S, S2, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(grid_reach, reach2, rtol=0, atol=1e-12)
     np.testing.assert_allclose(S, S2, rtol=0, atol=1e-12)
     np.testing.assert_allclose(reach, reach2, rtol=0, atol=1e-12)
     assert np.all(np.diff(reach, axis=1) >= 0)
