@@ -78,10 +78,11 @@ def measure(seconds: float) -> dict:
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
     # Keep the benchmark's window settings away from the user's own.
     os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="hea-bench-")
-    from PySide6.QtCore import QPoint, Qt, QTimer
+    from PySide6.QtCore import QPoint, Qt
     from PySide6.QtTest import QTest
 
     from hea_studio.app.launch import make_application
+    from hea_studio.app.loop_monitor import EventLoopMonitor
 
     app = make_application()
     from hea_studio.app.main_window import MainWindow
@@ -110,17 +111,7 @@ def measure(seconds: float) -> dict:
         finished[0] += 1
 
     window.controller.analysis_finished.connect(on_finished)
-    gaps: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
+    monitor = EventLoopMonitor()
 
     proj = window.projection_xy
     viewport = proj.plot.viewport()
@@ -133,8 +124,7 @@ def measure(seconds: float) -> dict:
     QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
     app.processEvents()
     t_start = time.perf_counter()
-    last[0] = t_start
-    timer.start()
+    monitor.start()
     step = 0
     # A hand moving the box back and forth: a mouse event every ~16 ms (60 Hz), like a real mouse.
     while time.perf_counter() - t_start < seconds:
@@ -152,7 +142,7 @@ def measure(seconds: float) -> dict:
     previews = window.controller.interacting  # the drag put the analyses in preview mode
     end = proj.widget_point(cx, cy)
     QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
-    timer.stop()
+    monitor.stop()
     moved = window.session.active_box != box
     result = {
         "demo_atoms": window.session.dataset.atoms.n_atoms,
@@ -164,8 +154,8 @@ def measure(seconds: float) -> dict:
         "preview_while_dragging": previews,
         "plot_refreshes_per_s": round(refreshes[0] / elapsed, 2),
         "finished_curves_per_s": round(finished[0] / elapsed, 2),
-        "event_loop_max_gap_ms": round(1000 * max(gaps), 1) if gaps else None,
-        "event_loop_median_gap_ms": round(1000 * sorted(gaps)[len(gaps) // 2], 1) if gaps else None,
+        "event_loop_max_gap_ms": round(1000 * monitor.max_gap(), 1),
+        "event_loop_median_gap_ms": round(1000 * monitor.median_gap(), 1),
         "display_budget": window.atom_view.budget,
         "gl_renderer": window.atom_view.renderer(),
         "view_host": "QOpenGLWidget"

@@ -9,6 +9,7 @@ import pytest
 from gui_helpers import show_dataset, synthetic_atoms
 from PySide6.QtCore import QElapsedTimer, QTimer
 
+from hea_studio.app.loop_monitor import EventLoopMonitor
 from hea_studio.core.settings import AnalysisSettings
 
 pytestmark = pytest.mark.gui
@@ -109,25 +110,15 @@ def test_event_loop_keeps_running_while_a_1e7_atom_curve_is_computed(make_main_w
     from hea_studio.workers import Job
 
     settings = AnalysisSettings(sizes_nm=edges, bootstrap=0)
-    gaps: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
+    monitor = EventLoopMonitor()
     with qtbot.waitSignal(window.worker.finished, timeout=300_000) as blocker:
         window.worker.submit(Job(analysis_job(dataset.atoms, dataset.bounds, settings), "1e7 curve"))
-        last[0] = time.perf_counter()
-        timer.start()
-    timer.stop()
+        monitor.start()
+    monitor.stop()
+    gaps = monitor.gaps
     result = blocker.args[1]
     assert result.roi_atoms >= 9_000_000 and len(result.curve) == len(edges)
     assert len(gaps) > 10
-    worst = max(gaps)
+    worst = monitor.max_gap()
     print(f"event loop: {len(gaps)} ticks, max gap {1000 * worst:.0f} ms")
     assert worst < 0.100, f"event loop blocked for {1000 * worst:.0f} ms"
