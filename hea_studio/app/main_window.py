@@ -519,47 +519,48 @@ class MainWindow(QMainWindow):
         return gen
 
     def save_local_json(self) -> None:
-        """The local entropy panel's Save JSON button."""
+        """The local entropy panel's Save button."""
         result = self.local_panel.result
-        if result is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save local entropy", "local-entropy.json", "JSON (*.json)"
-        )
-        if path:
-            try:
-                Path(path).write_text(json.dumps(result.to_json(), indent=1, allow_nan=False) + "\n")
-            except OSError as exc:
-                self.show_error("Cannot save", f"{path}: {exc.strerror}")
-                return
-            self.show_message(f"Local entropy written to {path}")
+        if result is not None:
+            text = json.dumps(result.to_json(), indent=1, allow_nan=False) + "\n"
+            self._export("Save local entropy", "local-entropy.json", "JSON (*.json)", "Local entropy",
+                         lambda path: path.write_text(text))  # fmt: skip
 
     def export_plot(self) -> None:
         """File > Export entropy plot (PNG): the last finished analysis, titled like ``analyze --plot``."""
-        if self.controller.result is None:
-            self.show_error("Nothing to export", "No analysis has finished yet.")
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export entropy plot", "entropy.png", "PNG image (*.png)")
-        if not path:
-            return
         from hea_studio.plots.curve import export_curve_png
 
-        try:
-            export_curve_png(self.controller.result, Path(path))
-        except InputError as exc:
-            self.show_error("Cannot export the plot", str(exc))
-            return
-        self.show_message(f"Plot written to {path}")
+        result = self.controller.result
+        if self._has_result():
+            self._export("Export entropy plot", "entropy.png", "PNG image (*.png)", "Plot",
+                         lambda path: export_curve_png(result, path))  # fmt: skip
 
     def export_json(self) -> None:
         """File > Export analysis (JSON)."""
+        if self._has_result():
+            self._export("Export analysis", "analysis.json", "JSON (*.json)", "Analysis",
+                         self.controller.write_result_json)  # fmt: skip
+
+    def _has_result(self) -> bool:
         if self.controller.result is None:
             self.show_error("Nothing to export", "No analysis has finished yet.")
+            return False
+        return True
+
+    def _export(self, title: str, default_name: str, file_filter: str, what: str, write) -> None:
+        """Ask where to save, then ``write(path)``; a failure is shown, never raised."""
+        path, _ = QFileDialog.getSaveFileName(self, title, default_name, file_filter)
+        if not path:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export analysis", "analysis.json", "JSON (*.json)")
-        if path:
-            self.controller.write_result_json(Path(path))
-            self.show_message(f"Analysis written to {path}")
+        try:
+            write(Path(path))
+        except InputError as exc:
+            self.show_error(f"{title}: failed", str(exc))
+            return
+        except OSError as exc:
+            self.show_error(f"{title}: failed", f"{path}: {exc.strerror or exc}")
+            return
+        self.show_message(f"{what} written to {path}")
 
     def show_error(self, title: str, message: str) -> QMessageBox:
         """Show an error without blocking the event loop (window-modal; kept in ``error_dialog``)."""
