@@ -85,9 +85,12 @@ class AtomView:
     def is_ready(self) -> bool:
         """True once the GL surface is on screen with the size of :attr:`native` (a native child
         window gets its geometry on the event loop's next turns, after the container's)."""
+        return self._on_screen() and tuple(self.canvas.size) == (self.native.width(), self.native.height())
+
+    def _on_screen(self) -> bool:
+        # A QOpenGLWindow is on screen once exposed; the QOpenGLWidget fallback once visible.
         surface = self.canvas.native
-        shown = surface.isExposed() if isinstance(surface, QWindow) else surface.isVisible()
-        return bool(shown) and tuple(self.canvas.size) == (self.native.width(), self.native.height())
+        return bool(surface.isExposed() if isinstance(surface, QWindow) else surface.isVisible())
 
     @property
     def n_points(self) -> int:
@@ -263,10 +266,8 @@ class AtomView:
     def snapshot(self) -> QImage:
         """What the view shows now, as an image the size of :attr:`native` (for window screenshots:
         grabbing the main window does not see into the native GL window)."""
-        surface = self.canvas.native
-        exposed = surface.isExposed() if isinstance(surface, QWindow) else surface.isVisible()
-        if exposed:
-            return surface.grabFramebuffer()
+        if self._on_screen():
+            return self.canvas.native.grabFramebuffer()
         image = np.ascontiguousarray(self.render()[..., :4])
         h, w = image.shape[:2]
         return QImage(image.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
