@@ -71,8 +71,8 @@ class ViewBinder:
         window.projection_xy.rect_changed.connect(lambda *r: self._rect_edited((0, 1), r))
         window.projection_xz.rect_changed.connect(lambda *r: self._rect_edited((0, 2), r))
         for proj in (window.projection_xy, window.projection_xz):
-            proj.drag_started.connect(lambda: window.controller.set_interacting(True))
-            proj.drag_finished.connect(lambda: window.controller.set_interacting(False))
+            proj.drag_started.connect(lambda: self._dragging(True))
+            proj.drag_finished.connect(lambda: self._dragging(False))
 
         p = window.subvolume_panel
         p.box_edited.connect(s.set_active_box)
@@ -137,6 +137,11 @@ class ViewBinder:
             w.atom_view.set_box(box)  # the first box appears at once
         else:
             self._view_box_timer.start()  # restarted by every move: the 3D view follows when the drag pauses
+
+    def _dragging(self, on: bool) -> None:
+        # A mouse drag is one undo step, and analyses are previews until it ends.
+        self.w.history.set_dragging(on)
+        self.w.controller.set_interacting(on)
 
     def stop(self) -> None:
         """The window is closing: no more deferred view updates."""

@@ -1,9 +1,10 @@
 """Undo and redo of sub-volume edits (move, resize, add, remove, rename, switch).
 
 The history watches the session instead of wrapping every edit: after each change it compares the
-session with the snapshot it kept and records the difference as one undo step. Box moves of the same
-sub-volume that follow each other within a short time merge into one step, so a whole drag is undone
-at once rather than mouse event by mouse event.
+session with the snapshot it kept and records the difference as one undo step. All box moves of one
+mouse drag (between :meth:`SessionHistory.set_dragging` True and False) merge into one step, however
+long the hand pauses; other moves of the same sub-volume (spin boxes, typed values) merge when they
+follow each other within a short time.
 """
 
 from __future__ import annotations
@@ -31,17 +32,20 @@ class _Step(QUndoCommand):
         self.after = after
         self.move_index = move
         self.stamp = time.monotonic()
+        self.drag = history.drag_id  # the mouse drag this step belongs to (None: not a drag)
         self._first_redo = True
 
     def id(self) -> int:
         return _MOVE_ID if self.move_index is not None else -1
 
     def mergeWith(self, other) -> bool:
-        if (
-            isinstance(other, _Step)
-            and other.move_index == self.move_index
-            and other.stamp - self.stamp < MERGE_WINDOW_S
-        ):
+        if not (isinstance(other, _Step) and other.move_index == self.move_index):
+            return False
+        if self.drag is not None or other.drag is not None:
+            same = self.drag == other.drag  # one drag is one step; it never absorbs other edits
+        else:
+            same = other.stamp - self.stamp < MERGE_WINDOW_S
+        if same:
             self.after = other.after
             self.stamp = other.stamp
             return True
@@ -66,6 +70,8 @@ class SessionHistory(QObject):
         self.stack = QUndoStack(self)
         self._snapshot = self._take()
         self._applying = False
+        self.drag_id: int | None = None
+        self._drags = 0
         # One user action can emit several signals (adding a box also makes it active): record once
         # per event-loop turn, so it becomes one undo step.
         self._record = QTimer(self)
@@ -75,6 +81,16 @@ class SessionHistory(QObject):
         session.dataset_changed.connect(self._reset)
         for signal in (session.subvolumes_changed, session.active_changed, session.active_box_changed):
             signal.connect(self._schedule)
+
+    def set_dragging(self, on: bool) -> None:
+        """A mouse drag of the box starts (True) or ends (False): its moves become one step."""
+        if on:
+            self._changed()  # an earlier edit still waiting is not part of the drag
+            self._drags += 1
+            self.drag_id = self._drags
+        else:
+            self._changed()  # the drag's last move still belongs to it
+            self.drag_id = None
 
     def _schedule(self, *_args) -> None:
         if not self._applying:
