@@ -110,6 +110,7 @@ def _register_builtin() -> None:
     register("entropy", "hea_studio.cli.entropy")
     register("synth", "hea_studio.cli.synth")
     register("local", "hea_studio.cli.local")
+    register("profile", "hea_studio.cli.profile")
     pass
 
 

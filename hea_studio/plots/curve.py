@@ -332,30 +332,36 @@ def ensure_qapp():
     return app
 
 
-def export_curve_png(result: AnalysisResult, path: str | Path, width: int = 1000, height: int = 650) -> Path:
-    """Write the entropy curve of ``result`` to a PNG (used by ``analyze --plot``)."""
+def export_plot_png(widget, plot_item, path: str | Path, width: int, height: int) -> Path:
+    """Render ``plot_item`` (inside ``widget``) to a PNG off screen, then dispose of the widget."""
     from pyqtgraph.exporters import ImageExporter
 
     from hea_studio.core.errors import InputError
 
     app = ensure_qapp()
+    widget.resize(width, height)
+    # Lay the widget out at its final size before rendering it, without putting it on screen (the
+    # window exports from here too).
+    widget.setAttribute(pg.QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    widget.show()
+    app.processEvents()
+    exporter = ImageExporter(plot_item)
+    exporter.parameters()["width"] = width
+    out = Path(path)
+    if not exporter.export(str(out)) and not out.exists():
+        raise InputError(f"cannot write the plot to {out}")
+    widget.hide()
+    widget.deleteLater()
+    return out
+
+
+def export_curve_png(result: AnalysisResult, path: str | Path, width: int = 1000, height: int = 650) -> Path:
+    """Write the entropy curve of ``result`` to a PNG (used by ``analyze --plot``)."""
+    ensure_qapp()
     plot = EntropyCurvePlot()
-    plot.widget.resize(width, height)
     plot.set_result(result)
     title = f"{'-'.join(result.elements)}: S vs cube edge"
     if result.sume is not None:
         title += f" - SUME {result.sume.edge_nm:.2f} nm"
     plot.plot.setTitle(title, color=(30, 30, 30))
-    # Lay the widget out at its final size before rendering it, without putting it on screen (the
-    # window exports from here too).
-    plot.widget.setAttribute(pg.QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-    plot.widget.show()
-    app.processEvents()
-    exporter = ImageExporter(plot.plot)
-    exporter.parameters()["width"] = width
-    out = Path(path)
-    if not exporter.export(str(out)) and not out.exists():
-        raise InputError(f"cannot write the plot to {out}")
-    plot.widget.hide()
-    plot.widget.deleteLater()
-    return out
+    return export_plot_png(plot.widget, plot.plot, path, width, height)

@@ -48,3 +48,30 @@ def full_box(atoms: AtomSet) -> Box:
     """The cube the synthetic atoms fill."""
     side = float(atoms.positions.max()) + 1e-9
     return Box((0.0, 0.0, 0.0), (side, side, side))
+
+
+def two_phase_alloy(
+    n_atoms: int = 80_000,
+    interface_z: float = 11.3,
+    width_nm: float = 0.4,
+    seed: int = 0,
+    p_low=(0.35, 0.10, 0.35, 0.20),
+    p_high=(0.10, 0.35, 0.15, 0.40),
+    side_xy: float = 10.0,
+) -> AtomSet:
+    """Two phases stacked along z, meeting at ``interface_z`` with a tanh transition ``width_nm`` wide.
+
+    The specimen is ``side_xy`` nm wide; its height follows from the atom count at the detected density
+    (80 000 atoms: 24 nm).
+    """
+    rng = np.random.default_rng(seed)
+    height = n_atoms / DENSITY / side_xy**2
+    pos = rng.uniform((0.0, 0.0, 0.0), (side_xy, side_xy, height), (n_atoms, 3))
+    share_high = 0.5 * (1.0 + np.tanh((pos[:, 2] - interface_z) / width_nm))
+    high = rng.random(n_atoms) < share_high
+    labels = np.where(
+        high,
+        rng.choice(4, n_atoms, p=np.asarray(p_high) / np.sum(p_high)),
+        rng.choice(4, n_atoms, p=np.asarray(p_low) / np.sum(p_low)),
+    )
+    return AtomSet(pos, labels.astype(np.int64), NAMES)

@@ -1,0 +1,99 @@
+"""``hea-studio profile FILE --ranges R [--roi ...] --axis z [--radius NM] --bin 0.5``: composition profile."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from hea_studio.cli.analyze import write_output
+from hea_studio.core.errors import InputError
+from hea_studio.core.geometry import Box
+
+HELP = "concentration of every species per slab along an axis of a box or cylinder, with error bars"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``hea-studio profile``."""
+    parser.add_argument("file", type=Path, help="ion file (.pos, .epos, .apt)")
+    parser.add_argument("--ranges", type=Path, required=True, help="range file (.rrng, .rng, .env)")
+    parser.add_argument(
+        "--roi",
+        help="box xmin,ymin,zmin,xmax,ymax,zmax in nm (default: largest box inside the specimen)",
+    )
+    parser.add_argument("--axis", default="z", choices=("x", "y", "z"), help="profile axis (default z)")
+    parser.add_argument(
+        "--radius",
+        type=float,
+        metavar="NM",
+        help="cylinder radius around the box's centre line (default: whole box)",
+    )
+    parser.add_argument(
+        "--bin", type=float, default=0.5, metavar="NM", help="slab thickness in nm (default 0.5)"
+    )
+    parser.add_argument(
+        "--no-decompose", action="store_true", help="keep molecular ions as their own species"
+    )
+    parser.add_argument("--json", metavar="OUT", help="write the profile as JSON (- for stdout)")
+    parser.add_argument("--csv", metavar="OUT", help="write one row per slab as CSV (- for stdout)")
+    parser.add_argument("--plot", metavar="OUT.png", type=Path, help="write a PNG of the profile")
+
+
+def check_output_targets(*targets: str | Path | None) -> None:
+    """InputError before any work if an output file cannot be created (its folder is missing or is a file)."""
+    for target in targets:
+        if target is None or str(target) == "-":
+            continue
+        path = Path(target)
+        if path.is_dir():
+            raise InputError(f"cannot write {path}: it is a folder")
+        parent = path.parent if str(path.parent) else Path(".")
+        if not parent.is_dir():
+            raise InputError(f"cannot write {path}: folder {parent} does not exist")
+
+
+def summary(profile) -> str:
+    """Slab count, atoms and each species' interface position, for the terminal."""
+    from hea_studio.compute.profile import interface_position
+
+    shape = "box" if profile.radius_nm is None else f"cylinder of radius {profile.radius_nm:g} nm"
+    lines = [
+        f"profile along {profile.axis} of {shape} {', '.join(f'{v:.2f}' for v in profile.box.flat())} nm: "
+        f"{len(profile.totals)} slabs, {int(profile.totals.sum())} atoms"
+    ]
+    for name in profile.species:
+        pos = interface_position(profile, name)
+        if pos is not None:
+            lines.append(f"  {name}: interface at {profile.axis} = {pos:.2f} nm")
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load, profile, write the requested outputs."""
+    from hea_studio.compute.profile import composition_profile, slab_edges
+    from hea_studio.compute.roi import default_box
+    from hea_studio.io import load_ions, load_ranges, to_atoms
+
+    check_output_targets(args.json, args.csv, args.plot)
+    roi = Box.parse(args.roi) if args.roi else None
+    if roi is not None:
+        slab_edges(roi, "xyz".index(args.axis), args.bin)  # a bad bin fails before the file is read
+    ions = load_ions(args.file)
+    table = load_ranges(args.ranges)
+    atoms = to_atoms(ions, table, decompose=not args.no_decompose)
+    box = roi if roi is not None else default_box(atoms.positions)
+    profile = composition_profile(atoms, box, args.axis, args.bin, args.radius)
+    if int(profile.totals.sum()) == 0:
+        raise InputError(f"{args.file}: no ranged atoms inside the {'cylinder' if args.radius else 'box'}")
+    if args.json:
+        write_output(args.json, json.dumps(profile.to_json(), indent=1) + "\n")
+    if args.csv:
+        write_output(args.csv, profile.to_csv())
+    if args.plot:
+        from hea_studio.plots.profile import export_profile_png
+
+        export_profile_png(profile, args.plot)
+    if args.json != "-" and args.csv != "-":
+        sys.stdout.write(summary(profile))
+    return 0

@@ -1,0 +1,107 @@
+"""pyqtgraph plot of a composition profile: concentration of each species per slab with error bars.
+
+Used by the Composition profile dock and by ``hea-studio profile --plot`` (:func:`export_profile_png`).
+One line and one error-bar item per species, created once and updated with ``setData``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+
+from hea_studio.compute.profile import CompositionProfile, interface_position
+from hea_studio.plots.curve import _CYCLE, _dark_axes, _rgb255, ensure_qapp, export_plot_png
+
+
+class ProfilePlot:
+    """Atomic fraction (at.%) of every species versus position along the profile axis.
+
+    Parameters
+    ----------
+    parent
+        Parent widget of the plot.
+    """
+
+    def __init__(self, parent: Any = None) -> None:
+        self.widget = pg.PlotWidget(parent=parent, background="w")
+        self.plot = self.widget.getPlotItem()
+        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        self.plot.setLabel("left", "concentration (at.%)")
+        self.plot.setLabel("bottom", "position (nm)")
+        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextColor=(30, 30, 30))
+        _dark_axes(self.plot)
+        self._lines: dict[str, pg.PlotDataItem] = {}
+        self._bars: dict[str, pg.ErrorBarItem] = {}
+        self._colours: dict[str, tuple[int, int, int]] = {}
+        self._markers: list[pg.InfiniteLine] = []
+        self.profile: CompositionProfile | None = None
+
+    def set_colours(self, colours: dict[str, tuple[float, float, float]]) -> None:
+        """Species colours (r, g, b in 0..1 or 0..255), e.g. from the range file."""
+        self._colours = {k: _rgb255(v) for k, v in colours.items()}
+
+    def _colour(self, name: str, i: int) -> tuple[int, int, int]:
+        return self._colours.get(name, _CYCLE[i % len(_CYCLE)])
+
+    def clear(self) -> None:
+        """Remove every curve."""
+        for item in [*self._lines.values(), *self._bars.values(), *self._markers]:
+            self.plot.removeItem(item)
+        self.legend.clear()
+        self._lines.clear()
+        self._bars.clear()
+        self._markers.clear()
+        self.profile = None
+
+    def set_profile(self, profile: CompositionProfile, show_interfaces: bool = True) -> None:
+        """Show ``profile``: a line per species with +-1 binomial standard error bars."""
+        if self.profile is None or self.profile.species != profile.species:
+            self.clear()
+        self.profile = profile
+        x = profile.centres_nm
+        frac = 100 * profile.fractions
+        err = 100 * profile.errors
+        for j, name in enumerate(profile.species):
+            colour = self._colour(name, j)
+            y = frac[:, j]
+            ok = np.isfinite(y)
+            if name not in self._lines:
+                self._lines[name] = self.plot.plot(
+                    [], [], pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=4,
+                    symbolBrush=colour, symbolPen=None, name=name,
+                )  # fmt: skip
+                self._bars[name] = pg.ErrorBarItem(pen=pg.mkPen(colour, width=1), beam=0.0)
+                self.plot.addItem(self._bars[name])
+            self._lines[name].setData(x[ok], y[ok])
+            self._bars[name].setData(x=x[ok], y=y[ok], top=err[ok, j], bottom=err[ok, j])
+        for line in self._markers:
+            self.plot.removeItem(line)
+        self._markers.clear()
+        if show_interfaces:
+            for j, name in enumerate(profile.species):
+                pos = interface_position(profile, name)
+                if pos is None:
+                    continue
+                line = pg.InfiniteLine(
+                    pos=pos,
+                    angle=90,
+                    pen=pg.mkPen(self._colour(name, j), width=1, style=pg.QtCore.Qt.DashLine),
+                )
+                self.plot.addItem(line)
+                self._markers.append(line)
+        shape = "box" if profile.radius_nm is None else f"cylinder r = {profile.radius_nm:g} nm"
+        self.plot.setLabel("bottom", f"{profile.axis} (nm), {shape}")
+
+
+def export_profile_png(
+    profile: CompositionProfile, path: str | Path, width: int = 1000, height: int = 600
+) -> Path:
+    """Write ``profile`` as a PNG (used by ``profile --plot`` and the report)."""
+    ensure_qapp()
+    plot = ProfilePlot()
+    plot.set_profile(profile)
+    plot.plot.setTitle(f"Composition profile along {profile.axis}", color=(30, 30, 30))
+    return export_plot_png(plot.widget, plot.plot, path, width, height)
