@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from hea_studio import __version__
 from hea_studio.app.bindings import ViewBinder
 from hea_studio.app.controller import Controller
+from hea_studio.app.dataset_settings import DatasetSettingsMemory, dataset_key
 from hea_studio.app.history import SessionHistory
 from hea_studio.app.project_keeper import ProjectKeeper
 from hea_studio.app.recent_files import guess_range_file, read_recent, remember, split_dropped
@@ -105,6 +106,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_docks()
         self._connect_worker()
+        # Before the project keeper connects: a project's own settings must win over these.
+        self.dataset_settings = DatasetSettingsMemory(app_settings())
+        self.controller.dataset_loaded.connect(self._apply_dataset_settings)
+        self.settings_panel.settings_changed.connect(self._remember_dataset_settings)
         self.binder = ViewBinder(self)
         self.keeper = ProjectKeeper(self)
         self.restore_settings()
@@ -390,6 +395,17 @@ class MainWindow(QMainWindow):
         if dataset.ion_path is not None and getattr(self, "_opening", (None, None))[0] is not None:
             remember(app_settings(), dataset.ion_path, dataset.range_path)
             self._rebuild_recent_menu()
+
+    def _apply_dataset_settings(self, dataset) -> None:
+        """Show the settings last used with this dataset, or the defaults (no lattice) for a new one."""
+        key = dataset_key(dataset.ion_path)
+        self.settings_panel.apply(self.dataset_settings.settings_for(key))
+        self.controller.settings = self.settings_panel.current
+
+    def _remember_dataset_settings(self, settings) -> None:
+        dataset = self.session.dataset
+        if dataset is not None:
+            self.dataset_settings.remember(dataset_key(dataset.ion_path), settings)
 
     def _rebuild_recent_menu(self) -> None:
         self.recent_menu.clear()

@@ -52,6 +52,36 @@ def _settings_from_dict(d: dict) -> AnalysisSettings:
     )
 
 
+def settings_to_json(settings: AnalysisSettings) -> str:
+    """``settings`` as JSON text, in the form project files store them.
+
+    Parameters
+    ----------
+    settings
+        The analysis settings.
+
+    Returns
+    -------
+    str
+        JSON text readable by :func:`settings_from_json`.
+    """
+    return json.dumps(_settings_to_dict(settings))
+
+
+def settings_from_json(text: str) -> AnalysisSettings:
+    """Analysis settings from :func:`settings_to_json` text.
+
+    Raises
+    ------
+    InputError
+        The text is not valid settings JSON (or holds invalid values).
+    """
+    try:
+        return _settings_from_dict(json.loads(text))
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise InputError(f"unreadable analysis settings: {exc}") from None
+
+
 def _rgb(values) -> tuple[float, float, float]:
     r, g, b = (float(c) for c in values)
     return (r, g, b)

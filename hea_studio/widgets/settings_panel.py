@@ -1,10 +1,15 @@
 """Analysis settings side panel: cube edges, mode, minimum atoms, entropy elements, lattice.
 
-The values are remembered in QSettings between runs (group ``analysis``). A bad edge list stays in
-the line edit, marked red with the reason in its tooltip, and the last good settings stay in force.
+The values are remembered in QSettings between runs (group ``analysis``); the window also remembers
+them per dataset (:mod:`hea_studio.app.dataset_settings`) and shows a dataset's own settings when it
+is opened. A bad edge list stays in the line edit, marked red with the reason in its tooltip, and
+the last good settings stay in force. The lattice is "none" until the user picks the structure of
+the specimen: SUME is then reported without unit cells.
 """
 
 from __future__ import annotations
+
+from itertools import pairwise
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
@@ -22,10 +27,33 @@ from PySide6.QtWidgets import (
 )
 
 from hea_studio.core.errors import InputError
-from hea_studio.core.settings import AnalysisSettings, Lattice, parse_sizes
+from hea_studio.core.settings import ATOMS_PER_CELL, AnalysisSettings, Lattice, parse_sizes
 
-DEFAULT_EDGES = "0.5:10:0.5"
-LATTICES = ("fcc", "bcc", "hcp")
+NO_LATTICE = "none"
+# Offered in this order; each with a typical lattice parameter (nm) filled in when it is picked.
+TYPICAL_A_NM = {
+    "fcc": (0.35834, "CoCuFeNi"),
+    "bcc": (0.2866, "α-Fe"),
+    "hcp": (0.2507, "Co"),
+    "rock-salt": (0.4216, "(MgCoNiCuZn)O"),
+    "spinel": (0.8320, "(CoCrFeMnNi)3O4"),
+    "perovskite": (0.3905, "SrTiO3"),
+}
+LATTICES = tuple(s for s in TYPICAL_A_NM if s in ATOMS_PER_CELL) + tuple(
+    s for s in ATOMS_PER_CELL if s not in TYPICAL_A_NM
+)
+
+
+def format_sizes(sizes: tuple[float, ...]) -> str:
+    """Cube edges as the edit shows them: ``start:stop:step`` for an even grid, else a list."""
+    if len(sizes) >= 3:
+        step = sizes[1] - sizes[0]
+        if step > 0 and all(abs((b - a) - step) < 1e-9 for a, b in pairwise(sizes)):
+            return f"{sizes[0]:g}:{sizes[-1]:g}:{step:g}"
+    return ",".join(f"{v:g}" for v in sizes)
+
+
+DEFAULT_EDGES = format_sizes(AnalysisSettings().sizes_nm)
 
 
 class SettingsPanel(QWidget):
@@ -37,6 +65,7 @@ class SettingsPanel(QWidget):
         super().__init__(parent)
         self._updating = False
         self._last_good = AnalysisSettings()
+        self._principal: set[str] = set()
 
         self.edges = QLineEdit(DEFAULT_EDGES)
         self.edges.setToolTip(
@@ -76,17 +105,28 @@ class SettingsPanel(QWidget):
         self.elements.itemChanged.connect(self._changed)
 
         self.lattice = QComboBox()
-        self.lattice.addItems(LATTICES)
-        self.lattice.setToolTip("Crystal structure used to express SUME in unit cells and atoms")
-        self.lattice.currentTextChanged.connect(self._changed)
+        self.lattice.addItem(NO_LATTICE)
+        for name in LATTICES:
+            self.lattice.addItem(f"{name}")
+        self.lattice.setToolTip(
+            "Crystal structure of this dataset, used to express SUME in unit cells and atoms "
+            "(atoms per cell: "
+            + ", ".join(f"{name} {ATOMS_PER_CELL[name]}" for name in LATTICES)
+            + "). none: SUME without unit cells. Chosen per dataset."
+        )
+        self.lattice.currentTextChanged.connect(self._lattice_picked)
         self.lattice_a = QDoubleSpinBox()
         self.lattice_a.setDecimals(5)
         self.lattice_a.setRange(0.1, 2.0)
         self.lattice_a.setSingleStep(0.001)
-        self.lattice_a.setValue(0.35834)
+        self.lattice_a.setValue(TYPICAL_A_NM["fcc"][0])
         self.lattice_a.setSuffix(" nm")
         self.lattice_a.setKeyboardTracking(False)
-        self.lattice_a.setToolTip("Lattice parameter a in nm (CoCuFeNi fcc: 0.35834 nm)")
+        self.lattice_a.setEnabled(False)
+        self.lattice_a.setToolTip(
+            "Lattice parameter a in nm (cubic cell; hcp: a of the hexagonal prism). Picking a "
+            "structure fills in a typical value: enter the one of your specimen"
+        )
         self.lattice_a.valueChanged.connect(self._changed)
         lattice_row = QHBoxLayout()
         lattice_row.addWidget(self.lattice)
@@ -108,6 +148,7 @@ class SettingsPanel(QWidget):
     def set_species(self, names: list[str], principal: list[str] | None = None) -> None:
         """Offer ``names`` as entropy elements; ``principal`` are ticked by default."""
         chosen = set(principal or names)
+        self._principal = chosen
         previous = self._ticked()
         self._updating = True
         try:
@@ -122,6 +163,13 @@ class SettingsPanel(QWidget):
                 self.elements.addItem(item)
         finally:
             self._updating = False
+
+    def _tick_principal(self) -> None:
+        """Tick the principal elements of the dataset (what "principal elements" computes)."""
+        for i in range(self.elements.count()):
+            item = self.elements.item(i)
+            on = item.text() in self._principal
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
 
     def _ticked(self) -> list[str]:
         out = []
@@ -138,12 +186,14 @@ class SettingsPanel(QWidget):
         elements = None if self.auto_elements.isChecked() else tuple(self._ticked())
         if elements is not None and len(elements) < 2:
             raise InputError("choose at least two entropy elements")
+        structure = self.lattice.currentText()
+        lattice = None if structure == NO_LATTICE else Lattice(structure, self.lattice_a.value())
         return AnalysisSettings(
             sizes_nm=sizes,
             mode=self.mode.currentText(),
             min_atoms=self.min_atoms.value(),
             elements=elements,
-            lattice=Lattice(self.lattice.currentText(), self.lattice_a.value()),
+            lattice=lattice,
             bootstrap=self.bootstrap.value(),
         )
 
@@ -151,6 +201,32 @@ class SettingsPanel(QWidget):
     def current(self) -> AnalysisSettings:
         """The last valid settings."""
         return self._last_good
+
+    def _lattice_picked(self, structure: str) -> None:
+        self.lattice_a.setEnabled(structure != NO_LATTICE)
+        if not self._updating and structure in TYPICAL_A_NM:
+            # The previous structure's parameter is surely wrong for this one (fcc 0.358 nm for a
+            # spinel would give 12x too many cells): start from a typical value the user then edits.
+            a_nm, example = TYPICAL_A_NM[structure]
+            self._updating = True
+            try:
+                self.lattice_a.setValue(a_nm)
+            finally:
+                self._updating = False
+            self.lattice_a.setToolTip(
+                f"Lattice parameter a in nm; {a_nm:g} nm is typical of {example}: enter the one of "
+                "your specimen"
+            )
+        self._changed()
+
+    def _set_lattice(self, lattice: Lattice | None) -> None:
+        """Show ``lattice`` (``None``: "none") without emitting a change."""
+        if lattice is None or lattice.structure not in LATTICES:
+            self.lattice.setCurrentText(NO_LATTICE)
+        else:
+            self.lattice.setCurrentText(lattice.structure)
+            self.lattice_a.setValue(lattice.a_nm)
+        self.lattice_a.setEnabled(self.lattice.currentText() != NO_LATTICE)
 
     def _auto_toggled(self, on: bool) -> None:
         self.elements.setEnabled(not on)
@@ -176,13 +252,15 @@ class SettingsPanel(QWidget):
         """Show ``settings`` (e.g. from a project file) and emit them as the current ones."""
         self._updating = True
         try:
-            self.edges.setText(",".join(f"{v:g}" for v in settings.sizes_nm))
+            self.edges.setText(format_sizes(settings.sizes_nm))
             self.mode.setCurrentText(settings.mode)
             self.min_atoms.setValue(settings.min_atoms)
             self.bootstrap.setValue(settings.bootstrap)
             self.auto_elements.setChecked(settings.elements is None)
             self.elements.setEnabled(settings.elements is not None)
-            if settings.elements is not None:
+            if settings.elements is None:
+                self._tick_principal()
+            else:
                 wanted = set(settings.elements)
                 present = {self.elements.item(i).text() for i in range(self.elements.count())}
                 for name in settings.elements:
@@ -194,9 +272,7 @@ class SettingsPanel(QWidget):
                     item = self.elements.item(i)
                     on = item.text() in wanted
                     item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
-            if settings.lattice is not None and settings.lattice.structure in LATTICES:
-                self.lattice.setCurrentText(settings.lattice.structure)
-                self.lattice_a.setValue(settings.lattice.a_nm)
+            self._set_lattice(settings.lattice)
         finally:
             self._updating = False
         self._changed()
@@ -229,10 +305,10 @@ class SettingsPanel(QWidget):
             names = [n for n in str(store.value("elements", "")).split(",") if n]
             if names:
                 self.set_species(names, names)
-            lattice = str(store.value("lattice", "fcc"))
-            if lattice in LATTICES:
-                self.lattice.setCurrentText(lattice)
-            self.lattice_a.setValue(_float(store.value("lattice_a"), 0.35834))
+            lattice = str(store.value("lattice", NO_LATTICE))
+            self.lattice.setCurrentText(lattice if lattice in LATTICES else NO_LATTICE)
+            self.lattice_a.setValue(_float(store.value("lattice_a"), TYPICAL_A_NM["fcc"][0]))
+            self.lattice_a.setEnabled(self.lattice.currentText() != NO_LATTICE)
         finally:
             self._updating = False
             store.endGroup()
