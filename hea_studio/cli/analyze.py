@@ -62,6 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="OUT", help="write the result as JSON (- for stdout)")
     parser.add_argument("--csv", metavar="OUT", help="write the curve as CSV (- for stdout)")
     parser.add_argument("--plot", metavar="OUT.png", type=Path, help="write a PNG of the entropy curve")
+    parser.add_argument(
+        "--nexus", metavar="OUT.nxs", type=Path, help="write the curves, SUMEs and parameters as NeXus (HDF5)"
+    )
 
 
 def settings_from_args(args: argparse.Namespace) -> AnalysisSettings:
@@ -137,10 +140,12 @@ def summary(result: AnalysisResult) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Load, analyse, write the requested outputs."""
+    from hea_studio.cli.outputs import check_output_targets
     from hea_studio.compute.analysis import run_analysis
     from hea_studio.compute.roi import default_box
     from hea_studio.io import load_ions, load_ranges, to_atoms
 
+    check_output_targets(args.json, args.csv, args.plot, args.nexus)
     settings = settings_from_args(args)
     roi = Box.parse(args.roi) if args.roi else None
     t0 = time.perf_counter()
@@ -166,6 +171,13 @@ def run(args: argparse.Namespace) -> int:
         from hea_studio.plots.curve import export_curve_png
 
         export_curve_png(result, args.plot)
+    if args.nexus:
+        from hea_studio.core.provenance import input_file
+        from hea_studio.io.nexus import write_nexus
+
+        write_nexus(
+            args.nexus, [(Path(args.file).name, result)], [input_file(args.file), input_file(args.ranges)]
+        )
     if args.json != "-" and args.csv != "-":
         sys.stdout.write(summary(result))
     return 0

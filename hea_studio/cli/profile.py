@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from hea_studio.cli.analyze import write_output
+from hea_studio.cli.outputs import check_output_targets
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 
@@ -38,19 +39,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="OUT", help="write the profile as JSON (- for stdout)")
     parser.add_argument("--csv", metavar="OUT", help="write one row per slab as CSV (- for stdout)")
     parser.add_argument("--plot", metavar="OUT.png", type=Path, help="write a PNG of the profile")
-
-
-def check_output_targets(*targets: str | Path | None) -> None:
-    """InputError before any work if an output file cannot be created (its folder is missing or is a file)."""
-    for target in targets:
-        if target is None or str(target) == "-":
-            continue
-        path = Path(target)
-        if path.is_dir():
-            raise InputError(f"cannot write {path}: it is a folder")
-        parent = path.parent if str(path.parent) else Path(".")
-        if not parent.is_dir():
-            raise InputError(f"cannot write {path}: folder {parent} does not exist")
 
 
 def summary(profile) -> str:
