@@ -65,6 +65,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--nexus", metavar="OUT.nxs", type=Path, help="write the curves, SUMEs and parameters as NeXus (HDF5)"
     )
+    parser.add_argument(
+        "--report",
+        metavar="OUT.html",
+        type=Path,
+        help="write a self-contained HTML report (figures, parameters, versions, input SHA-256, warnings)",
+    )
 
 
 def settings_from_args(args: argparse.Namespace) -> AnalysisSettings:
@@ -145,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
     from hea_studio.compute.roi import default_box
     from hea_studio.io import load_ions, load_ranges, to_atoms
 
-    check_output_targets(args.json, args.csv, args.plot, args.nexus)
+    check_output_targets(args.json, args.csv, args.plot, args.nexus, args.report)
     settings = settings_from_args(args)
     roi = Box.parse(args.roi) if args.roi else None
     t0 = time.perf_counter()
@@ -171,13 +177,20 @@ def run(args: argparse.Namespace) -> int:
         from hea_studio.plots.curve import export_curve_png
 
         export_curve_png(result, args.plot)
-    if args.nexus:
+    if args.nexus or args.report:
         from hea_studio.core.provenance import input_file
+
+        inputs = (input_file(args.file), input_file(args.ranges))
+    if args.nexus:
         from hea_studio.io.nexus import write_nexus
 
-        write_nexus(
-            args.nexus, [(Path(args.file).name, result)], [input_file(args.file), input_file(args.ranges)]
-        )
+        write_nexus(args.nexus, [(Path(args.file).name, result)], inputs)
+    if args.report:
+        from hea_studio.plots.report import ReportSection, write_report
+
+        box_name = "sub-volume " + ", ".join(f"{v:.2f}" for v in result.roi_nm) + " nm"
+        section = ReportSection(box_name, Path(args.file).name, result, inputs, settings)
+        write_report(args.report, [section], title=f"HEA Studio analysis of {Path(args.file).name}")
     if args.json != "-" and args.csv != "-":
         sys.stdout.write(summary(result))
     return 0

@@ -87,6 +87,12 @@ def _rgb(values) -> tuple[float, float, float]:
     return (r, g, b)
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomically(path: Path, write, durable: bool = True) -> None:
     """Call ``write(tmp_path)`` on a temporary file next to ``path``, then move it into place.
 
@@ -99,6 +105,8 @@ def write_atomically(path: Path, write, durable: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    # mkstemp makes the file private (0600); an exported file gets the mode any new file would get.
+    os.chmod(tmp, 0o666 & ~_umask())
     try:
         write(Path(tmp))
         if durable:

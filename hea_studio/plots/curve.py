@@ -365,3 +365,19 @@ def export_curve_png(result: AnalysisResult, path: str | Path, width: int = 1000
         title += f" - SUME {result.sume.edge_nm:.2f} nm"
     plot.plot.setTitle(title, color=(30, 30, 30))
     return export_plot_png(plot.widget, plot.plot, path, width, height)
+
+
+def export_concentration_png(
+    result: AnalysisResult,
+    path: str | Path,
+    width: int = 1000,
+    height: int = 400,
+    colours: dict[str, tuple[float, float, float]] | None = None,
+) -> Path:
+    """Write the concentration spread of ``result`` to a PNG (the report's second figure)."""
+    ensure_qapp()
+    plot = ConcentrationStdPlot()
+    if colours:
+        plot.set_colours(colours)
+    plot.set_result(result)
+    return export_plot_png(plot.widget, plot.plot, path, width, height)
