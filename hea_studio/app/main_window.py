@@ -11,12 +11,14 @@ from PySide6.QtGui import QAction, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QFrame,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QTabBar,
     QVBoxLayout,
     QWidget,
@@ -47,7 +49,7 @@ APP = "HEA Studio"
 
 
 # Bump when docks are added, removed or regrouped: saved layouts of another version are ignored.
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 
 
 def app_settings() -> QSettings:
@@ -75,6 +77,15 @@ def dependency_versions() -> dict[str, str]:
         "numba": numba.__version__,
         "h5py": h5py.__version__,
     }
+
+
+def _scrolling(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless scroll area that resizes it (scroll bars only when it must shrink)."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
 
 
 class MainWindow(QMainWindow):
@@ -267,10 +278,16 @@ class MainWindow(QMainWindow):
         )
         self.local_panel = LocalEntropyPanel()
         local = self.add_dock("local", "Local entropy vs neighbours", self.local_panel, right)
+        # The numbers and the settings sit under the 3D view (the side columns keep their corners),
+        # so the right column gives its height to the plots: the entropy plot is the one the user
+        # reads SUME from. Scroll areas keep every row reachable when the strip is short.
         self.results_panel = ResultsPanel()
         self.settings_panel = SettingsPanel()
-        res = self.add_dock("results", "Results", self.results_panel, right)
-        sett = self.add_dock("settings", "Analysis settings", self.settings_panel, right)
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        self.setCorner(Qt.Corner.BottomLeftCorner, left)
+        self.setCorner(Qt.Corner.BottomRightCorner, right)
+        res = self.add_dock("results", "Results", _scrolling(self.results_panel), bottom)
+        sett = self.add_dock("settings", "Analysis settings", _scrolling(self.settings_panel), bottom)
         # Tabify only once every dock is in: tabifying and then adding more docks to the same area
         # left stale copies of the tab bars painted over the Results panel.
         self.tabifyDockWidget(conc, local)
@@ -278,22 +295,27 @@ class MainWindow(QMainWindow):
         conc.raise_()
         res.raise_()
         # The 3D view keeps a usable size however the docks are arranged.
-        self.atom_view.native.setMinimumSize(420, 360)
+        self.atom_view.native.setMinimumSize(420, 300)
         self._apply_default_dock_sizes()
 
     def _apply_default_dock_sizes(self) -> None:
-        """Initial dock sizes: narrow side columns, the rest for the 3D view (until the user changes it)."""
+        """Initial dock sizes: the right column wide enough for a readable entropy plot, the plots
+        taller than the tabs under them, the rest for the 3D view (until the user changes it)."""
+        width = self.width()
+        height = self.height()
+        right = max(440, min(680, width - 340 - 520))
         self.resizeDocks(
-            [self.docks["projections"], self.docks["entropy"]], [340, 500], Qt.Orientation.Horizontal
+            [self.docks["projections"], self.docks["entropy"]], [340, right], Qt.Orientation.Horizontal
         )
         self.resizeDocks(
             [self.docks["projections"], self.docks["subvolumes"]], [430, 330], Qt.Orientation.Vertical
         )
         self.resizeDocks(
-            [self.docks["entropy"], self.docks["concentration"], self.docks["results"]],
-            [330, 220, 300],
+            [self.docks["entropy"], self.docks["concentration"]],
+            [round(0.58 * height), round(0.36 * height)],
             Qt.Orientation.Vertical,
         )
+        self.resizeDocks([self.docks["results"]], [max(220, round(0.3 * height))], Qt.Orientation.Vertical)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
