@@ -53,6 +53,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--impurities", help='impurity ions and site fractions, e.g. "C=0.003,O=0.004,CO=0.0005"'
     )
+    parser.add_argument(
+        "--molecular",
+        help='share of an element\'s sites detected as molecular ions, e.g. "Cr:CrO=0.2,CrO2=0.45"',
+    )
     parser.add_argument("--efficiency", type=float, help="detection efficiency (default 0.37)")
     parser.add_argument(
         "--blur-nm", type=float, help="lateral position blur sigma (nm); depth is a third of it"
@@ -105,6 +109,10 @@ def build_params(args: argparse.Namespace):
                 raise InputError(f"cannot read impurity {item!r}: expected ION=fraction") from None
         changes["impurities"] = imp
     p = replace(p, **changes)
+    if args.molecular:
+        from hea_studio.synth.molecular import parse_molecular, with_molecular_ions
+
+        p = with_molecular_ions(p, parse_molecular(args.molecular))
 
     # Shape.
     size = _floats(args.size_nm, "size") if args.size_nm else None

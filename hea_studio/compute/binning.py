@@ -60,12 +60,23 @@ class PreparedRoi:
         (M,) int64 index into ``elements``.
     elements
         Entropy elements, in label order.
+    ion_rel
+        (I, 3) float64 positions of the ions that carry entropy atoms, when molecular ions were
+        decomposed and some carries more than one entropy atom (else ``None``: every atom is its own
+        random draw). One row per ion, at the position its atoms share.
+    ion_type
+        (I,) int64 index into the rows of ``ion_types``.
+    ion_types
+        (T, K) int64 entropy atoms per element of every ion type (science.md 4).
     """
 
     box: Box
     rel: np.ndarray
     labels: np.ndarray
     elements: tuple[str, ...]
+    ion_rel: np.ndarray | None = None
+    ion_type: np.ndarray | None = None
+    ion_types: np.ndarray | None = None
     _tables: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     _sorted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
@@ -84,6 +95,16 @@ class PreparedRoi:
     def bulk_counts(self) -> np.ndarray:
         """Atoms per entropy element in the whole ROI."""
         return np.bincount(self.labels, minlength=self.K)
+
+    @property
+    def ion_level(self) -> bool:
+        """True when the random draw is the ion, not the atom (science.md 4)."""
+        return self.ion_rel is not None
+
+    def ion_type_counts(self) -> np.ndarray:
+        """Ions of every type in the whole ROI (the bulk ion composition)."""
+        assert self.ion_type is not None and self.ion_types is not None
+        return np.bincount(self.ion_type, minlength=self.ion_types.shape[0])
 
     # ---- tiling mode -------------------------------------------------------------------------
     def grid_shape(self, L: float) -> tuple[int, int, int]:
@@ -113,9 +134,30 @@ class PreparedRoi:
 
     def tile_counts(self, L: float, voxel: float | None = None) -> np.ndarray:
         """Counts per element (rows: cubes, at least every non-empty one) for tiling edge ``L``."""
+        return self._tile(L, voxel)[0]
+
+    def tile_counts_and_ions(
+        self, L: float, voxel: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """:meth:`tile_counts` and the ions per row (``None`` unless :attr:`ion_level`)."""
+        counts, numbers = self._tile(L, voxel)
+        if self.ion_rel is None:
+            return counts, None
+        cx, cy, cz = self.grid_shape(L)
+        if counts.shape[0] == 0:
+            return counts, np.zeros(0, dtype=np.int64)
+        ids = _kernels.cube_ids(self.ion_rel, float(L), cx, cy, cz)
+        ids = ids[ids >= 0]
+        if numbers is not None:
+            # Sparse rows: every ion's cube holds its entropy atoms, so it is one of the rows.
+            ids = np.searchsorted(numbers, ids)
+        return counts, np.bincount(ids, minlength=counts.shape[0]).astype(np.int64)
+
+    def _tile(self, L: float, voxel: float | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Counts per row and the cube number of every row (``None``: row r is cube r)."""
         cx, cy, cz = self.grid_shape(L)
         if min(cx, cy, cz) == 0:
-            return np.zeros((0, self.K), dtype=np.int64)
+            return np.zeros((0, self.K), dtype=np.int64), None
         if voxel is not None and voxel in self._tables:
             m = round(L / voxel)
             table, face_rel, face_lab = self._tables[voxel]
@@ -125,12 +167,13 @@ class PreparedRoi:
                 if face_lab.size:
                     ids = _kernels.cube_ids(face_rel, float(L), cx, cy, cz)
                     counts += _kernels.dense_counts(ids, face_lab, cx * cy * cz, self.K)
-                return counts
+                return counts, None
         ids = _kernels.cube_ids(self.rel, float(L), cx, cy, cz)
         n_cubes = cx * cy * cz
         if n_cubes <= DENSE_CUBES_PER_ATOM * self.n_atoms + 1024:
-            return _kernels.dense_counts(ids, self.labels, n_cubes, self.K)
-        return _kernels.sparse_counts(ids, self.labels, self.K)[1]
+            return _kernels.dense_counts(ids, self.labels, n_cubes, self.K), None
+        numbers, counts = _kernels.sparse_counts(ids, self.labels, self.K)
+        return counts, numbers
 
     # ---- paper mode --------------------------------------------------------------------------
     def paper_lows(self, L: float, n_cubes: int) -> np.ndarray:
@@ -158,3 +201,13 @@ class PreparedRoi:
             self._sorted = (rel, np.ascontiguousarray(self.labels[order]), np.ascontiguousarray(rel[:, 0]))
         rel, labels, xs = self._sorted
         return _kernels.box_counts(rel, labels, xs, self.paper_lows(L, n_cubes), float(L), self.K)
+
+    def paper_ion_counts(self, L: float, n_cubes: int) -> np.ndarray | None:
+        """Ions per paper-mode cube (``None`` unless :attr:`ion_level`)."""
+        if self.ion_rel is None:
+            return None
+        order = np.argsort(self.ion_rel[:, 0], kind="stable")
+        rel = np.ascontiguousarray(self.ion_rel[order])
+        zeros = np.zeros(rel.shape[0], dtype=np.int64)
+        lows = self.paper_lows(L, n_cubes)
+        return _kernels.box_counts(rel, zeros, np.ascontiguousarray(rel[:, 0]), lows, float(L), 1)[:, 0]

@@ -12,7 +12,8 @@ import numpy as np
 
 from hea_studio.compute import _kernels
 from hea_studio.compute.binning import PreparedRoi
-from hea_studio.compute.freqdist import atom_count_groups, frequency_distribution
+from hea_studio.compute.freqdist import atom_count_groups, chi2_against, frequency_distribution
+from hea_studio.compute.ionref import IonNullTable
 from hea_studio.compute.reference import NullEntropyTable
 from hea_studio.compute.roi import prepare_roi
 from hea_studio.core.atoms import AtomSet
@@ -44,11 +45,16 @@ def scale_result(
     L: float,
     index: int,
     min_atoms: int,
-    null_table: NullEntropyTable,
+    null_table: NullEntropyTable | IonNullTable,
     fda: bool = True,
     fraction_done: float = 1.0,
+    ions: np.ndarray | None = None,
 ) -> ScaleResult:
-    """Statistics of one edge from its per-cube counts (rows: cubes, columns: entropy elements)."""
+    """Statistics of one edge from its per-cube counts (rows: cubes, columns: entropy elements).
+
+    With an :class:`IonNullTable`, ``ions`` gives the ions (carrying entropy atoms) of every row:
+    the reference and the frequency test then draw ions, not atoms (science.md 4 and 6).
+    """
     keep, S, n, xmean, xstd = _kernels.cube_stats(
         np.ascontiguousarray(counts, dtype=np.int64), int(min_atoms)
     )
@@ -83,7 +89,13 @@ def scale_result(
     S_std = float(S.std(ddof=1)) if n_cubes > 1 else None
     S_sem = S_std / float(np.sqrt(n_cubes)) if S_std is not None else None
     groups = atom_count_groups(n)
-    S_null = null_table.mean_over_groups(*groups)
+    if isinstance(null_table, IonNullTable):
+        if ions is None:
+            raise ValueError("an ion-level reference needs the ions of every cube")
+        ion_groups = atom_count_groups(np.asarray(ions)[keep])
+        S_null = null_table.mean_over_groups(*ion_groups)
+    else:
+        S_null = null_table.mean_over_groups(*groups)
     conc_mean: dict[str, float | None] = {e: float(v) for e, v in zip(names, xmean)}
     conc_std: dict[str, float | None] = (
         {e: float(v) for e, v in zip(names, xstd)} if n_cubes > 1 else dict(none)
@@ -93,8 +105,15 @@ def scale_result(
     chi2: dict[str, float | None] = dict(none)
     dof: dict[str, int] = {}
     if fda:
+        n_atoms = int(n.sum())
         for k, e in enumerate(names):
-            r = frequency_distribution(kept[:, k], n, float(null_table.p[k]), groups)
+            if isinstance(null_table, IonNullTable):
+                column = np.ascontiguousarray(kept[:, k])
+                length = int(column.max()) + 1
+                expected = null_table.expected_hist(k, *ion_groups, max(length, 2))
+                r = chi2_against(column, expected, n_atoms)
+            else:
+                r = frequency_distribution(kept[:, k], n, float(null_table.p[k]), groups)
             mu[e], pval[e], chi2[e], dof[e] = r.mu, r.p_value, r.chi2, r.dof
     return ScaleResult(
         index=index,
@@ -119,6 +138,14 @@ def scale_result(
     )
 
 
+def reference_table(prep: PreparedRoi, min_atoms: int) -> NullEntropyTable | IonNullTable:
+    """The random-mixing reference of ``prep``: ion draws when it has molecular ions, else atoms."""
+    if prep.ion_level:
+        assert prep.ion_types is not None
+        return IonNullTable(prep.ion_types, prep.ion_type_counts(), min_atoms)
+    return NullEntropyTable(np.maximum(prep.bulk_counts(), 0))
+
+
 def iter_prepared(
     prep: PreparedRoi,
     settings: AnalysisSettings,
@@ -128,19 +155,19 @@ def iter_prepared(
     """:func:`iter_curve` for atoms already selected with :func:`~hea_studio.compute.roi.prepare_roi`."""
     sizes = settings.sizes_nm
     check_sizes(prep, sizes)
-    null_table = NullEntropyTable(np.maximum(prep.bulk_counts(), 0))
+    null_table = reference_table(prep, settings.min_atoms)
     voxel = prep.prepare_voxels(sizes) if settings.mode == "tiling" else None
     largest = max(sizes)
     any_cubes = False
     for i, L in enumerate(sizes):
         check_cancelled(task)
         if settings.mode == "tiling":
-            counts = prep.tile_counts(L, voxel)
+            counts, ions = prep.tile_counts_and_ions(L, voxel)
         else:
             n = PAPER_CUBES_LARGEST if (largest == L and len(sizes) > 1) else PAPER_CUBES
-            counts = prep.paper_counts(L, n)
+            counts, ions = prep.paper_counts(L, n), prep.paper_ion_counts(L, n)
         done = (i + 1) / len(sizes)
-        result = scale_result(prep, counts, L, i, settings.min_atoms, null_table, fda, done)
+        result = scale_result(prep, counts, L, i, settings.min_atoms, null_table, fda, done, ions)
         any_cubes = any_cubes or result.n_cubes > 0
         if task is not None:
             task.report(done, f"cube edge {L:g} nm: {result.n_cubes} cubes")

@@ -97,7 +97,7 @@ def atom_count_groups(n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def frequency_distribution(
     k: np.ndarray, n: np.ndarray, p: float, groups: tuple[np.ndarray, np.ndarray] | None = None
 ) -> FdaResult:
-    """Chi-square test of one element's counts per cube against random mixing.
+    """Chi-square test of one element's counts per cube against random mixing of atoms.
 
     Parameters
     ----------
@@ -110,19 +110,42 @@ def frequency_distribution(
     groups
         :func:`atom_count_groups` of ``n``, when the caller already has them.
     """
-    n_cubes = int(k.size)
-    if n_cubes == 0:
+    if k.size == 0:
         return FdaResult(0.0, 0, None, 0.0)
     length = int(n.max()) + 1
-    observed = np.bincount(k, minlength=length).astype(np.float64)
     uniq, weights = groups if groups is not None else atom_count_groups(n)
     expected = _kernels.binomial_mixture_hist(uniq, weights, float(p), length)
-    chi2, bins = _kernels.merged_chi2(observed, expected, MIN_EXPECTED)
-    dof = int(bins) - 1
-    if dof <= 0:
+    return chi2_against(k, expected, int(n.sum()))
+
+
+def chi2_against(k: np.ndarray, expected: np.ndarray, n_atoms: int) -> FdaResult:
+    """Chi-square of the histogram of ``k`` against ``expected`` cubes per count (science.md 6).
+
+    Bins are merged until each expects :data:`MIN_EXPECTED` cubes; the degrees of freedom are the
+    merged bins - 2, because the element's fraction is estimated from the same cubes. Pearson's
+    mu = sqrt(chi2 / (N + chi2)) with N the number of atoms in the cubes (Moody et al. 2008), so a
+    random alloy reads near 0 however many cubes there are and complete separation near 1.
+
+    Parameters
+    ----------
+    k
+        Atoms of the element in each cube.
+    expected
+        Expected number of cubes holding each count 0..len-1 (at least ``k.max() + 1`` long).
+    n_atoms
+        Atoms of all entropy elements in these cubes.
+    """
+    if k.size == 0:
+        return FdaResult(0.0, 0, None, 0.0)
+    observed = np.bincount(k, minlength=expected.size).astype(np.float64)
+    if observed.size > expected.size:
+        expected = np.concatenate([expected, np.zeros(observed.size - expected.size)])
+    chi2, bins = _kernels.merged_chi2(observed, np.ascontiguousarray(expected), MIN_EXPECTED)
+    dof = int(bins) - 2
+    if bins <= 1:
         # One merged bin: observed and expected totals are both the number of cubes, so chi2 is 0
         # up to rounding, and there is nothing to test.
         chi2 = 0.0
     p_value = chi2_sf(chi2, dof) if dof > 0 else None
-    mu = math.sqrt(chi2 / (n_cubes + chi2))
-    return FdaResult(chi2, dof, p_value, mu)
+    mu = math.sqrt(chi2 / (n_atoms + chi2)) if n_atoms + chi2 > 0 else 0.0
+    return FdaResult(chi2, max(dof, 0), p_value, mu)

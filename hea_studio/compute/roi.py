@@ -168,7 +168,51 @@ def prepare_roi(atoms: AtomSet, box: Box, elements: Sequence[str] | None) -> Pre
             f"the sub-volume {_fmt(box.flat())} nm holds only {n} atoms of {', '.join(names)}; "
             f"at least {MIN_ROI_ATOMS} are needed"
         )
-    return PreparedRoi(box=box, rel=rel, labels=lab, elements=names)
+    ion_rel, ion_type, ion_types = _select_ions(atoms, names, pos, lo, hi)
+    return PreparedRoi(
+        box=box, rel=rel, labels=lab, elements=names, ion_rel=ion_rel, ion_type=ion_type, ion_types=ion_types
+    )
+
+
+def ion_types_over(atoms: AtomSet, elements: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Ion types over the entropy elements: (formula -> type lookup, (T, K) atoms per type).
+
+    Formulas with the same atoms of the entropy elements are one type; formulas without any map to
+    -1. ``None`` when no type holds more than one entropy atom: then every atom is an independent
+    draw and the binomial reference of science.md 4 is already exact.
+    """
+    if atoms.ions is None:
+        return None
+    col = {e: k for k, e in enumerate(elements)}
+    lut = np.full(len(atoms.ions.formulas), -1, dtype=np.int64)
+    types: dict[tuple[int, ...], int] = {}
+    for f, formula in enumerate(atoms.ions.formulas):
+        vec = [0] * len(elements)
+        for el, c in formula:
+            if el in col:
+                vec[col[el]] += int(c)
+        if sum(vec) == 0:
+            continue
+        lut[f] = types.setdefault(tuple(vec), len(types))
+    if all(sum(v) == 1 for v in types):
+        return None
+    return lut, np.array(list(types), dtype=np.int64).reshape(len(types), len(elements))
+
+
+def _select_ions(
+    atoms: AtomSet, names: Sequence[str], pos: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """Positions and types of the ions in the box that carry entropy atoms (see :class:`PreparedRoi`)."""
+    found = ion_types_over(atoms, names)
+    if found is None:
+        return None, None, None
+    assert atoms.ions is not None
+    lut, types = found
+    # Shifted by one so that the -1 of non-lead atoms maps to "left out" without negative indexing.
+    shifted = np.concatenate([[-1], lut]).astype(np.int64)
+    lead = _native(atoms.ions.lead) + 1
+    ion_rel, ion_type = _kernels.select_box(pos, lead, shifted, lo, hi, scratch_index(len(pos)))
+    return ion_rel, ion_type, types
 
 
 def scratch_index(n: int) -> np.ndarray:

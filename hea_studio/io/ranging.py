@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hea_studio.core.atoms import RGB, AtomSet
+from hea_studio.core.atoms import RGB, AtomSet, IonOrigin
 from hea_studio.core.errors import InputError
 from hea_studio.core.ions import IonData
 from hea_studio.core.ranges import RangeTable
@@ -351,12 +351,27 @@ def to_atoms(
             total += n * whole + _extra_atoms(n, c - whole)
     out_pos = np.empty((total, 3), dtype=np.float32)
     out_lab = np.empty(total, dtype=np.int32)
+    # Ion origin (science.md 1): the first atom of every ion carries its formula, the others -1.
+    # A species with a fractional count has no fixed formula; its atoms count as single-atom ions.
+    out_lead = np.full(total, -1, dtype=np.int32)
+    formulas: list[tuple[tuple[str, int], ...]] = []
+    formula_names: list[str] = []
+    formula_index: dict[tuple[tuple[str, int], ...], int] = {}
+
+    def formula_id(name: str, formula: tuple[tuple[str, int], ...]) -> int:
+        if formula not in formula_index:
+            formula_index[formula] = len(formulas)
+            formulas.append(formula)
+            formula_names.append(name)
+        return formula_index[formula]
+
     o = 0
     for s, name in enumerate(sp_names):
         if counts[s] == 0:
             continue
         release_pages(positions)  # the previous species' gather touched pages all over the file
         idx = np.flatnonzero(species == s)  # file order
+        integral = all(abs(c - round(c)) <= _EPS for _, c in plan[name])
         first: tuple[int, int] | None = None  # where this species' positions were first gathered
         for el, c in plan[name]:
             whole = math.floor(c + _EPS)
@@ -365,16 +380,23 @@ def to_atoms(
                 if first is None:
                     _gather_into(out_pos[o : o + idx.size], positions, idx)
                     first = (o, o + idx.size)
+                    if integral:
+                        formula = tuple((e, round(cc)) for e, cc in plan[name])
+                        out_lead[o : o + idx.size] = formula_id(name, formula)
                 else:
                     out_pos[o : o + idx.size] = out_pos[first[0] : first[1]]
                 out_lab[o : o + idx.size] = elements[el]
+                if not integral:
+                    out_lead[o : o + idx.size] = formula_id(el, ((el, 1),))
                 o += idx.size
             if frac > _EPS:
                 k = np.arange(idx.size, dtype=np.float64)
                 sel = idx[np.floor((k + 1) * frac + _EPS) > np.floor(k * frac + _EPS)]
                 _gather_into(out_pos[o : o + sel.size], positions, sel)
                 out_lab[o : o + sel.size] = elements[el]
+                out_lead[o : o + sel.size] = formula_id(el, ((el, 1),))
                 o += sel.size
     assert o == total
     release_pages(positions)
-    return AtomSet(out_pos, out_lab, names, colours)
+    origin = IonOrigin(out_lead, tuple(formula_names), tuple(formulas))
+    return AtomSet(out_pos, out_lab, names, colours, origin if origin.has_molecular else None)

@@ -106,6 +106,16 @@ def hfnbtatizr_random(seed: int = 0) -> SynthParams:
     )
 
 
+def _molecular_presets() -> dict[str, Callable[..., SynthParams]]:
+    # Imported here: the molecular-ion module builds on SynthParams and keeps its own presets.
+    from hea_studio.synth.molecular import cocrfeni_oxide_random, rocksalt_hea_oxide_random
+
+    return {
+        "cocrfeni-oxide-random": cocrfeni_oxide_random,
+        "rocksalt-oxide-random": rocksalt_hea_oxide_random,
+    }
+
+
 PRESETS: dict[str, Callable[..., SynthParams]] = {
     "cocufeni-paper": cocufeni_paper,
     "cocufeni-paper-40": cocufeni_paper_40,
@@ -113,6 +123,7 @@ PRESETS: dict[str, Callable[..., SynthParams]] = {
     "cantor-random": cantor_random,
     "alcocrfeni-spinodal": alcocrfeni_spinodal,
     "hfnbtatizr-random": hfnbtatizr_random,
+    **_molecular_presets(),
 }
 
 
