@@ -14,6 +14,7 @@ from PySide6.QtCore import QTimer
 
 from hea_studio.app.analysis_job import result_to_json
 from hea_studio.app.session import Dataset
+from hea_studio.compute.roi import compound_anions, default_elements
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 
@@ -44,10 +45,10 @@ def species_colours(names: tuple[str, ...], given: dict) -> list[tuple[float, fl
     return out
 
 
-def principal_elements(counts: dict[str, int], floor: float = 0.05) -> list[str]:
-    """Species with at least ``floor`` of all atoms (science.md 1)."""
-    total = sum(counts.values()) or 1
-    return [n for n, c in counts.items() if c / total >= floor]
+def default_elements_of(atoms) -> tuple[list[str], str | None]:
+    """The default entropy elements of the dataset (the cations of a compound) and why, if it matters."""
+    chosen, note = default_elements(atoms.counts(), compound_anions(atoms))
+    return [n for n in atoms.names if n in chosen], note
 
 
 class ViewBinder:
@@ -117,7 +118,7 @@ class ViewBinder:
         counts = atoms.counts()
         w.species_panel.set_species(list(atoms.names), colours, [counts[n] for n in atoms.names])
         w.species_panel.set_budget(w.atom_view.budget)
-        w.settings_panel.set_species(list(atoms.names), principal_elements(counts))
+        w.settings_panel.set_species(list(atoms.names), *default_elements_of(atoms))
         w.projection_xy.set_map(dataset.maps["xy"])
         w.projection_xz.set_map(dataset.maps["xz"])
         w.plots.set_elements(list(atoms.names), dict(zip(atoms.names, colours)))

@@ -121,6 +121,7 @@ def summary(result: AnalysisResult) -> str:
     lines = [
         f"ROI {', '.join(f'{v:.2f}' for v in result.roi_nm)} nm: {result.roi_atoms} atoms of "
         f"{', '.join(result.elements)}",
+        *([result.elements_note] if result.elements_note else []),
         f"bulk (at.%): {comp}",
         f"S_bulk = {b.S_R:.3f} R = {b.S_J_per_molK:.2f} J/(mol K) ({b.cls}); ideal R ln "
         f"{len(result.elements)} = {b.S_ideal_R:.3f} R",

@@ -105,6 +105,7 @@ def iter_analysis(
         lattice=str(settings.lattice) if settings.lattice is not None else None,
         bootstrap=settings.bootstrap,
         seed=settings.seed,
+        elements_note=prep.elements_note,
     )
 
 

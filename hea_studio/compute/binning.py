@@ -68,6 +68,8 @@ class PreparedRoi:
         (I,) int64 index into the rows of ``ion_types``.
     ion_types
         (T, K) int64 entropy atoms per element of every ion type (science.md 4).
+    elements_note
+        Why the default elements are what they are, when that needs saying (a compound's cations).
     """
 
     box: Box
@@ -77,6 +79,7 @@ class PreparedRoi:
     ion_rel: np.ndarray | None = None
     ion_type: np.ndarray | None = None
     ion_types: np.ndarray | None = None
+    elements_note: str | None = None
     _tables: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     _sorted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 

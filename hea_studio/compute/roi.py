@@ -89,8 +89,50 @@ def principal_elements(counts: dict[str, int], floor: float = PRINCIPAL_FRACTION
     return tuple(sorted(n for n, c in counts.items() if c / total >= floor))
 
 
+# Elements that form the anion sublattice of oxides, carbides, nitrides, borides, halides and
+# chalcogenides: with molecular ions of O, N or C in the range file they are left out of the default.
+ANION_ELEMENTS = frozenset({"H", "B", "C", "N", "O", "F", "P", "S", "Cl", "Se", "Br", "Te", "I"})
+# Molecular ions holding one of these mark a compound (oxide, nitride, carbide), issue 12.
+COMPOUND_MARKERS = frozenset({"O", "N", "C"})
+
+
+def compound_anions(atoms: AtomSet) -> tuple[str, ...]:
+    """O, N, C found in molecular ions of the range file (empty for an alloy), alphabetically."""
+    if atoms.ions is None:
+        return ()
+    found = set()
+    for formula in atoms.ions.formulas:
+        if sum(c for _, c in formula) > 1:
+            found.update(e for e, _ in formula if e in COMPOUND_MARKERS)
+    return tuple(sorted(found))
+
+
+def default_elements(
+    counts: dict[str, int], anions: Sequence[str] = ()
+) -> tuple[tuple[str, ...], str | None]:
+    """The default entropy elements and, for a compound, a note saying why they are the cations.
+
+    Without compound markers: the principal elements (>= 5 at.%, science.md 1). When molecular
+    ions carry O, N or C (``anions``), the metals (cations) with >= 5 % of the metal atoms: the
+    cation sublattice's entropy is the one the review classifies and the one that does not depend on
+    the under-counted anion (science.md 8).
+    """
+    if not anions:
+        return principal_elements(counts), None
+    cations = {n: c for n, c in counts.items() if n not in ANION_ELEMENTS}
+    chosen = principal_elements(cations)
+    note = (
+        f"entropy elements: the cations {', '.join(chosen)}, because the range file holds molecular ions "
+        f"with {', '.join(anions)} (a compound); choose others with --elements"
+    )
+    return chosen, note
+
+
 def resolve_elements(
-    names_in_data: Sequence[str], counts: np.ndarray, requested: Sequence[str] | None
+    names_in_data: Sequence[str],
+    counts: np.ndarray,
+    requested: Sequence[str] | None,
+    anions: Sequence[str] = (),
 ) -> tuple[str, ...]:
     """The entropy elements: ``requested`` checked against the data, or the principal elements.
 
@@ -102,6 +144,8 @@ def resolve_elements(
         Atoms per species in the analysed volume (for the principal-element default).
     requested
         The user's list, or ``None``/empty for the default.
+    anions
+        :func:`compound_anions` of the data: the default is then the cation set.
 
     Raises
     ------
@@ -119,7 +163,7 @@ def resolve_elements(
         if len(set(names)) != len(names):
             raise InputError(f"element list {', '.join(names)} names an element twice")
     else:
-        names = principal_elements({n: int(counts[i]) for i, n in enumerate(names_in_data)})
+        names, _ = default_elements({n: int(counts[i]) for i, n in enumerate(names_in_data)}, anions)
     if len(names) < 2:
         raise InputError(
             f"entropy needs at least 2 elements, got {len(names)} ({', '.join(names) or 'none'}); "
@@ -154,7 +198,11 @@ def prepare_roi(atoms: AtomSet, box: Box, elements: Sequence[str] | None) -> Pre
     if species.size < MIN_ROI_ATOMS:
         _check_overlap(pos, box)
     counts = np.bincount(species, minlength=n_species)
-    names = resolve_elements(atoms.names, counts, elements)
+    anions = compound_anions(atoms)
+    names = resolve_elements(atoms.names, counts, elements, anions)
+    note = None
+    if requested_is_empty(elements):
+        note = default_elements({n: int(counts[i]) for i, n in enumerate(atoms.names)}, anions)[1]
     lut = np.full(n_species, -1, dtype=np.int64)
     for k, name in enumerate(names):
         lut[atoms.index_of(name)] = k
@@ -170,7 +218,14 @@ def prepare_roi(atoms: AtomSet, box: Box, elements: Sequence[str] | None) -> Pre
         )
     ion_rel, ion_type, ion_types = _select_ions(atoms, names, pos, lo, hi)
     return PreparedRoi(
-        box=box, rel=rel, labels=lab, elements=names, ion_rel=ion_rel, ion_type=ion_type, ion_types=ion_types
+        box=box,
+        rel=rel,
+        labels=lab,
+        elements=names,
+        ion_rel=ion_rel,
+        ion_type=ion_type,
+        ion_types=ion_types,
+        elements_note=note,
     )
 
 

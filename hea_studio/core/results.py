@@ -255,7 +255,8 @@ class AnalysisResult:
     """A complete entropy-versus-scale analysis of one ROI (shared docs/cli.md, ``analyze --json``).
 
     ``sume`` is ``None`` with ``sume_reason`` set when the curve is too short or the fitted lines do
-    not cross inside the analysed range.
+    not cross inside the analysed range. ``elements_note`` says why the default entropy elements
+    are a compound's cations (``None`` otherwise).
     """
 
     elements: tuple[str, ...]
@@ -272,6 +273,7 @@ class AnalysisResult:
     lattice: str | None = None
     bootstrap: int = 0
     seed: int = 0
+    elements_note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict with exactly the keys of cli.md (plus a few documented extras)."""
@@ -291,6 +293,7 @@ class AnalysisResult:
             "bootstrap": self.bootstrap,
             "seed": self.seed,
             "entropy_sign": "positive: S = -R sum x ln x (the paper prints -S)",
+            "elements_note": self.elements_note,
         }
         if self.sume is None:
             # docs/cli.md promises a "reason" field next to the null; "sume_reason" says which

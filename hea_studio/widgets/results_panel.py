@@ -99,6 +99,11 @@ class ResultsPanel(QWidget):
             if fractions
             else "–"
         )
+        note = result.get("elements_note")
+        if note and fractions:
+            # A compound: the default elements are its cations (issue 12); say so where it shows.
+            self.values["composition"].setText(self.values["composition"].text() + " (cations)")
+        self.values["composition"].setToolTip(note or TIPS["composition"])
         self.values["s_bulk"].setText(_fmt(bulk.get("S_R"), ".3f", " R"))
         self.values["s_bulk_j"].setText(_fmt(bulk.get("S_J_per_molK"), ".2f", " J mol⁻¹ K⁻¹"))
         self.values["class"].setText(str(bulk.get("class") or "–"))

@@ -56,6 +56,9 @@ def format_sizes(sizes: tuple[float, ...]) -> str:
 DEFAULT_EDGES = format_sizes(AnalysisSettings().sizes_nm)
 
 
+PRINCIPAL_TIP = "Use every element with at least 5 at.% in the box; untick to choose the elements"
+
+
 class SettingsPanel(QWidget):
     """Edits an :class:`AnalysisSettings`; emits ``settings_changed`` with the new value."""
 
@@ -94,9 +97,7 @@ class SettingsPanel(QWidget):
 
         self.auto_elements = QCheckBox("principal elements (≥ 5 at.%)")
         self.auto_elements.setChecked(True)
-        self.auto_elements.setToolTip(
-            "Use every element with at least 5 at.% in the box; untick to choose the elements"
-        )
+        self.auto_elements.setToolTip(PRINCIPAL_TIP)
         self.auto_elements.toggled.connect(self._auto_toggled)
         self.elements = QListWidget()
         self.elements.setMaximumHeight(110)
@@ -145,8 +146,19 @@ class SettingsPanel(QWidget):
         layout.addStretch(1)
 
     # ---- species of the open dataset ------------------------------------------------------------
-    def set_species(self, names: list[str], principal: list[str] | None = None) -> None:
-        """Offer ``names`` as entropy elements; ``principal`` are ticked by default."""
+    def set_species(
+        self, names: list[str], principal: list[str] | None = None, note: str | None = None
+    ) -> None:
+        """Offer ``names`` as entropy elements; ``principal`` are ticked by default.
+
+        ``note`` says why the default is a compound's cations (then the default's label says so).
+        """
+        if note:
+            self.auto_elements.setText("cations (≥ 5 % of the metal atoms)")
+            self.auto_elements.setToolTip(note + "; untick to choose the elements")
+        else:
+            self.auto_elements.setText("principal elements (≥ 5 at.%)")
+            self.auto_elements.setToolTip(PRINCIPAL_TIP)
         chosen = set(principal or names)
         self._principal = chosen
         previous = self._ticked()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -136,3 +137,44 @@ def test_molecular_shares_are_honoured():
     assert params.impurities["CrO"] == pytest.approx(0.25 * 0.1)
     assert params.impurities["CrO2"] == pytest.approx(0.5 * 0.1)
     assert fractions["Cr"] * (1 - 0.075) == pytest.approx(0.025)
+
+
+def test_a_compound_defaults_to_its_cations_with_a_note(oxide_atoms):
+    settings = dataclasses.replace(OXIDE_SETTINGS, elements=None)
+    result = run_analysis(oxide_atoms, settings)
+    assert result.elements == ("Co", "Cr", "Fe", "Ni")
+    assert result.elements_note is not None and "molecular ions with O" in result.elements_note
+    # The user's choice is kept, and then there is nothing to explain.
+    chosen = run_analysis(oxide_atoms, OXIDE_SETTINGS)
+    assert chosen.elements == ("Co", "Cr", "Fe", "Ni", "O") and chosen.elements_note is None
+    # Without molecular ions the 5 at.% rule is unchanged (O at ~10 % would be taken in).
+    plain = run_analysis(dataclasses.replace(oxide_atoms, ions=None), settings)
+    assert "O" in plain.elements and plain.elements_note is None
+
+
+def test_cli_reports_the_cation_default(tmp_path, capsys):
+    from hea_studio.cli import main
+    from hea_studio.synth.output import write_specimen
+
+    params = dataclasses.replace(cocrfeni_oxide_random(seed=2), shape=BoxShape((10.0, 10.0, 10.0)))
+    pos, rrng, _ = write_specimen(generate(params), tmp_path / "ox")
+    out = tmp_path / "a.json"
+    code = main(
+        [
+            "analyze",
+            str(pos),
+            "--ranges",
+            str(rrng),
+            "--sizes",
+            "1,2,3",
+            "--bootstrap",
+            "0",
+            "--json",
+            str(out),
+        ]
+    )
+    assert code == 0
+    data = json.loads(out.read_text())
+    assert data["elements"] == ["Co", "Cr", "Fe", "Ni"]
+    assert "cations" in data["elements_note"]
+    assert "cations Co, Cr, Fe, Ni" in capsys.readouterr().out
