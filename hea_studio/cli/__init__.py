@@ -111,6 +111,7 @@ def _register_builtin() -> None:
     register("synth", "hea_studio.cli.synth")
     register("local", "hea_studio.cli.local")
     register("profile", "hea_studio.cli.profile")
+    register("batch", "hea_studio.cli.batch")
     pass
 
 

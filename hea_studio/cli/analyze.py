@@ -6,8 +6,6 @@ import argparse
 import csv
 import io
 import sys
-import time
-from dataclasses import replace
 from pathlib import Path
 
 from hea_studio.core.errors import InputError
@@ -42,6 +40,12 @@ def parse_elements(text: str | None) -> tuple[str, ...] | None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``hea-studio analyze`` (see docs/cli.md)."""
     add_data_arguments(parser)
+    add_settings_arguments(parser)
+    add_output_arguments(parser)
+
+
+def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
+    """The analysis settings (shared with ``batch``, so one set of options means the same everywhere)."""
     parser.add_argument(
         "--sizes",
         help="cube edges in nm: 1,1.5,2 or start:stop:step (stop included); default 0.5:10:0.5, "
@@ -59,6 +63,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-decompose", action="store_true", help="keep molecular ions as their own species"
     )
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """The output files of ``analyze``."""
     parser.add_argument("--json", metavar="OUT", help="write the result as JSON (- for stdout)")
     parser.add_argument("--csv", metavar="OUT", help="write the curve as CSV (- for stdout)")
     parser.add_argument("--plot", metavar="OUT.png", type=Path, help="write a PNG of the entropy curve")
@@ -148,28 +156,13 @@ def summary(result: AnalysisResult) -> str:
 def run(args: argparse.Namespace) -> int:
     """Load, analyse, write the requested outputs."""
     from hea_studio.cli.outputs import check_output_targets
-    from hea_studio.compute.analysis import run_analysis
-    from hea_studio.compute.roi import default_box
-    from hea_studio.io import load_ions, load_ranges, to_atoms
+    from hea_studio.compute.batch import analyze_files
 
     check_output_targets(args.json, args.csv, args.plot, args.nexus, args.report)
     settings = settings_from_args(args)
     roi = Box.parse(args.roi) if args.roi else None
-    t0 = time.perf_counter()
-    ions = load_ions(args.file)
-    table = load_ranges(args.ranges)
-    atoms = to_atoms(ions, table, decompose=settings.decompose)
-    t_load = time.perf_counter() - t0
-    box = roi if roi is not None else default_box(atoms.positions)
-    if not args.sizes:
-        # Edges the user asked for must fit (else exit 2); the default list is cut to the box.
-        limit = float(min(box.size)) * (1 + 1e-9)
-        fitting = tuple(L for L in settings.sizes_nm if limit >= L)
-        if fitting and fitting != settings.sizes_nm:
-            settings = replace(settings, sizes_nm=fitting)
-    result = run_analysis(atoms, settings, box)
-    timing = dict(result.timing_s, load=t_load, total=t_load + result.timing_s["total"])
-    result = replace(result, timing_s=timing)
+    # Edges the user asked for must fit (else exit 2); the default list is cut to the box.
+    result = analyze_files(args.file, args.ranges, settings, roi, cut_sizes=not args.sizes)
     if args.json:
         write_output(args.json, result.dumps() + "\n")
     if args.csv:

@@ -1,0 +1,266 @@
+"""Analyses of many runs and sub-volumes (``hea-studio batch``): the rows, and one row's work.
+
+This module knows nothing about Dask: :func:`run_row` is a plain function of picklable values that a Dask
+worker (or a test) calls; it never raises for a bad row but returns a record with ``status: "error"``, so
+one broken file costs one row. :func:`analyze_files` is the whole of ``hea-studio analyze``'s computation,
+shared by both commands so that a batch row equals the ``analyze`` call with the same arguments.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import hashlib
+import json
+import os
+import time
+import traceback
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from hea_studio.core.comparison import comparison_row
+from hea_studio.core.errors import InputError
+from hea_studio.core.geometry import Box
+from hea_studio.core.results import AnalysisResult
+from hea_studio.core.settings import AnalysisSettings
+
+MANIFEST_COLUMNS = ("file", "ranges", "roi", "label")
+RESULT_SCHEMA = "hea-studio/batch/1"
+
+
+def analyze_files(
+    ion_path: str | os.PathLike[str],
+    range_path: str | os.PathLike[str],
+    settings: AnalysisSettings,
+    roi: Box | None = None,
+    cut_sizes: bool = True,
+) -> AnalysisResult:
+    """Load an ion file and its ranges, and analyse one sub-volume (exactly what ``analyze`` computes).
+
+    Parameters
+    ----------
+    ion_path, range_path
+        The ion file (.pos, .epos, .apt) and the range file (.rrng, .rng, .env).
+    settings
+        Analysis settings.
+    roi
+        The sub-volume; ``None`` places the largest box inside the specimen.
+    cut_sizes
+        Drop the edges of ``settings.sizes_nm`` that do not fit in the box (the default list); with
+        ``False`` edges the user typed must fit, else the analysis raises InputError.
+    """
+    from hea_studio.compute.analysis import run_analysis
+    from hea_studio.compute.roi import default_box
+    from hea_studio.io import load_ions, load_ranges, to_atoms
+
+    t0 = time.perf_counter()
+    ions = load_ions(ion_path)
+    table = load_ranges(range_path)
+    atoms = to_atoms(ions, table, decompose=settings.decompose)
+    t_load = time.perf_counter() - t0
+    box = roi if roi is not None else default_box(atoms.positions)
+    if cut_sizes:
+        limit = float(min(box.size)) * (1 + 1e-9)
+        fitting = tuple(L for L in settings.sizes_nm if limit >= L)
+        if fitting and fitting != settings.sizes_nm:
+            settings = replace(settings, sizes_nm=fitting)
+    result = run_analysis(atoms, settings, box)
+    timing = dict(result.timing_s, load=t_load, total=t_load + result.timing_s["total"])
+    return replace(result, timing_s=timing)
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    """One line of work: an ion file, its ranges, a sub-volume (``None``: the default box) and a label."""
+
+    file: str
+    ranges: str
+    roi: str | None
+    label: str
+
+    def key(self, settings: AnalysisSettings) -> str:
+        """Identity of the row's result: same files, box, label and settings give the same key."""
+        text = json.dumps(
+            [
+                str(Path(self.file).resolve()),
+                str(Path(self.ranges).resolve()),
+                self.roi,
+                self.label,
+                repr(settings),
+            ]
+        )
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _resolve(value: str, folder: Path) -> str:
+    p = Path(value).expanduser()
+    return str(p if p.is_absolute() else folder / p)
+
+
+def read_manifest(path: str | os.PathLike[str]) -> list[BatchRow]:
+    """Rows of a CSV manifest with columns ``file, ranges, roi, label`` (roi and label may be empty).
+
+    Relative paths are taken from the manifest's folder; a missing label becomes the file's stem
+    (numbered if several rows share it). Raises InputError naming the manifest and the line.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"cannot read {exc.strerror.lower() if exc.strerror else exc}", path) from None
+    reader = csv.DictReader(text.splitlines())
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    missing = [c for c in ("file", "ranges") if c not in header]
+    if missing:
+        raise InputError(
+            f"manifest needs the columns file, ranges[, roi, label]; missing {', '.join(missing)}", path
+        )
+    rows: list[BatchRow] = []
+    for line, rec in enumerate(reader, start=2):
+        rec = {(k or "").strip().lower(): (v or "").strip() for k, v in rec.items()}
+        if not any(rec.values()):
+            continue
+        if not rec.get("file") or not rec.get("ranges"):
+            raise InputError(f"line {line}: file and ranges are required", path)
+        roi = rec.get("roi") or None
+        if roi is not None:
+            try:
+                Box.parse(roi)
+            except InputError as exc:
+                raise InputError(f"line {line}: {exc}", path) from None
+        rows.append(
+            BatchRow(
+                _resolve(rec["file"], path.parent),
+                _resolve(rec["ranges"], path.parent),
+                roi,
+                rec.get("label") or "",
+            )
+        )
+    if not rows:
+        raise InputError("manifest has no rows", path)
+    return _unique_labels(rows)
+
+
+def rows_from_files(patterns: list[str], ranges: str, roi: str | None = None) -> list[BatchRow]:
+    """One row per ion file (shell globs expanded here too, for quoted patterns), all with ``ranges``."""
+    files: list[str] = []
+    for pattern in patterns:
+        found = sorted(glob.glob(os.path.expanduser(pattern))) if glob.has_magic(pattern) else [pattern]
+        if not found:
+            raise InputError(f"no file matches {pattern!r}")
+        files += [f for f in found if f not in files]
+    if roi is not None:
+        Box.parse(roi)
+    return _unique_labels([BatchRow(str(Path(f)), str(Path(ranges)), roi, "") for f in files])
+
+
+def _unique_labels(rows: list[BatchRow]) -> list[BatchRow]:
+    out: list[BatchRow] = []
+    used: set[str] = set()
+    for row in rows:
+        base = row.label or Path(row.file).stem
+        label, n = base, 2
+        while label in used:
+            label, n = f"{base}-{n}", n + 1
+        used.add(label)
+        out.append(replace(row, label=label))
+    return out
+
+
+def safe_name(label: str) -> str:
+    """``label`` as a file name (letters, digits, ``-_.`` kept)."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in label).strip(".") or "row"
+
+
+def run_row(
+    row: BatchRow, settings: AnalysisSettings, sizes_given: bool, json_dir: str | None = None
+) -> dict[str, Any]:
+    """Analyse one row; return its table record (``status`` ``"ok"`` or ``"error"`` with the message).
+
+    With ``json_dir`` the full analysis JSON (as ``analyze --json`` writes it) goes to
+    ``json_dir/LABEL.json``. Never raises for a bad input: the error is the record.
+    """
+    record: dict[str, Any] = {"schema": RESULT_SCHEMA, "key": row.key(settings), **asdict(row)}
+    t0 = time.perf_counter()
+    try:
+        result = analyze_files(
+            row.file, row.ranges, settings, Box.parse(row.roi) if row.roi else None, not sizes_given
+        )
+        if json_dir is not None:
+            from hea_studio.io.project import write_atomically
+
+            out = Path(json_dir) / f"{safe_name(row.label)}.json"
+            text = result.dumps() + "\n"
+            write_atomically(out, lambda tmp: tmp.write_text(text, encoding="utf-8"), durable=False)
+            record["json"] = str(out)
+    except InputError as exc:
+        record.update(status="error", error=str(exc))
+    except Exception as exc:  # an internal error in one row must not stop the others; keep its trace
+        record.update(
+            status="error", error=f"internal error: {type(exc).__name__}: {exc}", trace=traceback.format_exc()
+        )
+    else:
+        summary = asdict(comparison_row(row.label, Path(row.file).name, result))
+        data = result.to_json()
+        record.update(
+            status="ok",
+            error="",
+            roi_nm=list(result.roi_nm),
+            elements=list(result.elements),
+            atoms=summary["atoms"],
+            composition=summary["composition"],
+            S_bulk_R=summary["S_bulk_R"],
+            cls=summary["cls"],
+            sume_nm=summary["sume_nm"],
+            sume_lo_nm=summary["sume_lo_nm"],
+            sume_hi_nm=summary["sume_hi_nm"],
+            sume_chemical_nm=summary["sume_chemical_nm"],
+            sume_null_nm=data["sume_null"]["edge_nm"],
+            warnings=summary["warnings"],
+        )
+    record["seconds"] = round(time.perf_counter() - t0, 3)
+    return record
+
+
+TABLE_COLUMNS = (
+    "label", "file", "ranges", "roi", "status", "error", "atoms", "composition", "S_bulk_R", "cls", "sume_nm",
+    "sume_lo_nm", "sume_hi_nm", "sume_chemical_nm", "sume_null_nm", "warnings", "seconds", "key",
+)  # fmt: skip
+
+
+def table_csv(records: list[dict[str, Any]]) -> str:
+    """The batch table as CSV (one row per record, :data:`TABLE_COLUMNS`)."""
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(TABLE_COLUMNS)
+    for rec in records:
+        cells = []
+        for c in TABLE_COLUMNS:
+            v = rec.get(c)
+            cells.append("" if v is None else repr(v) if isinstance(v, float) else str(v))
+        writer.writerow(cells)
+    return out.getvalue()
+
+
+def read_records(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
+    """Records of an earlier run's JSON lines by key (the last line of a key wins); {} if there is none."""
+    p = Path(path)
+    if not p.exists():
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    lines = p.read_text(encoding="utf-8").splitlines()
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            if n == len(lines):
+                continue  # a line cut short by an interrupted run: that row simply runs again
+            raise InputError(f"line {n} is not JSON; is this a batch results file?", p) from None
+        if isinstance(rec, dict) and "key" in rec:
+            out[rec["key"]] = rec
+    return out
