@@ -112,6 +112,8 @@ def _register_builtin() -> None:
     register("local", "hea_studio.cli.local")
     register("profile", "hea_studio.cli.profile")
     register("batch", "hea_studio.cli.batch")
+    register("spectrum", "hea_studio.cli.spectrum")
+    register("ranges", "hea_studio.cli.ranges")
     pass
 
 

@@ -140,8 +140,12 @@ def _hex(colour) -> str:
     return f"{r:02X}{g:02X}{b:02X}"
 
 
-def write_rrng(path: str | os.PathLike[str], table: RangeTable) -> None:
+def write_rrng(path: str | os.PathLike[str], table: RangeTable, durable: bool = True) -> None:
     """Write ``table`` as a .rrng file that :func:`read_rrng` reads back to an equal table.
+
+    The file is written atomically (a temporary file moved into place), so a crash or a full disk
+    never leaves a half-written range file where a good one was; ``durable`` also flushes it to
+    disk first.
 
     ``[Ions]`` lists every element used (and every species without a composition); each range
     carries ``Vol:`` when known, ``Name:`` when the species name is not its formula, its atoms and
@@ -168,5 +172,10 @@ def write_rrng(path: str | os.PathLike[str], table: RangeTable) -> None:
         if colour is not None:
             parts.append(f"Color:{_hex(colour)}")
         out.append(f"Range{i}=" + " ".join(parts))
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write("\n".join(out) + "\n")
+    from hea_studio.io.project import write_atomically
+
+    def write(tmp) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write("\n".join(out) + "\n")
+
+    write_atomically(Path(path), write, durable=durable)

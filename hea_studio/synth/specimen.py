@@ -45,7 +45,7 @@ from hea_studio.synth.spectrum import (
     sample_mass_to_charge,
 )
 
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5  # 5: isotope masses and abundances from periodictable
 
 # Random streams, one per purpose, so that changing e.g. the spectrum does not move the atoms.
 _STREAM_CLUSTERS, _STREAM_FIELD, _STREAM_SITES, _STREAM_MASS, _STREAM_BACKGROUND = range(5)

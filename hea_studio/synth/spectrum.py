@@ -1,6 +1,7 @@
 """Mass-to-charge spectrum of a synthetic specimen: isotopes, charge states, peak shapes and ranges.
 
-The spectrum is built from facts (natural isotope masses and abundances) and a few instrument
+The spectrum is built from facts (natural isotope masses and abundances, from
+:mod:`hea_studio.core.isotopes`) and a few instrument
 habits (which charge states an element prefers in laser-pulsed atom probe, a Gaussian peak with a
 thermal tail towards high m/n). The range table written next to a synthetic .pos is derived from the
 same peak list, so ranging a synthetic dataset is as realistic as ranging a measured one: peaks that
@@ -10,88 +11,14 @@ leak out of the ranges.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from hea_studio.core.errors import InputError
+from hea_studio.core.isotopes import ISOTOPES, isotopologues, parse_formula
 from hea_studio.core.ranges import Range, RangeTable
-
-# Natural isotopes: element -> ((mass in u, abundance in %), ...). Abundances are the IUPAC
-# representative values; isotopes below 0.01 % are left out because they never form a visible peak.
-ISOTOPES: dict[str, tuple[tuple[float, float], ...]] = {
-    "H": ((1.007825, 99.9885), (2.014102, 0.0115)),
-    "B": ((10.012937, 19.9), (11.009305, 80.1)),
-    "C": ((12.000000, 98.93), (13.003355, 1.07)),
-    "N": ((14.003074, 99.636), (15.000109, 0.364)),
-    "O": ((15.994915, 99.757), (16.999132, 0.038), (17.999160, 0.205)),
-    "Mg": ((23.985042, 78.99), (24.985837, 10.00), (25.982593, 11.01)),
-    "Al": ((26.981538, 100.0),),
-    "Si": ((27.976927, 92.223), (28.976495, 4.685), (29.973770, 3.092)),
-    "Ti": (
-        (45.952632, 8.25),
-        (46.951763, 7.44),
-        (47.947946, 73.72),
-        (48.947870, 5.41),
-        (49.944791, 5.18),
-    ),
-    "V": ((49.947159, 0.250), (50.943960, 99.750)),
-    "Cr": ((49.946044, 4.345), (51.940508, 83.789), (52.940649, 9.501), (53.938880, 2.365)),
-    "Mn": ((54.938045, 100.0),),
-    "Fe": ((53.939611, 5.845), (55.934937, 91.754), (56.935394, 2.119), (57.933276, 0.282)),
-    "Co": ((58.933195, 100.0),),
-    "Ni": (
-        (57.935343, 68.077),
-        (59.930786, 26.223),
-        (60.931056, 1.1399),
-        (61.928345, 3.6346),
-        (63.927966, 0.9255),
-    ),
-    "Cu": ((62.929598, 69.15), (64.927790, 30.85)),
-    "Zn": (
-        (63.929142, 48.63),
-        (65.926033, 27.90),
-        (66.927127, 4.10),
-        (67.924844, 18.75),
-        (69.925319, 0.62),
-    ),
-    "Ga": ((68.925574, 60.108), (70.924701, 39.892)),
-    "Zr": (
-        (89.904704, 51.45),
-        (90.905646, 11.22),
-        (91.905041, 17.15),
-        (93.906315, 17.38),
-        (95.908273, 2.80),
-    ),
-    "Nb": ((92.906378, 100.0),),
-    "Mo": (
-        (91.906811, 14.53),
-        (93.905088, 9.15),
-        (94.905842, 15.84),
-        (95.904679, 16.67),
-        (96.906021, 9.60),
-        (97.905408, 24.39),
-        (99.907477, 9.82),
-    ),
-    "Hf": (
-        (173.940046, 0.16),
-        (175.941409, 5.26),
-        (176.943221, 18.60),
-        (177.943699, 27.28),
-        (178.945816, 13.62),
-        (179.946550, 35.08),
-    ),
-    "Ta": ((179.947465, 0.012), (180.947996, 99.988)),
-    "W": (
-        (179.946704, 0.12),
-        (181.948204, 26.50),
-        (182.950223, 14.31),
-        (183.950931, 30.64),
-        (185.954364, 28.43),
-    ),
-}
 
 # Probability of the 1+, 2+, 3+ charge states of an atomic ion in laser-pulsed APT of metals.
 # Late 3d metals evaporate mostly as 2+ with some 1+ (Cu the most 1+); refractory metals need
@@ -141,41 +68,6 @@ COLOURS: dict[str, tuple[float, float, float]] = {
     "O": (0.0, 0.8, 0.8),
 }
 
-_FORMULA_TOKEN = re.compile(r"([A-Z][a-z]?)(\d*)")
-
-
-def parse_formula(ion: str) -> tuple[tuple[str, int], ...]:
-    """Atoms of an ion name such as ``"Ni"``, ``"CO"``, ``"CrO2"`` or ``"O2"``.
-
-    Parameters
-    ----------
-    ion
-        Ion name made of element symbols each followed by an optional count.
-
-    Returns
-    -------
-    tuple
-        ``((element, count), ...)`` in order of appearance, repeated elements merged.
-
-    Raises
-    ------
-    InputError
-        If the name is not a formula of elements this module has isotope data for.
-    """
-    pos = 0
-    counts: dict[str, int] = {}
-    for match in _FORMULA_TOKEN.finditer(ion):
-        if match.start() != pos:
-            break
-        element, n = match.group(1), int(match.group(2) or 1)
-        if element not in ISOTOPES:
-            raise InputError(f"no isotope data for element {element!r} in ion {ion!r}")
-        counts[element] = counts.get(element, 0) + n
-        pos = match.end()
-    if pos != len(ion) or not counts:
-        raise InputError(f"cannot read ion {ion!r} as a chemical formula such as Ni, CO or CrO2")
-    return tuple(counts.items())
-
 
 def charge_states(ion: str) -> tuple[float, float, float]:
     """Probabilities of the 1+, 2+ and 3+ charge states of ``ion``."""
@@ -183,36 +75,6 @@ def charge_states(ion: str) -> tuple[float, float, float]:
     if len(formula) == 1 and formula[0][1] == 1:
         return CHARGE_STATES.get(formula[0][0], (0.5, 0.5, 0.0))
     return MOLECULE_CHARGE_STATES
-
-
-def isotopologues(ion: str, min_abundance: float = 1e-5) -> tuple[np.ndarray, np.ndarray]:
-    """Masses and relative abundances of the isotopic variants of an ion.
-
-    Parameters
-    ----------
-    ion
-        Ion formula, e.g. ``"CO"``.
-    min_abundance
-        Variants rarer than this fraction are dropped (they never make a peak).
-
-    Returns
-    -------
-    masses, abundances
-        Sorted masses in u and abundances summing to (nearly) 1.
-    """
-    masses = np.zeros(1)
-    probs = np.ones(1)
-    for element, n in parse_formula(ion):
-        iso = np.array(ISOTOPES[element])
-        for _ in range(n):
-            # Convolve the distribution atom by atom; merge masses equal to 1e-6 u.
-            masses = (masses[:, None] + iso[None, :, 0]).ravel()
-            probs = (probs[:, None] * (iso[None, :, 1] / 100.0)).ravel()
-            keys, inverse = np.unique(np.round(masses, 6), return_inverse=True)
-            probs = np.bincount(inverse, weights=probs).astype(np.float64)
-            masses = keys.astype(np.float64)
-    keep = probs >= min_abundance
-    return masses[keep], probs[keep] / probs[keep].sum()
 
 
 @dataclass(frozen=True)
