@@ -63,6 +63,18 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-decompose", action="store_true", help="keep molecular ions as their own species"
     )
+    parser.add_argument(
+        "--sublattice",
+        nargs="+",
+        metavar="NAME:EL,EL:SITES",
+        help='sublattices of a compound, e.g. "A:Mg,Co,Ni,Cu,Zn:1" "O:O:1" (split elements: '
+        '"A:Mg,Fe:0.33:1" "B:Fe:0.67,Cr:2"): curve, reference and SUME per formula unit and per site',
+    )
+    parser.add_argument(
+        "--preset-sublattice",
+        metavar="NAME",
+        help="rock-salt, cations, spinel:A=Mg,Co:B=Fe,Cr or perovskite:A=La,Sr:B=Co,Fe (science.md 8)",
+    )
 
 
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
@@ -81,10 +93,29 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def sublattice_args(args: argparse.Namespace) -> dict:
+    """``sublattices`` and ``sublattice_preset`` settings of ``--sublattice`` / ``--preset-sublattice``."""
+    from hea_studio.core.sublattices import Sublattice
+
+    given = getattr(args, "sublattice", None)
+    preset = getattr(args, "preset_sublattice", None)
+    if given and preset:
+        raise InputError("give --sublattice or --preset-sublattice, not both")
+    if (given or preset) and args.elements:
+        raise InputError(
+            "with sublattices the entropy elements are the sublattices' elements: drop --elements"
+        )
+    return {
+        "sublattices": tuple(Sublattice.parse(t) for t in given) if given else None,
+        "sublattice_preset": preset or None,
+    }
+
+
 def settings_from_args(args: argparse.Namespace) -> AnalysisSettings:
     """The analysis settings the options describe (raises InputError for bad values)."""
     elements = parse_elements(args.elements)
     return AnalysisSettings(
+        **sublattice_args(args),
         sizes_nm=parse_sizes(args.sizes) if args.sizes else DEFAULT_SIZES,
         mode=args.mode,
         min_atoms=args.min_atoms,
@@ -149,6 +180,17 @@ def summary(result: AnalysisResult) -> str:
         if n.edge_nm is not None
         else f"null-corrected SUME: {n.reason}"
     )
+    if result.sublattices is not None:
+        sub = result.sublattices
+        b = sub["bulk"]
+        parts = ", ".join(f"{k} {v['S_R']:.3f} R" for k, v in b["per_sublattice"].items())
+        lines.append(
+            f"sublattices ({parts}): S_fu = {b['S_fu_R']:.3f} R, per site {b['S_site_R']:.3f} R; "
+            f"class {b['class']} from the {b['class_basis']} ({b['S_mixing_R']:.3f} R)"
+        )
+        ssume = sub.get("sume")
+        if ssume:
+            lines.append(f"sublattice SUME (per formula unit and per site) = {ssume['edge_nm']:.2f} nm")
     lines.append(f"time: {result.timing_s['total']:.2f} s (curve {result.timing_s['curve']:.2f} s)")
     return "\n".join(lines) + "\n"
 

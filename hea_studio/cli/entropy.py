@@ -21,7 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--sublattice",
         nargs="+",
         metavar="NAME:EL,EL:SITES",
-        help='sublattices, e.g. "A:Mg,Co,Ni,Cu,Zn:1" "O:O:1": entropy per formula unit and per site',
+        help='sublattices, e.g. "A:Mg,Co,Ni,Cu,Zn:1" "O:O:1": entropy per formula unit and per site; '
+        'an element on two sublattices needs its share on each, e.g. "A:Mg,Fe:0.33:1" "B:Fe:0.67,Cr:2"',
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
 
@@ -62,10 +63,12 @@ def run(args: argparse.Namespace) -> int:
     comp = "  ".join(f"{k} {100 * v:.2f}" for k, v in r.fractions.items())
     n = len(r.fractions)
     print(f"composition (at.%): {comp}")
-    print(f"S_mix = {r.S_R:.3f} R = {r.S_J_per_molK:.2f} J/(mol K)   class: {r.cls}")
+    whole = "" if r.sublattices is not None else f"   class: {r.cls}"
+    print(f"S_mix = {r.S_R:.3f} R = {r.S_J_per_molK:.2f} J/(mol K){whole}")
     print(f"ideal R ln {n} = {r.S_ideal_R:.3f} R   (entropies are positive: S = -R sum x ln x)")
     if r.sublattices is not None:
         for s in r.sublattices:
             print(f"  sublattice {s['name']} (x{s['multiplicity']:g}): {s['S_R']:.3f} R")
         print(f"S per formula unit = {r.S_fu_R:.3f} R, per site = {r.S_site_R:.3f} R")
+        print(f"class from the mixing sublattice(s): {r.S_mixing_R:.3f} R per site -> {r.cls}")
     return 0

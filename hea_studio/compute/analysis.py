@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Generator
+from dataclasses import replace
 
 import numpy as np
 
 from hea_studio.compute.curve import iter_prepared
 from hea_studio.compute.entropy import classify, ideal_entropy, mixing_entropy, to_joules
-from hea_studio.compute.roi import default_box, prepare_roi
+from hea_studio.compute.roi import default_box, prepare_roi, preset_elements
+from hea_studio.compute.sublattice_run import SublatticeRun
 from hea_studio.compute.sume import sume_null, sume_tangent
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.geometry import Box
 from hea_studio.core.progress import TaskState, check_cancelled
 from hea_studio.core.results import AnalysisResult, BulkResult, ScaleResult
 from hea_studio.core.settings import AnalysisSettings
+from hea_studio.core.sublattices import preset_sublattices
 
 # Share of the progress bar given to the curve; the rest is the bootstrap.
 _CURVE_SHARE = 0.9
@@ -49,6 +52,14 @@ def bulk_result(elements: tuple[str, ...], counts: np.ndarray) -> BulkResult:
     )
 
 
+def resolve_sublattice_preset(settings: AnalysisSettings, atoms: AtomSet) -> AnalysisSettings:
+    """``settings`` with its sublattice preset turned into sublattices for the data's elements."""
+    if settings.sublattices or not settings.sublattice_preset:
+        return settings
+    subs = preset_sublattices(settings.sublattice_preset, preset_elements(atoms))
+    return replace(settings, sublattices=subs, elements=None)
+
+
 def iter_analysis(
     atoms: AtomSet,
     settings: AnalysisSettings,
@@ -72,12 +83,14 @@ def iter_analysis(
         Run the frequency distribution test at every edge (off saves ~30 % while a box is dragged).
     """
     t0 = time.perf_counter()
+    settings = resolve_sublattice_preset(settings, atoms)
     box = roi if roi is not None else default_box(atoms.positions)
     prep = prepare_roi(atoms, box, settings.elements)
     bulk = bulk_result(prep.elements, prep.bulk_counts())
     curve_task = _ScaledTask(task, _CURVE_SHARE) if task is not None else None
     curve: list[ScaleResult] = []
-    for scale in iter_prepared(prep, settings, curve_task, fda):
+    sub = SublatticeRun.start(settings, prep) if settings.sublattices else None
+    for scale in iter_prepared(prep, settings, curve_task, fda, sub.add if sub is not None else None):
         curve.append(scale)
         yield scale
     t_curve = time.perf_counter() - t0
@@ -87,6 +100,11 @@ def iter_analysis(
     density = prep.n_atoms / box.volume
     sume, reason = sume_tangent(curve, settings.lattice, density, settings.bootstrap, settings.seed, task)
     null = sume_null(curve, bulk.S_R)
+    sublattices = None
+    if sub is not None:
+        sublattices = sub.finish(curve, settings, density, task)
+        # With sublattices the class is that of the mixing sublattice(s) (science.md 2).
+        bulk = replace(bulk, cls=sublattices["bulk"]["class"])
     if task is not None:
         task.report(1.0, "done")
     total = time.perf_counter() - t0
@@ -106,6 +124,7 @@ def iter_analysis(
         bootstrap=settings.bootstrap,
         seed=settings.seed,
         elements_note=prep.elements_note,
+        sublattices=sublattices,
     )
 
 

@@ -6,7 +6,7 @@ edges; the CLI simply drains it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -151,8 +151,13 @@ def iter_prepared(
     settings: AnalysisSettings,
     task: TaskState | None = None,
     fda: bool = True,
+    on_kept: Callable[[float, np.ndarray], None] | None = None,
 ) -> Iterator[ScaleResult]:
-    """:func:`iter_curve` for atoms already selected with :func:`~hea_studio.compute.roi.prepare_roi`."""
+    """:func:`iter_curve` for atoms already selected with :func:`~hea_studio.compute.roi.prepare_roi`.
+
+    ``on_kept(L, counts)`` receives the per-element counts of the cubes kept at each edge (the
+    sublattice curve of science.md 8 is computed on exactly these cubes).
+    """
     sizes = settings.sizes_nm
     check_sizes(prep, sizes)
     null_table = reference_table(prep, settings.min_atoms)
@@ -168,6 +173,8 @@ def iter_prepared(
             counts, ions = prep.paper_counts(L, n), prep.paper_ion_counts(L, n)
         done = (i + 1) / len(sizes)
         result = scale_result(prep, counts, L, i, settings.min_atoms, null_table, fda, done, ions)
+        if on_kept is not None:
+            on_kept(float(L), counts[counts.sum(axis=1) >= settings.min_atoms])
         any_cubes = any_cubes or result.n_cubes > 0
         if task is not None:
             task.report(done, f"cube edge {L:g} nm: {result.n_cubes} cubes")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from hea_studio.core.errors import InputError
 from hea_studio.core.results import CompositionEntropy
+from hea_studio.core.sublattices import Sublattice, check_sublattices, mixing_sublattices
+
+__all__ = ["Sublattice", "classify", "composition_entropy", "ideal_entropy", "mixing_entropy", "to_joules"]
 
 R_J_PER_MOLK = 8.314462618
 """Gas constant in J mol^-1 K^-1."""
@@ -51,31 +53,6 @@ def mixing_entropy(amounts: Sequence[float] | np.ndarray) -> float:
     return float(-(x * np.log(x)).sum()) + 0.0
 
 
-@dataclass(frozen=True)
-class Sublattice:
-    """One sublattice: its name, the elements on it and its sites per formula unit."""
-
-    name: str
-    elements: tuple[str, ...]
-    multiplicity: float
-
-    @classmethod
-    def parse(cls, text: str) -> Sublattice:
-        """Parse ``"A:Mg,Co,Ni,Cu,Zn:1"`` (name:elements:sites per formula unit)."""
-        parts = text.split(":")
-        if len(parts) != 3:
-            raise InputError(f"cannot read sublattice {text!r}: expected NAME:El1,El2,...:MULTIPLICITY")
-        name, elements, mult = parts
-        els = tuple(e.strip() for e in elements.split(",") if e.strip())
-        try:
-            m = float(mult)
-        except ValueError:
-            raise InputError(f"sublattice {text!r}: multiplicity {mult!r} is not a number") from None
-        if not els or not (math.isfinite(m) and m > 0):
-            raise InputError(f"sublattice {text!r}: needs at least one element and a positive multiplicity")
-        return cls(name.strip(), els, m)
-
-
 def composition_entropy(
     amounts: Mapping[str, float], sublattices: Sequence[Sublattice] | None = None
 ) -> CompositionEntropy:
@@ -87,7 +64,9 @@ def composition_entropy(
         Element -> amount (at.%, fractions or counts; normalised here).
     sublattices
         If given, S_fu = -R sum_s m_s sum_{i in s} x_{i,s} ln x_{i,s} with x_{i,s} the element's
-        fraction among the elements of sublattice s; an element on no sublattice is an error.
+        fraction among the elements of sublattice s (split elements count with their share); an
+        element on no sublattice, or on two without a split, is an error. The class is then that of
+        the mixing sublattice(s), see :func:`mixing_site_entropy`.
     """
     if not amounts:
         raise InputError("give at least one element=amount")
@@ -98,29 +77,56 @@ def composition_entropy(
     S_ideal = ideal_entropy(sum(1 for v in values if v > 0))
     if not sublattices:
         return CompositionEntropy(fractions, S, to_joules(S), classify(S), S_ideal)
-    placed = [e for s in sublattices for e in s.elements]
+    check_sublattices(sublattices)
+    placed = {e for s in sublattices for e in s.elements}
     missing = [n for n in names if n not in placed]
-    unknown = [e for e in placed if e not in amounts]
+    unknown = sorted(e for e in placed if e not in amounts)
     if missing:
         raise InputError(f"element(s) {', '.join(missing)} are on no sublattice")
     if unknown:
         raise InputError(f"sublattice element(s) {', '.join(unknown)} have no amount given")
     rows = []
     S_fu = 0.0
+    per_sub: dict[str, float] = {}
     for s in sublattices:
-        a = np.array([float(amounts[e]) for e in s.elements])
+        a = np.array([float(amounts[e]) * share for e, share in zip(s.elements, s.shares)])
         S_s = mixing_entropy(a) if a.sum() > 0 else 0.0
+        per_sub[s.name] = S_s
         S_fu += s.multiplicity * S_s
         rows.append(
             {
                 "name": s.name,
                 "elements": list(s.elements),
                 "multiplicity": s.multiplicity,
+                "shares": dict(zip(s.elements, s.shares)),
                 "fractions": {e: float(v / a.sum()) if a.sum() > 0 else 0.0 for e, v in zip(s.elements, a)},
                 "S_R": S_s,
             }
         )
     sites = sum(s.multiplicity for s in sublattices)
+    S_mix = mixing_site_entropy(sublattices, per_sub)
     return CompositionEntropy(
-        fractions, S, to_joules(S), classify(S), S_ideal, sublattices=rows, S_fu_R=S_fu, S_site_R=S_fu / sites
+        fractions,
+        S,
+        to_joules(S),
+        classify(S_mix),
+        S_ideal,
+        sublattices=rows,
+        S_fu_R=S_fu,
+        S_site_R=S_fu / sites,
+        S_mixing_R=S_mix,
     )
+
+
+def mixing_site_entropy(sublattices: Sequence[Sublattice], per_sublattice: Mapping[str, float]) -> float:
+    """Entropy per site of the mixing sublattice(s), the value that classifies a compound (science.md 2).
+
+    The review classifies (MgCoNiCuZn)O by its cation sublattice (1.609 R, high), never by the
+    whole-atom value; with several mixing sublattices their site-weighted mean is used. Without any
+    mixing sublattice the compound does not mix and the value is 0.
+    """
+    mixing = mixing_sublattices(sublattices)
+    sites = sum(s.multiplicity for s in mixing)
+    if not mixing or sites <= 0:
+        return 0.0
+    return float(sum(s.multiplicity * per_sublattice[s.name] for s in mixing) / sites)

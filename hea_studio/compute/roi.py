@@ -100,7 +100,7 @@ def compound_anions(atoms: AtomSet) -> tuple[str, ...]:
     """O, N, C found in molecular ions of the range file (empty for an alloy), alphabetically."""
     if atoms.ions is None:
         return ()
-    found = set()
+    found: set[str] = set()
     for formula in atoms.ions.formulas:
         if sum(c for _, c in formula) > 1:
             found.update(e for e, _ in formula if e in COMPOUND_MARKERS)
@@ -126,6 +126,18 @@ def default_elements(
         f"with {', '.join(anions)} (a compound); choose others with --elements"
     )
     return chosen, note
+
+
+def preset_elements(atoms: AtomSet) -> tuple[str, ...]:
+    """Elements a sublattice preset distributes: the principal cations and the principal anions.
+
+    Cations with >= 5 % of the metal atoms and anions with >= 5 % of the anion atoms, so that trace
+    impurities (a little C or H in an oxide) do not become a sublattice of their own.
+    """
+    counts = atoms.counts()
+    cations = principal_elements({n: c for n, c in counts.items() if n not in ANION_ELEMENTS})
+    anions = principal_elements({n: c for n, c in counts.items() if n in ANION_ELEMENTS})
+    return tuple(n for n in atoms.names if n in cations or n in anions)
 
 
 def resolve_elements(

@@ -274,6 +274,7 @@ class AnalysisResult:
     bootstrap: int = 0
     seed: int = 0
     elements_note: str | None = None
+    sublattices: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict with exactly the keys of cli.md (plus a few documented extras)."""
@@ -295,6 +296,8 @@ class AnalysisResult:
             "entropy_sign": "positive: S = -R sum x ln x (the paper prints -S)",
             "elements_note": self.elements_note,
         }
+        if self.sublattices is not None:
+            out["sublattices"] = self.sublattices
         if self.sume is None:
             # docs/cli.md promises a "reason" field next to the null; "sume_reason" says which
             # result it explains and is kept for files written before.
@@ -318,6 +321,7 @@ class CompositionEntropy:
     sublattices: list[dict[str, Any]] | None = None
     S_fu_R: float | None = None
     S_site_R: float | None = None
+    S_mixing_R: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -333,4 +337,7 @@ class CompositionEntropy:
             out["S_fu_R"] = self.S_fu_R
             out["S_site_R"] = self.S_site_R
             out["S_fu_J_per_molK"] = None if self.S_fu_R is None else self.S_fu_R * 8.314462618
+            # The class is that of the mixing sublattice(s) (science.md 2), not of all atoms.
+            out["S_mixing_R"] = self.S_mixing_R
+            out["class_basis"] = "mixing sublattice(s)"
         return json_ready(out)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hea_studio.core.errors import InputError
+from hea_studio.core.sublattices import PRESETS, Sublattice, check_sublattices, elements_of
 
 ATOMS_PER_CELL = {"fcc": 4, "bcc": 2, "hcp": 6}
 
@@ -115,6 +116,13 @@ class AnalysisSettings:
         Seed for the bootstrap and any sampling.
     decompose
         Split molecular ions into atoms (science.md 1).
+    sublattices
+        Sublattices of a compound (science.md 8), or ``None``. Their elements are the entropy
+        elements (``elements`` may repeat them, in any order, but not differ).
+    sublattice_preset
+        A preset (``rock-salt``, ``cations``, ``spinel:A=..:B=..``, ``perovskite:A=..:B=..``)
+        resolved against the data's elements when the analysis starts; ignored when ``sublattices``
+        is given.
     """
 
     sizes_nm: tuple[float, ...] = DEFAULT_SIZES
@@ -125,8 +133,31 @@ class AnalysisSettings:
     bootstrap: int = 200
     seed: int = 0
     decompose: bool = True
+    sublattices: tuple[Sublattice, ...] | None = None
+    sublattice_preset: str | None = None
 
     def __post_init__(self) -> None:
+        if self.sublattice_preset:
+            name = self.sublattice_preset.split(":", 1)[0].strip().lower()
+            if name not in PRESETS:
+                raise InputError(f"unknown sublattice preset {name!r}: use {', '.join(PRESETS)}")
+            if self.elements is not None and not self.sublattices:
+                raise InputError("a sublattice preset chooses the entropy elements: drop the element list")
+        else:
+            object.__setattr__(self, "sublattice_preset", None)
+        if self.sublattices:
+            subs = tuple(self.sublattices)
+            check_sublattices(subs)
+            placed = elements_of(subs)
+            if self.elements is not None and set(self.elements) != set(placed):
+                raise InputError(
+                    f"the sublattices hold {', '.join(placed)} but the entropy elements are "
+                    f"{', '.join(self.elements)}: give one or the other"
+                )
+            object.__setattr__(self, "sublattices", subs)
+            object.__setattr__(self, "elements", placed)
+        else:
+            object.__setattr__(self, "sublattices", None)
         if self.mode not in ("tiling", "paper"):
             raise InputError(f"unknown mode {self.mode!r}: use tiling or paper")
         if self.min_atoms < 1:
