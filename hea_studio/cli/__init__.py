@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 import time
 import traceback
@@ -28,8 +29,22 @@ def register(name: str, module: str) -> None:
     SUBCOMMANDS[name] = module
 
 
+# A number, then optionally more numbers after commas or colons: "-10,0,0,10,20,20", "-1.5e-3".
+_NUMBER = r"(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?"
+_NEGATIVE_VALUES = re.compile(rf"^-{_NUMBER}([,:][-+]?{_NUMBER})*$")
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse that exits with code 2 and a single line, as the contract asks."""
+    """argparse that exits with code 2 and a single line, as the contract asks.
+
+    Values that start with a minus sign are values, not options: real APT coordinates are negative
+    as often as positive, so ``--roi -10,0,0,10,20,20`` must work without ``--roi=``. (argparse
+    recognises only a single bare negative number; none of our options looks like a number.)
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_VALUES
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message}\n")

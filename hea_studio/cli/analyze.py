@@ -8,7 +8,7 @@ import io
 import sys
 from pathlib import Path
 
-from hea_studio.core.errors import InputError
+from hea_studio.cli.outputs import check_outputs, write_text
 from hea_studio.core.geometry import Box
 from hea_studio.core.results import AnalysisResult
 from hea_studio.core.settings import DEFAULT_SIZES, AnalysisSettings, Lattice, parse_sizes
@@ -143,14 +143,28 @@ def curve_csv(result: AnalysisResult) -> str:
 
 
 def write_output(target: str, text: str) -> None:
-    """Write ``text`` to the file ``target`` (``-``: standard output); InputError if it cannot."""
-    if target == "-":
-        sys.stdout.write(text)
-    else:
-        try:
-            Path(target).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot write {target}: {exc.strerror}") from None
+    """Write ``text`` to the file ``target`` atomically (``-``: standard output); InputError if it cannot."""
+    write_text(target, text)
+
+
+def check_run_outputs(args: argparse.Namespace, *extra: tuple[str, object]) -> None:
+    """Check every output path of a sub-volume subcommand before anything is loaded or computed."""
+    outputs = [("--json", args.json), ("--csv", args.csv), *extra]
+    check_outputs(outputs, inputs=[args.file, args.ranges])
+
+
+def warn(text: str) -> None:
+    """Print a warning on stderr, in the contract's one-line form."""
+    print(f"hea-studio: warning: {text}", file=sys.stderr)
+
+
+def warn_roi(positions, roi: Box) -> None:
+    """Warn (stderr) when most of the requested sub-volume lies outside the data."""
+    from hea_studio.compute.roi import roi_warning
+
+    text = roi_warning(positions, roi)
+    if text:
+        warn(text)
 
 
 def summary(result: AnalysisResult) -> str:
@@ -197,14 +211,13 @@ def summary(result: AnalysisResult) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Load, analyse, write the requested outputs."""
-    from hea_studio.cli.outputs import check_output_targets
     from hea_studio.compute.batch import analyze_files
 
-    check_output_targets(args.json, args.csv, args.plot, args.nexus, args.report)
+    check_run_outputs(args, ("--plot", args.plot), ("--nexus", args.nexus), ("--report", args.report))
     settings = settings_from_args(args)
     roi = Box.parse(args.roi) if args.roi else None
     # Edges the user asked for must fit (else exit 2); the default list is cut to the box.
-    result = analyze_files(args.file, args.ranges, settings, roi, cut_sizes=not args.sizes)
+    result = analyze_files(args.file, args.ranges, settings, roi, cut_sizes=not args.sizes, on_warning=warn)
     if args.json:
         write_output(args.json, result.dumps() + "\n")
     if args.csv:

@@ -8,6 +8,7 @@ import math
 
 from hea_studio.compute.entropy import Sublattice, composition_entropy
 from hea_studio.core.errors import InputError
+from hea_studio.io._rangetext import ELEMENTS
 
 HELP = "entropy of mixing of a composition (in R and J/(mol K)), its class and the ideal R ln N"
 
@@ -41,6 +42,9 @@ def parse_composition(items: list[str]) -> dict[str, float]:
             raise InputError(f"cannot read {item!r}: {value!r} is not a number") from None
         if not math.isfinite(amount) or amount < 0:
             raise InputError(f"{item!r}: amounts must be non-negative numbers")
+        if name not in ELEMENTS:
+            hint = f" (did you mean {name.capitalize()}?)" if name.capitalize() in ELEMENTS else ""
+            raise InputError(f"{item!r}: {name!r} is not an element symbol{hint}")
         if name in out:
             raise InputError(f"element {name} is given twice")
         out[name] = amount

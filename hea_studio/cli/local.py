@@ -9,7 +9,13 @@ import sys
 import time
 from dataclasses import replace
 
-from hea_studio.cli.analyze import add_data_arguments, parse_elements, write_output
+from hea_studio.cli.analyze import (
+    add_data_arguments,
+    check_run_outputs,
+    parse_elements,
+    warn_roi,
+    write_output,
+)
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 from hea_studio.core.settings import Lattice
@@ -92,9 +98,12 @@ def run(args: argparse.Namespace) -> int:
     centres = _centres(args.centres)
     elements = parse_elements(args.elements)
     roi = Box.parse(args.roi) if args.roi else None
+    check_run_outputs(args)
     t0 = time.perf_counter()
     atoms = to_atoms(load_ions(args.file), load_ranges(args.ranges), decompose=not args.no_decompose)
     t_load = time.perf_counter() - t0
+    if roi is not None:
+        warn_roi(atoms.positions, roi)
     result = local_entropy(atoms, roi, elements, ks, centres, args.seed)
     result = replace(
         result, timing_s={"load": t_load, **result.timing_s, "total": t_load + result.timing_s["total"]}

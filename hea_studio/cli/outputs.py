@@ -1,20 +1,112 @@
-"""Output paths of the subcommands, checked before any work so a typo does not cost a long analysis."""
+"""Output paths of the subcommands: checked before any work, written atomically.
+
+A finished run must never be thrown away because of a typo in an output folder, and an output
+must never replace one of the run's own inputs (``--json run.pos`` would destroy the data). So every
+subcommand calls :func:`check_outputs` right after parsing, before it loads or computes anything,
+and writes through :func:`write_text` / :func:`write_with`, which go through a temporary file in the
+same folder and an atomic rename.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from hea_studio.core.errors import InputError
 
+StrPath = str | os.PathLike[str]
 
-def check_output_targets(*targets: str | Path | None) -> None:
-    """InputError before any work if an output file cannot be created (its folder is missing or is a file)."""
-    for target in targets:
-        if target is None or str(target) == "-":
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        # One of them does not exist (yet): compare the paths they would resolve to.
+        return a.resolve() == b.resolve()
+
+
+def check_outputs(
+    outputs: Iterable[tuple[str, StrPath | None]], inputs: Iterable[StrPath | None] = ()
+) -> None:
+    """Refuse, before any work, outputs that cannot be written or that name an input.
+
+    Parameters
+    ----------
+    outputs
+        ``(option, path)`` pairs such as ``("--json", "out.json")``; ``None`` and ``"-"``
+        (standard output) are skipped.
+    inputs
+        The files the run reads; an output naming one of them (also through a link or a
+        different spelling) is refused.
+
+    Raises
+    ------
+    InputError
+        The output is an input, a folder, in a folder that does not exist or cannot be written,
+        or two options name the same output file.
+    """
+    ins = [Path(p) for p in inputs if p is not None]
+    seen: dict[Path, str] = {}
+    for option, raw in outputs:
+        if raw is None or str(raw) == "-":
             continue
-        path = Path(target)
+        path = Path(raw)
+        for src in ins:
+            if _same_file(path, src):
+                raise InputError(
+                    f"{option} {path} names an input file of this run; choose another output name"
+                )
+        key = path.resolve()
+        if key in seen:
+            raise InputError(f"{option} and {seen[key]} both name {path}; give each output its own file")
+        seen[key] = option
         if path.is_dir():
-            raise InputError(f"cannot write {path}: it is a folder")
-        parent = path.parent if str(path.parent) else Path(".")
-        if not parent.is_dir():
-            raise InputError(f"cannot write {path}: folder {parent} does not exist")
+            raise InputError(f"{option} {path} is a folder; give a file name")
+        check_writable_folder(path.parent if str(path.parent) else Path("."), f"{option} {path}")
+
+
+def check_writable_folder(folder: Path, what: str) -> None:
+    """Raise :class:`InputError` unless a file can be created in ``folder`` (probed for real)."""
+    folder = Path(folder) if str(folder) else Path(".")
+    if not folder.exists():
+        raise InputError(f"{what}: the folder {folder} does not exist")
+    if not folder.is_dir():
+        raise InputError(f"{what}: {folder} is not a folder")
+    # os.access ignores read-only mounts and ACLs; creating a file is the only honest test.
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".hea-write-probe-", dir=folder)
+    except OSError as exc:
+        raise InputError(f"{what}: cannot write in {folder} ({exc.strerror or exc})") from None
+    os.close(fd)
+    Path(probe).unlink(missing_ok=True)
+
+
+def write_with(path: StrPath, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``path`` and move it into place atomically.
+
+    A failure (disk full, interrupted run) leaves the old file untouched and no temporary file; the
+    file gets the old file's permissions or a new file's usual ones. Raises :class:`InputError`
+    when the file system refuses the write.
+    """
+    from hea_studio.io.project import write_atomically
+
+    try:
+        write_atomically(Path(path), write, durable=False)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def write_text(target: StrPath, text: str) -> None:
+    """Write ``text`` to ``target`` atomically (``-``: standard output)."""
+    if str(target) == "-":
+        sys.stdout.write(text)
+        return
+    write_with(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def check_output_targets(*targets: StrPath | None) -> None:
+    """:func:`check_outputs` for outputs given without option names (``None`` and ``-`` skipped)."""
+    check_outputs([("output", t) for t in targets])

@@ -7,8 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from hea_studio.cli.analyze import write_output
-from hea_studio.cli.outputs import check_output_targets
+from hea_studio.cli.analyze import check_run_outputs, write_output
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 
@@ -63,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from hea_studio.compute.roi import default_box
     from hea_studio.io import load_ions, load_ranges, to_atoms
 
-    check_output_targets(args.json, args.csv, args.plot)
+    check_run_outputs(args, ("--plot", args.plot))
     roi = Box.parse(args.roi) if args.roi else None
     if roi is not None:
         slab_edges(roi, "xyz".index(args.axis), args.bin)  # a bad bin fails before the file is read

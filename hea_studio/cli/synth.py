@@ -6,6 +6,7 @@ import argparse
 import math
 import time
 from dataclasses import replace
+from pathlib import Path
 
 from hea_studio.core.errors import InputError
 from hea_studio.core.settings import Lattice
@@ -217,6 +218,21 @@ def build_params(args: argparse.Namespace):
     return p
 
 
+def _check_prefix(prefix: Path) -> None:
+    """Make sure PREFIX.pos/.rrng/.json can be written before generating anything."""
+    from hea_studio.cli.outputs import check_outputs
+
+    folder = prefix.parent if str(prefix.parent) else Path(".")
+    if not folder.exists():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(
+                f"--out {prefix}: cannot create the folder {folder} ({exc.strerror or exc})"
+            ) from None
+    check_outputs([("--out", prefix.with_name(prefix.name + ext)) for ext in (".pos", ".rrng", ".json")])
+
+
 def run(args: argparse.Namespace) -> int:
     """Generate and write; print a short summary."""
     from hea_studio.synth import generate
@@ -230,10 +246,15 @@ def run(args: argparse.Namespace) -> int:
     if not args.out:
         raise InputError("synth needs --out PREFIX (the .pos, .rrng and .json are written there)")
     params = build_params(args)
+    prefix = Path(args.out)
+    _check_prefix(prefix)
     t0 = time.perf_counter()
     specimen = generate(params)
     t1 = time.perf_counter()
-    pos, rrng, meta = write_specimen(specimen, args.out)
+    try:
+        pos, rrng, meta = write_specimen(specimen, prefix)
+    except OSError as exc:
+        raise InputError(f"cannot write {prefix}.*: {exc.strerror or exc}") from None
     t2 = time.perf_counter()
     truth = specimen.truth
     comp = ", ".join(f"{e} {100 * x:.2f}" for e, x in truth["detected_alloy_fractions"].items())

@@ -15,6 +15,7 @@ import json
 import os
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ def analyze_files(
     settings: AnalysisSettings,
     roi: Box | None = None,
     cut_sizes: bool = True,
+    on_warning: Callable[[str], None] | None = None,
 ) -> AnalysisResult:
     """Load an ion file and its ranges, and analyse one sub-volume (exactly what ``analyze`` computes).
 
@@ -49,6 +51,8 @@ def analyze_files(
     cut_sizes
         Drop the edges of ``settings.sizes_nm`` that do not fit in the box (the default list); with
         ``False`` edges the user typed must fit, else the analysis raises InputError.
+    on_warning
+        Called with a one-line warning, e.g. when most of ``roi`` lies outside the data.
     """
     from hea_studio.compute.analysis import run_analysis
     from hea_studio.compute.roi import default_box
@@ -60,6 +64,12 @@ def analyze_files(
     atoms = to_atoms(ions, table, decompose=settings.decompose)
     t_load = time.perf_counter() - t0
     box = roi if roi is not None else default_box(atoms.positions)
+    if roi is not None and on_warning is not None:
+        from hea_studio.compute.roi import roi_warning
+
+        text = roi_warning(atoms.positions, roi)
+        if text:
+            on_warning(text)
     if cut_sizes:
         limit = float(min(box.size)) * (1 + 1e-9)
         fitting = tuple(L for L in settings.sizes_nm if limit >= L)

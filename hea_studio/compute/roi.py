@@ -298,6 +298,43 @@ def _check_overlap(pos: np.ndarray, box: Box) -> None:
         )
 
 
+# Warn when more than this share of a requested sub-volume lies outside the data's bounding box.
+OUTSIDE_WARN_SHARE = 0.5
+
+
+def outside_share(box: Box, data_lo: Sequence[float], data_hi: Sequence[float]) -> float:
+    """Share (0..1) of the volume of ``box`` that lies outside the bounding box ``data_lo..data_hi``."""
+    lo = np.maximum(np.asarray(box.lo, dtype=np.float64), np.asarray(data_lo, dtype=np.float64))
+    hi = np.minimum(np.asarray(box.hi, dtype=np.float64), np.asarray(data_hi, dtype=np.float64))
+    inside = float(np.prod(np.clip(hi - lo, 0.0, None)))
+    return 1.0 - inside / box.volume if box.volume > 0 else 1.0
+
+
+def data_bounds(positions: np.ndarray, chunk: int = 1 << 21) -> tuple[np.ndarray, np.ndarray]:
+    """Bounding box (lo, hi) of ``positions`` (N, 3), chunk by chunk (a mapped file is not copied)."""
+    lo = np.full(3, np.inf)
+    hi = np.full(3, -np.inf)
+    for start in range(0, positions.shape[0], chunk):
+        block = np.asarray(positions[start : start + chunk], dtype=np.float64)
+        lo = np.minimum(lo, block.min(axis=0))
+        hi = np.maximum(hi, block.max(axis=0))
+    return lo, hi
+
+
+def roi_warning(positions: np.ndarray, box: Box) -> str | None:
+    """A warning when most of ``box`` lies outside the data (its statistics would rest on a corner)."""
+    if positions.shape[0] == 0:
+        return None
+    lo, hi = data_bounds(positions)
+    share = outside_share(box, lo, hi)
+    if share <= OUTSIDE_WARN_SHARE:
+        return None
+    return (
+        f"{100 * share:.0f} % of the sub-volume {_fmt(box.flat())} nm lies outside the data "
+        f"({_fmt([*lo.tolist(), *hi.tolist()])} nm); only the part inside holds atoms"
+    )
+
+
 def requested_is_empty(elements: Sequence[str] | None) -> bool:
     """True when no element list was given (the principal elements are then used)."""
     return not elements or not any(e.strip() for e in elements)

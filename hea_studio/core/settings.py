@@ -10,6 +10,10 @@ from hea_studio.core.errors import InputError
 from hea_studio.core.sublattices import PRESETS, Sublattice, check_sublattices, elements_of
 
 ATOMS_PER_CELL = {"fcc": 4, "bcc": 2, "hcp": 6}
+# Accepted lattice parameters (nm): from below the smallest metal cell to beyond large oxide cells.
+LATTICE_PARAMETER_NM = (0.1, 5.0)
+# At most this many cube edges: each edge is a full pass over the sub-volume, and a curve needs tens.
+MAX_SIZES = 1000
 
 
 @dataclass(frozen=True)
@@ -35,8 +39,19 @@ class Lattice:
         s = self.structure.lower()
         if s not in ATOMS_PER_CELL:
             raise InputError(f"unknown lattice {self.structure!r}: use fcc, bcc or hcp")
-        if not (np.isfinite(self.a_nm) and self.a_nm > 0):
-            raise InputError(f"lattice parameter must be a positive number of nm, got {self.a_nm}")
+        lo, hi = LATTICE_PARAMETER_NM
+        for name, value in (("a", self.a_nm), ("c", self.c_nm)):
+            if value is None:
+                continue
+            if not (np.isfinite(value) and value > 0):
+                raise InputError(f"lattice parameter {name} must be a positive number of nm, got {value}")
+            # Known crystals lie far inside these bounds; a value outside is a unit slip (pm, m, A)
+            # that would otherwise print absurd unit-cell counts such as 1e91 cells.
+            if not lo <= value <= hi:
+                raise InputError(
+                    f"lattice parameter {name} = {value:g} nm is implausible: crystal lattice parameters lie "
+                    f"between {lo:g} and {hi:g} nm (CoCuFeNi fcc: 0.35834 nm)"
+                )
         object.__setattr__(self, "structure", s)
 
     @classmethod
@@ -44,11 +59,12 @@ class Lattice:
         """Parse ``"fcc:0.35834"`` (structure:a in nm)."""
         try:
             structure, a = text.split(":", 1)
-            return cls(structure.strip(), float(a))
+            value = float(a)
         except ValueError:
             raise InputError(
                 f"cannot read lattice {text!r}: expected structure:a_nm, e.g. fcc:0.35834"
             ) from None
+        return cls(structure.strip(), value)
 
     @property
     def atoms_per_cell(self) -> int:
@@ -78,14 +94,24 @@ def parse_sizes(text: str) -> tuple[float, ...]:
             start, stop, step = parts
             if step <= 0 or stop < start:
                 raise InputError(f"sizes {text!r}: need start <= stop and a positive step")
-            n = int(np.floor((stop - start) / step + 1e-9)) + 1
+            count = np.floor((stop - start) / step + 1e-9) + 1
+            if not np.isfinite(count) or count > MAX_SIZES:
+                raise InputError(
+                    f"sizes {text!r} make {count:.3g} cube edges; at most {MAX_SIZES} are allowed "
+                    "(use a larger step)"
+                )
+            n = int(count)
             values = [round(start + i * step, 10) for i in range(n)]
         else:
             values = [float(p) for p in text.split(",") if p.strip()]
+    except InputError:
+        raise
     except ValueError:
         raise InputError(f"cannot read sizes {text!r}: use 1,1.5,2 or start:stop:step in nm") from None
     if not values:
         raise InputError("no cube sizes given")
+    if len(values) > MAX_SIZES:
+        raise InputError(f"{len(values)} cube edges given; at most {MAX_SIZES} are allowed")
     if any(not np.isfinite(v) or v <= 0 for v in values):
         raise InputError(f"cube sizes must be positive numbers of nm, got {text!r}")
     return tuple(sorted(set(values)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -87,10 +88,25 @@ def _rgb(values) -> tuple[float, float, float]:
     return (r, g, b)
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+def _final_mode(path: Path) -> int:
+    """Permission bits the written file should get: the existing file's, else 0666 minus the umask."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~current_umask()
+
+
+def current_umask() -> int:
+    """The process umask (read from /proc where possible: setting it is process-wide)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
 
 
 def write_atomically(path: Path, write, durable: bool = True) -> None:
@@ -103,12 +119,14 @@ def write_atomically(path: Path, write, durable: bool = True) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _final_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
-    # mkstemp makes the file private (0600); an exported file gets the mode any new file would get.
-    os.chmod(tmp, 0o666 & ~_umask())
     try:
         write(Path(tmp))
+        # mkstemp makes the file private (0600); the result keeps the old file's permissions, or
+        # gets those of any new file (umask applied), so saving never narrows who can read it.
+        os.chmod(tmp, mode)
         if durable:
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
