@@ -302,7 +302,9 @@ def _check_overlap(pos: np.ndarray, box: Box) -> None:
 OUTSIDE_WARN_SHARE = 0.5
 
 
-def outside_share(box: Box, data_lo: Sequence[float], data_hi: Sequence[float]) -> float:
+def outside_share(
+    box: Box, data_lo: Sequence[float] | np.ndarray, data_hi: Sequence[float] | np.ndarray
+) -> float:
     """Share (0..1) of the volume of ``box`` that lies outside the bounding box ``data_lo..data_hi``."""
     lo = np.maximum(np.asarray(box.lo, dtype=np.float64), np.asarray(data_lo, dtype=np.float64))
     hi = np.minimum(np.asarray(box.hi, dtype=np.float64), np.asarray(data_hi, dtype=np.float64))

@@ -37,6 +37,10 @@ def file_size(path: Path) -> int:
         raise InputError(f"cannot be read ({exc.strerror or exc})", path) from None
 
 
+# The other fixed-record format a misnamed file may be: (record bytes, extension).
+_OTHER_RECORDS = {".pos": (44, ".epos"), ".epos": (16, ".pos")}
+
+
 def record_count(path: Path, record_bytes: int, kind: str, layout: str) -> int:
     """Number of fixed-size records in ``path``, or :class:`InputError` for an empty or ragged file.
 
@@ -53,9 +57,13 @@ def record_count(path: Path, record_bytes: int, kind: str, layout: str) -> int:
     if size == 0:
         raise InputError(f"the file is empty (a {kind} file holds {record_bytes} bytes per ion)", path)
     if size % record_bytes:
+        other = _OTHER_RECORDS.get(kind)
+        hint = ""
+        if other is not None and size % other[0] == 0:
+            hint = f"; the size fits {other[0]}-byte {other[1]} records, so it is probably a {other[1]} file"
         raise InputError(
             f"size {size} bytes is not a multiple of the {record_bytes}-byte {kind} record ({layout}): "
-            f"{size % record_bytes} bytes left over, the file is truncated or not a {kind} file",
+            f"{size % record_bytes} bytes left over, the file is truncated or not a {kind} file{hint}",
             path,
         )
     return size // record_bytes

@@ -29,6 +29,7 @@ import numpy as np
 from hea_studio.core.errors import InputError
 from hea_studio.core.ions import IonData
 from hea_studio.io._binary import drop_nonfinite, file_size, map_records, open_mapping
+from hea_studio.io._plausible import check_records
 
 FILE_HEADER_BYTES = 540
 SECTION_HEADER_MIN = 148
@@ -185,4 +186,5 @@ def read_apt(path: str | os.PathLike[str]) -> IonData:
             f"{path.name}: sections not read (not one fixed-size record per ion): {', '.join(skipped)}"
         )
     positions, mass, extra = drop_nonfinite(path, positions, mass, arrays, warnings)
+    check_records(path, positions, mass, ".apt")
     return IonData(positions, mass, "apt", source=path, extra=extra, warnings=tuple(warnings))

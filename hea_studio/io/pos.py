@@ -10,6 +10,7 @@ import numpy as np
 from hea_studio.core.errors import InputError
 from hea_studio.core.ions import IonData
 from hea_studio.io._binary import check_byte_order, drop_nonfinite, map_records, record_count
+from hea_studio.io._plausible import check_records, refuse_text
 
 RECORD_BYTES = 16
 POS_DTYPE = np.dtype(">f4")
@@ -32,14 +33,21 @@ def read_pos(path: str | os.PathLike[str]) -> IonData:
     Raises
     ------
     InputError
-        Empty file, size not a multiple of 16 bytes, values that look little-endian.
+        Empty file, size not a multiple of 16 bytes, values that look little-endian, text content,
+        records implausible for APT data (see :mod:`hea_studio.io._plausible`), e.g. an .epos file.
     """
     path = Path(path)
+    refuse_text(path, ".pos")
     n = record_count(path, RECORD_BYTES, ".pos", "x, y, z, m/n as big-endian float32")
     records = map_records(path, POS_DTYPE, (n, 4))
     check_byte_order(path, records, ".pos")
     warnings: list[str] = []
     positions, mass, _ = drop_nonfinite(path, records[:, :3], records[:, 3], {}, warnings)
+    alternatives: tuple[tuple[str, np.ndarray, np.ndarray], ...] = ()
+    if (n * RECORD_BYTES) % 44 == 0:  # the same bytes as 44-byte .epos records
+        as_epos = records.reshape(-1)[: n * RECORD_BYTES // 4].reshape(-1, 11)
+        alternatives = ((".epos", as_epos[:, :3], as_epos[:, 3]),)
+    check_records(path, positions, mass, ".pos", alternatives)
     return IonData(positions, mass, "pos", source=path, warnings=tuple(warnings))
 
 

@@ -205,7 +205,8 @@ def load_project(path: str | Path) -> ProjectState:
         if exc.path is None:
             raise InputError(exc.reason, path) from None
         raise
-    except (OSError, KeyError, ValueError, TypeError) as exc:
+    except (OSError, KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        # A project edited by another tool can hold any value in any attribute.
         raise InputError(f"cannot read project file: {exc}", path) from None
     if state.subvolumes and not (0 <= state.active < len(state.subvolumes)):
         raise InputError(f"active sub-volume {state.active} does not exist", path)

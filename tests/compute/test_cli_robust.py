@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -55,17 +56,26 @@ def test_outputs_naming_an_input_are_refused_and_the_inputs_survive(run_files, c
     assert (run_files / "run.rrng").read_bytes() == before["run.rrng"]
 
 
-@pytest.mark.parametrize("option", ["--json", "--csv", "--plot"])
-def test_every_output_folder_is_checked_before_the_computation(run_files, capsys, monkeypatch, option):
+@pytest.mark.parametrize("option", ["--json", "--csv", "--plot", "--nexus", "--report"])
+@pytest.mark.parametrize("where", ["missing", "unwritable"])
+def test_every_output_folder_is_checked_before_the_computation(run_files, capsys, monkeypatch, option, where):
     import hea_studio.compute.analysis as analysis
 
     def must_not_run(*a, **k):
         raise AssertionError("the analysis ran although an output cannot be written")
 
     monkeypatch.setattr(analysis, "run_analysis", must_not_run)
-    target = run_files / "no such folder" / ("out.png" if option == "--plot" else "out.txt")
-    assert _analyze(run_files, option, str(target)) == 2
-    assert "does not exist" in _one_error_line(capsys)
+    name = {"--plot": "out.png", "--nexus": "out.nxs", "--report": "out.html"}.get(option, "out.txt")
+    if where == "missing":
+        folder = run_files / "no such folder"
+    else:
+        folder = run_files / "ro"
+        folder.mkdir()
+        folder.chmod(0o555)
+        # root ignores permission bits: /proc/self is a folder nobody can create files in.
+        folder = folder if os.geteuid() != 0 else Path("/proc/self")
+    assert _analyze(run_files, option, str(folder / name)) == 2
+    assert ("does not exist" if where == "missing" else "cannot write") in _one_error_line(capsys)
 
 
 def test_two_outputs_on_one_file_are_refused(run_files, capsys):

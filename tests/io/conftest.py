@@ -45,6 +45,22 @@ def testdata_dir() -> Path:
     return path
 
 
+def download_command(dest: Path) -> list[str]:
+    """The ``pip download`` that fetches only APAV's source archive into ``dest``.
+
+    ``--no-binary`` names APAV alone: pip must take its source archive (the wheels lack the test
+    data) and prepares its metadata in an isolated build environment, whose build tools (Cython,
+    setuptools) then come as wheels. ``--no-binary :all:`` would force those to be compiled from
+    source too, which takes minutes on a fresh machine. pip's own index configuration decides
+    where it downloads from.
+    """
+    name = APAV.split("==")[0]
+    return [
+        sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", name,
+        "--disable-pip-version-check", APAV, "-d", str(dest),
+    ]  # fmt: skip
+
+
 def fetch_apav_si() -> Path:
     """Folder holding the five Si files, downloading and extracting them if needed."""
     target = testdata_dir() / "apav-1.4.0"
@@ -52,9 +68,7 @@ def fetch_apav_si() -> Path:
         return target
     with tempfile.TemporaryDirectory(prefix="hea-apav-", dir=testdata_dir()) as tmp:
         tmp_path = Path(tmp)
-        cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:"]
-        cmd += ["--disable-pip-version-check", APAV, "-d", str(tmp_path)]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+        done = subprocess.run(download_command(tmp_path), capture_output=True, text=True, timeout=900)
         if done.returncode != 0:
             raise RuntimeError(f"pip download {APAV} failed:\n{done.stderr[-2000:]}")
         archives = sorted(tmp_path.glob("*.tar.gz"))
