@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from hea_studio.cli.outputs import check_outputs, write_text
+from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 from hea_studio.core.results import AnalysisResult
 from hea_studio.core.settings import DEFAULT_SIZES, AnalysisSettings, Lattice, parse_sizes
