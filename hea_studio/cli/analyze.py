@@ -55,12 +55,22 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", choices=("tiling", "paper"), default="tiling", help="cube placement")
     parser.add_argument("--min-atoms", type=int, default=10, help="drop cubes with fewer atoms (default 10)")
     parser.add_argument(
-        "--lattice", default="fcc:0.35834", help="structure:a_nm for SUME in unit cells (default fcc:0.35834)"
+        "--lattice",
+        default=None,
+        help="structure:a_nm to express SUME in unit cells, e.g. fcc:0.35834 "
+        "(fcc, bcc, hcp, rock-salt, spinel, perovskite; default: none, cells not reported)",
     )
     parser.add_argument(
         "--bootstrap", type=int, default=200, help="bootstrap resamples for the SUME interval"
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument(
+        "--sume-method",
+        choices=("hinge-bulk", "tangent-free"),
+        default="hinge-bulk",
+        help="primary SUME: hinge-bulk (bulk branch at S_bulk, continuous breakpoint; default) or "
+        "tangent-free (the paper's two free tangents); the other is reported under sume_variants",
+    )
     parser.add_argument(
         "--no-decompose", action="store_true", help="keep molecular ions as their own species"
     )
@@ -125,6 +135,7 @@ def settings_from_args(args: argparse.Namespace) -> AnalysisSettings:
         bootstrap=args.bootstrap,
         seed=args.seed,
         decompose=not args.no_decompose,
+        sume_method=args.sume_method,
     )
 
 
@@ -184,11 +195,19 @@ def summary(result: AnalysisResult) -> str:
         s = result.sume
         ci = f" [95% CI {s.ci95_nm[0]:.2f}, {s.ci95_nm[1]:.2f}]" if s.ci95_nm else ""
         cells = f", {s.unit_cells:.0f} unit cells, {s.atoms:.0f} atoms" if s.unit_cells is not None else ""
-        lines.append(
-            f"SUME (tangent intersection) = {s.edge_nm:.2f} nm{ci}{cells}, ~{s.detected_atoms:.0f} detected"
-        )
+        lines.append(f"SUME ({s.method}) = {s.edge_nm:.2f} nm{ci}{cells}, ~{s.detected_atoms:.0f} detected")
     else:
         lines.append(f"SUME: not determined ({result.sume_reason})")
+    c = result.sume_chemical
+    if c is not None:
+        if c.below_range:
+            lines.append(f"chemical SUME (hinge-deficit): below the smallest fitted edge ({c.edge_nm:g} nm)")
+        else:
+            ci = f" [95% CI {c.ci95_nm[0]:.2f}, {c.ci95_nm[1]:.2f}]" if c.ci95_nm else ""
+            lines.append(f"chemical SUME (hinge-deficit) = {c.edge_nm:.2f} nm{ci}")
+    for name, v in result.sume_variants.items():
+        ci = f" [95% CI {v.ci95_nm[0]:.2f}, {v.ci95_nm[1]:.2f}]" if v.ci95_nm else ""
+        lines.append(f"  variant {name}: {v.edge_nm:.2f} nm{ci}")
     n = result.sume_null
     lines.append(
         f"null-corrected SUME = {n.edge_nm:g} nm"
@@ -206,6 +225,8 @@ def summary(result: AnalysisResult) -> str:
         ssume = sub.get("sume")
         if ssume:
             lines.append(f"sublattice SUME (per formula unit and per site) = {ssume['edge_nm']:.2f} nm")
+    for w in result.warnings:
+        lines.append(f"warning [{w.code}]: {w.message}")
     lines.append(f"time: {result.timing_s['total']:.2f} s (curve {result.timing_s['curve']:.2f} s)")
     return "\n".join(lines) + "\n"
 

@@ -727,3 +727,97 @@ def knn_entropy(rel, lab, K, starts, nx, ny, nz, cell, centres, ks, log_k):
                 if j == nk:
                     break
     return out, reach
+
+
+# ---------------------------------------------------------------------------------------------
+# Tilings with a shifted origin (the SUME interval covers the arbitrary grid origin)
+# ---------------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def shifted_tile_counts(rel, labels, L, off, cx, cy, cz, K):
+    """(cx*cy*cz, K) counts per cube of edge ``L`` on a grid whose origin sits at ``off`` (relative).
+
+    Atoms below the shifted origin or beyond the last whole cube are ignored, so only cubes lying
+    fully inside the ROI are counted, as for the unshifted tiling.
+    """
+    out = np.zeros((cx * cy * cz, K), dtype=np.int64)
+    ox = off[0]
+    oy = off[1]
+    oz = off[2]
+    for a in range(rel.shape[0]):
+        fx = math.floor((rel[a, 0] - ox) / L)
+        fy = math.floor((rel[a, 1] - oy) / L)
+        fz = math.floor((rel[a, 2] - oz) / L)
+        if fx < 0 or fy < 0 or fz < 0 or fx >= cx or fy >= cy or fz >= cz:
+            continue
+        out[(np.int64(fx) * cy + fy) * cz + fz, labels[a]] += 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def prefix_cube_counts_shifted(P, m, o, cx, cy, cz):
+    """As :func:`prefix_cube_counts` for cubes starting ``o`` (3 ints) voxels from the table origin."""
+    K = P.shape[3]
+    out = np.empty((cx * cy * cz, K), dtype=np.int64)
+    for a in range(cx):
+        i0 = o[0] + a * m
+        i1 = i0 + m
+        for b in range(cy):
+            j0 = o[1] + b * m
+            j1 = j0 + m
+            for c in range(cz):
+                l0 = o[2] + c * m
+                l1 = l0 + m
+                row = (a * cy + b) * cz + c
+                for k in range(K):
+                    out[row, k] = (
+                        P[i1, j1, l1, k]
+                        - P[i0, j1, l1, k]
+                        - P[i1, j0, l1, k]
+                        - P[i1, j1, l0, k]
+                        + P[i0, j0, l1, k]
+                        + P[i0, j1, l0, k]
+                        + P[i1, j0, l0, k]
+                        - P[i0, j0, l0, k]
+                    )
+    return out
+
+
+@njit(cache=True, nogil=True)
+def bootstrap_pair_means(a, b, n_boot, seed):
+    """Means of ``n_boot`` paired resamples of ``a`` and ``b`` (the same indices for both).
+
+    The indices are those of :func:`bootstrap_means` with the same ``seed``.
+    """
+    n = a.shape[0]
+    out_a = np.empty(n_boot, dtype=np.float64)
+    out_b = np.empty(n_boot, dtype=np.float64)
+    base = np.uint64(seed)
+    un = np.uint64(n)
+    t = np.uint64(0)
+    for r in range(n_boot):
+        sa = 0.0
+        sb = 0.0
+        for _ in range(n):
+            t += np.uint64(1)
+            idx = _splitmix(base + t * _GOLDEN) % un
+            sa += a[idx]
+            sb += b[idx]
+        out_a[r] = sa / n
+        out_b[r] = sb / n
+    return out_a, out_b
+
+
+@njit(cache=True, nogil=True)
+def half_counts(rel, labels, half, K):
+    """Atoms per element in the upper half of the box along each axis: (3, K), one pass.
+
+    ``half`` holds the mid-plane of each axis (relative coordinates); the lower halves are the
+    bulk counts minus these.
+    """
+    out = np.zeros((3, K), dtype=np.int64)
+    for a in range(rel.shape[0]):
+        lab = labels[a]
+        for ax in range(3):
+            if rel[a, ax] >= half[ax]:
+                out[ax, lab] += 1
+    return out

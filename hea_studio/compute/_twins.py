@@ -237,3 +237,32 @@ def knn_entropy(rel, lab, K, starts, nx, ny, nz, cell, centres, ks, log_k):
             out[m, j] = -np.sum(x * np.log(x))
             reach[m, j] = np.sqrt(d2[nearest[k - 1]])
     return out, reach
+
+
+def shifted_tile_counts(rel, labels, L, off, cx, cy, cz, K):
+    """Counts per cube on a grid shifted by ``off``: the plain floor + bincount on shifted positions."""
+    return floor_bincount_counts(np.asarray(rel) - np.asarray(off), labels, L, cx, cy, cz, K)
+
+
+def prefix_cube_counts_shifted(P, m, o, cx, cy, cz):
+    """Cube sums from the summed-volume table by slicing, for cubes offset by ``o`` voxels."""
+    i = o[0] + np.arange(cx + 1) * m
+    j = o[1] + np.arange(cy + 1) * m
+    k = o[2] + np.arange(cz + 1) * m
+    Q = P[np.ix_(i, j, k)]
+    C = Q[1:, 1:, 1:] - Q[:-1, 1:, 1:] - Q[1:, :-1, 1:] - Q[1:, 1:, :-1]
+    C = C + Q[:-1, :-1, 1:] + Q[:-1, 1:, :-1] + Q[1:, :-1, :-1] - Q[:-1, :-1, :-1]
+    return C.reshape(cx * cy * cz, P.shape[3])
+
+
+def bootstrap_pair_means(a, b, n_boot, seed):
+    """Paired resample means: the indices of :func:`bootstrap_means` applied to both arrays."""
+    n = a.shape[0]
+    t = np.arange(1, n_boot * n + 1, dtype=np.uint64)
+    idx = (_splitmix(np.uint64(seed) + t * _GOLDEN) % np.uint64(n)).astype(np.int64)
+    return a[idx].reshape(n_boot, n).sum(axis=1) / n, b[idx].reshape(n_boot, n).sum(axis=1) / n
+
+
+def half_counts(rel, labels, half, K):
+    """Upper-half counts per axis with masks and bincount."""
+    return np.stack([np.bincount(labels[rel[:, ax] >= half[ax]], minlength=K) for ax in range(3)])

@@ -8,11 +8,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from hea_studio.compute.curve import iter_prepared
+from hea_studio.compute.curve import iter_prepared, reference_table
 from hea_studio.compute.entropy import classify, ideal_entropy, mixing_entropy, to_joules
+from hea_studio.compute.quality import analysis_warnings
 from hea_studio.compute.roi import default_box, prepare_roi, preset_elements
 from hea_studio.compute.sublattice_run import SublatticeRun
-from hea_studio.compute.sume import sume_null, sume_tangent
+from hea_studio.compute.sume import sume_null
+from hea_studio.compute.sume_estimate import N_SHIFTS, estimate_sumes
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.geometry import Box
 from hea_studio.core.progress import TaskState, check_cancelled
@@ -25,14 +27,15 @@ _CURVE_SHARE = 0.9
 
 
 class _ScaledTask:
-    """Maps the curve's progress 0..1 onto a part of the caller's progress bar."""
+    """Maps a step's progress 0..1 onto ``[start, start + share]`` of the caller's progress bar."""
 
-    def __init__(self, task: TaskState, share: float) -> None:
+    def __init__(self, task: TaskState, share: float, start: float = 0.0) -> None:
         self._task = task
         self._share = share
+        self._start = start
 
     def report(self, fraction: float, message: str | None = None) -> None:
-        self._task.report(fraction * self._share, message)
+        self._task.report(self._start + fraction * self._share, message)
 
     def cancelled(self) -> bool:
         return self._task.cancelled()
@@ -90,21 +93,39 @@ def iter_analysis(
     curve_task = _ScaledTask(task, _CURVE_SHARE) if task is not None else None
     curve: list[ScaleResult] = []
     sub = SublatticeRun.start(settings, prep) if settings.sublattices else None
-    for scale in iter_prepared(prep, settings, curve_task, fda, sub.add if sub is not None else None):
+    null_table = reference_table(prep, settings.min_atoms)
+    for scale in iter_prepared(
+        prep, settings, curve_task, fda, sub.add if sub is not None else None, null_table
+    ):
         curve.append(scale)
         yield scale
     t_curve = time.perf_counter() - t0
     check_cancelled(task)
     if task is not None:
-        task.report(_CURVE_SHARE, "fitting SUME" + (" with bootstrap" if settings.bootstrap else ""))
+        task.report(_CURVE_SHARE, "fitting SUME" + (" with its interval" if settings.bootstrap else ""))
     density = prep.n_atoms / box.volume
-    sume, reason = sume_tangent(curve, settings.lattice, density, settings.bootstrap, settings.seed, task)
+    sumes = estimate_sumes(
+        prep,
+        curve,
+        bulk.S_R,
+        settings.lattice,
+        density,
+        settings.min_atoms,
+        settings.bootstrap,
+        settings.seed,
+        settings.sume_method,
+        # Paper mode places its cubes by hand; only the tiling has an origin to shift.
+        N_SHIFTS if settings.mode == "tiling" else 1,
+        _ScaledTask(task, 1.0 - _CURVE_SHARE, _CURVE_SHARE) if task is not None else None,
+        null_table,
+    )
     null = sume_null(curve, bulk.S_R)
     sublattices = None
     if sub is not None:
         sublattices = sub.finish(curve, settings, density, task)
         # With sublattices the class is that of the mixing sublattice(s) (science.md 2).
         bulk = replace(bulk, cls=sublattices["bulk"]["class"])
+    warnings = analysis_warnings(prep, curve, bulk.S_R, sumes.primary)
     if task is not None:
         task.report(1.0, "done")
     total = time.perf_counter() - t0
@@ -115,9 +136,14 @@ def iter_analysis(
         min_atoms=settings.min_atoms,
         bulk=bulk,
         curve=tuple(curve),
-        sume=sume,
-        sume_reason=reason,
+        sume=sumes.primary,
+        sume_reason=sumes.primary_reason,
         sume_null=null,
+        sume_chemical=sumes.chemical,
+        sume_chemical_reason=sumes.chemical_reason,
+        sume_variants=sumes.variants,
+        warnings=warnings,
+        grid_shifts=sumes.n_shifts if sumes.n_replicates else 1,
         timing_s={"load": 0.0, "curve": t_curve, "total": total},
         roi_atoms=prep.n_atoms,
         lattice=str(settings.lattice) if settings.lattice is not None else None,

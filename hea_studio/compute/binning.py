@@ -46,6 +46,11 @@ def common_voxel_edge(sizes) -> float | None:
     return g * _QUANTUM_NM if g else None
 
 
+def _triple(values):
+    """Three plain numbers (floats stay floats, integers stay integers)."""
+    return tuple(v.item() if hasattr(v, "item") else v for v in values)
+
+
 @dataclass(eq=False)
 class PreparedRoi:
     """Entropy-element atoms inside one box, ready for binning at many edges.
@@ -177,6 +182,40 @@ class PreparedRoi:
             return _kernels.dense_counts(ids, self.labels, n_cubes, self.K), None
         numbers, counts = _kernels.sparse_counts(ids, self.labels, self.K)
         return counts, numbers
+
+    def tile_counts_shifted(
+        self, L: float, fraction, voxel: float | None = None
+    ) -> tuple[np.ndarray, tuple[float, float, float], tuple[int, int, int]]:
+        """Counts per cube (rows: cubes) for edge ``L`` on a grid shifted by ``fraction * L`` (per axis).
+
+        With a voxel table for ``voxel`` (and ``L`` a multiple of it) the shift is rounded down to whole
+        voxels and the counts come from the table, a few operations per cube; otherwise every atom is
+        binned. Only cubes lying fully inside the ROI are counted. Returns the dense counts (cube
+        ``(i * cy + j) * cz + k`` in row order), the shift actually used (nm) and the grid shape.
+        """
+        frac = np.clip(np.asarray(fraction, dtype=np.float64), 0.0, 1.0 - 1e-12)
+        if voxel is not None and voxel in self._tables:
+            m = round(L / voxel)
+            table, face_rel, face_lab = self._tables[voxel]
+            if m >= 1 and abs(m * voxel - L) <= 1e-9 * L:
+                o = np.floor(frac * m).astype(np.int64)
+                off = o * voxel
+                shape = [
+                    min(n_tiles(float(e - s), L), (n - 1 - int(oi)) // m)
+                    for e, s, n, oi in zip(self.extent, off, table.shape[:3], o)
+                ]
+                if min(shape) <= 0:
+                    return np.zeros((0, self.K), dtype=np.int64), _triple(off), _triple(shape)
+                counts = _kernels.prefix_cube_counts_shifted(table, m, o, *shape)
+                if face_lab.size:
+                    counts += _kernels.shifted_tile_counts(face_rel, face_lab, float(L), off, *shape, self.K)
+                return counts, _triple(off), _triple(shape)
+        off = frac * L
+        shape = [n_tiles(float(e - s), L) for e, s in zip(self.extent, off)]
+        if min(shape) <= 0:
+            return np.zeros((0, self.K), dtype=np.int64), _triple(off), _triple(shape)
+        counts = _kernels.shifted_tile_counts(self.rel, self.labels, float(L), off, *shape, self.K)
+        return counts, _triple(off), _triple(shape)
 
     # ---- paper mode --------------------------------------------------------------------------
     def paper_lows(self, L: float, n_cubes: int) -> np.ndarray:

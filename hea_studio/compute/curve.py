@@ -152,15 +152,19 @@ def iter_prepared(
     task: TaskState | None = None,
     fda: bool = True,
     on_kept: Callable[[float, np.ndarray], None] | None = None,
+    null_table: NullEntropyTable | IonNullTable | None = None,
 ) -> Iterator[ScaleResult]:
     """:func:`iter_curve` for atoms already selected with :func:`~hea_studio.compute.roi.prepare_roi`.
 
     ``on_kept(L, counts)`` receives the per-element counts of the cubes kept at each edge (the
-    sublattice curve of science.md 8 is computed on exactly these cubes).
+    sublattice curve of science.md 8 is computed on exactly these cubes). ``null_table`` is the ROI's
+    random-mixing table (made here if not given; pass one to reuse its cached values afterwards, as
+    the SUME interval does).
     """
     sizes = settings.sizes_nm
     check_sizes(prep, sizes)
-    null_table = reference_table(prep, settings.min_atoms)
+    if null_table is None:
+        null_table = reference_table(prep, settings.min_atoms)
     voxel = prep.prepare_voxels(sizes) if settings.mode == "tiling" else None
     largest = max(sizes)
     any_cubes = False

@@ -19,7 +19,8 @@ from hea_studio.compute.sublattice_curve import (
     sublattice_bulk,
     sublattice_scale,
 )
-from hea_studio.compute.sume import sume_null, sume_tangent
+from hea_studio.compute.sume import sume_null
+from hea_studio.compute.sume_estimate import curve_sumes
 from hea_studio.core.progress import TaskState
 from hea_studio.core.results import ScaleResult, json_ready
 from hea_studio.core.settings import AnalysisSettings
@@ -68,7 +69,9 @@ class SublatticeRun:
         """The JSON ``sublattices`` block (docs/cli.md, schema 2)."""
         fu = self.fu_curve(curve)
         S_fu = self.bulk["S_fu_R"]
-        sume, reason = sume_tangent(fu, settings.lattice, density, settings.bootstrap, settings.seed, task)
+        sume, reason, chemical = curve_sumes(
+            fu, S_fu, settings.lattice, density, settings.bootstrap, settings.seed
+        )
         null = sume_null(fu, S_fu)
         sites = self.plan.sites
         return json_ready(
@@ -82,6 +85,7 @@ class SublatticeRun:
                 "sume": sume.to_json() if sume is not None else None,
                 "sume_reason": reason if sume is None else None,
                 "sume_null": null.to_json(),
+                "sume_chemical": chemical.to_json() if chemical is not None else None,
                 "sume_site": sume.to_json() if sume is not None else None,
                 "reference": "binomial per sublattice, from that sublattice's own counts (science.md 8)",
             }

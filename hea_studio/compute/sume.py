@@ -1,4 +1,9 @@
-"""The smallest unit of maximal entropy (science.md 5): tangent intersection, bootstrap, null-corrected."""
+"""The smallest unit of maximal entropy (science.md 5): the fits.
+
+:func:`hinge_fit` is the primary construction (the bulk branch held at a plateau, a continuous
+breakpoint); :func:`tangent_fit` is the paper's two free lines, kept as a variant; :func:`sume_null` is
+the null-corrected SUME. :mod:`hea_studio.compute.sume_estimate` turns them into results with intervals.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hea_studio.compute import _kernels
-from hea_studio.core.progress import TaskState, check_cancelled
-from hea_studio.core.results import Line, NullSumeResult, ScaleResult, SumeResult
+from hea_studio.core.results import NullSumeResult, ScaleResult
 from hea_studio.core.settings import Lattice
 
 MIN_BRANCH = 2
@@ -68,83 +71,102 @@ def tangent_fit(L: np.ndarray, S: np.ndarray) -> TangentFit:
     return TangentFit(edge, out["bp"].astype(np.int64), out["m1"], out["c1"], out["m2"], out["c2"])
 
 
-def _fit_points(curve: Sequence[ScaleResult]) -> list[ScaleResult]:
-    # Undersampled edges (most cubes below min_atoms) are biased towards dense places; leave them out.
-    return [s for s in curve if s.n_cubes > 0 and s.S_mean is not None and not s.undersampled]
+@dataclass(frozen=True)
+class HingeFit:
+    """Best hinge ``plateau - b * max(0, L* - L)`` for one or many curves (arrays of shape (B,))."""
+
+    edge: np.ndarray
+    slope: np.ndarray
+    sse: np.ndarray
 
 
-def sume_tangent(
-    curve: Sequence[ScaleResult],
-    lattice: Lattice | None,
-    density_per_nm3: float,
-    n_boot: int = 200,
-    seed: int = 0,
-    task: TaskState | None = None,
-) -> tuple[SumeResult | None, str | None]:
-    """SUME by tangent intersection with its bootstrap 95 % interval.
+def _hinge_candidates(L: np.ndarray, Z: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """Breakpoints worth trying, shape (B, 2n - 1), ascending per row (NaN where not applicable).
+
+    For L* between two edges the active points (L_j < L*) are fixed, and z_j ~ b (L* - L_j) is a
+    straight line a + c L_j with slope c = -b and L* = -a / c, so the interval's optimum is either
+    that line's root, when it falls inside the interval, or one of the interval's ends. The edges
+    themselves are therefore candidates, and so is the root of each interval's line. ``W`` (B, n)
+    weights the points (0 leaves a point out of that row's fit).
+    """
+    n = L.size
+    B = Z.shape[0]
+    cand = np.full((B, 2 * n - 1), np.nan)
+    cand[:, 0::2] = L[None, :]
+    for k in range(1, n - 1):
+        x = L[: k + 1]
+        ww = W[:, : k + 1]
+        zz = Z[:, : k + 1]
+        sw = ww.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xm = (ww @ x) / sw
+            zm = (ww * zz).sum(axis=1) / sw
+            dx = x[None, :] - xm[:, None]
+            c = (ww * dx * (zz - zm[:, None])).sum(axis=1) / (ww * dx * dx).sum(axis=1)
+            a = zm - c * xm
+            root = np.where(c < 0, -a / c, np.nan)
+        inside = (root > L[k]) & (root < L[k + 1])
+        cand[:, 2 * k + 1] = np.where(inside, root, np.nan)
+    return cand
+
+
+def hinge_fit(L, Z, weights=None) -> HingeFit:
+    """Least-squares hinge ``z(L) = b * max(0, L* - L)`` with ``b >= 0`` and a continuous L*.
+
+    ``Z`` holds the drop below the plateau (``S_bulk - S_mean`` for the primary SUME, the deficit
+    ``S_null - S_mean`` for the chemical one), shape (B, n) or (n,), sampled at ascending edges ``L``.
+    L* ranges over ``[L[0], L[-1]]``; for a fixed L* the best ``b`` is a one-parameter least-squares
+    slope clipped at 0. Ties (a flat curve: every L* gives ``b = 0``) resolve to the smallest L*.
 
     Parameters
     ----------
-    curve
-        Scale results in ascending edge order (edges without cubes are skipped).
-    lattice
-        Expresses the edge in unit cells and atoms; ``None`` leaves those ``None``.
-    density_per_nm3
-        Detected entropy-element atoms per nm^3 in the ROI (gives ``detected_atoms``).
-    n_boot, seed
-        Bootstrap resamples over cubes at every edge (0: no interval) and their seed.
-    task
-        Checked for cancellation between edges of the bootstrap.
+    L, Z
+        Edges (n,) and drops (B, n) or (n,).
+    weights
+        ``None`` for ordinary least squares (science.md 5), or 0/1 (or general) weights of shape (n,)
+        or (B, n); the interval uses 0/1 rows to leave random edges out of each replicate.
 
     Returns
     -------
-    (result, None) or (None, reason)
+    HingeFit
+        ``edge`` (L*), ``slope`` (b) and the residual sum of squares, one per row of ``Z``.
     """
-    pts = _fit_points(curve)
-    if len(pts) < 2 * MIN_BRANCH:
-        return None, (
-            f"the curve has {len(pts)} usable edge(s); the tangent fit needs at least {2 * MIN_BRANCH}"
-        )
-    L = np.array([s.size_nm for s in pts])
-    S = np.array([s.S_mean for s in pts], dtype=np.float64)
-    fit = tangent_fit(L, S)
-    edge = float(fit.edge[0])
-    if not (np.isfinite(edge) and L[0] <= edge <= L[-1]):
-        return None, (
-            "the fitted descending and bulk lines do not cross inside the analysed range "
-            f"({L[0]:g} to {L[-1]:g} nm): the curve has no clear knee"
-        )
-    ci = None
-    n_valid = 0
-    if n_boot > 0:
-        means = np.empty((n_boot, L.size))
-        for j, s in enumerate(pts):
-            check_cancelled(task)
-            # A distinct, reproducible stream per edge: the edge index is folded into the seed.
-            stream = (int(seed) * 1_000_003 + s.index * 7919 + 1) % (2**63)
-            means[:, j] = _kernels.bootstrap_means(np.ascontiguousarray(s.cube_entropy), n_boot, stream)
-        boot = tangent_fit(L, means).edge
-        ok = np.isfinite(boot) & (boot >= L[0]) & (boot <= L[-1])
-        n_valid = int(ok.sum())
-        if n_valid >= 2:
-            lo, hi = np.percentile(boot[ok], [2.5, 97.5])
-            ci = (float(lo), float(hi))
-    b = int(fit.breakpoint[0])
-    volume = edge**3
-    cells = volume / lattice.cell_volume_nm3 if lattice is not None else None
-    result = SumeResult(
-        edge_nm=edge,
-        ci95_nm=ci,
-        volume_nm3=volume,
-        unit_cells=cells,
-        atoms=cells * lattice.atoms_per_cell if (lattice is not None and cells is not None) else None,
-        detected_atoms=density_per_nm3 * volume,
-        descending=Line(float(fit.slope1[0]), float(fit.intercept1[0]), float(L[0]), float(L[b - 1])),
-        bulk=Line(float(fit.slope2[0]), float(fit.intercept2[0]), float(L[b]), float(L[-1])),
-        breakpoint_nm=float(L[b]),
-        n_boot_valid=n_valid,
+    L = np.asarray(L, dtype=np.float64)
+    Z = np.atleast_2d(np.asarray(Z, dtype=np.float64))
+    if L.size < 2:
+        raise ValueError(f"need at least 2 points, got {L.size}")
+    W = (
+        np.ones_like(Z)
+        if weights is None
+        else np.broadcast_to(np.asarray(weights, dtype=np.float64), Z.shape)
     )
-    return result, None
+    cand = _hinge_candidates(L, Z, W)
+    B = Z.shape[0]
+    best_sse = np.full(B, np.inf)
+    best_edge = np.full(B, np.nan)
+    best_b = np.zeros(B)
+    for j in range(cand.shape[1]):
+        c = cand[:, j]
+        ok = np.isfinite(c)
+        h = np.maximum(0.0, np.where(ok, c, L[0])[:, None] - L[None, :])
+        den = (W * h * h).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            b = np.where(den > 0, (W * Z * h).sum(axis=1) / den, 0.0)
+        b = np.maximum(b, 0.0)
+        r = Z - b[:, None] * h
+        sse = (W * r * r).sum(axis=1)
+        # Strictly better only: the first (smallest) breakpoint wins a tie.
+        better = ok & (sse < best_sse * (1 - 1e-12) - 1e-300)
+        best_sse = np.where(better, sse, best_sse)
+        best_edge = np.where(better, c, best_edge)
+        best_b = np.where(better, b, best_b)
+    return HingeFit(best_edge, best_b, best_sse)
+
+
+def _fit_points(curve: Sequence[ScaleResult]) -> list[ScaleResult]:
+    # science.md 5: at least 8 cubes and not undersampled (an undersampled edge keeps only the densest
+    # places, not a sample of the material).
+    return [s for s in curve if s.in_fit]
 
 
 def sume_null(curve: Sequence[ScaleResult], S_bulk: float) -> NullSumeResult:

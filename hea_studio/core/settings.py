@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from hea_studio.core.errors import InputError
 from hea_studio.core.sublattices import PRESETS, Sublattice, check_sublattices, elements_of
 
-ATOMS_PER_CELL = {"fcc": 4, "bcc": 2, "hcp": 6}
+# Atoms in the counted cell of each preset (science.md 5): the cubic cell, the hexagonal prism for hcp,
+# and the conventional cubic cells of the compound structures (rock-salt AO: 4 A + 4 O; spinel
+# AB2O4: 8 formula units; cubic perovskite ABO3: 1 formula unit).
+ATOMS_PER_CELL = {"fcc": 4, "bcc": 2, "hcp": 6, "rock-salt": 8, "spinel": 56, "perovskite": 5}
+LATTICE_PRESETS = tuple(ATOMS_PER_CELL)
+PRIMARY_SUME_METHODS = ("hinge-bulk", "tangent-free")
+_ALIASES = {"rocksalt": "rock-salt", "nacl": "rock-salt", "b1": "rock-salt"}
 # Accepted lattice parameters (nm): from below the smallest metal cell to beyond large oxide cells.
 LATTICE_PARAMETER_NM = (0.1, 5.0)
 # At most this many cube edges: each edge is a full pass over the sub-volume, and a curve needs tens.
@@ -23,7 +29,8 @@ class Lattice:
     Parameters
     ----------
     structure
-        ``"fcc"``, ``"bcc"`` or ``"hcp"``.
+        One of :data:`LATTICE_PRESETS`: ``"fcc"``, ``"bcc"``, ``"hcp"``, ``"rock-salt"``, ``"spinel"``,
+        ``"perovskite"``.
     a_nm
         Lattice parameter in nm. For hcp the cell counted is the hexagonal prism of 6 atoms with
         ``c = sqrt(8/3) a`` unless ``c_nm`` is given.
@@ -36,9 +43,10 @@ class Lattice:
     c_nm: float | None = None
 
     def __post_init__(self) -> None:
-        s = self.structure.lower()
+        s = self.structure.strip().lower()
+        s = _ALIASES.get(s, s)
         if s not in ATOMS_PER_CELL:
-            raise InputError(f"unknown lattice {self.structure!r}: use fcc, bcc or hcp")
+            raise InputError(f"unknown lattice {self.structure!r}: use one of {', '.join(LATTICE_PRESETS)}")
         lo, hi = LATTICE_PARAMETER_NM
         for name, value in (("a", self.a_nm), ("c", self.c_nm)):
             if value is None:
@@ -68,7 +76,7 @@ class Lattice:
 
     @property
     def atoms_per_cell(self) -> int:
-        """Atoms in the counted cell (fcc 4, bcc 2, hcp 6 per hexagonal prism)."""
+        """Atoms in the counted cell (fcc 4, bcc 2, hcp 6 per prism, rock-salt 8, spinel 56, perovskite 5)."""
         return ATOMS_PER_CELL[self.structure]
 
     @property
@@ -135,7 +143,8 @@ class AnalysisSettings:
     elements
         Entropy elements, or ``None`` for the principal elements (>= 5 at.%).
     lattice
-        Lattice used to express SUME in unit cells and atoms, or ``None``.
+        Lattice used to express SUME in unit cells and atoms, or ``None`` (the default: cells are
+        reported only for a lattice the user chose for this dataset).
     bootstrap
         Bootstrap resamples for the SUME interval (0 switches it off).
     seed
@@ -149,20 +158,28 @@ class AnalysisSettings:
         A preset (``rock-salt``, ``cations``, ``spinel:A=..:B=..``, ``perovskite:A=..:B=..``)
         resolved against the data's elements when the analysis starts; ignored when ``sublattices``
         is given.
+    sume_method
+        The primary SUME: ``"hinge-bulk"`` (default, science.md 5) or ``"tangent-free"`` (the paper's
+        two free tangents); the other is reported among the variants.
     """
 
     sizes_nm: tuple[float, ...] = DEFAULT_SIZES
     mode: str = "tiling"
     min_atoms: int = 10
     elements: tuple[str, ...] | None = None
-    lattice: Lattice | None = field(default_factory=lambda: Lattice("fcc", 0.35834))
+    lattice: Lattice | None = None
     bootstrap: int = 200
     seed: int = 0
     decompose: bool = True
     sublattices: tuple[Sublattice, ...] | None = None
     sublattice_preset: str | None = None
+    sume_method: str = "hinge-bulk"
 
     def __post_init__(self) -> None:
+        if self.sume_method not in PRIMARY_SUME_METHODS:
+            raise InputError(
+                f"unknown SUME method {self.sume_method!r}: use {' or '.join(PRIMARY_SUME_METHODS)}"
+            )
         if self.sublattice_preset:
             name = self.sublattice_preset.split(":", 1)[0].strip().lower()
             if name not in PRESETS:

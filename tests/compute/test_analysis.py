@@ -39,7 +39,7 @@ def test_json_matches_cli_contract(alloy_small):
     settings = AnalysisSettings(sizes_nm=parse_sizes("0.5:5:0.5"), bootstrap=20)
     result = run_analysis(alloy_small, settings, full_box(alloy_small))
     data = json.loads(result.dumps())
-    assert data["schema"] == "hea-studio/analysis/1"
+    assert data["schema"] == "hea-studio/analysis/2"
     assert data["elements"] == list(NAMES) and len(data["roi_nm"]) == 6
     assert data["mode"] == "tiling" and data["min_atoms"] == 10
     assert set(data["bulk"]) >= {"counts", "fractions", "S_R", "S_J_per_molK", "class"}
@@ -50,7 +50,12 @@ def test_json_matches_cli_contract(alloy_small):
         assert set(row) >= CURVE_KEYS
         for key in ("conc_mean", "conc_std", "pearson_mu", "chi2_p"):
             assert set(row[key]) == set(NAMES)
-    assert set(data["sume"]) >= SUME_KEYS and data["sume"]["method"] == "tangent-intersection"
+    assert set(data["sume"]) >= SUME_KEYS and data["sume"]["method"] == "hinge-bulk"
+    assert set(data["sume_chemical"]) >= SUME_KEYS | {"below_range"}
+    assert data["sume_chemical"]["method"] == "hinge-deficit"
+    assert data["sume_variants"]["tangent-free"]["method"] == "tangent-free"
+    assert isinstance(data["warnings"], list)
+    assert all(isinstance(row["in_fit"], bool) for row in data["curve"])
     assert set(data["sume_null"]) >= {"edge_nm"}
     assert set(data["timing_s"]) >= {"load", "curve", "total"}
     assert all(np.isfinite(v) for v in _walk_floats(data))
@@ -64,7 +69,7 @@ def test_undefined_numbers_are_null_not_nan():
     text = result.dumps()  # allow_nan=False: raises on NaN
     data = json.loads(text)
     assert "NaN" not in text and "Infinity" not in text
-    assert data["sume"] is None and "at least 4" in data["sume_reason"]
+    assert data["sume"] is None and "at least 3" in data["sume_reason"]
     assert data["reason"] == data["sume_reason"]  # the field the CLI contract names
     first = data["curve"][0]
     assert first["n_cubes"] == 0 and first["S_mean"] is None and first["conc_mean"]["Co"] is None

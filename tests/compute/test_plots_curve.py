@@ -54,10 +54,10 @@ def test_entropy_plot_live_then_final(qtbot):
 def test_plot_without_sume(qtbot):
     from hea_studio.plots.curve import EntropyCurvePlot
 
-    _, result = _run((1.0, 2.0, 3.0))
+    _, result = _run((1.0, 2.0))  # a SUME needs 3 fitted edges
     assert result.sume is None
     plot = EntropyCurvePlot()
     qtbot.addWidget(plot.widget)
     plot.set_result(result)
-    assert plot.n_points() == 3
+    assert plot.n_points() == 2
     assert plot.fit_descending.getData()[0] is None or len(plot.fit_descending.getData()[0]) == 0

@@ -1,4 +1,4 @@
-"""SUME: the tangent intersection, its bootstrap interval, the null-corrected SUME, cluster size."""
+"""SUME fits: the hinge (primary and chemical), the paper's tangents, the null-corrected SUME, units."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ import pytest
 from compute_specimens import clustered_alloy, full_box, random_alloy
 
 from hea_studio.compute.analysis import run_analysis
-from hea_studio.compute.sume import sume_null, sume_tangent, tangent_fit
+from hea_studio.compute.sume import hinge_fit, sume_null, tangent_fit
+from hea_studio.compute.sume_estimate import hinge_result, tangent_result
 from hea_studio.core.results import ScaleResult
 from hea_studio.core.settings import AnalysisSettings, Lattice, parse_sizes
 
 
 def _scale(i, L, S, sem=1e-3, deficit=0.0, cubes=None):
     return ScaleResult(
-        index=i, size_nm=L, n_cubes=100, mean_atoms=30.0, S_mean=S, S_std=sem * 10, S_sem=sem,
+        index=i, size_nm=L, n_cubes=100, n_occupied=100, mean_atoms=30.0, S_mean=S, S_std=sem * 10, S_sem=sem,
         S_null=S + deficit, deficit=deficit, conc_mean={}, conc_std={}, pearson_mu={}, chi2_p={},
         cube_entropy=np.asarray(cubes if cubes is not None else [S]),
     )  # fmt: skip
@@ -40,18 +41,79 @@ def test_tangent_fit_vectorised_over_bootstrap_rows():
         assert fits.edge[b] == pytest.approx(tangent_fit(L, Y[b]).edge[0], rel=1e-12)
 
 
-def test_sume_units_and_too_short_curves():
-    curve = [
-        _scale(i, L, S) for i, (L, S) in enumerate([(1, 1.2), (2, 1.3), (3, 1.37), (4, 1.371), (5, 1.372)])
-    ]
-    res, reason = sume_tangent(curve, Lattice("fcc", 0.35834), density_per_nm3=33.0, n_boot=0)
-    assert reason is None and res is not None
+def test_hinge_fit_recovers_a_breakpoint_between_edges():
+    """The breakpoint is continuous: a knee at 3.37 nm is found there, not at the nearest edge."""
+    L = np.arange(1.0, 11.0)
+    z = 0.04 * np.maximum(0.0, 3.37 - L)
+    fit = hinge_fit(L, z)
+    assert fit.edge[0] == pytest.approx(3.37, rel=1e-9)
+    assert fit.slope[0] == pytest.approx(0.04, rel=1e-9)
+    assert fit.sse[0] == pytest.approx(0.0, abs=1e-20)
+
+
+def test_hinge_fit_is_least_squares_over_a_fine_scan():
+    """Noisy data: no breakpoint on a dense scan of [L_min, L_max] gives a smaller squared error."""
+    rng = np.random.default_rng(4)
+    L = np.linspace(0.75, 9.0, 18)
+    z = 0.03 * np.maximum(0.0, 4.1 - L) + rng.normal(0, 0.002, L.size)
+    fit = hinge_fit(L, z)
+    best = np.inf
+    for c in np.linspace(L[0], L[-1], 20001):
+        h = np.maximum(0.0, c - L)
+        b = max(0.0, float(z @ h) / float(h @ h)) if h @ h > 0 else 0.0
+        best = min(best, float(((z - b * h) ** 2).sum()))
+    assert fit.sse[0] <= best + 1e-12
+    assert 3.5 < fit.edge[0] < 4.7
+
+
+def test_hinge_fit_flat_curve_sits_at_the_smallest_edge_and_rows_are_independent():
+    L = np.arange(1.0, 8.0)
+    Z = np.vstack([np.zeros(L.size), -0.01 * np.ones(L.size), 0.05 * np.maximum(0.0, 5.5 - L)])
+    fit = hinge_fit(L, Z)
+    assert fit.edge[0] == 1.0 and fit.slope[0] == 0.0
+    assert fit.edge[1] == 1.0 and fit.slope[1] == 0.0  # b >= 0: a rise above the plateau is not a knee
+    assert fit.edge[2] == pytest.approx(5.5)
+    single = hinge_fit(L, Z[2])
+    assert single.edge[0] == fit.edge[2]
+
+
+def test_hinge_fit_weights_leave_points_out():
+    L = np.arange(1.0, 9.0)
+    z = 0.02 * np.maximum(0.0, 4.25 - L)
+    z_bad = z.copy()
+    z_bad[5] = 0.3  # an outlier that a zero weight must remove
+    keep = np.ones(L.size)
+    keep[5] = 0.0
+    assert hinge_fit(L, z_bad, keep).edge[0] == pytest.approx(4.25)
+    assert hinge_fit(L, z_bad).edge[0] != pytest.approx(4.25)
+
+
+def test_hinge_result_units_and_branches():
+    L = np.arange(1.0, 9.0)
+    S_bulk = 1.38
+    S = S_bulk - 0.05 * np.maximum(0.0, 3.3 - L)
+    res = hinge_result(L, S_bulk - S, S_bulk, "hinge-bulk", Lattice("fcc", 0.35834), 33.0, None)
+    assert res.method == "hinge-bulk" and res.edge_nm == pytest.approx(3.3)
     assert res.volume_nm3 == pytest.approx(res.edge_nm**3)
     assert res.unit_cells == pytest.approx((res.edge_nm / 0.35834) ** 3)
     assert res.atoms == pytest.approx(4 * res.unit_cells)
     assert res.detected_atoms == pytest.approx(33.0 * res.volume_nm3)
-    assert res.ci95_nm is None
-    res, reason = sume_tangent(curve[:3], None, 33.0)
+    assert res.ci95_nm is None and res.breakpoint_nm == 4.0
+    assert res.bulk.slope == 0.0 and res.bulk.intercept == S_bulk
+    assert res.descending(1.0) == pytest.approx(S[0]) and res.descending(3.3) == pytest.approx(S_bulk)
+    spinel = hinge_result(L, S_bulk - S, S_bulk, "hinge-bulk", Lattice("spinel", 0.84), 33.0, None)
+    assert spinel.atoms == pytest.approx(56 * (3.3 / 0.84) ** 3)
+    bare = hinge_result(L, S_bulk - S, S_bulk, "hinge-bulk", None, 33.0, None)
+    assert bare.unit_cells is None and bare.atoms is None
+
+
+def test_tangent_result_units_and_too_short_curves():
+    L = np.array([1.0, 2, 3, 4, 5])
+    S = np.array([1.2, 1.3, 1.37, 1.371, 1.372])
+    res, reason = tangent_result(L, S, Lattice("fcc", 0.35834), 33.0, None)
+    assert reason is None and res is not None and res.method == "tangent-free"
+    assert res.unit_cells == pytest.approx((res.edge_nm / 0.35834) ** 3)
+    res, reason = tangent_result(L[:3], S[:3], None, 33.0, None)
     assert res is None and "at least 4" in reason
 
 
@@ -71,7 +133,8 @@ def test_random_alloy_null_sume_is_smallest_edge_and_ci_is_reproducible():
     assert r1.sume_null.edge_nm == 0.5
     assert r1.sume is not None and r1.sume.ci95_nm is not None
     lo, hi = r1.sume.ci95_nm
-    assert lo <= r1.sume.edge_nm <= hi and hi - lo < 0.5
+    assert lo <= r1.sume.edge_nm <= hi
+    assert r1.sume_chemical is not None and r1.sume_chemical.below_range
     r2 = run_analysis(atoms, settings, full_box(atoms))
     assert r2.sume.ci95_nm == r1.sume.ci95_nm
 
@@ -88,20 +151,23 @@ def test_sume_grows_with_cluster_size():
     large = run_analysis(large_atoms, settings, full_box(large_atoms))
     assert small.sume is not None and large.sume is not None
     assert large.sume.edge_nm > small.sume.edge_nm + 0.5
+    assert large.sume_chemical.edge_nm > small.sume_chemical.edge_nm + 0.5
     assert large.sume_null.edge_nm > small.sume_null.edge_nm
     assert small.sume_null.edge_nm <= 2.0 and large.sume_null.edge_nm >= 4.0
 
 
-def test_undersampled_edges_are_shown_but_left_out_of_the_fits():
-    """An edge where most occupied cubes fall below min_atoms keeps only the densest places: it stays
-    on the curve (and in the JSON, marked in_fit false) but must not steer the tangent fit."""
+def test_undersampled_and_few_cube_edges_are_shown_but_left_out_of_the_fits():
+    """An edge where many occupied cubes fall below min_atoms keeps only the densest places, and one
+    with fewer than 8 cubes is no sample of the box: both stay on the curve (in_fit false in the JSON)
+    but must not steer the fits."""
     L = np.arange(1.0, 11.0)
     S = np.where(L < 4, 1.0 + 0.1 * L, 1.31 + 0.002 * (L - 3))
     clean = [_scale(i + 1, float(x), float(y)) for i, (x, y) in enumerate(zip(L, S))]
     outlier = _scale(0, 0.5, 0.2)  # absurdly low S from a handful of surviving cubes
-    outlier = ScaleResult(**{**outlier.__dict__, "n_cubes": 3, "n_occupied": 500})
-    assert outlier.undersampled and not clean[0].undersampled
-    assert outlier.to_json()["in_fit"] is False
-    with_outlier, _ = sume_tangent([outlier, *clean], None, 30.0, n_boot=0)
-    without, _ = sume_tangent(clean, None, 30.0, n_boot=0)
-    assert with_outlier.edge_nm == pytest.approx(without.edge_nm, rel=1e-12)
+    outlier = ScaleResult(**{**outlier.__dict__, "n_cubes": 300, "n_occupied": 500})
+    assert not outlier.undersampled  # 60 % survive: science.md's 50 % rule would fit it ...
+    assert not outlier.in_fit and outlier.to_json()["in_fit"] is False  # ... the 90 % rule does not
+    few = ScaleResult(**{**clean[-1].__dict__, "n_cubes": 7, "n_occupied": 7})
+    assert not few.in_fit and clean[0].in_fit
+    fitted = [s for s in [outlier, *clean[:-1], few] if s.in_fit]
+    assert fitted == clean[:-1]

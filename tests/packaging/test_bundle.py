@@ -148,7 +148,7 @@ def test_analysis_json_holds_a_sume(self_test_run: SelfTestRun) -> None:
     path = self_test_run.out_dir / "analysis.json"
     assert path.is_file(), f"the frozen self-test wrote no analysis.json\n{self_test_run.describe()}"
     report = json.loads(path.read_text())
-    assert report.get("schema") == "hea-studio/analysis/1"
+    assert report.get("schema") == "hea-studio/analysis/2"
     sume = report.get("sume")
     assert isinstance(sume, dict), (
         f"no SUME in analysis.json: {report.get('sume')!r} {report.get('reason')!r}"
