@@ -8,6 +8,8 @@ these tests check the method against a known truth: the length scale of the chem
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -60,12 +62,12 @@ def by_correlation():
 def test_both_sumes_strictly_increase_with_the_correlation_length(by_correlation):
     primary = [by_correlation[c].sume.edge_nm for c in (0.0, 0.7, 1.5, 3.0)]
     chemical = [by_correlation[c].sume_chemical for c in (0.0, 0.7, 1.5, 3.0)]
-    assert all(a < b for a, b in zip(primary, primary[1:])), primary
+    assert all(a < b for a, b in itertools.pairwise(primary)), primary
     # The random alloy's chemistry is not resolved at any edge: below the range.
     assert chemical[0].below_range and chemical[0].edge_nm == by_correlation[0.0].curve[1].size_nm
     assert not any(c.below_range for c in chemical[1:])
     edges = [c.edge_nm for c in chemical]
-    assert all(a < b for a, b in zip(edges, edges[1:])), edges
+    assert all(a < b for a, b in itertools.pairwise(edges)), edges
 
 
 def test_random_alloy_has_no_chemistry_and_no_warning(by_correlation):
