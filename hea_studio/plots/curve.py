@@ -23,6 +23,11 @@ _NULL_COLOUR = (120, 120, 120)
 _FIT_COLOUR = (200, 60, 40)
 _BULK_COLOUR = (40, 140, 60)
 _IDEAL_COLOUR = (150, 60, 160)
+_CHEM_COLOUR = (220, 120, 0)
+_WARN_COLOUR = (190, 90, 0)
+# Three lines (primary SUME; chemical and null SUME; warnings) whatever the result, so the axes
+# keep their place from one analysis to the next.
+_HEADER_EMPTY = "&nbsp;<br>&nbsp;<br>&nbsp;"
 # Matplotlib-like default cycle for elements without a colour of their own.
 _CYCLE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75)]
 
@@ -51,9 +56,14 @@ def _dark_axes(plot_item) -> None:
 class EntropyCurvePlot:
     """Entropy of mixing versus cube edge (paper Fig. 4a, plus the random-mixing reference).
 
-    Shows S mean with a +-1 std band over cubes, the random-mixing reference E[S_hat] with a
-    +-2 SEM band, the bulk entropy and the ideal R ln N lines, both fitted SUME lines, the SUME
-    marker with its 95 % interval and the null-corrected SUME.
+    Shows S mean with a +-1 std band over cubes (edges left out of the SUME fits as hollow symbols,
+    not joined to the curve), the random-mixing reference E[S_hat] with a +-2 SEM band, the bulk
+    entropy and the ideal R ln N lines, the primary SUME fit with its marker and 95 % interval, the
+    chemical SUME and the null-corrected SUME as vertical lines.
+
+    Every text sits outside the data area, so it can never cover a point: the SUME values (and the
+    codes of any warnings) in a header above the axes, the key in a legend under them. The plot
+    lines themselves carry no labels.
 
     Parameters
     ----------
@@ -62,19 +72,30 @@ class EntropyCurvePlot:
     """
 
     def __init__(self, parent: Any = None) -> None:
-        self.widget = pg.PlotWidget(parent=parent, background="w")
-        p = self.plot = self.widget.getPlotItem()
+        self.widget = pg.GraphicsLayoutWidget(parent=parent)
+        self.widget.setBackground("w")
+        layout = self.widget.ci
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.setSpacing(0)
+        self.header = pg.LabelItem(_HEADER_EMPTY, justify="left", color=(30, 30, 30), size="9pt")
+        layout.addItem(self.header, row=0, col=0)
+        p = self.plot = layout.addPlot(row=1, col=0)
         p.setLabel("bottom", "cube edge L (nm)")
         p.setLabel("left", "S_mix (R)")
         p.showGrid(x=True, y=True, alpha=0.2)
         _dark_axes(p)
-        # Two compact columns on a translucent background: the dock is small and the curve matters.
-        self.legend = p.addLegend(
-            offset=(-5, -5), labelTextColor=(40, 40, 40), labelTextSize="8pt", colCount=3,
-            brush=pg.mkBrush(255, 255, 255, 190), verSpacing=-6,
+        self.legend = pg.LegendItem(
+            labelTextColor=(40, 40, 40), labelTextSize="8pt", colCount=3, verSpacing=0, horSpacing=4,
+            frame=False,
         )  # fmt: skip
+        layout.addItem(self.legend, row=2, col=0)
+        grid = layout.layout
+        grid.setRowStretchFactor(0, 0)
+        grid.setRowStretchFactor(1, 1)
+        grid.setRowStretchFactor(2, 0)
         self._L: list[float] = []
-        self._rows: list[tuple[float, float, float, float, float]] = []
+        self._rows: list[tuple[float, float, float, float, float, float]] = []
+        self._title: str | None = None
 
         self.band_upper = pg.PlotDataItem(pen=pg.mkPen(None))
         self.band_lower = pg.PlotDataItem(pen=pg.mkPen(None))
@@ -88,54 +109,54 @@ class EntropyCurvePlot:
             p.addItem(item)
         p.addItem(self.std_band)
         p.addItem(self.null_band)
-        self.null_curve = p.plot(
-            [],
-            [],
-            pen=pg.mkPen(_NULL_COLOUR, width=2, style=pg.QtCore.Qt.PenStyle.DashLine),
-            name="random E[S] ±2 SEM",
-        )
+        dash = pg.QtCore.Qt.PenStyle.DashLine
+        self.null_curve = p.plot([], [], pen=pg.mkPen(_NULL_COLOUR, width=2, style=dash))
         self.mean_curve = p.plot(
-            [],
-            [],
-            pen=pg.mkPen(_S_COLOUR, width=2),
-            symbol="o",
-            symbolSize=6,
-            symbolBrush=_S_COLOUR,
+            [], [], pen=pg.mkPen(_S_COLOUR, width=2), symbol="o", symbolSize=6, symbolBrush=_S_COLOUR,
             symbolPen=None,
-            name="S mean ±1 std",
-        )
-        self.fit_descending = p.plot([], [], pen=pg.mkPen(_FIT_COLOUR, width=1.5), name="tangents")
+        )  # fmt: skip
+        # Edges the SUME fits leave out (too few cubes, undersampled): hollow, and not joined to
+        # the curve, so the eye does not read a trend into them.
+        self.excluded = p.plot(
+            [], [], pen=None, symbol="o", symbolSize=7, symbolBrush=pg.mkBrush(255, 255, 255),
+            symbolPen=pg.mkPen(_S_COLOUR, width=1.5),
+        )  # fmt: skip
+        self.fit_descending = p.plot([], [], pen=pg.mkPen(_FIT_COLOUR, width=1.5))
         self.fit_bulk = p.plot([], [], pen=pg.mkPen(_FIT_COLOUR, width=1.5))
-        self.bulk_line = pg.InfiniteLine(
-            angle=0,
-            pen=pg.mkPen(_BULK_COLOUR, width=1.5),
-            label="bulk",
-            # Left-aligned just inside the plot (a centred label was half cut off by the axis),
-            # "bulk" under its line and "R ln N" over its own: the two lines are ~0.01 R apart.
-            labelOpts={"position": 0.03, "anchors": [(0, 0), (0, 0)], "color": (60, 60, 60)},
-        )
+        self.bulk_line = pg.InfiniteLine(angle=0, pen=pg.mkPen(_BULK_COLOUR, width=1.5))
         self.ideal_line = pg.InfiniteLine(
-            angle=0,
-            pen=pg.mkPen(_IDEAL_COLOUR, width=1.5, style=pg.QtCore.Qt.PenStyle.DotLine),
-            label="R ln N",
-            labelOpts={"position": 0.03, "anchors": [(0, 1), (0, 1)], "color": (60, 60, 60)},
+            angle=0, pen=pg.mkPen(_IDEAL_COLOUR, width=1.5, style=pg.QtCore.Qt.PenStyle.DotLine)
         )
         self.sume_ci = pg.LinearRegionItem(
             values=(0, 0), movable=False, brush=pg.mkBrush(*_FIT_COLOUR, 40), pen=pg.mkPen(None)
         )
-        self.sume_marker = p.plot(
-            [], [], pen=None, symbol="star", symbolSize=16, symbolBrush=_FIT_COLOUR, name="SUME, 95 % CI"
-        )
+        self.sume_marker = p.plot([], [], pen=None, symbol="star", symbolSize=16, symbolBrush=_FIT_COLOUR)
+        self.chemical_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(_CHEM_COLOUR, width=2, style=dash))
         self.null_sume_line = pg.InfiniteLine(
             angle=90,
             pen=pg.mkPen(_NULL_COLOUR, width=1.5, style=pg.QtCore.Qt.PenStyle.DashDotLine),
-            label="null SUME",
-            labelOpts={"position": 0.9, "color": (60, 60, 60)},
         )
-        # Legend samples of InfiniteLines crash pyqtgraph's exporter: use stand-in items with the pens.
-        self.legend.addItem(pg.PlotDataItem(pen=self.bulk_line.pen), "bulk S")
-        self.legend.addItem(pg.PlotDataItem(pen=self.ideal_line.pen), "R ln N")
-        self._result_items = (self.bulk_line, self.ideal_line, self.sume_ci, self.null_sume_line)
+        # Legend samples of InfiniteLines crash pyqtgraph's exporter: stand-in items with the pens.
+        for item, name in (
+            (self.mean_curve, "S mean ±1 std"),
+            (self.excluded, "not in fit"),
+            (self.null_curve, "random E[S] ±2 SEM"),
+            (pg.PlotDataItem(pen=self.bulk_line.pen), "bulk S"),
+            (pg.PlotDataItem(pen=self.ideal_line.pen), "R ln N"),
+            (self.fit_descending, "SUME fit"),
+            (self.sume_marker, "SUME, 95 % CI"),
+            (pg.PlotDataItem(pen=self.chemical_line.pen), "chemical SUME"),
+            (pg.PlotDataItem(pen=self.null_sume_line.pen), "null SUME"),
+        ):
+            self.legend.addItem(item, name)
+        # Tight rows without overlap: pyqtgraph pads each label's text by 4 px on every side, and
+        # packing rows closer by a negative spacing made neighbouring labels' boxes overlap.
+        for _sample, label in self.legend.items:
+            label.item.document().setDocumentMargin(1)
+            label.updateMin()
+        self._result_items = (
+            self.bulk_line, self.ideal_line, self.sume_ci, self.chemical_line, self.null_sume_line,
+        )  # fmt: skip
         # Added once and shown/hidden: PlotItem.addItem/removeItem cost ~15 ms each, which the
         # window pays on every live update while the user drags the box.
         for item in self._result_items:
@@ -148,12 +169,13 @@ class EntropyCurvePlot:
         self._L = []
         self._rows = []
         for item in (
-            self.mean_curve, self.null_curve, self.band_upper, self.band_lower,
+            self.mean_curve, self.excluded, self.null_curve, self.band_upper, self.band_lower,
             self.null_upper, self.null_lower, self.fit_descending, self.fit_bulk, self.sume_marker,
         ):  # fmt: skip
             item.setData([], [])
         for item in self._result_items:
             item.setVisible(False)
+        self.header.setText(_HEADER_EMPTY)
 
     def add_scale(self, scale: ScaleResult) -> None:
         """Append one cube edge (edges may arrive in any order; they are plotted sorted)."""
@@ -172,6 +194,7 @@ class EntropyCurvePlot:
             _val(scale.S_null),
             _val(scale.S_sem) if scale.S_sem is not None else 0.0,
             float(scale.n_cubes),
+            1.0 if scale.in_fit else 0.0,
         )
         if scale.size_nm in self._L:
             self._rows[self._L.index(scale.size_nm)] = row
@@ -187,8 +210,9 @@ class EntropyCurvePlot:
         a = np.asarray(self._rows, dtype=float)[order]
         ok = a[:, 4] > 0
         L, a = L[ok], a[ok]
-        mean, std, null, sem = a[:, 0], a[:, 1], a[:, 2], a[:, 3]
-        self.mean_curve.setData(L, mean)
+        mean, std, null, sem, fitted = a[:, 0], a[:, 1], a[:, 2], a[:, 3], a[:, 5] > 0
+        self.mean_curve.setData(L[fitted], mean[fitted])
+        self.excluded.setData(L[~fitted], mean[~fitted])
         self.band_upper.setData(L, mean + std)
         self.band_lower.setData(L, mean - std)
         self.null_curve.setData(L, null)
@@ -196,27 +220,20 @@ class EntropyCurvePlot:
         self.null_lower.setData(L, null - 2 * sem)
 
     # ---- final result ------------------------------------------------------------------------
-    def set_result(self, result: AnalysisResult, curve_shown: bool = False) -> None:
-        """Show a finished analysis: its whole curve, bulk and ideal lines, fits and SUME.
+    def set_result(self, result: AnalysisResult, curve_shown: bool = False, title: str | None = None) -> None:
+        """Show a finished analysis: its whole curve, bulk and ideal lines, fits and SUMEs.
 
         ``curve_shown``: the curve already arrived edge by edge (live GUI), so only the bulk and
         ideal lines, the fits and the SUME markers are added, which keeps the GUI thread short.
+        ``title``: an extra first header line (the exported PNG names the elements there).
         """
+        self._title = title
         if curve_shown:
             self._show_fit(result)
             return
         self.clear()
         for scale in result.curve:
-            self._L.append(float(scale.size_nm))
-            self._rows.append(
-                (
-                    _val(scale.S_mean),
-                    _val(scale.S_std) if scale.S_std is not None else 0.0,
-                    _val(scale.S_null),
-                    _val(scale.S_sem) if scale.S_sem is not None else 0.0,
-                    float(scale.n_cubes),
-                )
-            )
+            self._append(scale)
         self._redraw()
         self._show_fit(result)
 
@@ -241,13 +258,82 @@ class EntropyCurvePlot:
             if s.ci95_nm is not None:
                 self.sume_ci.setRegion(s.ci95_nm)
                 self.sume_ci.setVisible(True)
+        chem = result.sume_chemical
+        if chem is not None and not chem.below_range:
+            # Its fit lives on the deficit curve, not on S: only where it sits is drawn here.
+            self.chemical_line.setValue(chem.edge_nm)
+            self.chemical_line.setVisible(True)
         if result.sume_null.edge_nm is not None:
             self.null_sume_line.setValue(result.sume_null.edge_nm)
             self.null_sume_line.setVisible(True)
+        self.header.setText(header_html(result, self._title))
 
     def n_points(self) -> int:
         """Edges currently plotted (edges without cubes are not drawn)."""
-        return int(self.mean_curve.getData()[0].size) if self.mean_curve.getData()[0] is not None else 0
+        return int(self.plotted()[0].size)
+
+    def plotted(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every edge drawn, in the fit or not, sorted: (L, S mean)."""
+        xs, ys = [], []
+        for item in (self.mean_curve, self.excluded):
+            x, y = item.getData()
+            if x is not None:
+                xs.append(np.asarray(x, dtype=float))
+                ys.append(np.asarray(y, dtype=float))
+        if not xs:
+            return np.zeros(0), np.zeros(0)
+        L, S = np.concatenate(xs), np.concatenate(ys)
+        order = np.argsort(L)
+        return L[order], S[order]
+
+    def text_items(self) -> list[Any]:
+        """The graphics items that carry text: the header and the legend's labels."""
+        return [self.header] + [label for _sample, label in self.legend.items]
+
+
+def _interval(ci) -> str:
+    if ci is None or None in ci:
+        return ""
+    return f" (95 %: {ci[0]:.2f}–{ci[1]:.2f})"
+
+
+def header_html(result: AnalysisResult, title: str | None = None) -> str:
+    """The text above the entropy plot: both SUMEs with their 95 % intervals, the null-corrected
+    SUME and the codes of the warnings (always the same number of lines, so the axes do not jump)."""
+    lines = [f"<b>{_esc(title)}</b>"] if title else []
+    s = result.sume
+    fit = _colour_hex(_FIT_COLOUR)
+    if s is not None:
+        lines.append(
+            f"<span style='color:{fit}'>★ <b>SUME {s.edge_nm:.2f} nm</b>{_interval(s.ci95_nm)}</span>"
+        )
+    else:
+        lines.append(f"<span style='color:{fit}'>SUME not found: {_esc(result.sume_reason or '')}</span>")
+    chem = result.sume_chemical
+    second = []
+    if chem is not None:
+        where = (
+            f"below {chem.edge_nm:.2f} nm"
+            if chem.below_range
+            else f"{chem.edge_nm:.2f} nm{_interval(chem.ci95_nm)}"
+        )
+        second.append(f"<span style='color:{_colour_hex(_CHEM_COLOUR)}'>chemical SUME {where}</span>")
+    if result.sume_null.edge_nm is not None:
+        second.append(f"null SUME {result.sume_null.edge_nm:.2f} nm")
+    lines.append(" · ".join(second) or "&nbsp;")
+    codes = [w.code for w in result.warnings]
+    lines.append(
+        f"<span style='color:{_colour_hex(_WARN_COLOUR)}'>⚠ {', '.join(codes)}</span>" if codes else "&nbsp;"
+    )
+    return "<br>".join(lines)
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _colour_hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
 class ConcentrationStdPlot:
@@ -359,12 +445,9 @@ def export_curve_png(result: AnalysisResult, path: str | Path, width: int = 1000
     """Write the entropy curve of ``result`` to a PNG (used by ``analyze --plot``)."""
     ensure_qapp()
     plot = EntropyCurvePlot()
-    plot.set_result(result)
-    title = f"{'-'.join(result.elements)}: S vs cube edge"
-    if result.sume is not None:
-        title += f" - SUME {result.sume.edge_nm:.2f} nm"
-    plot.plot.setTitle(title, color=(30, 30, 30))
-    return export_plot_png(plot.widget, plot.plot, path, width, height)
+    plot.set_result(result, title=f"{'-'.join(result.elements)}: S vs cube edge")
+    # The whole layout: the header with the SUME values and the legend are part of the figure.
+    return export_plot_png(plot.widget, plot.widget.ci, path, width, height)
 
 
 def export_concentration_png(

@@ -1,7 +1,9 @@
-"""The numbers of the current analysis: bulk composition, S_bulk, class, SUME and null-corrected SUME.
+"""The numbers of the current analysis: bulk composition, S_bulk, class, the SUMEs and their warnings.
 
 The panel reads the analysis in its public JSON form (``AnalysisResult.to_json()``, the schema of
-``hea-studio analyze --json``), so what the window shows is by construction what scripts get.
+``hea-studio analyze --json``), so what the window shows is by construction what scripts get. Two
+columns: the box and its composition on the left, the SUMEs on the right with the warnings right
+under the primary SUME, in colour and in words (a tooltip alone is easily missed).
 """
 
 from __future__ import annotations
@@ -9,7 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+WARNING_STYLE = "color: #b34700;"  # dark orange: readable on the light panel, not an error red
+NO_WARNING_STYLE = "color: #2e7d32;"
 
 TIPS = {
     "box": "The analysed sub-volume: edge lengths in nm and number of atoms of the entropy elements",
@@ -18,11 +24,24 @@ TIPS = {
     "s_bulk_j": "The same entropy in J mol⁻¹ K⁻¹ (R = 8.314462618 J mol⁻¹ K⁻¹)",
     "class": "Entropy class: low < 1.0 R ≤ medium < 1.5 R ≤ high",
     "sume": (
-        "Smallest unit of maximal entropy (Khort et al., PCCP 2024): the cube edge where the lines "
-        "fitted to the descending and the bulk branch of S(L) cross, with its bootstrap 95 % interval"
+        "Smallest unit of maximal entropy (Khort et al., PCCP 2024): the cube edge L* where S(L) "
+        "reaches the bulk entropy (hinge fit: S_bulk - b·max(0, L* - L)), with a 95 % interval "
+        "that resamples the cubes and shifts the tiling grid"
+    ),
+    "warnings": (
+        "Reasons not to trust the SUME as it stands (codes as in analyze --json): "
+        "sume_at_range_edge, few_cubes, not_levelled, mixed_phases"
+    ),
+    "sume_chemical": (
+        "Chemical SUME: the same hinge fit on the deficit D(L) = S_null - S_mean, the scale below "
+        "which chemistry, not counting noise, lowers the entropy ('below' the smallest edge when "
+        "no significant deficit is found)"
     ),
     "sume_volume": "SUME cube volume L³ in nm³",
-    "sume_cells": "SUME in unit cells (L/a)³ of the chosen lattice",
+    "sume_cells": (
+        "SUME in unit cells (L/a)³ of the lattice chosen for this dataset in Analysis settings "
+        "(none chosen: not reported)"
+    ),
     "sume_atoms": (
         "Atoms in the SUME cube: unit cells × atoms per cell (lattice), and atoms actually detected "
         "(mean count in cubes of that edge; the detector sees only part of the atoms)"
@@ -49,35 +68,56 @@ class ResultsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.values: dict[str, QLabel] = {}
+        # The primary SUME and its warnings across the whole width (long warnings wrap into few
+        # lines), the rest in two columns under them.
+        top = [("sume", "SUME"), ("warnings", "Warnings")]
+        columns = (
+            [
+                ("box", "Box"),
+                ("composition", "Composition"),
+                ("s_bulk", "S bulk"),
+                ("s_bulk_j", ""),
+                ("class", "Class"),
+            ],
+            [
+                ("sume_volume", "SUME volume"),
+                ("sume_cells", "  unit cells"),
+                ("sume_atoms", "  atoms"),
+                ("sume_chemical", "Chemical SUME"),
+                ("sume_null", "SUME (null-corr.)"),
+            ],
+        )
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._form(top))
+        row = QHBoxLayout()
+        for stretch, rows in zip((2, 3), columns):
+            column = QVBoxLayout()
+            column.addLayout(self._form(rows))
+            column.addStretch(1)
+            row.addLayout(column, stretch)
+        layout.addLayout(row)
+        layout.addStretch(1)
+        self.values["sume"].setStyleSheet("font-weight: bold;")
+
+    def _form(self, rows: list[tuple[str, str]]) -> QFormLayout:
         form = QFormLayout()
-        rows = [
-            ("box", "Box"),
-            ("composition", "Composition"),
-            ("s_bulk", "S bulk"),
-            ("s_bulk_j", ""),
-            ("class", "Class"),
-            ("sume", "SUME"),
-            ("sume_volume", "  volume"),
-            ("sume_cells", "  unit cells"),
-            ("sume_atoms", "  atoms"),
-            ("sume_null", "SUME (null-corr.)"),
-        ]
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for key, title in rows:
             label = QLabel("–")
             label.setWordWrap(True)
             label.setToolTip(TIPS[key])
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             caption = QLabel(title)
             caption.setToolTip(TIPS[key])
             form.addRow(caption, label)
             self.values[key] = label
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addStretch(1)
+        return form
 
     def clear(self) -> None:
         """Show dashes (no analysis yet, or it is being recomputed from scratch)."""
         for label in self.values.values():
             label.setText("–")
+        self.values["warnings"].setStyleSheet("")
 
     def set_box(self, size_nm, n_atoms: int | None) -> None:
         """Show the analysed box."""
@@ -107,6 +147,8 @@ class ResultsPanel(QWidget):
         self.values["s_bulk"].setText(_fmt(bulk.get("S_R"), ".3f", " R"))
         self.values["s_bulk_j"].setText(_fmt(bulk.get("S_J_per_molK"), ".2f", " J mol⁻¹ K⁻¹"))
         self.values["class"].setText(str(bulk.get("class") or "–"))
+        self._show_warnings(result.get("warnings"), preview)
+        self._show_chemical(result)
         sume = result.get("sume")
         if not sume:
             reason = result.get("sume_reason") or result.get("reason") or "too few points to fit"
@@ -122,11 +164,47 @@ class ResultsPanel(QWidget):
                 text += "  (interval when the drag ends)"
             self.values["sume"].setText(text)
             self.values["sume_volume"].setText(_fmt(sume.get("volume_nm3"), ".1f", " nm³"))
-            self.values["sume_cells"].setText(_fmt(sume.get("unit_cells"), ",.0f"))
-            atoms = _fmt(sume.get("atoms"), ",.0f")
+            cells = sume.get("unit_cells")
+            # Unit cells only for a lattice the user chose for this dataset (science.md 5).
+            self.values["sume_cells"].setText(
+                _fmt(cells, ",.0f") if cells is not None else "– (no lattice chosen)"
+            )
             detected = sume.get("detected_atoms")
+            parts = [] if sume.get("atoms") is None else [f"{_fmt(sume.get('atoms'), ',.0f')} in the lattice"]
             if detected is not None:
-                atoms += f" ({_fmt(detected, ',.0f')} detected)"
-            self.values["sume_atoms"].setText(atoms)
+                parts.append(f"{_fmt(detected, ',.0f')} detected")
+            self.values["sume_atoms"].setText(", ".join(parts) or "–")
         null = result.get("sume_null") or {}
         self.values["sume_null"].setText(_fmt(null.get("edge_nm"), ".2f", " nm"))
+
+    def _show_warnings(self, warnings, preview: bool) -> None:
+        label = self.values["warnings"]
+        if warnings:
+            label.setText("\n".join(f"⚠ {w.get('code')}: {w.get('message')}" for w in warnings))
+            label.setStyleSheet(WARNING_STYLE)
+        elif warnings is None:
+            label.setText("–")
+            label.setStyleSheet("")
+        else:
+            label.setText("none" + (" so far (preview)" if preview else ""))
+            label.setStyleSheet(NO_WARNING_STYLE)
+
+    def _show_chemical(self, result: Mapping[str, Any]) -> None:
+        chem = result.get("sume_chemical")
+        label = self.values["sume_chemical"]
+        if not chem:
+            reason = result.get("sume_chemical_reason")
+            label.setText(f"not found: {reason}" if reason else "–")
+        elif chem.get("below_range"):
+            label.setText(f"below {_fmt(chem.get('edge_nm'), '.2f', ' nm')} (no significant deficit)")
+        else:
+            text = _fmt(chem.get("edge_nm"), ".2f", " nm")
+            ci = chem.get("ci95_nm")
+            if ci and None not in ci:
+                text += f"  (95 %: {ci[0]:.2f}–{ci[1]:.2f})"
+            label.setText(text)
+
+    def warning_codes(self) -> list[str]:
+        """The warning codes shown (for tests and the self-test)."""
+        text = self.values["warnings"].text()
+        return [line[2:].split(":", 1)[0] for line in text.splitlines() if line.startswith("⚠ ")]

@@ -13,8 +13,7 @@ pytestmark = pytest.mark.gui
 
 
 def _plotted_entropy(window) -> tuple[np.ndarray, np.ndarray]:
-    L, S = window.plots.entropy.mean_curve.getData()
-    return np.asarray(L if L is not None else []), np.asarray(S if S is not None else [])
+    return window.plots.entropy.plotted()
 
 
 def test_projections_spin_boxes_and_wireframe_agree(make_main_window, small_dataset, qtbot):
