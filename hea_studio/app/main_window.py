@@ -303,7 +303,7 @@ class MainWindow(QMainWindow):
         taller than the tabs under them, the rest for the 3D view (until the user changes it)."""
         width = self.width()
         height = self.height()
-        right = max(440, min(680, width - 340 - 520))
+        right = max(440, min(round(0.42 * width), width - 340 - 520))
         self.resizeDocks(
             [self.docks["projections"], self.docks["entropy"]], [340, right], Qt.Orientation.Horizontal
         )
