@@ -28,6 +28,7 @@ _WARN_COLOUR = (190, 90, 0)
 # Three lines (primary SUME; chemical and null SUME; warnings) whatever the result, so the axes
 # keep their place from one analysis to the next.
 _HEADER_EMPTY = "&nbsp;<br>&nbsp;<br>&nbsp;"
+_FADED = 0.35  # opacity of the header while a new analysis is under way
 # Matplotlib-like default cycle for elements without a colour of their own.
 _CYCLE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75)]
 
@@ -175,7 +176,9 @@ class EntropyCurvePlot:
             item.setData([], [])
         for item in self._result_items:
             item.setVisible(False)
-        self.header.setText(_HEADER_EMPTY)
+        # The last values stay, faded, until the new result replaces them: blanking them would make
+        # the header blink at every preview while the box is dragged.
+        self.header.setOpacity(_FADED)
 
     def add_scale(self, scale: ScaleResult) -> None:
         """Append one cube edge (edges may arrive in any order; they are plotted sorted)."""
@@ -267,6 +270,7 @@ class EntropyCurvePlot:
             self.null_sume_line.setValue(result.sume_null.edge_nm)
             self.null_sume_line.setVisible(True)
         self.header.setText(header_html(result, self._title))
+        self.header.setOpacity(1.0)
 
     def n_points(self) -> int:
         """Edges currently plotted (edges without cubes are not drawn)."""

@@ -219,3 +219,15 @@ def test_the_final_analysis_has_the_grid_shift_interval_and_previews_skip_it(
     lo, hi = final.sume.ci95_nm
     qtbot.waitUntil(lambda: f"{lo:.2f}–{hi:.2f}" in window.results_panel.values["sume"].text(), timeout=5000)
     assert f"{lo:.2f}–{hi:.2f}" in window.plots.entropy.header.text
+
+
+def test_the_header_fades_while_a_new_analysis_runs_instead_of_blinking(qtbot):
+    result = _analysis((0.5, 1.0, 1.5, 2.0, 2.5, 3.0))
+    plot = _shown_plot(qtbot, result, 640, 460)
+    text = plot.header.text
+    assert "SUME" in text and plot.header.opacity() == 1.0
+    plot.clear()  # the first edge of the next analysis is about to arrive
+    assert plot.header.text == text and plot.header.opacity() < 0.5
+    plot.add_scales(result.curve[:2])
+    plot.set_result(result, curve_shown=False)
+    assert plot.header.opacity() == 1.0
