@@ -242,8 +242,9 @@ class MainWindow(QMainWindow):
         self.live_action = self._action("&Live analysis while dragging", self._set_live)
         self.live_action.setCheckable(True)
         self.live_action.setChecked(True)
+        # A lambda: triggered(bool) would otherwise arrive as n_centres=False, i.e. "every atom".
         self.local_action = self._action(
-            "&Atom-centred entropy", self.compute_local, "Ctrl+L",
+            "&Atom-centred entropy", lambda: self.compute_local(), "Ctrl+L",
             "Local entropy of the k nearest atoms around sampled atoms of the active box",
         )  # fmt: skip
         self.cancel_action = self._action("&Cancel calculation", self.cancel_calculation, Qt.Key.Key_Escape)

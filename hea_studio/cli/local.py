@@ -78,11 +78,14 @@ def summary(result) -> str:
         f"ROI {', '.join(f'{v:.2f}' for v in result.roi_nm)} nm: {result.roi_atoms} atoms of "
         f"{', '.join(result.elements)}; {result.n_centres} centres",
         f"S_bulk = {b.S_R:.3f} R ({b.cls})",
-        "     k   r (nm)   S_mean (R)   random (R)   deficit",
+        "neighbours from the whole data set; centres whose k-th neighbour lies beyond the specimen's "
+        "edge are left out",
+        "     k   r (nm)   S_mean (R)   random (R)   deficit   left out",
     ]
     for p in result.points:
         lines.append(
             f"{p.k:6d}   {p.radius_nm:6.2f}   {p.S_mean:10.4f}   {p.S_null:10.4f}   {p.deficit:+.4f}"
+            f"   {p.n_left_out:8d}"
         )
     lines.append(f"time: {result.timing_s['total']:.2f} s")
     return "\n".join(lines) + "\n"

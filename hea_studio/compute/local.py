@@ -22,7 +22,7 @@ import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,7 +30,7 @@ import numpy as np
 from hea_studio.compute import _kernels
 from hea_studio.compute.analysis import bulk_result
 from hea_studio.compute.reference import NullEntropyTable, log_table
-from hea_studio.compute.roi import default_box, prepare_roi
+from hea_studio.compute.roi import default_box, prepare_roi, specimen_mask
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
@@ -74,6 +74,8 @@ class LocalPoint:
     S_std: float
     S_sem: float
     S_null: float
+    n_used: int = 0
+    n_left_out: int = 0
 
     @property
     def deficit(self) -> float:
@@ -91,6 +93,8 @@ class LocalPoint:
                 "S_sem": self.S_sem,
                 "S_null": self.S_null,
                 "deficit": self.deficit,
+                "n_centres": self.n_used,
+                "n_left_out": self.n_left_out,
             }
         )
 
@@ -108,6 +112,13 @@ class LocalEntropyResult:
     points: tuple[LocalPoint, ...]
     seed: int
     timing_s: dict[str, float]
+    centre_positions: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)), repr=False)
+    centre_entropy: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
+
+    @property
+    def left_out(self) -> dict[int, int]:
+        """Centres left out per k because their k-th neighbour lies beyond the specimen's edge."""
+        return {p.k: p.n_left_out for p in self.points}
 
     def to_json(self) -> dict[str, Any]:
         """The ``hea-studio local --json`` document."""
@@ -121,6 +132,7 @@ class LocalEntropyResult:
                 "density_nm3": self.density_nm3,
                 "bulk": self.bulk.to_json(),
                 "points": [p.to_json() for p in self.points],
+                "neighbours": "whole data set; centres inside the sub-volume (science.md 7)",
                 "seed": self.seed,
                 "timing_s": dict(self.timing_s),
                 "entropy_sign": "positive: S = -R sum x ln x",
@@ -186,7 +198,9 @@ def local_entropy(
     atoms
         Ranged atoms of the dataset.
     roi
-        The sub-volume whose atoms are the centres and their neighbours (``None``: the default box).
+        The sub-volume whose atoms are the centres (``None``: the default box). Their neighbours
+        come from the whole data set; a centre whose k-th neighbour lies beyond the specimen's edge
+        is left out of that k and counted (science.md 7).
     elements
         Entropy elements (``None``: the principal elements, as for the cube analysis).
     ks
@@ -201,26 +215,41 @@ def local_entropy(
     Raises
     ------
     InputError
-        If the sub-volume holds fewer atoms than the largest ``k``.
+        If the data around the sub-volume hold fewer atoms than the largest ``k``.
     """
     t0 = time.perf_counter()
     box = roi if roi is not None else default_box(atoms.positions)
     ks_arr = np.array(sorted(set(int(k) for k in (ks or default_ks()))), dtype=np.int64)
     if ks_arr.size == 0 or ks_arr[0] < 2:
         raise InputError("neighbourhood sizes k must be at least 2")
-    prep = prepare_roi(atoms, box, elements)
+    prep = prepare_roi(atoms, box, elements)  # the centres' box, its composition and elements
     n = prep.n_atoms
     kmax = int(ks_arr[-1])
-    if n < kmax:
-        raise InputError(f"the sub-volume holds {n} atoms, fewer than the largest neighbourhood (k = {kmax})")
     density = n / box.volume
-    grid = NeighbourGrid.build(prep.rel, prep.labels, box.size, density)
+    # Neighbours come from the whole data set (science.md 7): the atoms of the box grown by a margin
+    # well beyond the k-th neighbour distance at this density, clipped to the data. Centres whose
+    # k-th neighbour sphere reaches outside the specimen, or outside that region, are left out.
+    mask = specimen_mask(atoms.positions)
+    radius = (3.0 * kmax / (4.0 * math.pi * density)) ** (1.0 / 3.0)
+    margin = 2.0 * radius + 0.5
+    big_lo = np.maximum(np.asarray(box.lo) - margin, mask.lo)
+    big_hi = np.minimum(np.asarray(box.hi) + margin, mask.hi + 1e-6)
+    region = Box(tuple(big_lo), tuple(big_hi))
+    near = prepare_roi(atoms, region, prep.elements)
+    if near.n_atoms < kmax:
+        raise InputError(
+            f"the data around the sub-volume hold {near.n_atoms} atoms, fewer than the largest neighbourhood (k = {kmax})"
+        )
+    grid = NeighbourGrid.build(near.rel, near.labels, region.size, density)
+    absolute = near.rel + big_lo
+    in_box = np.all((absolute >= np.asarray(box.lo)) & (absolute < np.asarray(box.hi)), axis=1)
+    candidates = np.flatnonzero(in_box)
 
     rng = np.random.default_rng(seed)
-    if n_centres is None or n_centres >= n:
-        chosen = np.arange(n, dtype=np.int64)
+    if n_centres is None or n_centres >= candidates.size:
+        chosen = candidates
     else:
-        chosen = rng.choice(n, size=int(n_centres), replace=False).astype(np.int64)
+        chosen = rng.choice(candidates, size=int(n_centres), replace=False).astype(np.int64)
     # Centres in cell order visit the cells in order (the statistics do not depend on the order).
     centres = np.sort(grid.rank[chosen])
     K = len(prep.elements)
@@ -247,22 +276,32 @@ def local_entropy(
                 done = min(centres.size, batch[-1] + _CHUNK)
                 task.report(done / centres.size, "atom-centred entropy")
 
+    positions = grid.rel[centres] + big_lo
+    # Complete neighbourhoods: the sphere's bounding cube touches no outside voxel and stays in the
+    # region whose atoms were searched.
+    complete = mask.cubes_inside(positions, reach, mask.outside_counter())
+    complete &= np.all(positions[:, None, :] - reach[..., None] >= big_lo - 1e-9, axis=2)
+    complete &= np.all(positions[:, None, :] + reach[..., None] <= big_hi + 1e-9, axis=2)
     null = NullEntropyTable(prep.bulk_counts())(ks_arr)
     points = []
     for j, k in enumerate(ks_arr.tolist()):
-        column = entropies[:, j]
-        std = float(np.std(column, ddof=1)) if column.size > 1 else 0.0
+        column = entropies[complete[:, j], j]
+        used = int(column.size)
+        std = float(np.std(column, ddof=1)) if used > 1 else 0.0
         points.append(
             LocalPoint(
                 k=int(k),
                 radius_nm=(3.0 * k / (4.0 * math.pi * density)) ** (1.0 / 3.0),
-                median_distance_nm=float(np.median(reach[:, j])),
-                S_mean=float(np.mean(column)),
+                median_distance_nm=float(np.median(reach[complete[:, j], j])) if used else float("nan"),
+                S_mean=float(np.mean(column)) if used else float("nan"),
                 S_std=std,
-                S_sem=std / math.sqrt(column.size),
+                S_sem=std / math.sqrt(used) if used else float("nan"),
                 S_null=float(null[j]),
+                n_used=used,
+                n_left_out=int(centres.size - used),
             )
         )
+    per_centre = np.where(complete, entropies, np.nan)
     return LocalEntropyResult(
         elements=tuple(prep.elements),
         roi_nm=tuple(float(v) for v in box.flat()),
@@ -273,4 +312,6 @@ def local_entropy(
         points=tuple(points),
         seed=int(seed),
         timing_s={"total": time.perf_counter() - t0},
+        centre_positions=positions,
+        centre_entropy=per_centre,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -38,21 +39,46 @@ def _smooth3(counts: np.ndarray) -> np.ndarray:
     return out / 27.0
 
 
-def default_box(positions: np.ndarray) -> Box:
-    """Largest axis-aligned box lying inside the specimen, found from the atom density.
+@dataclass(frozen=True, eq=False)
+class SpecimenMask:
+    """Voxels inside the specimen (see :func:`specimen_mask`): ``inside[i, j, l]`` covers
+    ``lo + edge * [i, i+1) x ...``; ``hi`` is the data's upper corner."""
 
-    APT specimens are cones (or worse), so the bounding box is mostly empty at the narrow end. The
-    positions are histogrammed on a coarse grid and smoothed over 3x3x3 voxels (so counting noise
-    does not punch holes into the interior); voxels reaching half the typical interior density (the
-    90th percentile of occupied voxels) count as inside, which puts the boundary at the specimen
-    surface. The largest all-inside box of voxels is then shrunk by half a voxel on every face, so
-    that voxels cut by the surface do not carry it outside.
+    lo: np.ndarray
+    hi: np.ndarray
+    edge: float
+    inside: np.ndarray
 
-    Parameters
-    ----------
-    positions
-        (N, 3) coordinates in nm.
-    """
+    def outside_counter(self) -> np.ndarray:
+        """Summed-volume table of outside voxels, with one outside layer all round (the bounding
+        box's surroundings are outside too): entry [i, j, l] counts padded voxels below (i, j, l)."""
+        outside = np.pad(~self.inside, 1, constant_values=True).astype(np.int64)
+        table = np.zeros(tuple(np.array(outside.shape) + 1), dtype=np.int64)
+        table[1:, 1:, 1:] = outside.cumsum(0).cumsum(1).cumsum(2)
+        return table
+
+    def cubes_inside(
+        self, centres: np.ndarray, half: np.ndarray, table: np.ndarray | None = None
+    ) -> np.ndarray:
+        """True where the cube ``centre +- half`` (nm) touches no outside voxel (vectorised)."""
+        table = self.outside_counter() if table is None else table
+        n = np.array(self.inside.shape)
+        c = np.asarray(centres, dtype=np.float64)[..., None, :]
+        h = np.asarray(half, dtype=np.float64)[..., None]
+        # Padded voxel index = voxel index + 1; the cube spans [a, b] inclusive in padded indices.
+        a = np.clip(np.floor((c - h - self.lo) / self.edge).astype(np.int64) + 1, 0, n + 1)
+        b = np.clip(np.floor((c + h - self.lo) / self.edge).astype(np.int64) + 1, 0, n + 1) + 1
+        x0, y0, z0 = a[..., 0], a[..., 1], a[..., 2]
+        x1, y1, z1 = b[..., 0], b[..., 1], b[..., 2]
+        count = (
+            table[x1, y1, z1] - table[x0, y1, z1] - table[x1, y0, z1] - table[x1, y1, z0]
+            + table[x0, y0, z1] + table[x0, y1, z0] + table[x1, y0, z0] - table[x0, y0, z0]
+        )  # fmt: skip
+        return count == 0
+
+
+def specimen_mask(positions: np.ndarray) -> SpecimenMask:
+    """Which coarse voxels lie inside the specimen, from the atom density (see :func:`default_box`)."""
     pos = np.asarray(positions, dtype=np.float64)
     if pos.ndim != 2 or pos.shape[1] != 3 or pos.shape[0] < MIN_ROI_ATOMS:
         raise InputError(f"need at least {MIN_ROI_ATOMS} atoms to place a default sub-volume")
@@ -69,6 +95,26 @@ def default_box(positions: np.ndarray) -> Box:
     smooth = _smooth3(counts)
     typical = np.percentile(smooth[counts > 0], 90)
     mask = np.ascontiguousarray(smooth >= _INSIDE_SHARE * typical)
+    return SpecimenMask(lo, hi, float(edge), mask)
+
+
+def default_box(positions: np.ndarray) -> Box:
+    """Largest axis-aligned box lying inside the specimen, found from the atom density.
+
+    APT specimens are cones (or worse), so the bounding box is mostly empty at the narrow end. The
+    positions are histogrammed on a coarse grid and smoothed over 3x3x3 voxels (so counting noise
+    does not punch holes into the interior); voxels reaching half the typical interior density (the
+    90th percentile of occupied voxels) count as inside, which puts the boundary at the specimen
+    surface. The largest all-inside box of voxels is then shrunk by half a voxel on every face, so
+    that voxels cut by the surface do not carry it outside.
+
+    Parameters
+    ----------
+    positions
+        (N, 3) coordinates in nm.
+    """
+    mask_info = specimen_mask(positions)
+    lo, hi, edge, mask = mask_info.lo, mask_info.hi, mask_info.edge, mask_info.inside
     vol, i0, i1, j0, j1, l0, l1 = _kernels.largest_box(mask)
     if vol == 0:  # pragma: no cover - the densest voxel always passes the threshold
         return Box(tuple(lo), tuple(hi))

@@ -104,6 +104,12 @@ class LocalEntropyPanel(QWidget):
             f"{box_label}: {result.n_centres:,} centres of {result.roi_atoms:,} atoms, "
             f"{result.timing_s.get('total', 0.0):.1f} s. k = {small.k} (r ≈ {small.radius_nm:.2f} nm): "
             f"S = {small.S_mean:.3f} R, random {small.S_null:.3f} R."
+            + (
+                f" {result.points[-1].n_left_out:,} centres left out at k = {result.points[-1].k} "
+                "(their neighbours reach beyond the specimen)."
+                if result.points[-1].n_left_out
+                else ""
+            )
         )
 
     def show_failure(self, message: str) -> None:

@@ -15,6 +15,7 @@ from hea_studio.compute.local import NeighbourGrid, default_ks, local_entropy, p
 from hea_studio.compute.reference import log_table
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
+from hea_studio.core.geometry import Box
 
 
 @pytest.mark.parametrize("cell", [0.35, 0.8, 3.0])
@@ -101,3 +102,48 @@ def test_json_has_the_documented_fields():
     for key in ("radius_nm", "median_distance_nm", "S_mean", "S_std", "S_sem", "S_null", "deficit"):
         assert all(isinstance(p[key], float) for p in data["points"]), key
     assert data["n_centres"] == 500 and data["bulk"]["S_R"] > 1.3
+
+
+def _brute_entropy(pos, labels, centre, k, K=4):
+    """Plug-in entropy of the k atoms nearest to ``centre`` (itself included), by sorting all distances."""
+    d = np.linalg.norm(pos - centre, axis=1)
+    nearest = labels[np.argsort(d, kind="stable")[:k]]
+    x = np.bincount(nearest, minlength=K) / k
+    x = x[x > 0]
+    return float(-(x * np.log(x)).sum())
+
+
+def test_a_centre_near_a_face_takes_its_neighbours_from_the_whole_set():
+    # science.md 7 / issue 12: neighbours from inside the sub-volume only gave centres near a face a
+    # lopsided neighbourhood (the 1000th neighbour at 2.37 nm against 1.96 nm).
+    atoms = random_alloy(400_000, seed=8)
+    box = Box((6.0, 6.0, 6.0), (16.0, 16.0, 16.0))
+    result = local_entropy(atoms, box, ks=(50, 500), n_centres=None, seed=0)
+    pos = np.asarray(atoms.positions, dtype=np.float64)
+    labels = np.asarray(atoms.labels)
+    near_face = np.flatnonzero(result.centre_positions[:, 0] < 6.15)[:6]
+    assert near_face.size == 6
+    inside = np.all((pos >= 6.0) & (pos < 16.0), axis=1)
+    lopsided = 0
+    for c in near_face:
+        centre = result.centre_positions[c]
+        for j, k in enumerate((50, 500)):
+            expected = _brute_entropy(pos, labels, centre, k)
+            assert result.centre_entropy[c, j] == pytest.approx(expected, abs=1e-12)
+            lopsided += abs(_brute_entropy(pos[inside], labels[inside], centre, k) - expected) > 1e-9
+    assert lopsided > 0  # the old in-box neighbourhoods differ: this test can fail
+    assert result.left_out == {50: 0, 500: 0}  # the box lies well inside the specimen
+
+
+def test_centres_whose_neighbours_reach_beyond_the_specimen_are_left_out_and_counted():
+    atoms = random_alloy(200_000, seed=9)
+    box = full_box(atoms)
+    result = local_entropy(atoms, box, ks=(13, 250, 1000), n_centres=4000, seed=1)
+    left = result.left_out
+    assert 0 < left[250] < left[1000] < 4000
+    assert left[13] <= left[250]
+    for p in result.points:
+        assert p.n_used + p.n_left_out == 4000
+    used = ~np.isnan(result.centre_entropy[:, 2])
+    assert np.isclose(np.nanmean(result.centre_entropy[:, 2]), result.points[2].S_mean)
+    assert used.sum() == result.points[2].n_used

@@ -83,3 +83,16 @@ def test_the_menu_action_runs_it_and_the_curve_is_recomputed_if_it_was_interrupt
     # The interrupted curve is computed again afterwards.
     qtbot.waitUntil(lambda: bool(finished) and not controller.is_analysing(), timeout=60_000)
     assert controller.result_box == window.session.active_box
+
+
+def test_the_menu_and_ctrl_l_use_the_centres_setting(make_main_window, small_dataset, qtbot):
+    # Issue 12: the menu action passed its "checked" flag (False) as the number of centres, which
+    # meant "every atom" (175,860 centres, 270 s on one box) whatever the panel said.
+    window = make_main_window()
+    show_dataset(window, small_dataset, qtbot)
+    qtbot.waitUntil(lambda: not window.controller.is_analysing(), timeout=60_000)
+    window.local_panel.centres.setValue(700)
+    with qtbot.waitSignal(window.controller.local_finished, timeout=60_000) as blocker:
+        window.local_action.trigger()
+    assert blocker.args[1].n_centres <= 700
+    assert blocker.args[1].n_centres + sum(blocker.args[1].left_out.values()) >= 0
