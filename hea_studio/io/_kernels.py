@@ -11,26 +11,12 @@ cost about as much as merely reading it.
 
 from __future__ import annotations
 
-import os
-import sys
-
-from hea_studio.core.paths import user_cache_dir
-
-# A frozen build has no writable source tree: cache compiled kernels in the user cache instead
-# (this must happen before numba reads its configuration; compute does the same).
-if getattr(sys, "frozen", False) and not os.environ.get("NUMBA_CACHE_DIR"):
-    _dir = user_cache_dir() / "numba"
-    _dir.mkdir(parents=True, exist_ok=True)
-    os.environ["NUMBA_CACHE_DIR"] = str(_dir)
-
-import numba
 import numpy as np
 
-if getattr(sys, "frozen", False):
-    numba.config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]  # type: ignore[attr-defined]
+from hea_studio.core.jit import njit  # first: it points numba's cache at the user cache folder
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def count_nonfinite_rows(raw, exponent_mask):  # pragma: no cover - compiled
     """Rows of ``raw`` (N, k) uint32 holding a NaN/inf float32 (all exponent bits set).
 
@@ -47,7 +33,7 @@ def count_nonfinite_rows(raw, exponent_mask):  # pragma: no cover - compiled
     return bad
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def mark_nonfinite_rows(raw, exponent_mask, out):  # pragma: no cover - compiled
     """Set ``out[i]`` where row i of ``raw`` holds a NaN/inf (see :func:`count_nonfinite_rows`)."""
     for i in range(raw.shape[0]):
@@ -57,7 +43,7 @@ def mark_nonfinite_rows(raw, exponent_mask, out):  # pragma: no cover - compiled
                 break
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def assign(mass, edges, slots, grid_lo, grid_inv_step, grid, mixed, out):  # pragma: no cover - compiled
     """``out[i] = slots[searchsorted(edges, mass[i], "right")]`` with NaN -> -1.
 
