@@ -101,6 +101,8 @@ class SettingsPanel(QWidget):
         self.auto_elements.toggled.connect(self._auto_toggled)
         self.elements = QListWidget()
         self.elements.setMaximumHeight(110)
+        # In the short strip under the 3D view the panel scrolls rather than squeezing the list.
+        self.elements.setMinimumHeight(90)
         self.elements.setEnabled(False)
         self.elements.setToolTip("Entropy elements: the species that enter S = -R Σ x ln x")
         self.elements.itemChanged.connect(self._changed)
