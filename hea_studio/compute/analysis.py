@@ -14,7 +14,7 @@ from hea_studio.compute.quality import analysis_warnings
 from hea_studio.compute.roi import default_box, prepare_roi, preset_elements
 from hea_studio.compute.sublattice_run import SublatticeRun
 from hea_studio.compute.sume import sume_null
-from hea_studio.compute.sume_estimate import N_SHIFTS, estimate_sumes
+from hea_studio.compute.sume_estimate import estimate_sumes
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.geometry import Box
 from hea_studio.core.progress import TaskState, check_cancelled
@@ -115,7 +115,7 @@ def iter_analysis(
         settings.seed,
         settings.sume_method,
         # Paper mode places its cubes by hand; only the tiling has an origin to shift.
-        N_SHIFTS if settings.mode == "tiling" else 1,
+        settings.grid_shifts if settings.mode == "tiling" else 1,
         _ScaledTask(task, 1.0 - _CURVE_SHARE, _CURVE_SHARE) if task is not None else None,
         null_table,
     )

@@ -29,7 +29,7 @@ from hea_studio.core.settings import Lattice
 Reference = NullEntropyTable | IonNullTable
 
 N_SHIFTS = 8
-"""Tilings the replicates draw from: the analysed grid and seven shifted ones (science.md 5)."""
+"""Tilings the replicates draw from by default: the analysed grid and seven shifted ones (science.md 5)."""
 
 EDGE_KEEP = 0.75
 """Share of the fitted edges each replicate's hinge fit uses (see :func:`edge_subsets`)."""

@@ -158,6 +158,9 @@ class AnalysisSettings:
         A preset (``rock-salt``, ``cations``, ``spinel:A=..:B=..``, ``perovskite:A=..:B=..``)
         resolved against the data's elements when the analysis starts; ignored when ``sublattices``
         is given.
+    grid_shifts
+        Tilings the SUME interval draws from in tiling mode: the analysed grid and ``grid_shifts - 1``
+        grids shifted by random fractions of L (science.md 5; 1 resamples cubes of one tiling only).
     sume_method
         The primary SUME: ``"hinge-bulk"`` (default, science.md 5) or ``"tangent-free"`` (the paper's
         two free tangents); the other is reported among the variants.
@@ -174,6 +177,7 @@ class AnalysisSettings:
     sublattices: tuple[Sublattice, ...] | None = None
     sublattice_preset: str | None = None
     sume_method: str = "hinge-bulk"
+    grid_shifts: int = 8
 
     def __post_init__(self) -> None:
         if self.sume_method not in PRIMARY_SUME_METHODS:
@@ -205,6 +209,8 @@ class AnalysisSettings:
             raise InputError(f"unknown mode {self.mode!r}: use tiling or paper")
         if self.min_atoms < 1:
             raise InputError(f"min-atoms must be at least 1, got {self.min_atoms}")
+        if not 1 <= self.grid_shifts <= 64:
+            raise InputError(f"grid shifts must be between 1 and 64, got {self.grid_shifts}")
         if self.bootstrap < 0:
             raise InputError(f"bootstrap must be >= 0, got {self.bootstrap}")
         if not self.sizes_nm:

@@ -23,6 +23,7 @@ from hea_studio.core.project import PROJECT_SCHEMA, NamedBox, ProjectState
 from hea_studio.core.settings import AnalysisSettings, Lattice
 
 PROJECT_SUFFIX = ".heaproj"
+_DEFAULTS = AnalysisSettings()
 
 
 def _settings_to_dict(s: AnalysisSettings) -> dict:
@@ -35,6 +36,8 @@ def _settings_to_dict(s: AnalysisSettings) -> dict:
         "bootstrap": s.bootstrap,
         "seed": s.seed,
         "decompose": s.decompose,
+        "sume_method": s.sume_method,
+        "grid_shifts": s.grid_shifts,
     }
 
 
@@ -50,6 +53,8 @@ def _settings_from_dict(d: dict) -> AnalysisSettings:
         bootstrap=int(d.get("bootstrap", 200)),
         seed=int(d.get("seed", 0)),
         decompose=bool(d.get("decompose", True)),
+        sume_method=str(d.get("sume_method", _DEFAULTS.sume_method)),
+        grid_shifts=int(d.get("grid_shifts", _DEFAULTS.grid_shifts)),
     )
 
 

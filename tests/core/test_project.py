@@ -67,3 +67,12 @@ def test_bad_files_raise_input_error_naming_the_file(tmp_path: Path):
         load_project(junk)
     with pytest.raises(InputError, match="not found"):
         load_project(tmp_path / "missing.heaproj")
+
+
+def test_settings_keep_the_sume_method_and_grid_shifts():
+    from hea_studio.io.project import settings_from_json, settings_to_json
+
+    s = AnalysisSettings(sume_method="tangent-free", grid_shifts=3)
+    back = settings_from_json(settings_to_json(s))
+    assert back.sume_method == "tangent-free" and back.grid_shifts == 3
+    assert settings_from_json('{"sizes_nm": [1, 2]}').grid_shifts == AnalysisSettings().grid_shifts
