@@ -7,10 +7,12 @@ JSON. It is written to a temporary file in the target folder and moved over the 
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import stat
 import tempfile
+import time
 from pathlib import Path
 
 import h5py
@@ -139,6 +141,29 @@ def write_atomically(path: Path, write, durable: bool = True) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    remove_stale_temporaries(path)
+
+
+# A temporary file older than this is a leftover of a killed write, not one being written: a
+# project or an export is written in well under a second.
+STALE_TEMPORARY_S = 600.0
+
+
+def remove_stale_temporaries(path: Path, older_than_s: float = STALE_TEMPORARY_S) -> int:
+    """Delete ``.NAME.*.tmp`` files beside ``path`` left by writes that were killed; return how many.
+
+    Only files older than ``older_than_s`` go, so a write in progress in another process is safe.
+    """
+    now = time.time()
+    removed = 0
+    for leftover in Path(path).parent.glob(f".{glob.escape(Path(path).name)}.*.tmp"):
+        try:
+            if now - leftover.stat().st_mtime > older_than_s:
+                leftover.unlink()
+                removed += 1
+        except OSError:
+            continue  # gone already, or not ours to delete
+    return removed
 
 
 def save_project(path: str | Path, state: ProjectState, durable: bool = True) -> None:
@@ -159,6 +184,9 @@ def save_project(path: str | Path, state: ProjectState, durable: bool = True) ->
             f.attrs["schema"] = PROJECT_SCHEMA
             f.attrs["ion_file"] = state.ion_file or ""
             f.attrs["range_file"] = state.range_file or ""
+            # Also relative to the project's folder: a folder moved or copied with its data still opens.
+            f.attrs["ion_file_relative"] = _relative(state.ion_file, Path(path))
+            f.attrs["range_file_relative"] = _relative(state.range_file, Path(path))
             f.attrs["active"] = int(state.active)
             f.attrs["settings"] = json.dumps(_settings_to_dict(state.settings))
             f.attrs["colours"] = json.dumps({k: list(v) for k, v in state.colours.items()})
@@ -171,6 +199,29 @@ def save_project(path: str | Path, state: ProjectState, durable: bool = True) ->
                 f.attrs["last_analysis"] = state.last_analysis
 
     write_atomically(Path(path), write, durable)
+
+
+def _relative(file: str | None, project: Path) -> str:
+    """``file`` relative to the folder of ``project`` ("" if there is none, e.g. another drive)."""
+    if not file:
+        return ""
+    try:
+        return os.path.relpath(os.path.abspath(file), os.path.abspath(project.parent))
+    except ValueError:
+        return ""
+
+
+def _locate(absolute, relative, project: Path) -> str | None:
+    """The data file a project names: its absolute path if it exists, else the same relative path
+    from the project's current folder if that exists (the folder was moved), else the absolute path
+    (whose absence the caller reports)."""
+    absolute = str(absolute) if absolute is not None else ""
+    if not absolute:
+        return None
+    if Path(absolute).exists() or not relative:
+        return absolute
+    moved = (project.parent / str(relative)).resolve()
+    return str(moved) if moved.exists() else absolute
 
 
 def load_project(path: str | Path) -> ProjectState:
@@ -197,8 +248,8 @@ def load_project(path: str | Path) -> ProjectState:
                 raise InputError(f"{len(names)} sub-volume names but {boxes.shape[0]} boxes", path)
             last = f.attrs.get("last_analysis")
             state = ProjectState(
-                ion_file=str(f.attrs["ion_file"]) or None,
-                range_file=str(f.attrs["range_file"]) or None,
+                ion_file=_locate(f.attrs["ion_file"], f.attrs.get("ion_file_relative"), path),
+                range_file=_locate(f.attrs["range_file"], f.attrs.get("range_file_relative"), path),
                 subvolumes=[NamedBox(str(n), Box.from_flat(b)) for n, b in zip(names, boxes)],
                 active=int(f.attrs["active"]),
                 settings=_settings_from_dict(json.loads(f.attrs["settings"])),
