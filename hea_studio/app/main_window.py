@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from hea_studio import __version__
 from hea_studio.app.bindings import ViewBinder
+from hea_studio.app.compare_docks import CompareFeatures
 from hea_studio.app.controller import Controller
 from hea_studio.app.dataset_settings import DatasetSettingsMemory, dataset_key
 from hea_studio.app.history import SessionHistory
@@ -49,7 +50,7 @@ APP = "HEA Studio"
 
 
 # Bump when docks are added, removed or regrouped: saved layouts of another version are ignored.
-LAYOUT_VERSION = 4
+LAYOUT_VERSION = 5
 
 
 def app_settings() -> QSettings:
@@ -116,6 +117,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self._build_docks()
+        # Comparison and composition-profile docks, File > Export report / NeXus.
+        self.compare = CompareFeatures(self)
         self._connect_worker()
         # Before the project keeper connects: a project's own settings must win over these.
         self.dataset_settings = DatasetSettingsMemory(app_settings())
@@ -707,6 +710,7 @@ class MainWindow(QMainWindow):
         # Stop timers first so no new job is submitted while the worker shuts down; the running
         # job is cancelled between scales (the numba kernels cannot be interrupted mid-call).
         self.controller.shutdown()
+        self.compare.close()
         self.binder.stop()
         self._progress_timer.stop()
         self.worker.shutdown()

@@ -58,7 +58,7 @@ class ComparisonPlot:
         )  # fmt: skip
         self._items: dict[Hashable, tuple[pg.PlotDataItem, pg.PlotDataItem, pg.PlotDataItem]] = {}
 
-    def keys(self) -> list[Hashable]:
+    def shown_keys(self) -> list[Hashable]:
         """Keys of the curves shown, in the order they were added."""
         return list(self._items)
 
