@@ -9,6 +9,7 @@ dataset seen for the first time starts from the defaults, which have no lattice.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -47,14 +48,23 @@ class DatasetSettingsMemory:
         if isinstance(raw, dict):
             self._entries = {str(k): str(v) for k, v in raw.items()}
 
-    def settings_for(self, key: str) -> AnalysisSettings:
-        """The settings last used with dataset ``key``, or the defaults (no lattice) for a new one."""
+    def settings_for(self, key: str, species: tuple[str, ...] | None = None) -> AnalysisSettings:
+        """The settings last used with dataset ``key``, or the defaults (no lattice) for a new one.
+
+        ``species``: the species of the dataset as now loaded. Entropy elements remembered from an
+        earlier ranging that are no longer among them fall back to the default choice (the same
+        ion file re-ranged with another range file keeps its edges and lattice).
+        """
         text = self._entries.get(key)
         if text is not None:
             try:
-                return settings_from_json(text)
+                settings = settings_from_json(text)
             except InputError:
-                pass  # written by another version: start this dataset afresh
+                return AnalysisSettings(lattice=None)  # written by another version: start afresh
+            elements = settings.elements
+            if species is not None and elements is not None and not set(elements) <= set(species):
+                settings = replace(settings, elements=None)
+            return settings
         return AnalysisSettings(lattice=None)
 
     def knows(self, key: str) -> bool:

@@ -425,7 +425,7 @@ class MainWindow(QMainWindow):
     def _apply_dataset_settings(self, dataset) -> None:
         """Show the settings last used with this dataset, or the defaults (no lattice) for a new one."""
         key = dataset_key(dataset.ion_path)
-        self.settings_panel.apply(self.dataset_settings.settings_for(key))
+        self.settings_panel.apply(self.dataset_settings.settings_for(key, tuple(dataset.atoms.names)))
         self.controller.settings = self.settings_panel.current
 
     def _remember_dataset_settings(self, settings) -> None:
