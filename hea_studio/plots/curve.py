@@ -324,6 +324,9 @@ def header_html(result: AnalysisResult, title: str | None = None) -> str:
         second.append(f"<span style='color:{_colour_hex(_CHEM_COLOUR)}'>chemical SUME {where}</span>")
     if result.sume_null.edge_nm is not None:
         second.append(f"null SUME {result.sume_null.edge_nm:.2f} nm")
+    else:
+        # The deficit stays significant up to the largest edge: say so rather than leave a gap.
+        second.append("null SUME not reached")
     lines.append(" · ".join(second) or "&nbsp;")
     codes = [w.code for w in result.warnings]
     lines.append(

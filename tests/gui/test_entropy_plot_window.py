@@ -138,6 +138,10 @@ def test_both_sumes_are_marked(qtbot):
         plot.chemical_line.pen.color() != plot.fit_descending.opts["pen"].color()
     )
     assert "chemical SUME 1.70 nm" in plot.header.text
+    assert f"null SUME {result.sume_null.edge_nm:.2f} nm" in plot.header.text
+    unreached = replace(resolved, sume_null=replace(result.sume_null, edge_nm=None, reason="significant"))
+    plot.set_result(unreached)
+    assert "null SUME not reached" in plot.header.text and not plot.null_sume_line.isVisible()
     # Below the range: no line, the header says so.
     below = replace(result, sume_chemical=replace(chem, below_range=True))
     plot.set_result(below)
