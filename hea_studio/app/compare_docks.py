@@ -150,7 +150,9 @@ class CompareFeatures(QObject):
             tip = f"{c.run}: {', '.join(f'{v:.2f}' for v in c.box.flat())} nm"
             if c.run_id != current:
                 tip += " (run not open: shown with its last result)"
-            items.append(Candidate(c.key, c.label, c.key in checked, tip))
+            # The open run's boxes by name (the list is narrow); earlier runs' with the run's name.
+            label = c.name if c.run_id == current else c.label
+            items.append(Candidate(c.key, label, c.key in checked, tip))
         self.compare_panel.set_candidates(items)
 
     def _show_results(self) -> None:

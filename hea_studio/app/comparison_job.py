@@ -52,7 +52,7 @@ class CompareItem:
 
     @property
     def label(self) -> str:
-        """What the list and the legend show."""
+        """What the legend and the report show: the name and the run."""
         return f"{self.name} ({self.run})"
 
 

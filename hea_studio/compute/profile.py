@@ -25,6 +25,10 @@ AXES = ("x", "y", "z")
 # Atoms handled per pass: bounds the temporary masks (a few bytes per atom) on 10^8-atom runs and gives
 # the worker a place to report progress and notice a cancel.
 _CHUNK = 2_000_000
+# An interface needs end plateaus this many combined standard errors apart, and at least this far apart
+# in atomic fraction: a drift of a fraction of a percent across a random solid solution is no interface.
+INTERFACE_SIGMAS = 5.0
+INTERFACE_MIN_STEP = 0.02
 # The most slabs a profile may have: more is a typo in the bin width, not a profile.
 MAX_BINS = 100_000
 
@@ -239,8 +243,9 @@ def interface_position(
     The plateaus are the atom-weighted mean concentrations of the first and last ``plateau_share`` of the
     slabs; the first crossing from the low end (after a three-slab running mean, so one noisy slab does
     not make a false crossing) is interpolated linearly between slab centres. ``None`` when the
-    plateaus differ by less than three combined standard errors (no interface for this species) or the
-    profile has fewer than four occupied slabs.
+    plateaus differ by less than :data:`INTERFACE_SIGMAS` combined standard errors or
+    :data:`INTERFACE_MIN_STEP` (no interface for this species), or the profile has fewer than four
+    occupied slabs.
     """
     j = profile.species.index(species)
     n = profile.totals
@@ -255,7 +260,7 @@ def interface_position(
     k_b, m_b = k[-width:].sum(), m[-width:].sum()
     p_a, p_b = k_a / m_a, k_b / m_b
     se = np.sqrt(p_a * (1 - p_a) / m_a + p_b * (1 - p_b) / m_b)
-    if abs(p_a - p_b) <= 3 * se or p_a == p_b:
+    if abs(p_a - p_b) <= max(INTERFACE_SIGMAS * se, INTERFACE_MIN_STEP):
         return None
     half = 0.5 * (p_a + p_b)
     p = k / m

@@ -31,7 +31,10 @@ class ProfilePlot:
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setLabel("left", "concentration (at.%)")
         self.plot.setLabel("bottom", "position (nm)")
-        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextColor=(30, 30, 30))
+        # One row across the top, on a translucent background: a column at the right hid the curves.
+        self.legend = self.plot.addLegend(
+            offset=(40, 2), labelTextColor=(30, 30, 30), colCount=8, brush=pg.mkBrush(255, 255, 255, 200)
+        )
         _dark_axes(self.plot)
         self._lines: dict[str, pg.PlotDataItem] = {}
         self._bars: dict[str, pg.ErrorBarItem] = {}

@@ -106,6 +106,7 @@ class ComparePanel(QWidget):
             "Tick the sub-volumes to compare. Sub-volumes of runs opened before stay here with their results."
         )
         self.list.itemChanged.connect(self._item_changed)
+        self.list.setMinimumWidth(120)
         self.plot = ComparisonPlot()
         self.plot.widget.setToolTip(
             "Entropy versus cube edge of each ticked sub-volume (dashed: random mixing)"
@@ -121,6 +122,7 @@ class ComparePanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         self.table.setToolTip("Click a header to sort")
+        self.table.setMinimumHeight(110)  # the header and three rows
 
         self.status = QLabel("Tick sub-volumes to compare.")
         self.status.setWordWrap(True)
@@ -142,6 +144,7 @@ class ComparePanel(QWidget):
         top.addWidget(self.plot.widget)
         top.setStretchFactor(0, 1)
         top.setStretchFactor(1, 3)
+        top.setSizes([150, 450])
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(top)
         split.addWidget(self.table)
