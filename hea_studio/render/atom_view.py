@@ -30,6 +30,28 @@ DIMMED_ALPHA = 0.08  # atoms outside the highlighted box stay faintly visible fo
 PRESETS = {"x": (0.0, 90.0), "y": (0.0, 0.0), "z": (90.0, 0.0)}
 
 
+# The camera frames at most this much (nm) around at most this far from the origin: far beyond any
+# specimen, well inside what the float32 view transforms can invert.
+MAX_FRAME_NM = 1.0e6
+
+
+def fit_frame(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, float]:
+    """Centre and extent (nm) that frame the bounds ``lo..hi``, always finite and positive.
+
+    Computed in float64 (float32 bounds of +-3e38 overflow when subtracted) and clamped, so that
+    no dataset, however degenerate, can leave the camera with a singular transform.
+    """
+    lo64 = np.asarray(lo, dtype=np.float64)
+    hi64 = np.asarray(hi, dtype=np.float64)
+    if not (np.all(np.isfinite(lo64)) and np.all(np.isfinite(hi64))):
+        return np.zeros(3), 1.0
+    centre = np.clip((lo64 + hi64) / 2.0, -MAX_FRAME_NM, MAX_FRAME_NM)
+    extent = float(np.max(hi64 - lo64))
+    if not np.isfinite(extent) or extent <= 0.0:
+        extent = 1.0
+    return centre, min(max(extent, 1e-3), MAX_FRAME_NM)
+
+
 class AtomView:
     """A 3D scatter of atoms with an orbit camera, axis triad, scale bar and box wireframe.
 
@@ -225,6 +247,9 @@ class AtomView:
     def reset_view(self) -> None:
         """Centre the camera on the dataset and zoom to show all of it."""
         cam = self.view.camera
+        # Fit first: turning the camera recomputes its transform, which must never start from a
+        # broken state (a degenerate previous dataset must not poison every later one).
+        self._fit()
         cam.elevation, cam.azimuth = 20.0, 30.0
         self._fit()
 
@@ -239,9 +264,7 @@ class AtomView:
         if self._bounds is None:
             self.canvas.update()
             return
-        lo, hi = self._bounds
-        centre = (lo + hi) / 2.0
-        extent = float(np.max(hi - lo)) or 1.0
+        centre, extent = fit_frame(*self._bounds)
         cam = self.view.camera
         cam.center = tuple(float(c) for c in centre)
         cam.scale_factor = extent * 1.15

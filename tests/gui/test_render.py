@@ -121,3 +121,21 @@ def test_axis_triad_turns_with_the_camera_and_stays_in_its_corner(atom_view):
     corner = image[h - 120 :, w - 120 :]
     assert _pixels_near(corner, (242, 77, 77), tol=30) > 20
     assert _pixels_near(image[: h - 120, :], (242, 77, 77), tol=30) == 0
+
+
+@pytest.mark.gui
+def test_a_degenerate_dataset_never_breaks_the_view_for_the_next(atom_view):
+    # Bounds of +-3.4e38 nm (random bytes read as floats) overflowed the camera maths in float32:
+    # every later set_atoms then raised LinAlgError and the view stayed black for the session.
+    from hea_studio.render.atom_view import MAX_FRAME_NM
+
+    rng = np.random.default_rng(4)
+    huge = rng.uniform(-3.4e38, 3.4e38, (2000, 3)).astype(np.float32)
+    atom_view.set_atoms(huge, np.zeros(2000, dtype=np.int64), np.array([[0.0, 1.0, 1.0]]))
+    atom_view.render()
+    assert 0 < atom_view.view.camera.scale_factor <= 1.15 * MAX_FRAME_NM
+    pos = rng.uniform(0, 10, (3000, 3))
+    atom_view.set_point_size(6)
+    atom_view.set_atoms(pos, np.zeros(3000, dtype=np.int64), np.array([[1.0, 0.0, 1.0]]))
+    assert _pixels_near(atom_view.render(), (255, 0, 255)) > 100
+    assert np.allclose(atom_view.view.camera.center, 5.0, atol=0.5)
