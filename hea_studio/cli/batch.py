@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from hea_studio.cli.analyze import add_settings_arguments, settings_from_args
-from hea_studio.cli.outputs import check_output_targets
+from hea_studio.cli.outputs import check_outputs
 from hea_studio.core.errors import InputError
 
 HELP = "analyse many runs and boxes on Dask distributed (a local cluster or --scheduler), one results table"
@@ -138,11 +138,13 @@ def run(args: argparse.Namespace) -> int:
     from hea_studio.io.project import write_atomically
 
     jsonl = args.jsonl or args.out.with_suffix(".jsonl")
-    check_output_targets(args.out, jsonl)
     if args.json_dir is not None and args.json_dir.exists() and not args.json_dir.is_dir():
         raise InputError(f"--json-dir {args.json_dir} is a file, not a folder")
     settings = settings_from_args(args)
     rows = _rows(args)
+    # Before any work: the table and its JSON lines can be written and replace none of the inputs.
+    inputs = [f for row in rows for f in (row.file, row.ranges)] + [Path(p) for p in args.inputs]
+    check_outputs([("--out", args.out), ("--jsonl", jsonl)], inputs=inputs)
     done = {k: r for k, r in read_records(jsonl).items() if r.get("status") == "ok"}
     keys = [row.key(settings) for row in rows]
     todo = [(row, key) for row, key in zip(rows, keys) if key not in done]

@@ -105,8 +105,3 @@ def write_text(target: StrPath, text: str) -> None:
         sys.stdout.write(text)
         return
     write_with(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-
-
-def check_output_targets(*targets: StrPath | None) -> None:
-    """:func:`check_outputs` for outputs given without option names (``None`` and ``-`` skipped)."""
-    check_outputs([("output", t) for t in targets])

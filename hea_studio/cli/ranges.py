@@ -43,14 +43,14 @@ def _charges(text: str) -> tuple[int, ...]:
 
 def run(args: argparse.Namespace) -> int:
     """Suggest ranges, write them, print them with the share of ions they hold."""
-    from hea_studio.cli.spectrum import check_targets
+    from hea_studio.cli.outputs import check_outputs
     from hea_studio.compute.spectrum import mass_spectrum, suggest_ranges
     from hea_studio.core.isotopes import parse_formula
     from hea_studio.io import load_ions, ranging_summary, write_rrng
 
     if args.out.suffix.lower() != ".rrng":
         raise InputError(f"--out {args.out}: the suggested ranges are written as .rrng")
-    check_targets(args.out)
+    check_outputs([("--out", args.out)], inputs=[args.file])
     ions_asked = [e.strip() for e in args.elements.split(",") if e.strip()]
     for ion in ions_asked:
         parse_formula(ion)

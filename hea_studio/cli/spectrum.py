@@ -14,6 +14,7 @@ import os
 import sys
 from pathlib import Path
 
+from hea_studio.cli.outputs import check_outputs
 from hea_studio.core.errors import InputError
 
 HELP = "mass spectrum, ranged/unranged share and the range-file fit check"
@@ -35,21 +36,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--plot", metavar="OUT.png", type=Path, help="write a PNG of the spectrum with its ranges"
     )
-
-
-def check_targets(*targets: str | Path | None) -> None:
-    """Refuse, before any work, output paths whose folder does not exist or cannot be written."""
-    for target in targets:
-        if target is None or str(target) == "-":
-            continue
-        path = Path(target)
-        folder = path.parent if str(path.parent) else Path(".")
-        if path.is_dir():
-            raise InputError("is a folder; give a file name to write", path)
-        if not folder.is_dir():
-            raise InputError(f"cannot write {path}: folder {folder} does not exist")
-        if not os.access(folder, os.W_OK):
-            raise InputError(f"cannot write {path}: folder {folder} is not writable")
 
 
 def write_text(target: str | Path, text: str) -> None:
@@ -151,7 +137,9 @@ def _text(report: dict) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Compute, write the requested outputs, print a summary; warnings go to stderr."""
-    check_targets(args.json, args.csv, args.plot)
+    check_outputs(
+        [("--json", args.json), ("--csv", args.csv), ("--plot", args.plot)], inputs=[args.file, args.ranges]
+    )
     report, spectrum, table, peaks = collect(args.file, args.ranges, args.bin, args.lo, args.hi)
     if args.json:
         data = dict(report, spectrum=spectrum.to_json())

@@ -151,3 +151,25 @@ def test_unknown_element_symbols_are_refused(capsys):
     assert "'Xx' is not an element symbol" in _one_error_line(capsys)
     assert main(["entropy", "co=50", "Ni=50"]) == 2
     assert "did you mean Co?" in _one_error_line(capsys)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["spectrum", "{pos}", "--csv", "{pos}"],
+        ["spectrum", "{pos}", "--ranges", "{rrng}", "--json", "{rrng}"],
+        # The ion file reached through a link whose name passes the .rrng check.
+        ["ranges", "suggest", "{pos}", "--elements", "Fe,Ni", "--out", "{alias}"],
+        ["batch", "{pos}", "--ranges", "{rrng}", "--out", "{pos}"],
+        ["profile", "{pos}", "--ranges", "{rrng}", "--axis", "z", "--csv", "{rrng}"],
+    ],
+)
+def test_every_subcommand_refuses_to_write_over_its_inputs(run_files, capsys, command):
+    os.symlink(run_files / "run.pos", run_files / "alias.rrng")
+    names = {
+        k: str(run_files / v) for k, v in (("pos", "run.pos"), ("rrng", "run.rrng"), ("alias", "alias.rrng"))
+    }
+    before = {p: (run_files / p).read_bytes() for p in ("run.pos", "run.rrng")}
+    assert main([a.format(**names) for a in command]) == 2
+    assert "input file" in _one_error_line(capsys)
+    assert {p: (run_files / p).read_bytes() for p in before} == before
