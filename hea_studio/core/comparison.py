@@ -71,8 +71,10 @@ def comparison_row(name: str, run: str, result: AnalysisResult) -> ComparisonRow
     sume = data.get("sume")
     ci = (sume or {}).get("ci95_nm") or [None, None]
     warnings = data.get("warnings") or []
+    # The codes (``few_cubes; mixed_phases``): short enough for a table cell, and what scripts match on;
+    # the messages are in the analysis JSON and the report.
     text = "; ".join(
-        str(w.get("message", w.get("code", ""))) if isinstance(w, dict) else str(w) for w in warnings
+        str(w.get("code") or w.get("message", "")) if isinstance(w, dict) else str(w) for w in warnings
     )
     return ComparisonRow(
         name=name,

@@ -41,7 +41,7 @@ TABLE_COLUMNS = (
     ("Class", "Low, medium or high entropy (science.md 2)"),
     ("SUME (nm) [95 %]", "Smallest unit of maximal entropy with its bootstrap 95 % interval"),
     ("Chemical SUME (nm)", "SUME from the concentration spread (schema 2); empty when not computed"),
-    ("Warnings", "What the analysis warns about"),
+    ("Warnings", "Codes of the analysis warnings (the report and the Results panel give them in words)"),
 )
 
 

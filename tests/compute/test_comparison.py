@@ -19,6 +19,11 @@ def test_rows_follow_the_result_and_the_csv_round_trips():
     rows = [comparison_row("matrix, near GB", "run 1", a), comparison_row('clustered "B"', "run 2", b)]
     assert rows[0].atoms == a.roi_atoms and rows[0].S_bulk_R == a.bulk.S_R and rows[0].cls == a.bulk.cls
     assert rows[0].composition.startswith("Co ") and len(rows[0].composition.split()) == 8
+    for row, result in zip(rows, (a, b)):
+        data = result.to_json()
+        assert row.warnings == "; ".join(w["code"] for w in data["warnings"])
+        assert row.sume_chemical_nm == (data["sume_chemical"] or {}).get("edge_nm")
+    assert any(r.warnings for r in rows)  # 6 nm cubes in a 10 nm box: too few cubes, said by its code
     assert rows[1].sume_nm == pytest.approx(b.sume.edge_nm)
     assert (rows[1].sume_lo_nm, rows[1].sume_hi_nm) == pytest.approx(tuple(b.sume.ci95_nm))
     text = rows_to_csv(rows)
