@@ -65,6 +65,7 @@ class ViewBinder:
         self._view_box_timer.timeout.connect(self._apply_view_box)
         s = window.session
         s.dataset_changed.connect(self._dataset_changed)
+        s.ranging_changed.connect(self._dataset_changed)  # new ranges: new atoms, same boxes
         s.subvolumes_changed.connect(self._subvolumes_changed)
         s.active_changed.connect(lambda _i: self._subvolumes_changed())
         s.active_box_changed.connect(self._box_changed)

@@ -61,6 +61,12 @@ class Controller(QObject):
         It finished (generation, :class:`LocalEntropyResult`).
     local_failed(int, str)
         It failed, or was cancelled (by the user or by a newer job such as a box change).
+    ranging_applied(object)
+        The open ions were ranged anew (the new :class:`Dataset`, already in the session).
+    ranging_failed(str)
+        Ranging anew failed or was cancelled (the ranges in force stay).
+    spectrum_ready(object, object)
+        A spectrum computed on request (the spectrum, and the box it covers or ``None``).
     """
 
     dataset_loaded = Signal(object)
@@ -73,6 +79,9 @@ class Controller(QObject):
     local_started = Signal(int)
     local_finished = Signal(int, object)
     local_failed = Signal(int, str)
+    ranging_applied = Signal(object)
+    ranging_failed = Signal(str)
+    spectrum_ready = Signal(object, object)
 
     def __init__(self, session: Session, worker: ComputeWorker, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -105,6 +114,10 @@ class Controller(QObject):
         self._reanalyse_after_local = False
         self.local_result: Any = None
         self.local_box: Box | None = None  # the box ``local_result`` belongs to
+        self._rerange_gen = -1
+        self._spectrum_gen = -1
+        self._spectrum_box: Box | None = None
+        self._reanalyse_after_spectrum = False
         self._buffer: list[object] = []
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
@@ -154,7 +167,9 @@ class Controller(QObject):
 
     def request_analysis(self) -> None:
         """Ask for an analysis of the active box soon (throttled: drags give at most 10 per second)."""
-        if not self.live or self.session.dataset is None or self.loading:
+        if not self.live or self.session.dataset is None or self.loading or self.reranging:
+            return
+        if self.session.dataset.waiting_for_ranges:
             return
         if not self._throttle.isActive():
             self._throttle.start()
@@ -213,8 +228,10 @@ class Controller(QObject):
         self._waiting = False
         dataset = self.session.dataset
         box = self.session.active_box
-        if dataset is None or box is None or self.loading:
+        if dataset is None or box is None or self.loading or self.reranging:
             return -1
+        if dataset.waiting_for_ranges:
+            return -1  # nothing to analyse until the run has ranges
         preview = self._interacting
         job = analysis_job(dataset.atoms, box, self.settings, preview=preview)
         self._buffer.clear()
@@ -226,6 +243,57 @@ class Controller(QObject):
         self.analysis_started.emit(self._analysis_gen)
         return self._analysis_gen
 
+    # ---- ranges and spectrum --------------------------------------------------------------------
+    @property
+    def reranging(self) -> bool:
+        """True while the open ions are being ranged anew."""
+        return self._rerange_gen >= 0
+
+    def apply_ranges(self, table, range_path: Path | None = None) -> int:
+        """Range the open ions with ``table`` in the worker, then analyse; returns the job's
+        generation (-1 with nothing open). ``range_path``: the file it came from, if any."""
+        from hea_studio.app.spectrum_jobs import rerange
+
+        dataset = self.session.dataset
+        if dataset is None or dataset.ions is None or self.loading:
+            return -1
+        self._throttle.stop()
+        self._preempt.stop()
+        self._waiting = False
+        self._analysis_gen = -1
+        decompose = self.settings.decompose
+
+        def job(task):
+            return rerange(dataset, table, decompose, range_path, task)
+
+        self._rerange_gen = self.worker.submit(Job(job, "ranging"))
+        return self._rerange_gen
+
+    def compute_spectrum(self, bin_width: float, box: Box | None = None) -> int:
+        """Bin the spectrum of the whole run (``box`` ``None``) or of ``box`` in the worker; the
+        result arrives as :attr:`spectrum_ready`. Returns the job's generation (-1: nothing to do)."""
+        from hea_studio.app.spectrum_jobs import run_spectrum
+
+        dataset = self.session.dataset
+        if dataset is None or dataset.ions is None or self.loading or self.reranging:
+            return -1
+        self._reanalyse_after_spectrum = self._reanalyse_after_spectrum or self.is_analysing()
+        self._throttle.stop()
+        self._preempt.stop()
+        self._waiting = False
+        ions = dataset.ions
+        self._spectrum_box = box
+        self._spectrum_gen = self.worker.submit(
+            Job(lambda task: run_spectrum(ions, bin_width, box, task), "mass spectrum")
+        )
+        return self._spectrum_gen
+
+    def _spectrum_done(self) -> None:
+        self._spectrum_gen = -1
+        if self._reanalyse_after_spectrum:
+            self._reanalyse_after_spectrum = False
+            self.analyse_now()
+
     def run_local(self, n_centres: int | None) -> int:
         """Compute the atom-centred entropy of the active box in the worker (``None``: every atom a
         centre); returns the job's generation (-1 if there is nothing to compute).
@@ -235,7 +303,7 @@ class Controller(QObject):
         """
         dataset = self.session.dataset
         box = self.session.active_box
-        if dataset is None or box is None or self.loading:
+        if dataset is None or box is None or self.loading or dataset.waiting_for_ranges:
             return -1
         self._reanalyse_after_local = self.is_analysing()
         self._throttle.stop()
@@ -337,6 +405,15 @@ class Controller(QObject):
             self.local_box = self._local_box
             self.local_finished.emit(gen, result)
             self._local_done()
+        elif gen == self._rerange_gen:
+            self._rerange_gen = -1
+            assert isinstance(result, Dataset)
+            self.session.replace_ranging(result)
+            self.ranging_applied.emit(result)
+            self.analyse_now()
+        elif gen == self._spectrum_gen:
+            self.spectrum_ready.emit(result, self._spectrum_box)
+            self._spectrum_done()
         elif gen == self._analysis_gen and gen == self.worker.generation:
             self._settled_gen = gen
             self._flush()
@@ -355,6 +432,12 @@ class Controller(QObject):
         elif gen == self._local_gen:
             self.local_failed.emit(gen, message)
             self._local_done()
+        elif gen == self._rerange_gen:
+            self._rerange_gen = -1
+            self.ranging_failed.emit(message)
+            self.request_analysis()
+        elif gen == self._spectrum_gen:
+            self._spectrum_done()
         elif gen == self._analysis_gen:
             self._settled_gen = gen
             self.analysis_failed.emit(gen, message)
@@ -367,5 +450,10 @@ class Controller(QObject):
             self._local_gen = -1
             self._reanalyse_after_local = False  # whatever replaced it runs now
             self.local_failed.emit(gen, "cancelled")
+        elif gen == self._rerange_gen:
+            self._rerange_gen = -1
+            self.ranging_failed.emit("cancelled")
+        elif gen == self._spectrum_gen:
+            self._spectrum_gen = -1
         elif gen == self._analysis_gen:
             self._settled_gen = gen

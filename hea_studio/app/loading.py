@@ -12,7 +12,9 @@ import numpy as np
 
 from hea_studio.app.session import Dataset, DensityMap
 from hea_studio.app.specimen import largest_cube
+from hea_studio.app.spectrum_jobs import DEFAULT_BIN, fit_warnings, range_ions
 from hea_studio.compute.roi import default_box
+from hea_studio.compute.spectrum import mass_spectrum
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
 from hea_studio.core.progress import TaskState, check_cancelled
@@ -44,6 +46,7 @@ def build_dataset(
     n_ions: int = 0,
     n_unranged: int = 0,
     task: TaskState | None = None,
+    **extra,
 ) -> Dataset:
     """Add what the window needs to ``atoms``: density maps and the default sub-volumes."""
     if atoms.n_atoms == 0:
@@ -65,6 +68,7 @@ def build_dataset(
         largest_cube=cube,
         n_ions=n_ions or atoms.n_atoms,
         n_unranged=n_unranged,
+        **extra,
     )
 
 
@@ -83,26 +87,43 @@ def load_dataset(
         title = "demo CoCuFeNi"
     else:
         title = Path(ion_path).name
-    if range_path is None:
-        raise InputError("a range file is needed to assign ions to species", ion_path)
     if task is not None:
         task.report(0.1, f"reading {Path(ion_path).name}")
     ions = io.load_ions(Path(ion_path))
     check_cancelled(task)
+    table = None
+    if range_path is not None:
+        if task is not None:
+            task.report(0.3, f"reading {Path(range_path).name}")
+        table = io.load_ranges(Path(range_path))
+        check_cancelled(task)
     if task is not None:
-        task.report(0.4, f"reading {Path(range_path).name}")
-    table = io.load_ranges(Path(range_path))
+        task.report(0.35, "mass spectrum")
+    spectrum = mass_spectrum(ions.mass, DEFAULT_BIN) if ions.n_ions else None
     check_cancelled(task)
     if task is not None:
         task.report(0.5, "ranging")
-    atoms, n_unranged = _range(io, ions, table, decompose)
+    # Without a range file (or with one that ranges nothing) the run opens waiting for ranges.
+    atoms, n_unranged, in_force = range_ions(ions, table, decompose, task)
+    if table is not None and in_force is None:
+        raise InputError(
+            f"no ion of {Path(ion_path).name} falls in any range of {Path(range_path).name}: "  # type: ignore[arg-type]
+            "does the range file match the ion file?",
+            range_path,
+        )
+    n = max(ions.n_ions, 1)
+    warnings = fit_warnings(
+        spectrum,
+        in_force,
+        Path(ion_path).name,
+        Path(range_path).name if range_path else "",
+        1 - n_unranged / n,
+    )
     check_cancelled(task)
     if task is not None:
         task.report(0.7, "projecting")
-    return build_dataset(atoms, title, Path(ion_path), Path(range_path), ions.n_ions, n_unranged, task=task)
-
-
-def _range(io, ions, table, decompose: bool) -> tuple[AtomSet, int]:
-    """Atoms and the number of unranged ions."""
-    atoms, summary = io.to_atoms_and_summary(ions, table, decompose)
-    return atoms, int(summary.unranged)
+    return build_dataset(
+        atoms, title, Path(ion_path), Path(range_path) if range_path else None, ions.n_ions, n_unranged,
+        task=task, ions=ions, ranges=in_force, spectrum=spectrum, fit_warnings=warnings,
+        waiting_for_ranges=in_force is None,
+    )  # fmt: skip

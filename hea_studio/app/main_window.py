@@ -33,6 +33,7 @@ from hea_studio.app.history import SessionHistory
 from hea_studio.app.project_keeper import ProjectKeeper
 from hea_studio.app.recent_files import guess_range_file, read_recent, remember, split_dropped
 from hea_studio.app.session import Session
+from hea_studio.app.spectrum_binding import SpectrumBinder
 from hea_studio.core.errors import InputError
 from hea_studio.io.project import PROJECT_SUFFIX
 from hea_studio.render.atom_view import AtomView
@@ -42,6 +43,7 @@ from hea_studio.widgets.projection_view import ProjectionView
 from hea_studio.widgets.results_panel import ResultsPanel
 from hea_studio.widgets.settings_panel import SettingsPanel
 from hea_studio.widgets.species_panel import SpeciesPanel
+from hea_studio.widgets.spectrum_panel import SpectrumPanel
 from hea_studio.widgets.subvolume_panel import SubVolumePanel
 from hea_studio.workers import ComputeWorker
 
@@ -126,6 +128,7 @@ class MainWindow(QMainWindow):
         self.settings_panel.settings_changed.connect(self._remember_dataset_settings)
         self.binder = ViewBinder(self)
         self.keeper = ProjectKeeper(self)
+        self.spectrum_binder = SpectrumBinder(self)
         self.restore_settings()
         self.controller.load_failed.connect(lambda msg: self.show_error("Cannot open the file", msg))
         self.controller.dataset_loaded.connect(self._dataset_loaded)
@@ -224,6 +227,21 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.export_action)
         self.file_menu.addAction(self.export_plot_action)
         self.file_menu.addSeparator()
+        self.apply_ranges_action = self._action(
+            "Apply &range file...",
+            self.apply_range_file_dialog,
+            "Ctrl+R",
+            "Range the open ions with another range file (checked against the spectrum; undoable)",
+        )
+        self.save_ranges_action = self._action(
+            "Save ra&nges...",
+            self.save_ranges_dialog,
+            "Ctrl+Shift+R",
+            "Write the ranges in force (as edited in the Mass spectrum dock) as a .rrng file",
+        )
+        self.file_menu.addAction(self.apply_ranges_action)
+        self.file_menu.addAction(self.save_ranges_action)
+        self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
 
         # Undo and redo of sub-volume edits; a whole box drag is one step.
@@ -292,10 +310,13 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, right)
         res = self.add_dock("results", "Results", _scrolling(self.results_panel), bottom)
         sett = self.add_dock("settings", "Analysis settings", _scrolling(self.settings_panel), bottom)
+        self.spectrum_panel = SpectrumPanel()
+        spec = self.add_dock("spectrum", "Mass spectrum and ranges", _scrolling(self.spectrum_panel), bottom)
         # Tabify only once every dock is in: tabifying and then adding more docks to the same area
         # left stale copies of the tab bars painted over the Results panel.
         self.tabifyDockWidget(conc, local)
         self.tabifyDockWidget(res, sett)
+        self.tabifyDockWidget(sett, spec)
         conc.raise_()
         res.raise_()
         # The 3D view keeps a usable size however the docks are arranged.
@@ -373,16 +394,13 @@ class MainWindow(QMainWindow):
 
     # ---- files ----------------------------------------------------------------------------------
     def open_files(self, ion_path: Path | None, range_path: Path | None = None) -> int:
-        """Open ``ion_path`` with ``range_path`` (guessed next to it if ``None``) in the worker."""
+        """Open ``ion_path`` with ``range_path`` (guessed next to it if ``None``) in the worker.
+
+        With no range file the run opens waiting for ranges: the mass spectrum shows, and the
+        analysis starts once ranges are drawn, suggested or applied.
+        """
         if ion_path is not None and range_path is None:
             range_path = guess_range_file(Path(ion_path))
-            if range_path is None:
-                self.show_error(
-                    "Cannot open the file",
-                    f"{Path(ion_path).name}: no range file given and none with the same name next to it. "
-                    "Open it with File > Open to choose the range file.",
-                )
-                return -1
         self.show_message("Opening the demo specimen..." if ion_path is None else f"Opening {ion_path}...")
         self._opening = (ion_path, range_path)
         return self.controller.open_files(ion_path, range_path)
@@ -407,10 +425,9 @@ class MainWindow(QMainWindow):
             str(guess or Path(ion).parent),
             "Range files (*.rrng *.rng *.env);;All files (*)",
         )
-        if not ranges:
-            return
         store.setValue("files/last_dir", str(Path(ion).parent))
-        self.open_files(Path(ion), Path(ranges))
+        # No range file chosen: the run opens with its spectrum, waiting for ranges.
+        self.open_files(Path(ion), Path(ranges) if ranges else None)
 
     def _dataset_loaded(self, dataset) -> None:
         self.setWindowTitle(f"HEA Studio {__version__}: {dataset.title}")
@@ -484,6 +501,14 @@ class MainWindow(QMainWindow):
                 "Drop an ion file (.pos, .epos, .apt), "
                 "optionally together with its range file (.rrng, .rng, .env).",
             )
+
+    def apply_range_file_dialog(self) -> None:
+        """File > Apply range file: range the open ions with another range file."""
+        self.spectrum_binder.apply_file_dialog()
+
+    def save_ranges_dialog(self) -> None:
+        """File > Save ranges: the ranges in force as a .rrng file."""
+        self.spectrum_binder.save_dialog()
 
     def open_project_dialog(self) -> None:
         """File > Open project."""
@@ -691,6 +716,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._apply_default_dock_sizes)
         self.settings_panel.restore(s)
         self.local_panel.restore(s)
+        self.spectrum_panel.restore(s)
         self.controller.settings = self.settings_panel.current
         self._rebuild_recent_menu()
 
@@ -701,6 +727,7 @@ class MainWindow(QMainWindow):
         s.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self.settings_panel.save(s)
         self.local_panel.save(s)
+        self.spectrum_panel.save(s)
         s.sync()
 
     def closeEvent(self, event) -> None:
@@ -716,5 +743,7 @@ class MainWindow(QMainWindow):
         self.worker.shutdown()
         if self.error_dialog is not None:
             self.error_dialog.close()
+        if self.spectrum_binder.fit_dialog is not None:
+            self.spectrum_binder.fit_dialog.close()
         self.atom_view.close()
         super().closeEvent(event)

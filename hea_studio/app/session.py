@@ -14,6 +14,8 @@ from PySide6.QtCore import QObject, Signal
 
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.geometry import Box
+from hea_studio.core.ions import IonData
+from hea_studio.core.ranges import RangeTable
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,6 +58,17 @@ class Dataset:
         The largest cube inside the specimen.
     n_ions, n_unranged
         Ions in the file and ions left out because no range claims them.
+    ions
+        The ions read (kept so that range edits can re-range them), ``None`` if not kept.
+    ranges
+        The range table applied, if kept.
+    spectrum
+        The mass spectrum of the whole run (a :class:`~hea_studio.compute.spectrum.MassSpectrum`).
+    fit_warnings
+        What the range-file fit check found when the ranges were applied.
+    waiting_for_ranges
+        The ions have no ranges yet: ``atoms`` holds every ion as one species, :data:`UNRANGED`,
+        for display only, and nothing is analysed.
     """
 
     atoms: AtomSet
@@ -67,6 +80,11 @@ class Dataset:
     largest_cube: Box
     n_ions: int = 0
     n_unranged: int = 0
+    ions: IonData | None = None
+    ranges: RangeTable | None = None
+    spectrum: object | None = None
+    fit_warnings: tuple[str, ...] = ()
+    waiting_for_ranges: bool = False
 
     @property
     def bounds(self) -> Box:
@@ -76,6 +94,10 @@ class Dataset:
         hi = p.max(axis=0)
         pad = 1e-6 * max(float(np.max(hi - lo)), 1.0)
         return Box(tuple(lo), tuple(hi + pad))
+
+
+# The species name of every ion while a run has no ranges (shown, never analysed).
+UNRANGED = "unranged"
 
 
 @dataclass(frozen=True)
@@ -100,9 +122,13 @@ class Session(QObject):
     active_box_changed(object)
         The box of the active sub-volume changed (a :class:`Box`), including when another one
         became active.
+    ranging_changed(object)
+        The same ions were ranged anew (a :class:`Dataset` with new atoms and ranges); the
+        sub-volumes stay.
     """
 
     dataset_changed = Signal(object)
+    ranging_changed = Signal(object)
     subvolumes_changed = Signal()
     active_changed = Signal(int)
     active_box_changed = Signal(object)
@@ -123,6 +149,11 @@ class Session(QObject):
         self.subvolumes_changed.emit()
         self.active_changed.emit(0)
         self.active_box_changed.emit(dataset.default_box)
+
+    def replace_ranging(self, dataset: Dataset) -> None:
+        """The open ions with new ranges (same file, same sub-volumes): views update their atoms."""
+        self.dataset = dataset
+        self.ranging_changed.emit(dataset)
 
     # ---- sub-volumes ----------------------------------------------------------------------------
     @property

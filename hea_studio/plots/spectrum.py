@@ -49,8 +49,8 @@ class SpectrumPlot:
         One :class:`pyqtgraph.LinearRegionItem` per range of the table shown, in table order.
     """
 
-    def __init__(self, parent: Any = None) -> None:
-        self.widget = pg.PlotWidget(parent=parent, background="w")
+    def __init__(self, parent: Any = None, view_box: pg.ViewBox | None = None) -> None:
+        self.widget = pg.PlotWidget(parent=parent, background="w", viewBox=view_box)
         self.plot = self.widget.getPlotItem()
         cache_axes(self.plot)
         self.plot.setLabel("bottom", "mass-to-charge (Da)")
@@ -126,8 +126,10 @@ class SpectrumPlot:
         return float(np.log10(max(count, FLOOR))) if self.log else float(count)
 
     # ---- ranges --------------------------------------------------------------------------------
-    def set_ranges(self, table: RangeTable | None, movable: bool = False) -> list[pg.LinearRegionItem]:
-        """Draw one band per range (replacing the previous bands); returns the bands."""
+    def set_ranges(
+        self, table: RangeTable | None, movable: bool = False, band_type: type = pg.LinearRegionItem
+    ) -> list[pg.LinearRegionItem]:
+        """Draw one band per range (replacing the previous bands, made with ``band_type``); returns them."""
         for item in self.regions:
             self.plot.removeItem(item)
         self.regions = []
@@ -135,7 +137,7 @@ class SpectrumPlot:
             return self.regions
         for k, r in enumerate(table.ranges):
             colour = rgb255(range_colour(table, r))
-            region = pg.LinearRegionItem(
+            region = band_type(
                 values=(r.lo, r.hi),
                 orientation="vertical",
                 brush=pg.mkBrush(*colour, 70),

@@ -50,6 +50,8 @@ TIPS = {
         "Null-corrected SUME: the smallest edge at which S no longer falls significantly below the "
         "random-mixing reference (a random alloy gives the smallest edge analysed)"
     ),
+    "unranged": "Ions of the whole run that no range claims; they are left out of every composition "
+    "(edit the ranges in the Mass spectrum dock)",
 }
 
 
@@ -78,6 +80,7 @@ class ResultsPanel(QWidget):
                 ("s_bulk", "S bulk"),
                 ("s_bulk_j", ""),
                 ("class", "Class"),
+                ("unranged", "Unranged ions"),
             ],
             [
                 ("sume_volume", "SUME volume"),
@@ -115,9 +118,18 @@ class ResultsPanel(QWidget):
 
     def clear(self) -> None:
         """Show dashes (no analysis yet, or it is being recomputed from scratch)."""
-        for label in self.values.values():
-            label.setText("–")
+        for key, label in self.values.items():
+            if key != "unranged":  # belongs to the ranging, not to the analysis
+                label.setText("–")
         self.values["warnings"].setStyleSheet("")
+
+    def set_ranging(self, n_ions: int, n_unranged: int, waiting: bool = False) -> None:
+        """Show the share of ions no range claims (or that the run waits for ranges)."""
+        if waiting:
+            self.values["unranged"].setText(f"all {n_ions:,}: no ranges yet (analysis waits)")
+        else:
+            share = 100.0 * n_unranged / max(n_ions, 1)
+            self.values["unranged"].setText(f"{n_unranged:,} of {n_ions:,} ({share:.1f} %)")
 
     def set_box(self, size_nm, n_atoms: int | None) -> None:
         """Show the analysed box."""

@@ -1,0 +1,161 @@
+"""The mass spectrum dock: ranges edited with real mouse events, re-ranging in the worker, undo,
+saving, a run opened without ranges, and the fit check when a range file is applied."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gui_helpers import LEFT, drag, write_specimen
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtWidgets import QMessageBox
+
+from hea_studio.core.range_edits import same_ranges
+from hea_studio.core.ranges import Range, RangeTable
+from hea_studio.io import read_rrng, write_pos, write_rrng
+
+pytestmark = pytest.mark.gui
+
+
+def _open(window, qtbot, ion: Path, ranges: Path | None):
+    with qtbot.waitSignal(window.controller.dataset_loaded, timeout=60_000) as blocker:
+        window.open_files(ion, ranges)
+    return blocker.args[0]
+
+
+def _pixel(panel, mn: float) -> QPoint:
+    """Viewport pixel of m/n ``mn`` half-way up the spectrum plot."""
+    vb = panel.view_box
+    y = float(np.mean(vb.viewRange()[1]))
+    scene = vb.mapViewToScene(QPointF(mn, y))
+    return panel.plot.widget.mapFromScene(scene)
+
+
+def _ranged(window, qtbot, action):
+    """Run ``action`` and wait until the ions are ranged anew and the analysis has started again."""
+    c = window.controller
+    with qtbot.waitSignals([c.ranging_applied, c.analysis_started], timeout=60_000, order="strict"):
+        action()
+    return window.session.dataset
+
+
+def test_add_resize_delete_ranges_with_the_mouse_undo_and_save(make_main_window, qtbot, tmp_path):
+    pos, rrng = write_specimen(tmp_path, "run")
+    window = make_main_window()
+    _open(window, qtbot, pos, rrng)
+    qtbot.waitUntil(lambda: window.controller.result is not None, timeout=60_000)
+    panel = window.spectrum_panel
+    window.spectrum_binder.show_dock()
+    qtbot.waitUntil(lambda: panel.plot.widget.isVisible(), timeout=5000)
+    assert panel.ranges_view.rowCount() == 4 and panel.spectrum is not None
+    panel.plot.plot.setXRange(54.0, 67.0, padding=0)
+    qtbot.wait(50)
+    viewport = panel.plot.widget.viewport()
+    first_generation = window.controller.analysis_generation
+
+    # Add: drag across an empty stretch of the spectrum.
+    before_add = panel.table
+    dataset = _ranged(window, qtbot, lambda: drag(qtbot, viewport, _pixel(panel, 64.2), _pixel(panel, 65.0)))
+    assert panel.ranges_view.rowCount() == 5
+    added = [r for r in dataset.ranges.ranges if r.lo > 64.0]
+    assert len(added) == 1 and abs(added[0].lo - 64.2) < 0.05 and abs(added[0].hi - 65.0) < 0.05
+    assert window.controller.analysis_generation > first_generation  # the analysis reran
+
+    # Resize: drag the right edge of the Cu band (62.53-63.33 Da) out to 63.6 Da.
+    cu = next(i for i, r in enumerate(panel.table.ranges) if r.ion == "Cu")
+    old_hi = panel.table.ranges[cu].hi
+    dataset = _ranged(
+        window, qtbot, lambda: drag(qtbot, viewport, _pixel(panel, old_hi), _pixel(panel, 63.6))
+    )
+    new_cu = next(r for r in dataset.ranges.ranges if r.ion == "Cu")
+    assert abs(new_cu.hi - 63.6) < 0.05 and new_cu.lo == pytest.approx(62.53, abs=1e-3)
+    assert dataset.n_unranged < window.session.dataset.n_ions
+
+    # Delete: click the new band to select it, then press Delete.
+    before_delete = panel.table
+    qtbot.mouseClick(viewport, LEFT, pos=_pixel(panel, 64.6))
+    assert panel.table.ranges[panel.selected].lo == pytest.approx(64.2, abs=0.05)
+    panel.ranges_view.setFocus()
+    dataset = _ranged(window, qtbot, lambda: qtbot.keyClick(panel.ranges_view, Qt.Key.Key_Delete))
+    assert panel.ranges_view.rowCount() == 4 and len(dataset.ranges.ranges) == 4
+
+    # Undo restores the previous table (and ranges the ions with it again); redo deletes again.
+    dataset = _ranged(window, qtbot, window.undo_action.trigger)
+    assert same_ranges(panel.table, before_delete) and same_ranges(dataset.ranges, before_delete)
+    assert panel.ranges_view.rowCount() == 5
+    _ranged(window, qtbot, window.undo_action.trigger)  # undo the resize
+    _ranged(window, qtbot, window.undo_action.trigger)  # undo the add
+    assert same_ranges(panel.table, before_add)
+    _ranged(window, qtbot, window.redo_action.trigger)
+    assert panel.ranges_view.rowCount() == 5
+
+    # Save ranges: the .rrng reads back identically.
+    saved = window.spectrum_binder.save(tmp_path / "edited.rrng")
+    back = read_rrng(saved)
+    assert same_ranges(back, panel.table)
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_an_ion_file_without_ranges_opens_its_spectrum_and_waits(make_main_window, qtbot, tmp_path):
+    from dataclasses import replace
+
+    from hea_studio.synth import generate
+    from hea_studio.synth.presets import cocufeni_random
+    from hea_studio.synth.shape import BoxShape
+
+    # A synthetic CoCuFeNi run with real isotope patterns, and no range file beside it.
+    spec = generate(replace(cocufeni_random(9), shape=BoxShape((12.0, 12.0, 12.0))))
+    pos = tmp_path / "bare.pos"
+    write_pos(pos, spec.ions.positions, spec.ions.mass)
+    window = make_main_window()
+    dataset = _open(window, qtbot, pos, None)
+    n = spec.n_ions
+    assert dataset.waiting_for_ranges and dataset.atoms.names == ("unranged",)
+    qtbot.wait(300)
+    assert window.controller.analysis_generation == -1  # nothing analysed, no error
+    assert window.error_dialog is None
+    panel = window.spectrum_panel
+    assert window.docks["spectrum"].isVisible() and panel.spectrum.n_ions == n
+    assert "no ranges yet" in window.results_panel.values["unranged"].text()
+    assert "analysis waits" in window.status_label.text()
+
+    # Suggest ranges for the four elements: ranged in the worker, then analysed.
+    panel.suggest_edit.setText("Co,Cu,Fe,Ni")
+    dataset = _ranged(window, qtbot, lambda: qtbot.mouseClick(panel.suggest_button, LEFT))
+    assert set(dataset.atoms.names) == {"Co", "Cu", "Fe", "Ni"}
+    assert dataset.n_unranged < 0.05 * dataset.n_ions  # the background and the C, O impurities
+    qtbot.waitUntil(lambda: window.controller.result is not None, timeout=60_000)
+    assert f"of {n:,}" in window.results_panel.values["unranged"].text()
+
+
+def test_applying_an_unrelated_range_file_warns_naming_both_files(make_main_window, qtbot, tmp_path):
+    pos, rrng = write_specimen(tmp_path, "alloy")
+    other = tmp_path / "oxide.rrng"
+    write_rrng(other, RangeTable([Range(15.9, 16.1, "O", (("O", 1.0),)), Range(26.9, 27.1, "Al", (("Al", 1.0),)),
+                                  Range(58.5, 59.3, "Co", (("Co", 1.0),))]))  # fmt: skip
+    window = make_main_window()
+    _open(window, qtbot, pos, rrng)
+    assert window.spectrum_binder.fit_dialog is None  # its own range file fits
+    _ranged(window, qtbot, lambda: window.spectrum_binder.apply_file(other))
+    dialog = window.spectrum_binder.fit_dialog
+    assert isinstance(dialog, QMessageBox) and dialog.isVisible()
+    assert "oxide.rrng" in dialog.text() and "alloy.pos" in dialog.text()
+    assert "oxide.rrng" in window.spectrum_panel.warning.text()
+    dialog.close()
+
+
+def test_a_bin_width_change_rebins_in_the_worker(make_main_window, qtbot, tmp_path):
+    pos, rrng = write_specimen(tmp_path, "bins")
+    window = make_main_window()
+    _open(window, qtbot, pos, rrng)
+    panel = window.spectrum_panel
+    panel.bin.setValue(0.05)
+    with qtbot.waitSignal(window.controller.spectrum_ready, timeout=60_000) as blocker:
+        panel.bin.editingFinished.emit()
+    spectrum = blocker.args[0]
+    assert spectrum.bin_width == 0.05 and panel.spectrum is spectrum
+    assert spectrum.counts.sum() == 30_000
+    with qtbot.waitSignal(window.controller.spectrum_ready, timeout=60_000) as blocker:
+        panel.source.setCurrentIndex(1)  # the active sub-volume only
+    assert 0 < blocker.args[0].n_ions < 30_000 and blocker.args[1] == window.session.active_box
