@@ -53,6 +53,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scheduler", metavar="tcp://HOST:PORT", help="use this running Dask scheduler instead"
     )
+    parser.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=_CONNECT_TIMEOUT_S,
+        metavar="S",
+        help=f"give up on --scheduler after this many seconds (default {_CONNECT_TIMEOUT_S})",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     add_settings_arguments(parser)
     parser.add_argument(
@@ -114,7 +121,7 @@ def _client(args: argparse.Namespace):
         ) from None
     if args.scheduler:
         try:
-            return Client(args.scheduler, timeout=_CONNECT_TIMEOUT_S), None
+            return Client(args.scheduler, timeout=args.connect_timeout), None
         except (OSError, TimeoutError, ValueError) as exc:
             raise InputError(f"cannot reach the Dask scheduler {args.scheduler}: {exc}") from None
     workers = args.workers or min(os.cpu_count() or 1, 8)

@@ -154,3 +154,13 @@ def test_bad_manifest_and_unreachable_output_exit_2(runs, tmp_path, capsys):
         and "does not exist" in err[1]
         and "--ranges" in err[2]
     )
+
+
+def test_an_unreachable_scheduler_exits_2_in_one_line(runs, tmp_path, capsys):
+    folder, _, _ = runs
+    args = ["batch", str(folder / "manifest.csv"), "--out", str(tmp_path / "t.csv"), "--scheduler",
+            "tcp://127.0.0.1:9", "--connect-timeout", "2", *COMMON]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "cannot reach the Dask scheduler tcp://127.0.0.1:9" in err[-1]
+    assert not (tmp_path / "t.csv").exists()
