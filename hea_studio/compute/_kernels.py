@@ -178,26 +178,28 @@ def voxel_prefix(rel, labels, g, nx, ny, nz, K):
 
 
 @njit(cache=True, nogil=True)
-def prefix_cube_counts(P, m, cx, cy, cz):
+def prefix_cube_counts(P, m, cx, cy, cz, oi=0, oj=0, ol=0):
     """Counts per element in each cube of ``m`` voxels edge, from the summed-volume table ``P``.
 
-    Returns (cx*cy*cz, K) int64 in cube-number order.
+    The cube grid starts ``(oi, oj, ol)`` voxels from the table's origin (a grid shifted by whole
+    voxels). Returns (cx*cy*cz, K) int64 in cube-number order. ``P`` may be any integer width:
+    the alternating sum is formed in int64.
     """
     K = P.shape[3]
     out = np.empty((cx * cy * cz, K), dtype=np.int64)
     for a in range(cx):
-        i0 = a * m
+        i0 = oi + a * m
         i1 = i0 + m
         for b in range(cy):
-            j0 = b * m
+            j0 = oj + b * m
             j1 = j0 + m
             for c in range(cz):
-                l0 = c * m
+                l0 = ol + c * m
                 l1 = l0 + m
                 row = (a * cy + b) * cz + c
                 for k in range(K):
                     out[row, k] = (
-                        P[i1, j1, l1, k]
+                        np.int64(P[i1, j1, l1, k])
                         - P[i0, j1, l1, k]
                         - P[i1, j0, l1, k]
                         - P[i1, j1, l0, k]
@@ -821,3 +823,256 @@ def half_counts(rel, labels, half, K):
             if rel[a, ax] >= half[ax]:
                 out[ax, lab] += 1
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Chunked scans over the whole dataset (no per-atom copies; see compute/scan.py)
+# ---------------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def bounds_chunk(positions, start, stop, lo, hi):
+    """Grow ``lo``/``hi`` (float64, (3,)) to hold rows ``start:stop`` of ``positions``."""
+    for a in range(start, stop):
+        for d in range(3):
+            v = np.float64(positions[a, d])
+            if v < lo[d]:
+                lo[d] = v
+            if v > hi[d]:
+                hi[d] = v
+
+
+@njit(cache=True, nogil=True)
+def density_hist_chunk(positions, start, stop, lo, edge, counts):
+    """Add rows ``start:stop`` to the voxel histogram ``counts`` (sx, sy, sz) of voxel ``edge``.
+
+    The voxel of an atom is ``min(int((x - lo) / edge), s - 1)`` per axis, the same arithmetic as
+    the float64 numpy expression it replaces (atoms are at or above ``lo``).
+    """
+    sx, sy, sz = counts.shape
+    for a in range(start, stop):
+        i = int((np.float64(positions[a, 0]) - lo[0]) / edge)
+        j = int((np.float64(positions[a, 1]) - lo[1]) / edge)
+        k = int((np.float64(positions[a, 2]) - lo[2]) / edge)
+        counts[min(i, sx - 1), min(j, sy - 1), min(k, sz - 1)] += 1
+
+
+@njit(cache=True, nogil=True)
+def box_species_chunk(positions, labels, lo, hi, start, stop, counts):
+    """Add the atoms of rows ``start:stop`` inside the half-open box to ``counts[label]``."""
+    x0, y0, z0 = lo[0], lo[1], lo[2]
+    x1, y1, z1 = hi[0], hi[1], hi[2]
+    for a in range(start, stop):
+        x = positions[a, 0]
+        y = positions[a, 1]
+        z = positions[a, 2]
+        if (x >= x0) & (x < x1) & (y >= y0) & (y < y1) & (z >= z0) & (z < z1):
+            counts[labels[a]] += 1
+
+
+@njit(cache=True, nogil=True)
+def half_counts_chunk(positions, labels, lut, lo, hi, half, start, stop, out):
+    """:func:`half_counts` for the element atoms of rows ``start:stop`` inside the box, added to ``out``."""
+    x0, y0, z0 = lo[0], lo[1], lo[2]
+    x1, y1, z1 = hi[0], hi[1], hi[2]
+    for a in range(start, stop):
+        x = positions[a, 0]
+        y = positions[a, 1]
+        z = positions[a, 2]
+        k = lut[labels[a]]
+        if (x >= x0) & (x < x1) & (y >= y0) & (y < y1) & (z >= z0) & (z < z1) & (k >= 0):
+            if x - x0 >= half[0]:
+                out[0, k] += 1
+            if y - y0 >= half[1]:
+                out[1, k] += 1
+            if z - z0 >= half[2]:
+                out[2, k] += 1
+
+
+@njit(cache=True, nogil=True)
+def voxel_fill_chunk(positions, labels, lut, lo, hi, g, shape, start, stop, flat, face, slab, code, fill):
+    """Count rows ``start:stop`` into the voxel table (before its cumulative sums).
+
+    ``flat`` is the (nx+1)*(ny+1)*(nz+1)*K table viewed flat (any integer width); an atom inside the
+    half-open box ``[lo, hi)`` with an element label (``lut[label] >= 0``) in voxel (i, j, l) is
+    counted at ``[i+1, j+1, l+1, k]``. Atoms within rounding distance of a voxel face go to ``face``
+    (their row numbers; the count is returned) to be binned per edge, exactly as in
+    :func:`voxel_prefix`, whose arithmetic this repeats on positions relative to ``lo``.
+    ``slab``, ``code`` (chunk-sized int32) and ``fill`` (nx + 1 int64) are scratch: codes are
+    bucketed by x slab first so that each slab's increments stay in one cache-resident plane.
+    """
+    nx, ny, nz, K = shape[0], shape[1], shape[2], shape[3]
+    x0, y0, z0 = lo[0], lo[1], lo[2]
+    x1, y1, z1 = hi[0], hi[1], hi[2]
+    plane = (ny + 1) * (nz + 1) * K
+    fill[:] = 0
+    n_face = 0
+    for a in range(start, stop):
+        t = a - start
+        slab[t] = -1
+        x = positions[a, 0]
+        y = positions[a, 1]
+        z = positions[a, 2]
+        k = lut[labels[a]]
+        if not ((x >= x0) & (x < x1) & (y >= y0) & (y < y1) & (z >= z0) & (z < z1) & (k >= 0)):
+            continue
+        vx = (x - x0) / g
+        vy = (y - y0) / g
+        vz = (z - z0) / g
+        fx = math.floor(vx)
+        fy = math.floor(vy)
+        fz = math.floor(vz)
+        if fx < 0 or fy < 0 or fz < 0 or fx >= nx or fy >= ny or fz >= nz:
+            continue
+        if _near_face(vx) or _near_face(vy) or _near_face(vz):
+            face[n_face] = a
+            n_face += 1
+            continue
+        slab[t] = fx
+        code[t] = ((fy + 1) * (nz + 1) + fz + 1) * K + k
+        fill[fx + 1] += 1
+    for i in range(1, nx + 1):
+        fill[i] += fill[i - 1]
+    n_in = fill[nx]
+    order = np.empty(n_in, dtype=np.int32)
+    for a in range(stop - start):
+        i = slab[a]
+        if i >= 0:
+            order[fill[i]] = code[a]
+            fill[i] += 1
+    # fill[i] now ends slab i; walk the slabs again from their starts.
+    s0 = 0
+    for i in range(nx):
+        base = (i + 1) * plane
+        for t in range(s0, fill[i]):
+            flat[base + order[t]] += 1
+        s0 = fill[i]
+    return n_face
+
+
+@njit(cache=True, nogil=True)
+def prefix_sums(P):
+    """Turn per-voxel counts P[1:, 1:, 1:, :] into the summed-volume table, in place."""
+    nx1, ny1, nz1, K = P.shape
+    for i in range(1, nx1):
+        for j in range(ny1):
+            for l in range(nz1):  # noqa: E741
+                for k in range(K):
+                    P[i, j, l, k] += P[i - 1, j, l, k]
+    for i in range(nx1):
+        for j in range(1, ny1):
+            for l in range(nz1):  # noqa: E741
+                for k in range(K):
+                    P[i, j, l, k] += P[i, j - 1, l, k]
+    for i in range(nx1):
+        for j in range(ny1):
+            for l in range(1, nz1):  # noqa: E741
+                for k in range(K):
+                    P[i, j, l, k] += P[i, j, l - 1, k]
+
+
+@njit(cache=True, nogil=True)
+def bucket_chunk(positions, labels, lut, lo, hi, width, nb, start, stop, out_bucket):
+    """Bucket (x slab of ``width``) of every row ``start:stop``: -1 outside the box or not an element."""
+    x0, y0, z0 = lo[0], lo[1], lo[2]
+    x1, y1, z1 = hi[0], hi[1], hi[2]
+    for a in range(start, stop):
+        x = positions[a, 0]
+        y = positions[a, 1]
+        z = positions[a, 2]
+        k = lut[labels[a]]
+        if (x >= x0) & (x < x1) & (y >= y0) & (y < y1) & (z >= z0) & (z < z1) & (k >= 0):
+            out_bucket[a - start] = min(int((x - x0) / width), nb - 1)
+        else:
+            out_bucket[a - start] = -1
+
+
+@njit(cache=True, nogil=True)
+def gather_buckets(positions, labels, lut, start, buckets, fill, out_pos, out_lab):
+    """Copy the rows with ``buckets >= 0`` (row ``start + t``) to their bucket's next free slot."""
+    for t in range(buckets.shape[0]):
+        b = buckets[t]
+        if b >= 0:
+            a = start + t
+            o = fill[b]
+            out_pos[o, 0] = positions[a, 0]
+            out_pos[o, 1] = positions[a, 1]
+            out_pos[o, 2] = positions[a, 2]
+            out_lab[o] = lut[labels[a]]
+            fill[b] = o + 1
+
+
+@njit(cache=True, nogil=True)
+def _cube_index(pos, a, lo, shift, L, cx, cy, cz):
+    # floor((x - lo) - shift) / L) per axis; with shift 0 exactly floor(rel / L) of science.md 3.
+    fx = math.floor(((pos[a, 0] - lo[0]) - shift[0]) / L)
+    fy = math.floor(((pos[a, 1] - lo[1]) - shift[1]) / L)
+    fz = math.floor(((pos[a, 2] - lo[2]) - shift[2]) / L)
+    if fx < 0 or fy < 0 or fz < 0 or fx >= cx or fy >= cy or fz >= cz:
+        return -1, 0
+    return (np.int64(fx) * cy + fy) * cz + fz, fx
+
+
+@njit(cache=True, nogil=True)
+def tile_counts_dense(pos, lab, lo, shift, L, cx, cy, cz, K):
+    """(cx*cy*cz, K) counts of every cube of edge ``L`` whose grid starts at ``lo + shift``.
+
+    ``pos`` holds the ROI's atoms in their stored precision (bucketed by x, so the increments of
+    neighbouring atoms hit neighbouring rows), ``lab`` their element index.
+    """
+    out = np.zeros((cx * cy * cz, K), dtype=np.int64)
+    for a in range(pos.shape[0]):
+        c, _ = _cube_index(pos, a, lo, shift, L, cx, cy, cz)
+        if c >= 0:
+            out[c, lab[a]] += 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def tile_counts_sparse(pos, lab, bucket_starts, width, lo, shift, L, cx, cy, cz, K):
+    """Counts of the non-empty cubes only, in ascending cube number (grids too large to hold).
+
+    Returns ``(cube numbers, counts (n_nonempty, K))``. The atoms are bucketed in x slabs of ``width`` (``bucket_starts``), so each x slab of cubes
+    reads only the buckets it overlaps (one more on each side against rounding) and counts into
+    one (cy*cz, K) plane; the plane's non-empty rows are appended to an output that doubles when
+    full.
+    """
+    nb = bucket_starts.shape[0] - 1
+    n_plane = cy * cz
+    plane = np.zeros((n_plane, K), dtype=np.int64)
+    total = np.zeros(n_plane, dtype=np.int64)
+    touched = np.empty(n_plane, dtype=np.int64)
+    out = np.empty((1024, K), dtype=np.int64)
+    numbers = np.empty(1024, dtype=np.int64)
+    row = 0
+    for fx in range(cx):
+        x_lo = shift[0] + fx * L
+        b0 = min(max(int(x_lo / width) - 1, 0), nb - 1)
+        b1 = max(min(int((x_lo + L) / width) + 2, nb), b0)
+        n_t = 0
+        for a in range(bucket_starts[b0], bucket_starts[b1]):
+            c, f = _cube_index(pos, a, lo, shift, L, cx, cy, cz)
+            if c >= 0 and f == fx:
+                p = c - np.int64(fx) * n_plane
+                if total[p] == 0:
+                    touched[n_t] = p
+                    n_t += 1
+                plane[p, lab[a]] += 1
+                total[p] += 1
+        if n_t == 0:
+            continue
+        cells = np.sort(touched[:n_t])
+        if row + n_t > out.shape[0]:
+            grown = np.empty((max(2 * out.shape[0], row + n_t), K), dtype=np.int64)
+            grown[:row] = out[:row]
+            out = grown
+            grown_n = np.empty(grown.shape[0], dtype=np.int64)
+            grown_n[:row] = numbers[:row]
+            numbers = grown_n
+        for t in range(n_t):
+            p = cells[t]
+            for k in range(K):
+                out[row, k] = plane[p, k]
+                plane[p, k] = 0
+            total[p] = 0
+            numbers[row] = np.int64(fx) * n_plane + p
+            row += 1
+    return numbers[:row].copy(), out[:row].copy()

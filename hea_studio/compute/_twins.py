@@ -40,10 +40,10 @@ def voxel_prefix(rel, labels, g, nx, ny, nz, K):
     return P, face
 
 
-def prefix_cube_counts(P, m, cx, cy, cz):
+def prefix_cube_counts(P, m, cx, cy, cz, oi=0, oj=0, ol=0):
     """Cube counts by summing voxel blocks directly (no prefix-table arithmetic)."""
-    V = np.diff(np.diff(np.diff(P, axis=0), axis=1), axis=2)
-    V = V[: cx * m, : cy * m, : cz * m, :]
+    V = np.diff(np.diff(np.diff(P.astype(np.int64), axis=0), axis=1), axis=2)
+    V = V[oi : oi + cx * m, oj : oj + cy * m, ol : ol + cz * m, :]
     K = V.shape[3]
     blocks = V.reshape(cx, m, cy, m, cz, m, K).sum(axis=(1, 3, 5))
     return blocks.reshape(cx * cy * cz, K)
@@ -266,3 +266,89 @@ def bootstrap_pair_means(a, b, n_boot, seed):
 def half_counts(rel, labels, half, K):
     """Upper-half counts per axis with masks and bincount."""
     return np.stack([np.bincount(labels[rel[:, ax] >= half[ax]], minlength=K) for ax in range(3)])
+
+
+def bounds_chunk(positions, start, stop, lo, hi):
+    """Grow ``lo``/``hi`` to hold rows ``start:stop``, with numpy reductions."""
+    block = np.asarray(positions[start:stop], dtype=np.float64)
+    if block.size:
+        np.minimum(lo, block.min(axis=0), out=lo)
+        np.maximum(hi, block.max(axis=0), out=hi)
+
+
+def density_hist_chunk(positions, start, stop, lo, edge, counts):
+    """Voxel histogram of rows ``start:stop``, the float64 numpy way."""
+    shape = np.array(counts.shape)
+    idx = np.minimum(
+        ((np.asarray(positions[start:stop], dtype=np.float64) - lo) / edge).astype(np.int64), shape - 1
+    )
+    np.add.at(counts, (idx[:, 0], idx[:, 1], idx[:, 2]), 1)
+
+
+def box_species_chunk(positions, labels, lo, hi, start, stop, counts):
+    """Species counts of the atoms of rows ``start:stop`` inside the box, by masks."""
+    block = positions[start:stop]
+    inside = np.all((block >= lo) & (block < hi), axis=1)
+    counts += np.bincount(labels[start:stop][inside], minlength=counts.size)[: counts.size]
+
+
+def voxel_fill_chunk(positions, labels, lut, lo, hi, g, shape, start, stop, flat, face, slab, code, fill):
+    """Voxel counts of rows ``start:stop`` via :func:`select_box` and :func:`voxel_prefix`."""
+    nx, ny, nz, K = (int(v) for v in shape)
+    rows = np.arange(start, stop)
+    block = positions[start:stop]
+    k = lut[labels[start:stop]]
+    keep = np.all((block >= lo) & (block < hi), axis=1) & (k >= 0)
+    rel = block[keep].astype(np.float64) - lo
+    P, f = voxel_prefix(rel, k[keep].astype(np.int64), g, nx, ny, nz, K)
+    V = np.diff(np.diff(np.diff(P, axis=0), axis=1), axis=2)
+    view = flat.reshape(nx + 1, ny + 1, nz + 1, K)
+    view[1:, 1:, 1:, :] += V.astype(view.dtype)
+    face[: f.size] = rows[keep][f]
+    return int(f.size)
+
+
+def prefix_sums(P):
+    """Cumulative sums along the three spatial axes, in place."""
+    np.cumsum(P, axis=0, out=P)
+    np.cumsum(P, axis=1, out=P)
+    np.cumsum(P, axis=2, out=P)
+
+
+def bucket_chunk(positions, labels, lut, lo, hi, width, nb, start, stop, out_bucket):
+    """x-slab bucket of rows ``start:stop`` (-1 outside the box or not an element)."""
+    block = positions[start:stop]
+    k = lut[labels[start:stop]]
+    keep = np.all((block >= lo) & (block < hi), axis=1) & (k >= 0)
+    b = np.minimum(((block[:, 0].astype(np.float64) - lo[0]) / width).astype(np.int64), nb - 1)
+    out_bucket[:] = np.where(keep, b, -1)
+
+
+def gather_buckets(positions, labels, lut, start, buckets, fill, out_pos, out_lab):
+    """Rows with a bucket appended to their bucket's run, in row order within a bucket."""
+    for t in np.flatnonzero(buckets >= 0):
+        b = buckets[t]
+        out_pos[fill[b]] = positions[start + t]
+        out_lab[fill[b]] = lut[labels[start + t]]
+        fill[b] += 1
+
+
+def tile_counts_dense(pos, lab, lo, shift, L, cx, cy, cz, K):
+    """Every cube's counts: relative positions, :func:`floor_bincount_counts`."""
+    rel = (pos.astype(np.float64) - lo) - shift
+    return floor_bincount_counts(rel, lab.astype(np.int64), L, cx, cy, cz, K)
+
+
+def tile_counts_sparse(pos, lab, bucket_starts, width, lo, shift, L, cx, cy, cz, K):
+    """Non-empty cubes' counts in ascending cube number."""
+    dense = tile_counts_dense(pos, lab, lo, shift, L, cx, cy, cz, K)
+    nonempty = np.flatnonzero(dense.sum(axis=1) > 0)
+    return nonempty, dense[nonempty]
+
+
+def half_counts_chunk(positions, labels, lut, lo, hi, half, start, stop, out):
+    """Upper-half counts of the box's element atoms of rows ``start:stop``, by masks."""
+    block = positions[start:stop]
+    k = lut[labels[start:stop]]
+    keep = np.all((block >= lo) & (block < hi), axis=1) & (k >= 0)
+    out += half_counts(block[keep].astype(np.float64) - lo, k[keep], half, out.shape[1])

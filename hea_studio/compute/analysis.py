@@ -87,8 +87,8 @@ def iter_analysis(
     """
     t0 = time.perf_counter()
     settings = resolve_sublattice_preset(settings, atoms)
-    box = roi if roi is not None else default_box(atoms.positions)
-    prep = prepare_roi(atoms, box, settings.elements)
+    box = roi if roi is not None else default_box(atoms.positions, task, None)
+    prep = prepare_roi(atoms, box, settings.elements, task)
     bulk = bulk_result(prep.elements, prep.bulk_counts())
     curve_task = _ScaledTask(task, _CURVE_SHARE) if task is not None else None
     curve: list[ScaleResult] = []

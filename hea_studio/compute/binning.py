@@ -1,11 +1,18 @@
 """Counting atoms per element in the cubes of one edge, fast enough to follow a dragged box.
 
-The atoms of the ROI are selected and made relative to its minimum corner once
-(:class:`PreparedRoi`). Edges that are whole multiples of a common voxel edge ``g`` (the usual
-``0.5:20:0.5`` list) are answered from a summed-volume table built once, so each edge costs a few
-operations per *cube*, independent of the number of atoms; any other edge falls back to one pass
-over the atoms. Both give exactly the per-edge ``floor((x - xmin) / L)`` assignment of science.md 3
-(up to atoms lying within rounding error of a cube face).
+A :class:`PreparedRoi` keeps no per-atom copy of its box when it does not need one. Edges that are
+whole multiples of a common voxel edge ``g`` (the usual ``0.5:10:0.5`` list, or ``0.1:20:0.1``)
+are answered from a summed-volume table built in one chunked pass over the dataset, so each edge
+costs a few operations per *cube*, independent of the number of atoms. The table is built while it
+fits the memory budget (:mod:`hea_studio.core.memory`, int32 entries up to 2^31 atoms). Any other
+edge (a geometric series, an edge beyond the table) takes the per-edge path: the box's atoms are
+copied once in their stored precision (float32: 13 bytes per atom), grouped in x slabs, and each
+edge is one pass over them. Both paths give exactly the per-edge ``floor((x - xmin) / L)``
+assignment of science.md 3, computed from the same float64 differences, so the curve does not
+depend on which path answered (atoms within rounding distance of a voxel face are binned per edge).
+
+Grids may be shifted: :meth:`PreparedRoi.tile_counts` takes a ``shift`` (nm, per axis, >= 0) that
+moves the first cube from the box corner into the box; the cubes that fit fully are counted.
 """
 
 from __future__ import annotations
@@ -15,11 +22,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hea_studio.compute import _kernels
+from hea_studio.compute import _kernels, scan
+from hea_studio.core import memory
 from hea_studio.core.geometry import Box
+from hea_studio.core.progress import TaskState
 
-# Voxel tables larger than this many entries (int64) are not built; those edges use the atom pass.
-MAX_TABLE_ENTRIES = 12_000_000
+# Voxel tables with more entries than this are never built (besides the memory budget): a test
+# sets it to 0 to force the per-edge path.
+MAX_TABLE_ENTRIES = 1 << 40
+# A table is built when its entries cost less than this many passes over the box's atoms per edge
+# it answers (building costs a pass over the atoms plus three sweeps over the entries).
+TABLE_ENTRIES_PER_ATOM_EDGE = 16
+# Width of the x slabs the per-edge path groups atoms in (nm), and the most slabs.
+SLAB_NM = 0.25
+MAX_SLABS = 1 << 14
 # Dense per-edge count arrays are used while the grid has at most this many cubes per atom.
 DENSE_CUBES_PER_ATOM = 4
 # Edges are compared on a 1e-4 nm grid when looking for a common voxel edge.
@@ -55,16 +71,27 @@ def _triple(values):
 class PreparedRoi:
     """Entropy-element atoms inside one box, ready for binning at many edges.
 
+    Built by :func:`hea_studio.compute.roi.prepare_roi`. It holds the dataset's arrays by reference
+    (no copy), the species-to-element table and the element counts of the box; voxel tables and
+    the compact copy of the box's atoms are made on first use.
+
     Parameters
     ----------
     box
         The ROI.
-    rel
-        (M, 3) float64 positions relative to ``box.lo`` (nm), C-contiguous.
-    labels
-        (M,) int64 index into ``elements``.
+    positions
+        (N, 3) positions of the whole dataset (native, C-contiguous; float32 from the files).
+    species
+        (N,) species label of every dataset atom (any integer width).
+    lut
+        (n_species,) int64: element index 0..K-1 of each species, -1 for species left out.
     elements
         Entropy elements, in label order.
+    counts
+        (K,) atoms per element inside the box.
+    task, span
+        Progress and cancellation for the passes over the dataset made on first use, and the
+        part of the caller's progress bar they report in.
     ion_rel
         (I, 3) float64 positions of the ions that carry entropy atoms, when molecular ions were
         decomposed and some carries more than one entropy atom (else ``None``: every atom is its own
@@ -78,19 +105,25 @@ class PreparedRoi:
     """
 
     box: Box
-    rel: np.ndarray
-    labels: np.ndarray
+    positions: np.ndarray
+    species: np.ndarray
+    lut: np.ndarray
     elements: tuple[str, ...]
+    counts: np.ndarray
+    task: TaskState | None = field(default=None, repr=False)
+    span: tuple[float, float] | None = None
     ion_rel: np.ndarray | None = None
     ion_type: np.ndarray | None = None
     ion_types: np.ndarray | None = None
     elements_note: str | None = None
     _tables: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    _compact: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = field(default=None, repr=False)
+    _relative: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _sorted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def n_atoms(self) -> int:
-        return int(self.labels.size)
+        return int(self.counts.sum())
 
     @property
     def K(self) -> int:
@@ -100,9 +133,64 @@ class PreparedRoi:
     def extent(self) -> np.ndarray:
         return self.box.size
 
+    @property
+    def lo(self) -> np.ndarray:
+        """The box's minimum corner, float64 (3,)."""
+        return np.asarray(self.box.lo, dtype=np.float64)
+
     def bulk_counts(self) -> np.ndarray:
         """Atoms per entropy element in the whole ROI."""
-        return np.bincount(self.labels, minlength=self.K)
+        return self.counts.copy()
+
+    # ---- per-atom views (local entropy, paper mode, tests) ---------------------------------
+    def _relative_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._relative is None:
+            from hea_studio.compute.roi import scratch_index
+
+            pos = self.positions
+            lab = self.species
+            hi = np.asarray(self.box.hi, dtype=np.float64)
+            self._relative = _kernels.select_box(pos, lab, self.lut, self.lo, hi, scratch_index(len(pos)))
+        return self._relative
+
+    @property
+    def rel(self) -> np.ndarray:
+        """(M, 3) float64 positions relative to ``box.lo``, in dataset order (built on first use:
+        24 bytes per atom, for the callers that need every atom, e.g. local entropy)."""
+        return self._relative_arrays()[0]
+
+    @property
+    def labels(self) -> np.ndarray:
+        """(M,) int64 element index of :attr:`rel`'s atoms."""
+        return self._relative_arrays()[1]
+
+    def compact(self, edge: float = SLAB_NM) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """The box's atoms in stored precision grouped by x slab: ``(pos, lab, slab_starts, width)``.
+
+        Built on first use with slabs no wider than ``edge`` (the first edge asked for, so a slab
+        of cubes reads few atom slabs) nor :data:`SLAB_NM`.
+        """
+        if self._compact is None:
+            width = max(min(SLAB_NM, edge), float(self.extent[0]) / MAX_SLABS)
+            pos, lab, starts = scan.compact_selection(
+                self.positions, self.species, self.lut, self.box, width, self.n_atoms, self.task, self.span
+            )
+            self._compact = (pos, lab, starts, width)
+        return self._compact
+
+    def half_counts(self) -> np.ndarray:
+        """(3, K) element atoms in the upper half of the box along x, y, z (one chunked pass)."""
+        if self._compact is not None:
+            pos, lab, _, _ = self._compact
+            half = 0.5 * np.asarray(self.extent, dtype=np.float64)
+            out = np.zeros((3, self.K), dtype=np.int64)
+            ident = np.arange(self.K, dtype=np.int64)
+            hi = np.asarray(self.box.hi, dtype=np.float64)
+            _kernels.half_counts_chunk(pos, lab, ident, self.lo, hi, half, 0, len(pos), out)
+            return out
+        return scan.half_counts(
+            self.positions, self.species, self.lut, self.box, self.K, self.task, self.span
+        )
 
     @property
     def ion_level(self) -> bool:
@@ -115,72 +203,125 @@ class PreparedRoi:
         return np.bincount(self.ion_type, minlength=self.ion_types.shape[0])
 
     # ---- tiling mode -------------------------------------------------------------------------
-    def grid_shape(self, L: float) -> tuple[int, int, int]:
-        """Cubes of edge ``L`` along x, y, z that lie fully inside the ROI."""
-        ex = self.extent
+    def grid_shape(self, L: float, shift=None) -> tuple[int, int, int]:
+        """Cubes of edge ``L`` along x, y, z that lie fully inside the ROI (after ``shift``)."""
+        ex = self.extent if shift is None else self.extent - np.asarray(shift, dtype=np.float64)
         return n_tiles(ex[0], L), n_tiles(ex[1], L), n_tiles(ex[2], L)
 
+    def table_bytes(self, g: float) -> int:
+        """Memory of the voxel table of edge ``g``."""
+        shape = self.grid_shape(g)
+        entries = (shape[0] + 1) * (shape[1] + 1) * (shape[2] + 1) * self.K
+        return entries * np.dtype(scan.table_dtype(self.n_atoms)).itemsize
+
     def prepare_voxels(self, sizes) -> float | None:
-        """Build the voxel table for the common edge of ``sizes`` if it is worth it and fits."""
+        """Build the voxel table for the common edge of ``sizes`` if it is worth it and fits.
+
+        It fits when its bytes stay within :func:`hea_studio.core.memory.table_budget`; it is
+        worth it when its entries are fewer than ``TABLE_ENTRIES_PER_ATOM_EDGE`` times the atoms
+        times the edges it answers (else one pass over the atoms per edge is cheaper).
+        """
         g = common_voxel_edge(sizes)
         if g is None:
             return None
         shape = self.grid_shape(g)
         entries = (shape[0] + 1) * (shape[1] + 1) * (shape[2] + 1) * self.K
-        if min(shape) == 0 or entries > MAX_TABLE_ENTRIES or entries > 64 * self.n_atoms + 4096:
-            # A table much larger than the atom list costs more than binning the atoms per edge.
+        worth = TABLE_ENTRIES_PER_ATOM_EDGE * self.n_atoms * max(1, len(sizes)) + 4096
+        if (
+            min(shape) == 0
+            or entries > MAX_TABLE_ENTRIES
+            or entries > worth
+            or self.table_bytes(g) > memory.table_budget() - self.tables_bytes()
+        ):
             return None
         if g not in self._tables:
-            table, face = _kernels.voxel_prefix(self.rel, self.labels, g, *shape, self.K)
-            # Atoms on voxel faces (a perfect lattice, rounded coordinates) are binned per edge.
-            self._tables[g] = (
-                table,
-                np.ascontiguousarray(self.rel[face]),
-                np.ascontiguousarray(self.labels[face]),
+            P, face = scan.voxel_table(
+                self.positions,
+                self.species,
+                self.lut,
+                self.box,
+                g,
+                shape,
+                self.K,
+                self.n_atoms,
+                self.task,
+                self.span,
             )
+            # Atoms on voxel faces (a perfect lattice, rounded coordinates) are binned per edge.
+            face_pos = np.ascontiguousarray(self.positions[face])
+            face_lab = np.ascontiguousarray(self.lut[self.species[face]])
+            self._tables[g] = (P, face_pos, face_lab)
         return g
 
-    def tile_counts(self, L: float, voxel: float | None = None) -> np.ndarray:
-        """Counts per element (rows: cubes, at least every non-empty one) for tiling edge ``L``."""
-        return self._tile(L, voxel)[0]
+    def tables_bytes(self) -> int:
+        """Memory held by the voxel tables built so far."""
+        return sum(t[0].nbytes for t in self._tables.values())
+
+    def table(self, g: float) -> np.ndarray | None:
+        """The summed-volume table of voxel edge ``g`` if it was built."""
+        entry = self._tables.get(g)
+        return entry[0] if entry is not None else None
+
+    def dense_limit(self) -> int:
+        """Grids with at most this many cubes are counted densely (every cube a row)."""
+        return DENSE_CUBES_PER_ATOM * self.n_atoms + 1024
+
+    def tile_counts(self, L: float, voxel: float | None = None, shift=None) -> np.ndarray:
+        """Counts per element (rows: cubes, at least every non-empty one) for tiling edge ``L``.
+
+        Parameters
+        ----------
+        L
+            Cube edge (nm).
+        voxel
+            Edge of a voxel table built by :meth:`prepare_voxels`, if any.
+        shift
+            (3,) offset (nm, >= 0) of the grid's first cube from the box corner; ``None`` is 0.
+
+        Returns
+        -------
+        (rows, K) int64 counts in ascending cube number (``(ix * cy + iy) * cz + iz``): every cube
+        when the grid has at most :meth:`dense_limit` cubes, else the non-empty ones only.
+        """
+        return self._tile(L, voxel, shift)[0]
 
     def tile_counts_and_ions(
-        self, L: float, voxel: float | None = None
+        self, L: float, voxel: float | None = None, shift=None
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """:meth:`tile_counts` and the ions per row (``None`` unless :attr:`ion_level`)."""
-        counts, numbers = self._tile(L, voxel)
+        counts, numbers = self._tile(L, voxel, shift)
         if self.ion_rel is None:
             return counts, None
-        cx, cy, cz = self.grid_shape(L)
+        sh = None if shift is None else np.asarray(shift, dtype=np.float64)
+        cx, cy, cz = self.grid_shape(L, sh)
         if counts.shape[0] == 0:
             return counts, np.zeros(0, dtype=np.int64)
-        ids = _kernels.cube_ids(self.ion_rel, float(L), cx, cy, cz)
+        rel = self.ion_rel if sh is None else np.ascontiguousarray(self.ion_rel - sh)
+        ids = _kernels.cube_ids(rel, float(L), cx, cy, cz)
         ids = ids[ids >= 0]
         if numbers is not None:
             # Sparse rows: every ion's cube holds its entropy atoms, so it is one of the rows.
             ids = np.searchsorted(numbers, ids)
         return counts, np.bincount(ids, minlength=counts.shape[0]).astype(np.int64)
 
-    def _tile(self, L: float, voxel: float | None) -> tuple[np.ndarray, np.ndarray | None]:
+    def _tile(self, L: float, voxel: float | None, shift) -> tuple[np.ndarray, np.ndarray | None]:
         """Counts per row and the cube number of every row (``None``: row r is cube r)."""
-        cx, cy, cz = self.grid_shape(L)
-        if min(cx, cy, cz) == 0:
+        sh = np.zeros(3) if shift is None else np.ascontiguousarray(shift, dtype=np.float64)
+        cx, cy, cz = self.grid_shape(L, sh if shift is not None else None)
+        if min(cx, cy, cz) <= 0:
             return np.zeros((0, self.K), dtype=np.int64), None
-        if voxel is not None and voxel in self._tables:
-            m = round(L / voxel)
-            table, face_rel, face_lab = self._tables[voxel]
-            fits = all(c * m <= n - 1 for c, n in zip((cx, cy, cz), table.shape[:3]))
-            if m >= 1 and abs(m * voxel - L) <= 1e-9 * L and fits:
-                counts = _kernels.prefix_cube_counts(table, m, cx, cy, cz)
-                if face_lab.size:
-                    ids = _kernels.cube_ids(face_rel, float(L), cx, cy, cz)
-                    counts += _kernels.dense_counts(ids, face_lab, cx * cy * cz, self.K)
-                return counts, None
-        ids = _kernels.cube_ids(self.rel, float(L), cx, cy, cz)
         n_cubes = cx * cy * cz
-        if n_cubes <= DENSE_CUBES_PER_ATOM * self.n_atoms + 1024:
-            return _kernels.dense_counts(ids, self.labels, n_cubes, self.K), None
-        numbers, counts = _kernels.sparse_counts(ids, self.labels, self.K)
+        dense = n_cubes <= self.dense_limit()
+        if dense and voxel is not None and voxel in self._tables:
+            counts = self._table_counts(L, voxel, sh, cx, cy, cz)
+            if counts is not None:
+                return counts, None
+        pos, lab, starts, width = self.compact(float(L))
+        if dense:
+            return _kernels.tile_counts_dense(pos, lab, self.lo, sh, float(L), cx, cy, cz, self.K), None
+        numbers, counts = _kernels.tile_counts_sparse(
+            pos, lab, starts, width, self.lo, sh, float(L), cx, cy, cz, self.K
+        )
         return counts, numbers
 
     def tile_counts_shifted(
@@ -189,14 +330,15 @@ class PreparedRoi:
         """Counts per cube (rows: cubes) for edge ``L`` on a grid shifted by ``fraction * L`` (per axis).
 
         With a voxel table for ``voxel`` (and ``L`` a multiple of it) the shift is rounded down to whole
-        voxels and the counts come from the table, a few operations per cube; otherwise every atom is
-        binned. Only cubes lying fully inside the ROI are counted. Returns the dense counts (cube
-        ``(i * cy + j) * cz + k`` in row order), the shift actually used (nm) and the grid shape.
+        voxels and the counts come from the table, a few operations per cube; otherwise every atom of
+        the compact copy is binned (:meth:`tile_counts` with ``shift``). Only cubes lying fully
+        inside the ROI are counted. Returns the dense counts (cube ``(i * cy + j) * cz + k`` in row
+        order), the shift actually used (nm) and the grid shape.
         """
         frac = np.clip(np.asarray(fraction, dtype=np.float64), 0.0, 1.0 - 1e-12)
         if voxel is not None and voxel in self._tables:
             m = round(L / voxel)
-            table, face_rel, face_lab = self._tables[voxel]
+            table, face_pos, face_lab = self._tables[voxel]
             if m >= 1 and abs(m * voxel - L) <= 1e-9 * L:
                 o = np.floor(frac * m).astype(np.int64)
                 off = o * voxel
@@ -206,16 +348,44 @@ class PreparedRoi:
                 ]
                 if min(shape) <= 0:
                     return np.zeros((0, self.K), dtype=np.int64), _triple(off), _triple(shape)
-                counts = _kernels.prefix_cube_counts_shifted(table, m, o, *shape)
+                counts = _kernels.prefix_cube_counts(table, m, *shape, *(int(v) for v in o))
                 if face_lab.size:
-                    counts += _kernels.shifted_tile_counts(face_rel, face_lab, float(L), off, *shape, self.K)
+                    counts += _kernels.tile_counts_dense(
+                        face_pos, face_lab, self.lo, np.ascontiguousarray(off), float(L), *shape, self.K
+                    )
                 return counts, _triple(off), _triple(shape)
         off = frac * L
         shape = [n_tiles(float(e - s), L) for e, s in zip(self.extent, off)]
         if min(shape) <= 0:
             return np.zeros((0, self.K), dtype=np.int64), _triple(off), _triple(shape)
-        counts = _kernels.shifted_tile_counts(self.rel, self.labels, float(L), off, *shape, self.K)
+        pos, lab, _, _ = self.compact(float(L))
+        counts = _kernels.tile_counts_dense(
+            pos, lab, self.lo, np.ascontiguousarray(off), float(L), *shape, self.K
+        )
         return counts, _triple(off), _triple(shape)
+
+    def _table_counts(self, L, voxel, sh, cx, cy, cz) -> np.ndarray | None:
+        """Counts from the voxel table, or ``None`` if ``L`` or the shift is off its grid."""
+        m = round(L / voxel)
+        if m < 1 or abs(m * voxel - L) > 1e-9 * L:
+            return None
+        offs = []
+        for v in sh:
+            o = round(v / voxel)
+            if abs(o * voxel - v) > 1e-9 * max(L, 1.0):
+                return None
+            offs.append(o)
+        table, face_pos, face_lab = self._tables[voxel]
+        if not all(o + c * m <= n - 1 for o, c, n in zip(offs, (cx, cy, cz), table.shape[:3])):
+            return None
+        # Exact also when shifted: an atom whose cube differs between floor((y - s) / L) and the
+        # voxel arithmetic lies on a voxel face, and those are binned per edge below.
+        counts = _kernels.prefix_cube_counts(table, m, cx, cy, cz, *offs)
+        if face_lab.size:
+            counts += _kernels.tile_counts_dense(
+                face_pos, face_lab, self.lo, sh, float(L), cx, cy, cz, self.K
+            )
+        return counts
 
     # ---- paper mode --------------------------------------------------------------------------
     def paper_lows(self, L: float, n_cubes: int) -> np.ndarray:

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from hea_studio.compute import _kernels
 from hea_studio.compute.binning import PreparedRoi
 from hea_studio.core.results import MIN_FIT_CUBES, AnalysisWarning, ScaleResult, SumeResult
 
@@ -83,8 +82,7 @@ def not_levelled_warning(curve: Sequence[ScaleResult], S_bulk: float) -> Analysi
 
 def half_compositions(prep: PreparedRoi) -> list[tuple[np.ndarray, np.ndarray]]:
     """Fractions of the entropy elements in the lower and upper half of the box along x, y and z."""
-    half = 0.5 * np.asarray(prep.extent, dtype=np.float64)
-    upper = _kernels.half_counts(prep.rel, prep.labels, half, prep.K).astype(np.float64)
+    upper = prep.half_counts().astype(np.float64)
     bulk = prep.bulk_counts().astype(np.float64)
     out = []
     for axis in range(3):

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hea_studio.compute import _kernels
+from hea_studio.compute import _kernels, scan
 from hea_studio.compute.binning import PreparedRoi
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
+from hea_studio.core.progress import TaskState
 
 PRINCIPAL_FRACTION = 0.05
 """Default entropy elements: bulk atomic fraction at least 5 at.% (science.md 1)."""
@@ -77,28 +78,54 @@ class SpecimenMask:
         return count == 0
 
 
-def specimen_mask(positions: np.ndarray) -> SpecimenMask:
-    """Which coarse voxels lie inside the specimen, from the atom density (see :func:`default_box`)."""
-    pos = np.asarray(positions, dtype=np.float64)
+def specimen_mask(
+    positions: np.ndarray,
+    task: TaskState | None = None,
+    span: tuple[float, float] | None = (0.0, 1.0),
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
+) -> SpecimenMask:
+    """Which coarse voxels lie inside the specimen, from the atom density (see :func:`default_box`).
+
+    Two chunked passes over the positions (bounds, then the voxel histogram); no copy of them.
+
+    Parameters
+    ----------
+    positions
+        (N, 3) coordinates in nm (float32 or float64).
+    task, span
+        Progress and cancellation, and the part of the progress bar the passes fill.
+    bounds
+        The positions' minimum and maximum corner if already known (saves a pass).
+    """
+    pos = scan.native(positions)
     if pos.ndim != 2 or pos.shape[1] != 3 or pos.shape[0] < MIN_ROI_ATOMS:
         raise InputError(f"need at least {MIN_ROI_ATOMS} atoms to place a default sub-volume")
-    lo = pos.min(axis=0)
-    hi = pos.max(axis=0)
+    first = second = None
+    if span is not None:
+        mid = 0.5 * (span[0] + span[1])
+        first, second = (span[0], mid), (mid, span[1])
+    if bounds is None:
+        lo, hi = scan.bounds(pos, task, first)
+    else:
+        lo, hi = (np.asarray(v, dtype=np.float64) for v in bounds)
     extent = np.maximum(hi - lo, 1e-9)
     # Voxel edge: fine enough to follow the cone, coarse enough for a stable density estimate.
     density = pos.shape[0] / float(np.prod(extent))
     edge = max(extent.max() / _DENSITY_VOXELS, (_MIN_ATOMS_PER_VOXEL / density) ** (1.0 / 3.0))
     shape = np.maximum(np.ceil(extent / edge).astype(np.int64), 1)
-    idx = np.minimum(((pos - lo) / edge).astype(np.int64), shape - 1)
-    flat = (idx[:, 0] * shape[1] + idx[:, 1]) * shape[2] + idx[:, 2]
-    counts = np.bincount(flat, minlength=int(np.prod(shape))).reshape(tuple(shape))
+    counts = scan.density_grid(pos, lo, edge, tuple(int(v) for v in shape), task, second)
     smooth = _smooth3(counts)
     typical = np.percentile(smooth[counts > 0], 90)
     mask = np.ascontiguousarray(smooth >= _INSIDE_SHARE * typical)
     return SpecimenMask(lo, hi, float(edge), mask)
 
 
-def default_box(positions: np.ndarray) -> Box:
+def default_box(
+    positions: np.ndarray,
+    task: TaskState | None = None,
+    span: tuple[float, float] | None = (0.0, 1.0),
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Box:
     """Largest axis-aligned box lying inside the specimen, found from the atom density.
 
     APT specimens are cones (or worse), so the bounding box is mostly empty at the narrow end. The
@@ -108,12 +135,9 @@ def default_box(positions: np.ndarray) -> Box:
     surface. The largest all-inside box of voxels is then shrunk by half a voxel on every face, so
     that voxels cut by the surface do not carry it outside.
 
-    Parameters
-    ----------
-    positions
-        (N, 3) coordinates in nm.
+    Parameters are those of :func:`specimen_mask` (chunked passes, no copy of the positions).
     """
-    mask_info = specimen_mask(positions)
+    mask_info = specimen_mask(positions, task, span, bounds)
     lo, hi, edge, mask = mask_info.lo, mask_info.hi, mask_info.edge, mask_info.inside
     vol, i0, i1, j0, j1, l0, l1 = _kernels.largest_box(mask)
     if vol == 0:  # pragma: no cover - the densest voxel always passes the threshold
@@ -230,8 +254,19 @@ def resolve_elements(
     return names
 
 
-def prepare_roi(atoms: AtomSet, box: Box, elements: Sequence[str] | None) -> PreparedRoi:
-    """Select the atoms of ``box`` once, keep those of the entropy elements, relabel them 0..K-1.
+def prepare_roi(
+    atoms: AtomSet,
+    box: Box,
+    elements: Sequence[str] | None,
+    task: TaskState | None = None,
+    span: tuple[float, float] | None = None,
+) -> PreparedRoi:
+    """Count the atoms of ``box`` per species in one chunked pass and choose the entropy elements.
+
+    Nothing per atom is copied here: the returned :class:`PreparedRoi` reads the dataset's arrays
+    when it builds its voxel tables or its compact copy of the box's atoms. ``task`` is checked
+    during every such pass; with a ``span`` the passes also report progress within that part of
+    the caller's bar (by default they report nothing: they run in the middle of other work).
 
     Raises
     ------
@@ -240,22 +275,14 @@ def prepare_roi(atoms: AtomSet, box: Box, elements: Sequence[str] | None) -> Pre
     """
     if atoms.n_atoms == 0:
         raise InputError("the data hold no ranged atoms")
-    pos = _native(atoms.positions)
-    # Any integer width: numba compiles one selection per label dtype, which saves converting
-    # (copying) every label of the dataset at each box change.
-    labels = _native(atoms.labels)
+    pos = scan.native(atoms.positions)
+    # Any integer width: numba compiles one pass per label dtype, which saves converting (copying)
+    # every label of the dataset at each box change.
+    labels = scan.native(atoms.labels)
     n_species = len(atoms.names)
-    # One pass over the whole dataset keeps every species of the box; the element choice and the
-    # relabelling then work on the (much smaller) selection. float32 coordinates are compared with
-    # the float64 corners and promoted, never rounded.
-    lo = np.asarray(box.lo, dtype=np.float64)
-    hi = np.asarray(box.hi, dtype=np.float64)
-    rel, species = _kernels.select_box(
-        pos, labels, np.arange(n_species, dtype=np.int64), lo, hi, scratch_index(len(pos))
-    )
-    if species.size < MIN_ROI_ATOMS:
+    counts = scan.box_species_counts(pos, labels, box, n_species, task, span)
+    if counts.sum() < MIN_ROI_ATOMS:
         _check_overlap(pos, box)
-    counts = np.bincount(species, minlength=n_species)
     anions = compound_anions(atoms)
     names = resolve_elements(atoms.names, counts, elements, anions)
     note = None
@@ -264,22 +291,28 @@ def prepare_roi(atoms: AtomSet, box: Box, elements: Sequence[str] | None) -> Pre
     lut = np.full(n_species, -1, dtype=np.int64)
     for k, name in enumerate(names):
         lut[atoms.index_of(name)] = k
-    if np.any(counts[lut < 0] > 0):
-        rel, lab = _kernels.relabel(rel, species, lut)  # drop the other species' atoms in place
-    else:
-        lab = lut[species]  # nothing to drop: relabel only
-    n = int(lab.size)
+    element_counts = np.zeros(len(names), dtype=np.int64)
+    for s_, k in enumerate(lut):
+        if k >= 0:
+            element_counts[k] += counts[s_]
+    n = int(element_counts.sum())
     if n < MIN_ROI_ATOMS:
         raise InputError(
             f"the sub-volume {_fmt(box.flat())} nm holds only {n} atoms of {', '.join(names)}; "
             f"at least {MIN_ROI_ATOMS} are needed"
         )
+    lo = np.asarray(box.lo, dtype=np.float64)
+    hi = np.asarray(box.hi, dtype=np.float64)
     ion_rel, ion_type, ion_types = _select_ions(atoms, names, pos, lo, hi)
     return PreparedRoi(
         box=box,
-        rel=rel,
-        labels=lab,
+        positions=pos,
+        species=labels,
+        lut=lut,
         elements=names,
+        counts=element_counts,
+        task=task,
+        span=span,
         ion_rel=ion_rel,
         ion_type=ion_type,
         ion_types=ion_types,
@@ -323,7 +356,7 @@ def _select_ions(
     lut, types = found
     # Shifted by one so that the -1 of non-lead atoms maps to "left out" without negative indexing.
     shifted = np.concatenate([[-1], lut]).astype(np.int64)
-    lead = _native(atoms.ions.lead) + 1
+    lead = scan.native(atoms.ions.lead) + 1
     ion_rel, ion_type = _kernels.select_box(pos, lead, shifted, lo, hi, scratch_index(len(pos)))
     return ion_rel, ion_type, types
 
@@ -335,8 +368,7 @@ def scratch_index(n: int) -> np.ndarray:
 
 def _check_overlap(pos: np.ndarray, box: Box) -> None:
     """Raise if ``box`` misses the data's bounding box (only called once a box looks empty)."""
-    dlo = pos.min(axis=0)
-    dhi = pos.max(axis=0)
+    dlo, dhi = scan.bounds(pos)
     if np.any(np.array(box.hi) <= dlo) or np.any(np.array(box.lo) > dhi):
         raise InputError(
             f"the sub-volume {_fmt(box.flat())} nm lies outside the data "
@@ -386,14 +418,6 @@ def roi_warning(positions: np.ndarray, box: Box) -> str | None:
 def requested_is_empty(elements: Sequence[str] | None) -> bool:
     """True when no element list was given (the principal elements are then used)."""
     return not elements or not any(e.strip() for e in elements)
-
-
-def _native(a: np.ndarray) -> np.ndarray:
-    """C-contiguous, native byte order (memory-mapped files may be big-endian or strided)."""
-    a = np.asarray(a)
-    if not a.dtype.isnative:
-        a = a.astype(a.dtype.newbyteorder("="))
-    return np.ascontiguousarray(a)
 
 
 def _fmt(values) -> str:

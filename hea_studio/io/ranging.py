@@ -236,8 +236,13 @@ def _gather_into(out: np.ndarray, positions: np.ndarray, index: np.ndarray) -> N
         out[start:stop] = positions[index[start:stop]]
 
 
+def label_dtype(n_names: int) -> np.dtype:
+    """Narrowest unsigned label type for ``n_names`` species (uint8 up to 256: 1 byte per atom)."""
+    return np.dtype(np.uint8 if n_names <= 256 else np.uint16 if n_names <= 65536 else np.int32)
+
+
 def _ranged_rows(
-    positions: np.ndarray, species: np.ndarray, relabel: np.ndarray
+    positions: np.ndarray, species: np.ndarray, relabel: np.ndarray, n_names: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Positions (native float32) and ``relabel[species]`` of the ranged ions, in file order.
 
@@ -245,7 +250,7 @@ def _ranged_rows(
     """
     total = int(np.count_nonzero(species >= 0))
     out_pos = np.empty((total, 3), dtype=np.float32)
-    out_lab = np.empty(total, dtype=np.int32)
+    out_lab = np.empty(total, dtype=label_dtype(n_names))
     o = 0
     for start in range(0, species.shape[0], CHUNK):
         stop = min(species.shape[0], start + CHUNK)
@@ -307,7 +312,8 @@ def to_atoms(
     Returns
     -------
     AtomSet
-        Native float32 positions (the files hold float32; nothing is lost), int32 labels,
+        Native float32 positions (the files hold float32; nothing is lost), uint8 labels (wider
+        only beyond 256 names: :func:`label_dtype`),
         names (elements in order of first appearance, or species), colours from the range file.
         Unranged ions are left out.
     """
@@ -318,7 +324,7 @@ def to_atoms(
     positions = ions.positions
     if not decompose:
         sp_colours = {n: rgb for n in sp_names if (rgb := _species_colour(table, n)) is not None}
-        pos, lab = _ranged_rows(positions, species, np.arange(len(sp_names), dtype=np.int32))
+        pos, lab = _ranged_rows(positions, species, np.arange(len(sp_names), dtype=np.int32), len(sp_names))
         return AtomSet(pos, lab, tuple(sp_names), sp_colours)
 
     plan = decomposition(table)
@@ -337,7 +343,7 @@ def to_atoms(
     if simple:
         # Every species is one atom: a relabelling, in file order, with no sorting.
         relabel = np.array([elements[plan[n][0][0]] for n in sp_names], dtype=np.int32)
-        pos, lab = _ranged_rows(positions, species, relabel)
+        pos, lab = _ranged_rows(positions, species, relabel, len(names))
         return AtomSet(pos, lab, names, colours)
 
     # Sizes first, so that the output is allocated once and filled in place: the peak memory is
@@ -350,7 +356,7 @@ def to_atoms(
             whole = math.floor(c + _EPS)
             total += n * whole + _extra_atoms(n, c - whole)
     out_pos = np.empty((total, 3), dtype=np.float32)
-    out_lab = np.empty(total, dtype=np.int32)
+    out_lab = np.empty(total, dtype=label_dtype(len(names)))
     # Ion origin (science.md 1): the first atom of every ion carries its formula, the others -1.
     # A species with a fractional count has no fixed formula; its atoms count as single-atom ions.
     out_lead = np.full(total, -1, dtype=np.int32)

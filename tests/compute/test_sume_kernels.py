@@ -7,7 +7,8 @@ import pytest
 
 from hea_studio.compute import _kernels as nb
 from hea_studio.compute import _twins as tw
-from hea_studio.compute.binning import PreparedRoi
+from hea_studio.compute.roi import prepare_roi
+from hea_studio.core.atoms import AtomSet
 from hea_studio.core.geometry import Box
 
 NEW_KERNELS = ("shifted_tile_counts", "prefix_cube_counts_shifted", "bootstrap_pair_means", "half_counts")
@@ -54,9 +55,9 @@ def test_prefix_cube_counts_shifted(atoms_rel, o):
 
 def test_prepared_roi_shifted_counts_table_and_atom_paths_agree(atoms_rel):
     rel, labels = atoms_rel
-    prep = PreparedRoi(
-        Box((0, 0, 0), (9.7, 9.7, 9.7)), np.ascontiguousarray(rel), labels, ("A", "B", "C", "D")
-    )
+    # A box at the origin: the positions are their own relative coordinates.
+    atoms = AtomSet(np.ascontiguousarray(rel), labels, ("A", "B", "C", "D"))
+    prep = prepare_roi(atoms, Box((0, 0, 0), (9.7, 9.7, 9.7)), ("A", "B", "C", "D"))
     voxel = prep.prepare_voxels([0.5, 1.0, 2.0])
     assert voxel == 0.5
     for frac in ([0.0, 0.0, 0.0], [0.3, 0.8, 0.55], [0.99, 0.01, 0.5]):

@@ -1,0 +1,277 @@
+"""Benchmark of real-size runs: 10^6, 10^7 and 10^8 ions, step by step, against today's path.
+
+For each size a conical four-element specimen is written as a .pos (with a .rrng) to ``--dir``
+(default /work/bigdata, 16 bytes per ion), then the same step runner is started twice in fresh
+subprocesses: once on this tree and once on the baseline tree (the code at ``--baseline``, by
+default commit beece3f, unpacked with ``git archive`` next to the data). Every process first runs
+the whole pipeline on a 10^5-ion file so that numba's compilation is not timed. Steps:
+
+``load`` (map the file, drop non-finite rows), ``ranging`` (to_atoms), ``default box``, ``select``
+(prepare_roi), ``curve`` (the default edges 0.5:10:0.5), ``bootstrap`` (the SUME tangent fit with 200
+resamples), and ``analyze`` (the ``analyze`` command end to end, in its own process). For the step
+runner the peak resident memory of each step is measured by resetting the kernel's high-water mark
+before it (``/proc/self/clear_refs``) and reading ``VmHWM`` after it; for ``analyze`` it is the
+child's maximum RSS. At 10^7 ions two edge lists are timed as well: 200 edges 0.1:20:0.1 and a
+geometric series of 40 edges (``curve200``, ``geo40``).
+
+Prints one table per size: time (median over ``--repeat`` runs) and peak RSS per step, new and
+baseline, and their ratio. Big files are deleted at the end unless ``--keep``.
+
+Usage::
+
+    python benchmarks/bench_scale.py [--sizes 1e6,1e7,1e8] [--repeat 3] [--no-baseline]
+    python benchmarks/bench_scale.py --sizes 5e8 --no-baseline --only analyze   # the 12 GB check
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent.parent
+BASELINE_COMMIT = "beece3f"
+SPECIES = (("Co", 29.47), ("Cu", 31.73), ("Fe", 27.92), ("Ni", 29.0))
+FRACTIONS = (0.25, 0.25, 0.3, 0.2)
+UNRANGED = 0.03  # background ions outside every range
+DENSITY = 50.0  # detected ions per nm^3
+STEPS = ("load", "ranging", "default box", "select", "curve", "bootstrap")
+EXTRA_STEPS = ("curve200", "geo40")
+
+
+# ---- data ------------------------------------------------------------------------------------
+def write_rrng(path: Path) -> None:
+    lines = ["[Ions]", f"Number={len(SPECIES)}"]
+    lines += [f"Ion{i + 1}={name}" for i, (name, _) in enumerate(SPECIES)]
+    lines += ["[Ranges]", f"Number={len(SPECIES)}"]
+    for i, (name, m) in enumerate(SPECIES):
+        lines.append(f"Range{i + 1}={m - 0.2:.4f} {m + 0.2:.4f} vol:0.01 {name}:1 color:{i * 3 + 1:06d}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def write_pos(path: Path, n: int, seed: int = 0) -> None:
+    """A cone of ``n`` ions (radius r0 -> 2.5 r0 along z), in evaporation (z) order, written in chunks."""
+    rng = np.random.default_rng(seed)
+    # Volume of a truncated cone with radii r and 2.5 r and height 10 r: (pi/3) h (r0^2 + r0 r1 + r1^2).
+    volume = n / DENSITY
+    r0 = (volume / (np.pi / 3 * 10 * (1 + 2.5 + 6.25))) ** (1 / 3)
+    h = 10 * r0
+    cum = np.cumsum(FRACTIONS)
+    masses = np.array([m for _, m in SPECIES])
+    step = 1 << 22
+    with open(path, "wb") as fh:
+        for start in range(0, n, step):
+            k = min(step, n - start)
+            # z with density proportional to the cross-section (area grows with the radius^2).
+            # Ions leave the tip in order of depth: a .pos lists them roughly sorted by z.
+            u = (start + np.arange(k) + rng.random(k)) / n
+            a, b = r0, 2.5 * r0
+            # inverse CDF of p(z) ~ (a + (b - a) z/h)^2
+            z = h * (((a**3 + u * (b**3 - a**3)) ** (1 / 3)) - a) / (b - a)
+            radius = (a + (b - a) * z / h) * np.sqrt(rng.random(k))
+            theta = rng.random(k) * 2 * np.pi
+            block = np.empty((k, 4), dtype=">f4")
+            block[:, 0] = radius * np.cos(theta)
+            block[:, 1] = radius * np.sin(theta)
+            block[:, 2] = z
+            sp = np.searchsorted(cum, rng.random(k) * cum[-1])
+            m = masses[np.minimum(sp, len(masses) - 1)] + rng.normal(0, 0.03, k)
+            bg = rng.random(k) < UNRANGED
+            m[bg] = rng.uniform(60, 80, int(bg.sum()))
+            block[:, 3] = m
+            block.tofile(fh)
+
+
+def ensure_data(directory: Path, n: int) -> tuple[Path, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    pos = directory / f"scale_{n:.0e}.pos".replace("+", "")
+    rr = directory / "scale.rrng"
+    if not rr.exists():
+        write_rrng(rr)
+    if not pos.exists() or pos.stat().st_size != 16 * n:
+        t = time.perf_counter()
+        write_pos(pos, n)
+        print(f"  wrote {pos.name} ({16 * n / 1e9:.2f} GB) in {time.perf_counter() - t:.0f} s", flush=True)
+    return pos, rr
+
+
+def baseline_tree(directory: Path, commit: str) -> Path:
+    """Today's code, unpacked from git (no worktree: the repository is left untouched)."""
+    dest = directory / f"baseline_{commit}"
+    if (dest / "hea_studio").is_dir():
+        return dest
+    dest.mkdir(parents=True, exist_ok=True)
+    archive = directory / f"baseline_{commit}.tar"
+    with open(archive, "wb") as fh:
+        subprocess.run(["git", "-C", str(HERE), "archive", commit], stdout=fh, check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(dest, filter="data")
+    archive.unlink()
+    return dest
+
+
+# ---- the step runner (runs in a subprocess, imports whichever tree PYTHONPATH names) -------------
+def _reset_peak() -> None:
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")
+
+
+def _status(key: str) -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def run_steps(pos_path: str, rr_path: str, extra: bool) -> dict:
+    from hea_studio.compute.curve import iter_prepared
+    from hea_studio.compute.roi import default_box, prepare_roi
+    from hea_studio.compute.sume import sume_tangent
+    from hea_studio.core.settings import DEFAULT_SIZES, AnalysisSettings, Lattice
+    from hea_studio.io import load_ions, load_ranges, to_atoms
+
+    out: dict[str, tuple[float, int]] = {}
+
+    def step(name, fn):
+        _reset_peak()
+        t = time.perf_counter()
+        value = fn()
+        out[name] = (time.perf_counter() - t, _status("VmHWM"))
+        return value
+
+    ions, table = step("load", lambda: (load_ions(pos_path), load_ranges(rr_path)))
+    atoms = step("ranging", lambda ions=ions: to_atoms(ions, table))
+    del ions
+    box = step("default box", lambda: default_box(atoms.positions))
+    prep = step("select", lambda: prepare_roi(atoms, box, None))
+    sizes = tuple(L for L in DEFAULT_SIZES if min(box.size) >= L)
+    settings = AnalysisSettings(sizes_nm=sizes)
+    curve = step("curve", lambda prep=prep: list(iter_prepared(prep, settings)))
+    density = prep.n_atoms / box.volume
+    step("bootstrap", lambda c=curve: sume_tangent(c, Lattice("fcc", 0.35834), density, 200, 0))
+    del curve, prep
+    if extra:
+        fine = tuple(round(0.1 * i, 6) for i in range(1, 201) if 0.1 * i <= min(box.size))
+        geo = tuple(float(v) for v in np.geomspace(0.5, min(20.0, float(min(box.size))), 40))
+        for name, edges in (("curve200", fine), ("geo40", geo)):
+            p = prepare_roi(atoms, box, None)
+            s = AnalysisSettings(sizes_nm=edges)
+            step(name, lambda p=p, s=s: list(iter_prepared(p, s, fda=True)))
+            del p
+    return {k: list(v) for k, v in out.items()}
+
+
+def run_analyze(tree: Path, pos: Path, rr: Path, json_out: Path) -> tuple[float, int]:
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    cmd = [
+        sys.executable,
+        str(tree / "main.py"),
+        "analyze",
+        str(pos),
+        "--ranges",
+        str(rr),
+        "--json",
+        str(json_out),
+    ]
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=str(tree))
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"analyze failed in {tree}: {proc.stderr.read().decode()[-2000:]}")
+    return wall, usage.ru_maxrss * 1024
+
+
+def spawn_steps(tree: Path, pos: Path, rr: Path, warm: tuple[Path, Path], extra: bool) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    here = str(Path(__file__).parent)
+    code = (
+        f"import json, sys; sys.path.insert(0, {here!r}); import bench_scale as b; "
+        f"b.run_steps({str(warm[0])!r}, {str(warm[1])!r}, False); "
+        f"print(json.dumps(b.run_steps({str(pos)!r}, {str(rr)!r}, {extra!r})))"
+    )
+    res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=str(tree))
+    if res.returncode != 0:
+        raise RuntimeError(f"step runner failed in {tree}:\n{res.stderr[-3000:]}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def _fmt_t(v: float | None) -> str:
+    return "-" if v is None else f"{v:8.2f}"
+
+
+def _fmt_m(v: float | None) -> str:
+    return "-" if v is None else f"{v / 2**30:7.2f}"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="1e6,1e7,1e8")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per step below 1e8 ions (1 at 1e8 and up)")
+    ap.add_argument("--dir", type=Path, default=Path("/work/bigdata"))
+    ap.add_argument("--baseline", default=BASELINE_COMMIT, help="git commit of today's path")
+    ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--only", choices=("steps", "analyze"), help="run only the step runner or only analyze")
+    ap.add_argument("--keep", action="store_true", help="keep the data files")
+    args = ap.parse_args()
+    sizes = [int(float(s)) for s in args.sizes.split(",")]
+    warm = ensure_data(args.dir, 100_000)
+    trees = {"new": HERE}
+    if not args.no_baseline:
+        trees["old"] = baseline_tree(args.dir, args.baseline)
+    made: list[Path] = [warm[0]]
+    try:
+        for n in sizes:
+            pos, rr = ensure_data(args.dir, n)
+            made.append(pos)
+            reps = args.repeat if n < 10**8 else 1
+            extra = n == 10**7
+            results: dict[str, dict[str, list[tuple[float, int]]]] = {}
+            for name, tree in trees.items():
+                rows: dict[str, list[tuple[float, int]]] = {}
+                for _ in range(reps):
+                    if args.only != "analyze":
+                        for k, v in spawn_steps(tree, pos, rr, warm, extra).items():
+                            rows.setdefault(k, []).append(tuple(v))
+                    if args.only != "steps":
+                        rows.setdefault("analyze", []).append(
+                            run_analyze(tree, pos, rr, args.dir / "bench.json")
+                        )
+                results[name] = rows
+            print(
+                f"\n{n:.0e} ions ({16 * n / 1e9:.2f} GB .pos); medians of {reps} run(s); time s, peak RSS GB"
+            )
+            head = f"{'step':12s} {'new t':>8s} {'new RSS':>7s}"
+            if "old" in results:
+                head += f" {'old t':>8s} {'old RSS':>7s} {'speedup':>7s} {'RSS ratio':>9s}"
+            print(head)
+            for step in (*STEPS, *EXTRA_STEPS, "analyze"):
+                if step not in results["new"]:
+                    continue
+                t_new = statistics.median(v[0] for v in results["new"][step])
+                m_new = statistics.median(v[1] for v in results["new"][step])
+                line = f"{step:12s} {_fmt_t(t_new)} {_fmt_m(m_new)}"
+                if "old" in results and step in results["old"]:
+                    t_old = statistics.median(v[0] for v in results["old"][step])
+                    m_old = statistics.median(v[1] for v in results["old"][step])
+                    line += f" {_fmt_t(t_old)} {_fmt_m(m_old)} {t_old / t_new:7.1f}x {m_old / m_new:8.1f}x"
+                print(line, flush=True)
+    finally:
+        if not args.keep:
+            for p in made:
+                p.unlink(missing_ok=True)
+            (args.dir / "bench.json").unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
