@@ -65,6 +65,13 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument(
+        "--memory-budget",
+        type=float,
+        metavar="MB",
+        help="memory the analysis may plan for (voxel tables; a warning when a run would exceed it); "
+        "default: a quarter of physical memory, or $HEA_STUDIO_MEMORY_BUDGET_MB",
+    )
+    parser.add_argument(
         "--sume-method",
         choices=("hinge-bulk", "tangent-free"),
         default="hinge-bulk",
@@ -165,6 +172,18 @@ def check_run_outputs(args: argparse.Namespace, *extra: tuple[str, object]) -> N
     check_outputs(outputs, inputs=[args.file, args.ranges])
 
 
+def apply_memory_budget(args: argparse.Namespace) -> None:
+    """Set the process's memory budget from ``--memory-budget`` (InputError unless positive)."""
+    value = getattr(args, "memory_budget", None)
+    if value is None:
+        return
+    if not value > 0:
+        raise InputError(f"--memory-budget must be a positive number of MB, got {value:g}")
+    from hea_studio.core import memory
+
+    memory.set_budget(int(value * (1 << 20)))
+
+
 def warn(text: str) -> None:
     """Print a warning on stderr, in the contract's one-line form."""
     print(f"hea-studio: warning: {text}", file=sys.stderr)
@@ -237,6 +256,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_run_outputs(args, ("--plot", args.plot), ("--nexus", args.nexus), ("--report", args.report))
     settings = settings_from_args(args)
+    apply_memory_budget(args)
     roi = Box.parse(args.roi) if args.roi else None
     # Edges the user asked for must fit (else exit 2); the default list is cut to the box.
     result = analyze_files(args.file, args.ranges, settings, roi, cut_sizes=not args.sizes, on_warning=warn)

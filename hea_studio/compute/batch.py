@@ -75,9 +75,27 @@ def analyze_files(
         fitting = tuple(L for L in settings.sizes_nm if limit >= L)
         if fitting and fitting != settings.sizes_nm:
             settings = replace(settings, sizes_nm=fitting)
+    if on_warning is not None:
+        text = memory_warning(atoms, box, settings)
+        if text:
+            on_warning(text)
     result = run_analysis(atoms, settings, box)
     timing = dict(result.timing_s, load=t_load, total=t_load + result.timing_s["total"])
     return replace(result, timing_s=timing)
+
+
+def memory_warning(atoms, box: Box, settings: AnalysisSettings) -> str | None:
+    """The warning of :func:`hea_studio.core.memory.over_budget_warning` for analysing ``box``."""
+    from hea_studio.compute.binning import estimate_run_bytes
+    from hea_studio.core import memory
+
+    n = atoms.n_atoms
+    per_atom = atoms.positions.itemsize * 3 + atoms.labels.itemsize
+    # Every atom counted as in the box: an upper bound (counting the box would cost a pass).
+    k = len(settings.elements) if settings.elements else 4
+    n_box = n
+    estimate = estimate_run_bytes(n, per_atom, box, n_box, settings.sizes_nm, k, memory.budget())
+    return memory.over_budget_warning(estimate, f"the analysis of {n:,} atoms")
 
 
 @dataclass(frozen=True)

@@ -423,3 +423,32 @@ class PreparedRoi:
         zeros = np.zeros(rel.shape[0], dtype=np.int64)
         lows = self.paper_lows(L, n_cubes)
         return _kernels.box_counts(rel, zeros, np.ascontiguousarray(rel[:, 0]), lows, float(L), 1)[:, 0]
+
+
+def estimate_run_bytes(
+    n_dataset_atoms: int, atom_bytes: int, box: Box, n_box_atoms: int, sizes, K: int, budget: int
+) -> int:
+    """Peak memory an entropy curve of ``box`` will need (bytes), for the warning before a run.
+
+    The dataset's arrays (``atom_bytes`` per atom: 13 for float32 positions and uint8 labels), the
+    voxel table the budget admits for the common edge of ``sizes``, the compact copy of the box's
+    atoms when some edge is not answered by the table, and the per-cube arrays of the smallest
+    edge (counts, entropies, atom numbers: about 3 * 8 * K bytes per cube, capped at the dense limit).
+    """
+    total = n_dataset_atoms * atom_bytes
+    g = common_voxel_edge(sizes)
+    size = np.asarray(box.size, dtype=np.float64)
+    table = 0
+    if g is not None:
+        shape = [n_tiles(float(e), g) for e in size]
+        itemsize = np.dtype(scan.table_dtype(n_box_atoms)).itemsize
+        table = int(np.prod(np.array(shape) + 1)) * K * itemsize
+        if table > int(budget * memory.TABLE_SHARE):
+            table = 0
+    total += table
+    if table == 0:
+        total += n_box_atoms * 13
+    smallest = float(min(sizes))
+    cubes = int(np.prod([n_tiles(float(e), smallest) for e in size]))
+    cubes = min(cubes, DENSE_CUBES_PER_ATOM * n_box_atoms + 1024)
+    return int(total + cubes * 3 * 8 * max(K, 2))

@@ -113,3 +113,20 @@ def test_default_edges_are_cut_to_the_box(specimen, capsys):
     assert main([*args, "--bootstrap", "0", "--json", "-"]) == 0
     roi = json.loads(capsys.readouterr().out)["roi_nm"]
     assert all(-0.01 <= v <= 12.01 for v in roi) and min(roi[3] - roi[0], roi[4] - roi[1]) > 9
+
+
+def test_memory_budget_warns_before_the_run_and_bad_values_exit_2(specimen, capsys):
+    from hea_studio.core import memory
+
+    args = ["analyze", str(specimen / "s.pos"), "--ranges", str(specimen / "s.rrng"), "--bootstrap", "0"]
+    try:
+        assert main([*args, "--memory-budget", "0.5"]) == 0  # 0.5 MB: far too little for 60 000 atoms
+        err = capsys.readouterr().err
+        assert "hea-studio: warning: the analysis of" in err and "memory budget of 0 MB" in err
+        assert memory.budget() == 1 << 19
+        assert main([*args, "--memory-budget", "4000"]) == 0
+        assert "memory budget" not in capsys.readouterr().err
+        assert main([*args, "--memory-budget", "-3"]) == 2
+        assert "--memory-budget must be a positive number" in capsys.readouterr().err
+    finally:
+        memory.set_budget(None)
