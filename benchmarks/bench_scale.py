@@ -103,7 +103,7 @@ def ensure_data(directory: Path, n: int) -> tuple[Path, Path]:
     return pos, rr
 
 
-def baseline_tree(directory: Path, commit: str) -> Path:
+def baseline_tree(directory: Path, commit: str, repo: Path) -> Path:
     """Today's code, unpacked from git (no worktree: the repository is left untouched)."""
     dest = directory / f"baseline_{commit}"
     if (dest / "hea_studio").is_dir():
@@ -111,7 +111,7 @@ def baseline_tree(directory: Path, commit: str) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     archive = directory / f"baseline_{commit}.tar"
     with open(archive, "wb") as fh:
-        subprocess.run(["git", "-C", str(HERE), "archive", commit], stdout=fh, check=True)
+        subprocess.run(["git", "-C", str(repo), "archive", commit], stdout=fh, check=True)
     with tarfile.open(archive) as tar:
         tar.extractall(dest, filter="data")
     archive.unlink()
@@ -220,6 +220,7 @@ def main() -> int:
     ap.add_argument("--dir", type=Path, default=Path("/work/bigdata"))
     ap.add_argument("--baseline", default=BASELINE_COMMIT, help="git commit of today's path")
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--repo", type=Path, default=HERE, help="git repository holding the baseline commit")
     ap.add_argument("--only", choices=("steps", "analyze"), help="run only the step runner or only analyze")
     ap.add_argument("--keep", action="store_true", help="keep the data files")
     args = ap.parse_args()
@@ -227,7 +228,7 @@ def main() -> int:
     warm = ensure_data(args.dir, 100_000)
     trees = {"new": HERE}
     if not args.no_baseline:
-        trees["old"] = baseline_tree(args.dir, args.baseline)
+        trees["old"] = baseline_tree(args.dir, args.baseline, args.repo)
     made: list[Path] = [warm[0]]
     try:
         for n in sizes:
