@@ -7,8 +7,9 @@ default commit beece3f, unpacked with ``git archive`` next to the data). Every p
 the whole pipeline on a 10^5-ion file so that numba's compilation is not timed. Steps:
 
 ``load`` (map the file, drop non-finite rows), ``ranging`` (to_atoms), ``default box``, ``select``
-(prepare_roi), ``curve`` (the default edges 0.5:10:0.5), ``bootstrap`` (the SUME tangent fit with 200
-resamples), and ``analyze`` (the ``analyze`` command end to end, in its own process). For the step
+(prepare_roi), ``curve`` (the default edges 0.5:10:0.5), ``SUME`` (with its interval: 200 bootstrap
+resamples of the tangent fit in the baseline; the hinge fits over shifted grids, cube bootstrap and
+edge subsets in the new tree), and ``analyze`` (the ``analyze`` command end to end, in its own process). For the step
 runner the peak resident memory of each step is measured by resetting the kernel's high-water mark
 before it (``/proc/self/clear_refs``) and reading ``VmHWM`` after it; for ``analyze`` it is the
 child's maximum RSS. At 10^7 ions two edge lists are timed as well: 200 edges 0.1:20:0.1 and a
@@ -43,7 +44,7 @@ SPECIES = (("Co", 29.47), ("Cu", 31.73), ("Fe", 27.92), ("Ni", 29.0))
 FRACTIONS = (0.25, 0.25, 0.3, 0.2)
 UNRANGED = 0.03  # background ions outside every range
 DENSITY = 50.0  # detected ions per nm^3
-STEPS = ("load", "ranging", "default box", "select", "curve", "bootstrap")
+STEPS = ("load", "ranging", "default box", "select", "curve", "SUME")
 EXTRA_STEPS = ("curve200", "geo40")
 
 
@@ -132,11 +133,28 @@ def _status(key: str) -> int:
     return 0
 
 
+def sume_step(prep, curve, density: float):
+    """The SUME with its interval: today's tangent bootstrap, or the newer estimate of the tree run."""
+    from hea_studio.core.settings import Lattice
+
+    lattice = Lattice("fcc", 0.35834)
+    try:
+        from hea_studio.compute.sume_estimate import estimate_sumes
+    except ImportError:  # the baseline tree (beece3f): tangent fit with 200 bootstrap resamples
+        from hea_studio.compute.sume import sume_tangent
+
+        return sume_tangent(curve, lattice, density, 200, 0)
+    from hea_studio.compute.curve import reference_table
+    from hea_studio.compute.entropy import mixing_entropy
+
+    S_bulk = mixing_entropy(prep.bulk_counts())
+    return estimate_sumes(prep, curve, S_bulk, lattice, density, 10, 200, 0, null=reference_table(prep, 10))
+
+
 def run_steps(pos_path: str, rr_path: str, extra: bool) -> dict:
     from hea_studio.compute.curve import iter_prepared
     from hea_studio.compute.roi import default_box, prepare_roi
-    from hea_studio.compute.sume import sume_tangent
-    from hea_studio.core.settings import DEFAULT_SIZES, AnalysisSettings, Lattice
+    from hea_studio.core.settings import DEFAULT_SIZES, AnalysisSettings
     from hea_studio.io import load_ions, load_ranges, to_atoms
 
     out: dict[str, tuple[float, int]] = {}
@@ -157,7 +175,7 @@ def run_steps(pos_path: str, rr_path: str, extra: bool) -> dict:
     settings = AnalysisSettings(sizes_nm=sizes)
     curve = step("curve", lambda prep=prep: list(iter_prepared(prep, settings)))
     density = prep.n_atoms / box.volume
-    step("bootstrap", lambda c=curve: sume_tangent(c, Lattice("fcc", 0.35834), density, 200, 0))
+    step("SUME", lambda c=curve, p=prep: sume_step(p, c, density))
     del curve, prep
     if extra:
         fine = tuple(round(0.1 * i, 6) for i in range(1, 201) if 0.1 * i <= min(box.size))
