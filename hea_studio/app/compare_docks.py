@@ -51,10 +51,14 @@ class CompareFeatures(QObject):
         # for several boxes), the profile with the concentration plots.
         window.tabifyDockWidget(window.docks["entropy"], self.compare_dock)
         window.tabifyDockWidget(window.docks["local"], self.profile_dock)
+        # The default layout stays as it was: the entropy and concentration plots in front.
         window.docks["entropy"].raise_()
+        window.docks["concentration"].raise_()
 
         self.job = ComparisonJob(window.controller, window.worker, self)
         self.profile_job = ProfileJob(window.session, self._profile_params, self)
+        # Off until its dock is on screen (a dock behind another tab never says it is hidden).
+        self.profile_job.enabled = False
         self._shown: tuple = ()
 
         self.compare_panel.selection_changed.connect(self.job.set_checked)

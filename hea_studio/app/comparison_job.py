@@ -271,6 +271,11 @@ class ComparisonJob(QObject):
             self._kick.start()
 
     def _on_cancelled(self, gen: int) -> None:
+        if gen != self._gen and gen == self.worker.generation and self.missing():
+            # The user cancelled another job (Esc): do not start the comparison's work behind their back.
+            self._paused = True
+            self.state_changed.emit(False, "Paused: tick a sub-volume to go on.")
+            return
         if self._settle(gen):
             if self.worker.generation == gen:  # nothing newer took the worker: the user cancelled
                 self._paused = True
