@@ -142,8 +142,10 @@ class SpectrumBinder(QObject):
         dock = self.w.docks["spectrum"]
         dock.show()
         dock.raise_()
-        if not dock.isFloating() and dock.height() < 360:
-            self.w.resizeDocks([dock], [380], Qt.Orientation.Vertical)
+        # Tall enough to work in, while the 3D view keeps most of a small screen.
+        target = min(380, int(0.38 * self.w.height()))
+        if not dock.isFloating() and dock.height() < target:
+            self.w.resizeDocks([dock], [target], Qt.Orientation.Vertical)
 
     # ---- results in -----------------------------------------------------------------------------
     def _loaded(self, dataset) -> None:

@@ -168,7 +168,7 @@ class SpectrumPlot:
         big = [p for p in sorted(outside, key=lambda p: -p.net)[:8] if p.net >= 1e-3 * total]
         for p in big:
             share = 100.0 * p.net / max(total, 1)
-            text = pg.TextItem(f"{p.mn:.2f} Da: {share:.1f} %", color=_UNRANGED, anchor=(0.5, 1.2))
+            text = pg.TextItem(f"{p.mn:.2f} Da: {share:.1f} %", color=_UNRANGED, anchor=(0.1, 1.2))
             text.peak = p
             self.plot.addItem(text)
             self.unranged_labels.append(text)

@@ -138,7 +138,7 @@ class SpectrumPanel(QWidget):
     spectrum_requested = Signal(float, bool)
     save_requested = Signal()
 
-    COLUMNS = ("Ion", "From (Da)", "To (Da)", "Ions", "Colour")
+    COLUMNS = ("Ion", "From (Da)", "To (Da)", "Ions", "")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -168,7 +168,7 @@ class SpectrumPanel(QWidget):
         self.log.setChecked(True)
         self.log.setToolTip("Logarithmic counts (small peaks next to large ones)")
         self.suggest_edit = QLineEdit()
-        self.suggest_edit.setPlaceholderText("Co,Cu,Fe,Ni")
+        self.suggest_edit.setPlaceholderText("elements, e.g. Co,Cu,Fe,Ni")
         self.suggest_edit.setToolTip("Elements or molecular ions to place ranges for (comma-separated)")
         self.suggest_button = QPushButton("Suggest ranges")
         self.suggest_button.setToolTip(
@@ -187,30 +187,32 @@ class SpectrumPanel(QWidget):
         self.delete_button.setToolTip("Remove the selected range (Del)")
 
         tools = QHBoxLayout()
-        for w in (self.source, QLabel("Bin"), self.bin, self.log, QLabel("Isotopes of"), self.overlay_edit):
+        for w in (self.source, QLabel("Bin"), self.bin, self.log, QLabel("Isotopes"), self.overlay_edit):
             tools.addWidget(w)
         tools.addStretch(1)
+        self.suggest_edit.setMinimumWidth(90)
+        self.overlay_edit.setMinimumWidth(70)
         tools2 = QHBoxLayout()
-        for w in (
-            QLabel("Elements"),
-            self.suggest_edit,
-            self.suggest_button,
-            self.delete_button,
-            self.save_button,
-        ):
+        for w in (self.suggest_edit, self.suggest_button):
             tools2.addWidget(w)
+        tools3 = QHBoxLayout()
+        for w in (self.delete_button, self.save_button):
+            tools3.addWidget(w)
 
         self.ranges_view = _RangesTable(0, len(self.COLUMNS))
         self.ranges_view.setHorizontalHeaderLabels(self.COLUMNS)
         self.ranges_view.verticalHeader().setVisible(False)
-        self.ranges_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.ranges_view.horizontalHeader().setStretchLastSection(True)
+        header = self.ranges_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(4, 44)
+        header.setStretchLastSection(False)
         self.ranges_view.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.ranges_view.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.ranges_view.setToolTip(
             "Double-click to edit an ion (e.g. Fe, CrO2, Fe2+) or a bound; double-click a colour to change it"
         )
-        self.ranges_view.setMinimumWidth(300)
+        self.ranges_view.setMinimumWidth(310)
 
         self.info = QLabel("")
         self.info.setWordWrap(True)
@@ -232,11 +234,13 @@ class SpectrumPanel(QWidget):
         rv.setContentsMargins(0, 0, 0, 0)
         rv.addLayout(tools2)
         rv.addWidget(self.ranges_view, 1)
+        rv.addLayout(tools3)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
+        split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(split)
@@ -411,7 +415,10 @@ class SpectrumPanel(QWidget):
         """Replace the ranges by suggested ones for the elements typed."""
         if self.spectrum is None:
             return
-        text = self.suggest_edit.text() or self.suggest_edit.placeholderText()
+        text = self.suggest_edit.text()
+        if not text.strip():
+            self.set_status("Suggest ranges: type the elements first, e.g. Co,Cu,Fe,Ni")
+            return
         names = [e.strip() for e in text.split(",") if e.strip()]
         try:
             table = suggest_ranges(self.spectrum, names)
