@@ -38,6 +38,7 @@ from hea_studio.core.errors import InputError
 from hea_studio.io.project import PROJECT_SUFFIX
 from hea_studio.render.atom_view import AtomView
 from hea_studio.widgets.analysis_plots import AnalysisPlots
+from hea_studio.widgets.freqdist_panel import FrequencyPanel
 from hea_studio.widgets.local_panel import LocalEntropyPanel
 from hea_studio.widgets.projection_view import ProjectionView
 from hea_studio.widgets.results_panel import ResultsPanel
@@ -52,7 +53,7 @@ APP = "HEA Studio"
 
 
 # Bump when docks are added, removed or regrouped: saved layouts of another version are ignored.
-LAYOUT_VERSION = 5
+LAYOUT_VERSION = 6  # 6: the Frequency distribution dock
 
 
 def app_settings() -> QSettings:
@@ -300,6 +301,8 @@ class MainWindow(QMainWindow):
         )
         self.local_panel = LocalEntropyPanel()
         local = self.add_dock("local", "Local entropy vs neighbours", self.local_panel, right)
+        self.freq_panel = FrequencyPanel()
+        freq = self.add_dock("freqdist", "Frequency distribution", self.freq_panel, right)
         # The numbers and the settings sit under the 3D view (the side columns keep their corners),
         # so the right column gives its height to the plots: the entropy plot is the one the user
         # reads SUME from. Scroll areas keep every row reachable when the strip is short.
@@ -315,6 +318,7 @@ class MainWindow(QMainWindow):
         # Tabify only once every dock is in: tabifying and then adding more docks to the same area
         # left stale copies of the tab bars painted over the Results panel.
         self.tabifyDockWidget(conc, local)
+        self.tabifyDockWidget(local, freq)
         self.tabifyDockWidget(res, sett)
         self.tabifyDockWidget(sett, spec)
         conc.raise_()
@@ -717,6 +721,7 @@ class MainWindow(QMainWindow):
         self.settings_panel.restore(s)
         self.local_panel.restore(s)
         self.spectrum_panel.restore(s)
+        self.freq_panel.restore(s)
         self.controller.settings = self.settings_panel.current
         self._rebuild_recent_menu()
 
@@ -728,6 +733,7 @@ class MainWindow(QMainWindow):
         self.settings_panel.save(s)
         self.local_panel.save(s)
         self.spectrum_panel.save(s)
+        self.freq_panel.save(s)
         s.sync()
 
     def closeEvent(self, event) -> None:

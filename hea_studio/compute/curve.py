@@ -104,6 +104,7 @@ def scale_result(
     pval: dict[str, float | None] = dict(none)
     chi2: dict[str, float | None] = dict(none)
     dof: dict[str, int] = {}
+    hist: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if fda:
         n_atoms = int(n.sum())
         for k, e in enumerate(names):
@@ -115,6 +116,7 @@ def scale_result(
             else:
                 r = frequency_distribution(kept[:, k], n, float(null_table.p[k]), groups)
             mu[e], pval[e], chi2[e], dof[e] = r.mu, r.p_value, r.chi2, r.dof
+            hist[e] = (r.observed, r.expected)
     return ScaleResult(
         index=index,
         size_nm=float(L),
@@ -132,6 +134,7 @@ def scale_result(
         chi2_p=pval,
         chi2=chi2,
         chi2_dof=dof,
+        fda_hist=hist,
         fraction_done=fraction_done,
         cube_entropy=S,
         cube_n=n,

@@ -9,7 +9,7 @@ equal n). Adjacent bins are merged until each expects at least 5 cubes, the usua
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -78,13 +78,16 @@ def chi2_sf(chi2: float, dof: int) -> float:
 class FdaResult:
     """Frequency distribution test of one element at one edge.
 
-    ``p_value`` is ``None`` when merging left a single bin (no degrees of freedom).
+    ``p_value`` is ``None`` when merging left a single bin (no degrees of freedom). ``observed``
+    and ``expected`` are the cubes per count (index: atoms of the element in a cube), unmerged.
     """
 
     chi2: float
     dof: int
     p_value: float | None
     mu: float
+    observed: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False, compare=False)
+    expected: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False, compare=False)
 
 
 def atom_count_groups(n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -148,4 +151,4 @@ def chi2_against(k: np.ndarray, expected: np.ndarray, n_atoms: int) -> FdaResult
         chi2 = 0.0
     p_value = chi2_sf(chi2, dof) if dof > 0 else None
     mu = math.sqrt(chi2 / (n_atoms + chi2)) if n_atoms + chi2 > 0 else 0.0
-    return FdaResult(chi2, max(dof, 0), p_value, mu)
+    return FdaResult(chi2, max(dof, 0), p_value, mu, observed, np.asarray(expected, dtype=np.float64))

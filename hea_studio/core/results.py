@@ -114,6 +114,9 @@ class ScaleResult:
         share of cubes that survived it (see :attr:`undersampled`).
     cube_entropy, cube_n
         Per-cube entropies and atom counts (kept for the bootstrap; not written to JSON).
+    fda_hist
+        Per element, the cubes holding each count of its atoms, observed and expected under random
+        mixing (the frequency distribution the window plots; not written to JSON).
     """
 
     index: int
@@ -135,6 +138,7 @@ class ScaleResult:
     n_occupied: int = 0
     cube_entropy: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     cube_n: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64), repr=False)
+    fda_hist: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
     @property
     def undersampled(self) -> bool:

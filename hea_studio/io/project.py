@@ -23,6 +23,7 @@ from hea_studio.core.geometry import Box
 from hea_studio.core.paths import user_cache_dir
 from hea_studio.core.project import PROJECT_SCHEMA, NamedBox, ProjectState
 from hea_studio.core.settings import AnalysisSettings, Lattice
+from hea_studio.core.sublattices import Sublattice
 
 PROJECT_SUFFIX = ".heaproj"
 _DEFAULTS = AnalysisSettings()
@@ -40,6 +41,8 @@ def _settings_to_dict(s: AnalysisSettings) -> dict:
         "decompose": s.decompose,
         "sume_method": s.sume_method,
         "grid_shifts": s.grid_shifts,
+        "sublattices": [x.spec() for x in s.sublattices] if s.sublattices else None,
+        "sublattice_preset": s.sublattice_preset,
     }
 
 
@@ -57,6 +60,8 @@ def _settings_from_dict(d: dict) -> AnalysisSettings:
         decompose=bool(d.get("decompose", True)),
         sume_method=str(d.get("sume_method", _DEFAULTS.sume_method)),
         grid_shifts=int(d.get("grid_shifts", _DEFAULTS.grid_shifts)),
+        sublattices=tuple(Sublattice.parse(t) for t in d["sublattices"]) if d.get("sublattices") else None,
+        sublattice_preset=d.get("sublattice_preset") or None,
     )
 
 

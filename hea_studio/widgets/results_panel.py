@@ -22,7 +22,11 @@ TIPS = {
     "composition": "Atomic fractions of the entropy elements in the box (x_i = n_i / Σ n_j)",
     "s_bulk": "Configurational entropy of mixing of the whole box, S = -R Σ x_i ln x_i, in units of R",
     "s_bulk_j": "The same entropy in J mol⁻¹ K⁻¹ (R = 8.314462618 J mol⁻¹ K⁻¹)",
-    "class": "Entropy class: low < 1.0 R ≤ medium < 1.5 R ≤ high",
+    "class": "Entropy class: low < 1.0 R ≤ medium < 1.5 R ≤ high (with sublattices: of the mixing sublattice(s))",
+    "sublattices": (
+        "Entropy of each sublattice, per formula unit (S_fu = Σ m_s S_s) and per site (S_fu / Σ m_s), "
+        "science.md 8; the class is that of the mixing sublattice(s)"
+    ),
     "sume": (
         "Smallest unit of maximal entropy (Khort et al., PCCP 2024): the cube edge L* where S(L) "
         "reaches the bulk entropy (hinge fit: S_bulk - b·max(0, L* - L)), with a 95 % interval "
@@ -81,6 +85,7 @@ class ResultsPanel(QWidget):
                 ("s_bulk_j", ""),
                 ("class", "Class"),
                 ("unranged", "Unranged ions"),
+                ("sublattices", "Sublattices"),
             ],
             [
                 ("sume_volume", "SUME volume"),
@@ -159,6 +164,15 @@ class ResultsPanel(QWidget):
         self.values["s_bulk"].setText(_fmt(bulk.get("S_R"), ".3f", " R"))
         self.values["s_bulk_j"].setText(_fmt(bulk.get("S_J_per_molK"), ".2f", " J mol⁻¹ K⁻¹"))
         self.values["class"].setText(str(bulk.get("class") or "–"))
+        sub = result.get("sublattices")
+        if sub:
+            b = sub["bulk"]
+            parts = ", ".join(f"{name} {v['S_R']:.3f} R" for name, v in b["per_sublattice"].items())
+            self.values["sublattices"].setText(
+                f"{parts}; {b['S_fu_R']:.3f} R per f.u., {b['S_site_R']:.3f} R per site"
+            )
+        else:
+            self.values["sublattices"].setText("none")
         self._show_warnings(result.get("warnings"), preview)
         self._show_chemical(result)
         sume = result.get("sume")

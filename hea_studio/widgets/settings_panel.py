@@ -1,4 +1,4 @@
-"""Analysis settings side panel: cube edges, mode, minimum atoms, entropy elements, lattice.
+"""Analysis settings side panel: cube edges, mode, minimum atoms, entropy elements, lattice, sublattices.
 
 The values are remembered in QSettings between runs (group ``analysis``); the window also remembers
 them per dataset (:mod:`hea_studio.app.dataset_settings`) and shows a dataset's own settings when it
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from hea_studio.core.errors import InputError
 from hea_studio.core.settings import ATOMS_PER_CELL, AnalysisSettings, Lattice, parse_sizes
+from hea_studio.core.sublattices import Sublattice, check_sublattices
 
 NO_LATTICE = "none"
 # Offered in this order; each with a typical lattice parameter (nm) filled in when it is picked.
@@ -57,6 +58,51 @@ DEFAULT_EDGES = format_sizes(AnalysisSettings().sizes_nm)
 
 
 PRINCIPAL_TIP = "Use every element with at least 5 at.% in the box; untick to choose the elements"
+
+# The sublattice editor (science.md 8): a preset, or "custom" with the specs typed in.
+NO_SUBLATTICES = "none (all atoms)"
+SUBLATTICE_CHOICES = (NO_SUBLATTICES, "cations", "rock-salt", "spinel", "perovskite", "custom")
+SUBLATTICE_HINTS = {
+    NO_SUBLATTICES: "",
+    "cations": "one sublattice: every cation (≥ 5 % of the metals)",
+    "rock-salt": "AX: cations on A, O/N/C on X",
+    "spinel": "A=Mg,Co:B=Fe,Cr  (AB2O4)",
+    "perovskite": "A=La,Sr:B=Co,Fe  (ABO3)",
+    "custom": "A:Mg,Fe:0.33:1; B:Fe:0.67,Cr:2; O:O:4",
+}
+SUBLATTICE_TIP = (
+    "Sublattices of a compound (science.md 8): every cube's atoms are split by sublattice and the "
+    "curve, the random reference and SUME are reported per formula unit and per site; the class is "
+    "that of the mixing sublattice(s). Presets: cations; rock-salt AX; spinel AB2O4 and perovskite "
+    "ABO3 with A and B given as A=..:B=..; custom: NAME:ELEMENTS:SITES separated by ';' (an element on "
+    "two sublattices needs its share on each, e.g. Fe:0.33). Remembered per dataset."
+)
+
+
+def sublattice_fields(choice: str, text: str) -> dict:
+    """``sublattices``/``sublattice_preset`` of the editor's choice and text (InputError if unreadable)."""
+    text = text.strip()
+    if choice == NO_SUBLATTICES:
+        return {"sublattices": None, "sublattice_preset": None}
+    if choice in ("cations", "rock-salt"):
+        return {"sublattices": None, "sublattice_preset": choice}
+    if choice in ("spinel", "perovskite"):
+        if not text:
+            raise InputError(f"{choice}: give A and B, e.g. {SUBLATTICE_HINTS[choice].split()[0]}")
+        return {"sublattices": None, "sublattice_preset": f"{choice}:{text}"}
+    subs = tuple(Sublattice.parse(t) for t in text.replace("\n", ";").split(";") if t.strip())
+    check_sublattices(subs)
+    return {"sublattices": subs, "sublattice_preset": None}
+
+
+def sublattice_choice(settings: AnalysisSettings) -> tuple[str, str]:
+    """The editor's (choice, text) showing ``settings``."""
+    if settings.sublattices:
+        return "custom", "; ".join(s.spec() for s in settings.sublattices)
+    if settings.sublattice_preset:
+        name, _, rest = settings.sublattice_preset.partition(":")
+        return name.strip().lower(), rest
+    return NO_SUBLATTICES, ""
 
 
 class SettingsPanel(QWidget):
@@ -135,12 +181,26 @@ class SettingsPanel(QWidget):
         lattice_row.addWidget(self.lattice)
         lattice_row.addWidget(self.lattice_a, 1)
 
+        self.sublattice = QComboBox()
+        self.sublattice.addItems(list(SUBLATTICE_CHOICES))
+        self.sublattice.setToolTip(SUBLATTICE_TIP)
+        self.sublattice.currentTextChanged.connect(self._sublattice_picked)
+        self.sublattice_spec = QLineEdit()
+        self.sublattice_spec.setEnabled(False)
+        self.sublattice_spec.setToolTip(SUBLATTICE_TIP)
+        self.sublattice_spec.editingFinished.connect(self._changed)
+        sublattice_row = QVBoxLayout()
+        sublattice_row.setContentsMargins(0, 0, 0, 0)
+        sublattice_row.addWidget(self.sublattice)
+        sublattice_row.addWidget(self.sublattice_spec)
+
         form = QFormLayout()
         form.addRow("Cube edges", self.edges)
         form.addRow("Mode", self.mode)
         form.addRow("Min. atoms", self.min_atoms)
         form.addRow("Bootstrap", self.bootstrap)
         form.addRow("Lattice", lattice_row)
+        form.addRow("Sublattices", sublattice_row)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.auto_elements)
@@ -197,7 +257,10 @@ class SettingsPanel(QWidget):
     def settings(self) -> AnalysisSettings:
         """The settings shown (raises :class:`InputError` for an unreadable edge list)."""
         sizes = parse_sizes(self.edges.text())
-        elements = None if self.auto_elements.isChecked() else tuple(self._ticked())
+        subs = sublattice_fields(self.sublattice.currentText(), self.sublattice_spec.text())
+        with_subs = subs["sublattices"] is not None or subs["sublattice_preset"] is not None
+        # Sublattices choose the entropy elements themselves.
+        elements = None if (self.auto_elements.isChecked() or with_subs) else tuple(self._ticked())
         if elements is not None and len(elements) < 2:
             raise InputError("choose at least two entropy elements")
         structure = self.lattice.currentText()
@@ -209,6 +272,7 @@ class SettingsPanel(QWidget):
             elements=elements,
             lattice=lattice,
             bootstrap=self.bootstrap.value(),
+            **subs,
         )
 
     @property
@@ -242,6 +306,18 @@ class SettingsPanel(QWidget):
             self.lattice_a.setValue(lattice.a_nm)
         self.lattice_a.setEnabled(self.lattice.currentText() != NO_LATTICE)
 
+    def _sublattice_picked(self, choice: str) -> None:
+        needs_text = choice in ("spinel", "perovskite", "custom")
+        self.sublattice_spec.setEnabled(needs_text)
+        self.sublattice_spec.setPlaceholderText(SUBLATTICE_HINTS.get(choice, ""))
+        on = choice != NO_SUBLATTICES
+        self.auto_elements.setEnabled(not on)
+        self.elements.setEnabled(not on and not self.auto_elements.isChecked())
+        if needs_text and not self.sublattice_spec.text().strip() and not self._updating:
+            self.sublattice_spec.setFocus()
+            return  # wait for the text
+        self._changed()
+
     def _auto_toggled(self, on: bool) -> None:
         self.elements.setEnabled(not on)
         self._changed()
@@ -249,6 +325,14 @@ class SettingsPanel(QWidget):
     def _changed(self, *_args) -> None:
         if self._updating:
             return
+        try:
+            sublattice_fields(self.sublattice.currentText(), self.sublattice_spec.text())
+        except InputError as exc:
+            self.sublattice_spec.setStyleSheet("background: #ffd6d6;")
+            self.sublattice_spec.setToolTip(str(exc))
+            return
+        self.sublattice_spec.setStyleSheet("")
+        self.sublattice_spec.setToolTip(SUBLATTICE_TIP)
         try:
             value = self.settings()
         except InputError as exc:
@@ -287,9 +371,22 @@ class SettingsPanel(QWidget):
                     on = item.text() in wanted
                     item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
             self._set_lattice(settings.lattice)
+            self._set_sublattices(*sublattice_choice(settings))
         finally:
             self._updating = False
         self._changed()
+
+    def _set_sublattices(self, choice: str, text: str) -> None:
+        """Show the sublattice editor's ``choice`` and ``text`` without emitting a change."""
+        if choice not in SUBLATTICE_CHOICES:
+            choice, text = NO_SUBLATTICES, ""
+        try:
+            sublattice_fields(choice, text)
+        except InputError:
+            choice, text = NO_SUBLATTICES, ""  # written by another version, or never valid
+        self.sublattice_spec.setText(text)
+        self.sublattice.setCurrentText(choice)
+        self._sublattice_picked(choice)
 
     # ---- persistence ----------------------------------------------------------------------------
     def save(self, store: QSettings) -> None:
@@ -303,6 +400,8 @@ class SettingsPanel(QWidget):
         store.setValue("elements", ",".join(self._ticked()))
         store.setValue("lattice", self.lattice.currentText())
         store.setValue("lattice_a", self.lattice_a.value())
+        store.setValue("sublattice", self.sublattice.currentText())
+        store.setValue("sublattice_spec", self.sublattice_spec.text())
         store.endGroup()
 
     def restore(self, store: QSettings) -> None:
@@ -323,6 +422,9 @@ class SettingsPanel(QWidget):
             self.lattice.setCurrentText(lattice if lattice in LATTICES else NO_LATTICE)
             self.lattice_a.setValue(_float(store.value("lattice_a"), TYPICAL_A_NM["fcc"][0]))
             self.lattice_a.setEnabled(self.lattice.currentText() != NO_LATTICE)
+            self._set_sublattices(
+                str(store.value("sublattice", NO_SUBLATTICES)), str(store.value("sublattice_spec", ""))
+            )
         finally:
             self._updating = False
             store.endGroup()

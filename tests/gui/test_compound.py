@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from hea_studio.synth import generate
@@ -39,5 +40,69 @@ def test_a_compound_defaults_to_its_cations_and_says_so(make_main_window, qtbot,
     assert result.elements == ("Co", "Cr", "Fe", "Ni")
     assert result.elements_note and "molecular ions with O" in result.elements_note
     composition = window.results_panel.values["composition"]
-    assert composition.text().endswith("(cations)")
+    qtbot.waitUntil(lambda: composition.text().endswith("(cations)"), timeout=5000)
     assert composition.toolTip() == result.elements_note
+
+
+def test_frequency_distribution_tab_shows_observed_against_random(make_main_window, qtbot, oxide_files):
+    window = make_main_window()
+    _open(window, qtbot, *oxide_files)
+    panel = window.freq_panel
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=10_000)
+    result = window.controller.result
+    assert [panel.element.itemText(i) for i in range(panel.element.count())] == list(result.elements)
+    panel.element.setCurrentText("Cr")
+    index = next(i for i in range(panel.edge.count()) if panel.edge.itemData(i) == 1.0)
+    panel.edge.setCurrentIndex(index)
+    scale = next(s for s in result.curve if s.size_nm == 1.0)
+    counts, observed, expected = panel.plot.shown()
+    # The bars are the histogram of Cr atoms per kept cube; the line sums to the same cubes.
+    assert observed.sum() == scale.n_cubes
+    assert expected.sum() == pytest.approx(scale.n_cubes, rel=1e-3)
+    assert counts[np.argmax(observed)] == pytest.approx(counts[np.argmax(expected)], abs=1)
+    text = panel.status.text()
+    assert f"p = {scale.chi2_p['Cr']:.3g}" in text and f"μ = {scale.pearson_mu['Cr']:.3f}" in text
+    assert "consistent with random" in text
+
+
+@pytest.fixture(scope="module")
+def rocksalt_files(tmp_path_factory):
+    from hea_studio.synth.molecular import rocksalt_hea_oxide_random
+
+    folder = tmp_path_factory.mktemp("rocksalt")
+    params = dataclasses.replace(rocksalt_hea_oxide_random(seed=4), shape=BoxShape((10.0, 10.0, 10.0)))
+    pos, rrng, _ = write_specimen(generate(params), folder / "rs")
+    return pos, rrng
+
+
+def test_sublattice_editor_presets_are_used_and_remembered_per_dataset(
+    make_main_window, qtbot, rocksalt_files, oxide_files
+):
+    window = make_main_window()
+    _open(window, qtbot, *rocksalt_files)
+    panel = window.settings_panel
+    assert window.controller.result.bulk.S_R < 1.51  # all atoms: about 1.50 R, medium or barely high
+    with qtbot.waitSignal(window.controller.analysis_finished, timeout=120_000):
+        panel.sublattice.setCurrentText("rock-salt")
+    result = window.controller.result
+    assert result.bulk.cls == "high"  # from the cation sublattice
+    assert window.controller.settings.sublattice_preset == "rock-salt"
+    assert result.sublattices["bulk"]["per_sublattice"]["A"]["S_R"] == pytest.approx(1.609, abs=0.01)
+    assert not panel.auto_elements.isEnabled() and not panel.elements.isEnabled()
+    qtbot.waitUntil(lambda: "per site" in window.results_panel.values["sublattices"].text(), timeout=5000)
+
+    # A spinel without A and B given waits for them; an ambiguous custom spec is marked red.
+    panel.sublattice.setCurrentText("custom")
+    panel.sublattice_spec.setText("A:Mg,Co:1; B:Co,Ni:2")
+    panel.sublattice_spec.editingFinished.emit()
+    assert "without a split" in panel.sublattice_spec.toolTip()
+    assert window.controller.settings.sublattice_preset == "rock-salt"  # the last good settings stay
+    panel.sublattice.setCurrentText("rock-salt")
+
+    # Another dataset starts without sublattices; coming back restores the preset.
+    _open(window, qtbot, *oxide_files)
+    assert panel.sublattice.currentText() == "none (all atoms)"
+    assert window.controller.settings.sublattice_preset is None
+    _open(window, qtbot, *rocksalt_files)
+    assert panel.sublattice.currentText() == "rock-salt"
+    assert window.controller.result.sublattices is not None
