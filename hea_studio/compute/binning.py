@@ -348,10 +348,11 @@ class PreparedRoi:
                 ]
                 if min(shape) <= 0:
                     return np.zeros((0, self.K), dtype=np.int64), _triple(off), _triple(shape)
-                counts = _kernels.prefix_cube_counts(table, m, *shape, *(int(v) for v in o))
+                cx, cy, cz = shape
+                counts = _kernels.prefix_cube_counts(table, m, cx, cy, cz, int(o[0]), int(o[1]), int(o[2]))
                 if face_lab.size:
                     counts += _kernels.tile_counts_dense(
-                        face_pos, face_lab, self.lo, np.ascontiguousarray(off), float(L), *shape, self.K
+                        face_pos, face_lab, self.lo, np.ascontiguousarray(off), float(L), cx, cy, cz, self.K
                     )
                 return counts, _triple(off), _triple(shape)
         off = frac * L
@@ -359,8 +360,9 @@ class PreparedRoi:
         if min(shape) <= 0:
             return np.zeros((0, self.K), dtype=np.int64), _triple(off), _triple(shape)
         pos, lab, _, _ = self.compact(float(L))
+        cx, cy, cz = shape
         counts = _kernels.tile_counts_dense(
-            pos, lab, self.lo, np.ascontiguousarray(off), float(L), *shape, self.K
+            pos, lab, self.lo, np.ascontiguousarray(off), float(L), cx, cy, cz, self.K
         )
         return counts, _triple(off), _triple(shape)
 

@@ -113,7 +113,7 @@ def specimen_mask(
     density = pos.shape[0] / float(np.prod(extent))
     edge = max(extent.max() / _DENSITY_VOXELS, (_MIN_ATOMS_PER_VOXEL / density) ** (1.0 / 3.0))
     shape = np.maximum(np.ceil(extent / edge).astype(np.int64), 1)
-    counts = scan.density_grid(pos, lo, edge, tuple(int(v) for v in shape), task, second)
+    counts = scan.density_grid(pos, lo, edge, (int(shape[0]), int(shape[1]), int(shape[2])), task, second)
     smooth = _smooth3(counts)
     typical = np.percentile(smooth[counts > 0], 90)
     mask = np.ascontiguousarray(smooth >= _INSIDE_SHARE * typical)
@@ -292,9 +292,9 @@ def prepare_roi(
     for k, name in enumerate(names):
         lut[atoms.index_of(name)] = k
     element_counts = np.zeros(len(names), dtype=np.int64)
-    for s_, k in enumerate(lut):
-        if k >= 0:
-            element_counts[k] += counts[s_]
+    for s_, kk in enumerate(lut):
+        if kk >= 0:
+            element_counts[kk] += counts[s_]
     n = int(element_counts.sum())
     if n < MIN_ROI_ATOMS:
         raise InputError(

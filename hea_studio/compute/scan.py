@@ -147,7 +147,7 @@ def voxel_table(
     pos = native(positions)
     lab = native(labels)
     nx, ny, nz = shape
-    P = np.zeros((nx + 1, ny + 1, nz + 1, K), dtype=table_dtype(total))
+    P: np.ndarray = np.zeros((nx + 1, ny + 1, nz + 1, K), dtype=table_dtype(total))
     flat = P.reshape(-1)
     lo = np.asarray(box.lo, dtype=np.float64)
     hi = np.asarray(box.hi, dtype=np.float64)

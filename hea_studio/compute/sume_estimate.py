@@ -360,11 +360,11 @@ def estimate_sumes(
     """
     fitted = [s for s in curve if s.in_fit]
     if len(fitted) < 3:
-        reason = (
-            f"the curve has {len(fitted)} fitted edge(s) (edges with >= 8 cubes that are not "
-            "undersampled); a SUME needs at least 3"
+        short = (
+            f"the curve has {len(fitted)} fitted edge(s) (edges with >= 8 cubes, at least 90 % of "
+            "their occupied cubes reaching min_atoms); a SUME needs at least 3"
         )
-        return SumeSet(None, reason, None, reason, {}, 0, n_shifts)
+        return SumeSet(None, short, None, short, {}, 0, n_shifts)
     L = np.array([s.size_nm for s in fitted])
     S = np.array([float(s.S_mean) for s in fitted])  # type: ignore[arg-type]
     D = np.array([float(s.deficit) for s in fitted])  # type: ignore[arg-type]
@@ -392,12 +392,14 @@ def estimate_sumes(
     if not significant_edge or (zero_share is not None and zero_share >= SLOPE_ZERO_SHARE):
         # No chemistry resolved: report the smallest fitted edge as an upper bound (below_range).
         chem = _below_range(L, lattice, density_per_nm3, chem)
+    primary: SumeResult | None = hinge
+    reason: str | None = None
+    variants: dict[str, SumeResult]
     if primary_method == "tangent-free":
         variants = {"hinge-bulk": hinge}
         primary, reason = tangent, tangent_reason
     else:
         variants = {"tangent-free": tangent} if tangent is not None else {}
-        primary, reason = hinge, None
     return SumeSet(primary, reason, chem, chem_reason, variants, 0 if reps is None else reps.n, n_shifts)
 
 
