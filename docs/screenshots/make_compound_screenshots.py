@@ -1,0 +1,94 @@
+"""Screenshots of the compound features (issue 12): the sublattice editor in the analysis settings
+and the Frequency distribution tab, on a synthetic random rock-salt (MgCoNiCuZn)O.
+
+Usage::
+
+    xvfb-run -a -s "-screen 0 1920x1080x24" .venv/bin/python docs/screenshots/make_compound_screenshots.py [OUTDIR]
+
+Writes sublattice-settings.png and frequency-distribution.png (the window at 1600x1000, used by the
+README) into OUTDIR (default: this folder), and with OUTDIR also the window at 1280x800 and
+1920x1080 (compound-*-1280.png / -1920.png) for checking that nothing is clipped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> int:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="hea-shots-")  # default layout
+    from hea_studio.app.launch import make_application
+    from hea_studio.synth import generate
+    from hea_studio.synth.molecular import rocksalt_hea_oxide_random
+    from hea_studio.synth.output import write_specimen
+    from hea_studio.synth.shape import BoxShape
+
+    app = make_application()
+    from hea_studio.app.main_window import MainWindow
+
+    folder = Path(tempfile.mkdtemp(prefix="hea-rocksalt-"))
+    params = dataclasses.replace(rocksalt_hea_oxide_random(seed=1), shape=BoxShape((16.0, 16.0, 16.0)))
+    pos, rrng, _ = write_specimen(generate(params), folder / "rocksalt")
+
+    def settle(seconds: float = 1.0) -> None:
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            app.processEvents()
+            time.sleep(0.01)
+
+    window = MainWindow()
+    finished: list[object] = []
+    window.controller.analysis_finished.connect(lambda _g, r: finished.append(r))
+
+    def wait_for_analysis(timeout: float = 180.0) -> None:
+        n = len(finished)
+        t0 = time.perf_counter()
+        while len(finished) == n:
+            if time.perf_counter() - t0 > timeout:
+                raise RuntimeError("analysis did not finish")
+            app.processEvents()
+            time.sleep(0.01)
+        settle()
+
+    window.resize(1600, 1000)
+    window.show()
+    window.open_files(pos, rrng)
+    wait_for_analysis()
+    panel = window.settings_panel
+    panel.sublattice.setCurrentText("rock-salt")
+    wait_for_analysis()
+    window.docks["settings"].raise_()
+    settle()
+    window.snapshot().save(str(out / "sublattice-settings.png"))
+    window.docks["results"].raise_()
+    window.docks["freqdist"].raise_()
+    window.freq_panel.element.setCurrentText("Zn")
+    settle()
+    window.snapshot().save(str(out / "frequency-distribution.png"))
+    if out != HERE:
+        for w, h in ((1280, 800), (1920, 1080)):
+            window.resize(w, h)
+            settle(1.5)
+            window.docks["settings"].raise_()
+            settle()
+            window.snapshot().save(str(out / f"compound-settings-{w}.png"))
+            window.docks["freqdist"].raise_()
+            settle()
+            window.snapshot().save(str(out / f"compound-freq-{w}.png"))
+    window.close()
+    print("screenshots written to", out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
