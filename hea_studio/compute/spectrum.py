@@ -4,7 +4,8 @@ Histogram
 ---------
 Uniform bins of ``bin_width`` Da from ``lo``; an ion with ``lo + i w <= m < lo + (i+1) w`` counts in
 bin ``i``. A numba kernel bins one chunk of the (possibly memory-mapped, big-endian) m/n column at a
-time, so 1e8 ions need no full-size temporary; :func:`histogram_numpy` is its plain twin.
+time, so 1e8 ions need no full-size temporary; it runs without the GIL, so large columns are split
+over a few threads, each with its own histogram. :func:`histogram_numpy` is its plain twin.
 
 Peaks
 -----
@@ -20,7 +21,9 @@ of maximum) and above the background noise, and stops early in a valley where th
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +36,8 @@ from hea_studio.core.ranges import RGB, Range, RangeTable
 
 # Ions per chunk of the m/n column (4 MB of float32).
 CHUNK = 1 << 20
+# Threads binning chunks at once (the kernel runs without the GIL).
+MAX_THREADS = 4
 # More bins than this is a mistake (a bin width far too small or m/n values far too large).
 MAX_BINS = 20_000_000
 # A peak stands this many standard deviations of the background above it.
@@ -199,15 +204,34 @@ def mass_spectrum(
             f"{n_bins:,} bins of {bin_width:g} Da up to {hi:g} Da are too many: use a wider bin "
             f"or a smaller m/n span"
         )
-    counts = np.zeros(n_bins, dtype=np.int64)
-    outside = 0
     n = m.shape[0]
     inv = 1.0 / bin_width
-    for start in range(0, n, CHUNK):
-        check_cancelled(task)
-        outside += int(_histogram_kernel(_native(m[start : start + CHUNK]), float(lo), inv, counts))
-        if task is not None:
-            task.report(min(start + CHUNK, n) / max(n, 1), "mass spectrum")
+    # The kernel releases the GIL: a batch of chunks runs on several threads, each thread adding
+    # into its own histogram (no shared counters), summed at the end.
+    threads = max(1, min(MAX_THREADS, os.cpu_count() or 1, math.ceil(n / (4 * CHUNK))))
+    rows = np.zeros((threads, n_bins), dtype=np.int64)
+    outside = 0
+    if threads == 1:
+        for start in range(0, n, CHUNK):
+            check_cancelled(task)
+            outside += int(_histogram_kernel(_native(m[start : start + CHUNK]), float(lo), inv, rows[0]))
+            if task is not None:
+                task.report(min(start + CHUNK, n) / max(n, 1), "mass spectrum")
+        return MassSpectrum(float(lo), float(bin_width), rows[0], int(n), outside)
+    step = 4 * CHUNK  # per thread and batch: long enough that handing out work costs nothing
+    starts = list(range(0, n, step))
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="hea-spectrum") as pool:
+        for b in range(0, len(starts), threads):
+            check_cancelled(task)
+            batch = starts[b : b + threads]
+            jobs = [
+                pool.submit(_histogram_kernel, _native(m[s : s + step]), float(lo), inv, rows[t])
+                for t, s in enumerate(batch)
+            ]
+            outside += sum(int(j.result()) for j in jobs)
+            if task is not None:
+                task.report(min(batch[-1] + step, n) / max(n, 1), "mass spectrum")
+    counts = rows.sum(axis=0) if threads > 1 else rows[0]
     return MassSpectrum(float(lo), float(bin_width), counts, int(n), outside)
 
 

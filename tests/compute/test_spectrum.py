@@ -27,6 +27,24 @@ def test_histogram_kernel_matches_its_numpy_twin_with_nan_inf_and_big_endian():
         assert spec.counts.sum() + spec.n_outside == mass.shape[0]
 
 
+def test_large_columns_binned_on_several_threads_match_the_twin():
+    rng = np.random.default_rng(8)
+    m = rng.uniform(0.0, 120.0, 9_500_000).astype(">f4")  # several per-thread slices, big-endian
+    spec = S.mass_spectrum(m, 0.01, 0.0, 100.0)
+    twin, outside = S.histogram_numpy(m, 0.0, 0.01, spec.n_bins)
+    np.testing.assert_array_equal(spec.counts, twin)
+    assert spec.n_outside == outside and spec.n_ions == m.shape[0]
+
+
+def test_binning_stops_when_cancelled():
+    from hea_studio.core.progress import Cancelled, SimpleTaskState
+
+    task = SimpleTaskState()
+    task.cancel()
+    with pytest.raises(Cancelled):
+        S.mass_spectrum(np.ones(10, dtype=np.float32), 0.01, task=task)
+
+
 def test_default_span_reaches_the_largest_finite_mass_and_bins_are_half_open():
     m = np.array([1.0, 2.5, np.nan, 7.25, np.inf], dtype=np.float32)
     spec = S.mass_spectrum(m, 0.5)
