@@ -109,6 +109,7 @@ class ComparisonJob(QObject):
         controller.local_finished.connect(lambda *_: self._kick.start())
         controller.local_failed.connect(lambda *_: self._kick.start())
         controller.dataset_loaded.connect(self._on_dataset)
+        controller.ranging_applied.connect(self._on_ranging)
         self.session.subvolumes_changed.connect(self._on_subvolumes)
         self.session.active_box_changed.connect(lambda _b: self._on_subvolumes())
 
@@ -298,6 +299,14 @@ class ComparisonJob(QObject):
         # A ticked box moved or was renamed or removed: recompute what it needs now.
         self._remember()
         self.candidates_changed.emit()
+        self.results_changed.emit()
+        self._kick.start()
+
+    def _on_ranging(self, dataset) -> None:
+        """The open run was ranged anew: its cached results describe other atoms."""
+        rid = run_id_of(dataset)
+        for key in [k for k in self.cache if k[0] == rid]:
+            del self.cache[key]
         self.results_changed.emit()
         self._kick.start()
 

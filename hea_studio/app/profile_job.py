@@ -51,6 +51,7 @@ class ProfileJob(QObject):
         self.worker.cancelled.connect(self._on_cancelled)
         session.active_box_changed.connect(lambda _box: self.request())
         session.dataset_changed.connect(lambda _d: self.request())
+        session.ranging_changed.connect(lambda _d: self.request())  # new ranges, new compositions
 
     def request(self) -> None:
         """Recompute soon (throttled: a drag asks at most every THROTTLE_MS)."""

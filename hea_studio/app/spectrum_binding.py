@@ -10,6 +10,7 @@ file is applied.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -118,6 +119,10 @@ class SpectrumBinder(QObject):
             write_rrng(path, self.current)
         except OSError as exc:
             raise InputError(f"cannot write: {exc.strerror or exc}", path) from None
+        ds = self.w.session.dataset
+        if ds is not None and same_ranges(ds.ranges, self.current):
+            # The ranges in force now live in this file: projects and recent files refer to it.
+            self.w.session.dataset = replace(ds, range_path=path)
         return path
 
     def save_dialog(self) -> None:

@@ -61,6 +61,8 @@ def test_add_resize_delete_ranges_with_the_mouse_undo_and_save(make_main_window,
     added = [r for r in dataset.ranges.ranges if r.lo > 64.0]
     assert len(added) == 1 and abs(added[0].lo - 64.2) < 0.05 and abs(added[0].hi - 65.0) < 0.05
     assert window.controller.analysis_generation > first_generation  # the analysis reran
+    # Results cached for the comparison belonged to the old ranges.
+    assert not any(k[0] == str(pos) for k in window.compare.job.cache)
 
     # Resize: drag the right edge of the Cu band (62.53-63.33 Da) out to 63.6 Da.
     cu = next(i for i, r in enumerate(panel.table.ranges) if r.ion == "Cu")
@@ -94,6 +96,7 @@ def test_add_resize_delete_ranges_with_the_mouse_undo_and_save(make_main_window,
     saved = window.spectrum_binder.save(tmp_path / "edited.rrng")
     back = read_rrng(saved)
     assert same_ranges(back, panel.table)
+    assert window.session.dataset.range_path == saved  # a project saved now refers to this file
     assert not list(tmp_path.glob(".*.tmp"))
 
 
