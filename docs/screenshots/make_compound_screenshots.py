@@ -5,7 +5,7 @@ Usage::
 
     xvfb-run -a -s "-screen 0 1920x1080x24" .venv/bin/python docs/screenshots/make_compound_screenshots.py [OUTDIR]
 
-Writes sublattice-settings.png and frequency-distribution.png (the window at 1600x1000, used by the
+Writes sublattice-settings.png (the editor and the Sublattice curve tab) and frequency-distribution.png (the window at 1600x1000, used by the
 README) into OUTDIR (default: this folder), and with OUTDIR also the window at 1280x800 and
 1920x1080 (compound-*-1280.png / -1920.png) for checking that nothing is clipped.
 """
@@ -68,6 +68,7 @@ def main() -> int:
     panel.sublattice.setCurrentText("rock-salt")
     wait_for_analysis()
     window.docks["settings"].raise_()
+    window.docks["sublattice"].raise_()
     settle()
     window.snapshot().save(str(out / "sublattice-settings.png"))
     window.docks["results"].raise_()
@@ -80,6 +81,7 @@ def main() -> int:
             window.resize(w, h)
             settle(1.5)
             window.docks["settings"].raise_()
+            window.docks["sublattice"].raise_()
             settle()
             window.snapshot().save(str(out / f"compound-settings-{w}.png"))
             window.docks["freqdist"].raise_()

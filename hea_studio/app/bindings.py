@@ -209,6 +209,7 @@ class ViewBinder:
         data = result_to_json(result)
         self.w.results_panel.show_result(data, preview=self.w.controller.result_is_preview)
         self.w.freq_panel.set_result(result)
+        self.w.sublattice_panel.set_result(result)
         box = self.w.controller.result_box
         counts = (data.get("bulk") or {}).get("counts") or {}
         if box is not None:

@@ -45,6 +45,7 @@ from hea_studio.widgets.results_panel import ResultsPanel
 from hea_studio.widgets.settings_panel import SettingsPanel
 from hea_studio.widgets.species_panel import SpeciesPanel
 from hea_studio.widgets.spectrum_panel import SpectrumPanel
+from hea_studio.widgets.sublattice_curve_panel import SublatticeCurvePanel
 from hea_studio.widgets.subvolume_panel import SubVolumePanel
 from hea_studio.workers import ComputeWorker
 
@@ -53,7 +54,7 @@ APP = "HEA Studio"
 
 
 # Bump when docks are added, removed or regrouped: saved layouts of another version are ignored.
-LAYOUT_VERSION = 6  # 6: the Frequency distribution dock
+LAYOUT_VERSION = 6  # 6: the Frequency distribution and Sublattice curve docks
 
 
 def app_settings() -> QSettings:
@@ -303,6 +304,8 @@ class MainWindow(QMainWindow):
         local = self.add_dock("local", "Local entropy vs neighbours", self.local_panel, right)
         self.freq_panel = FrequencyPanel()
         freq = self.add_dock("freqdist", "Frequency distribution", self.freq_panel, right)
+        self.sublattice_panel = SublatticeCurvePanel()
+        sublattice = self.add_dock("sublattice", "Sublattice curve", self.sublattice_panel, right)
         # The numbers and the settings sit under the 3D view (the side columns keep their corners),
         # so the right column gives its height to the plots: the entropy plot is the one the user
         # reads SUME from. Scroll areas keep every row reachable when the strip is short.
@@ -319,6 +322,7 @@ class MainWindow(QMainWindow):
         # left stale copies of the tab bars painted over the Results panel.
         self.tabifyDockWidget(conc, local)
         self.tabifyDockWidget(local, freq)
+        self.tabifyDockWidget(freq, sublattice)
         self.tabifyDockWidget(res, sett)
         self.tabifyDockWidget(sett, spec)
         conc.raise_()

@@ -119,7 +119,7 @@ def sublattice_args(args: argparse.Namespace) -> dict:
     preset = getattr(args, "preset_sublattice", None)
     if given and preset:
         raise InputError("give --sublattice or --preset-sublattice, not both")
-    if (given or preset) and args.elements:
+    if (given or preset) and getattr(args, "elements", None):
         raise InputError(
             "with sublattices the entropy elements are the sublattices' elements: drop --elements"
         )

@@ -129,7 +129,7 @@ def iter_analysis(
     if task is not None:
         task.report(1.0, "done")
     total = time.perf_counter() - t0
-    return AnalysisResult(
+    result = AnalysisResult(
         elements=prep.elements,
         roi_nm=tuple(box.flat()),  # type: ignore[arg-type]
         mode=settings.mode,
@@ -152,6 +152,9 @@ def iter_analysis(
         elements_note=prep.elements_note,
         sublattices=sublattices,
     )
+    if sub is not None:
+        result = replace(result, sublattice_view=sub.view(result))
+    return result
 
 
 def run_analysis(

@@ -22,7 +22,7 @@ from hea_studio.compute.sublattice_curve import (
 from hea_studio.compute.sume import sume_null
 from hea_studio.compute.sume_estimate import curve_sumes
 from hea_studio.core.progress import TaskState
-from hea_studio.core.results import ScaleResult, json_ready
+from hea_studio.core.results import AnalysisResult, ScaleResult, json_ready
 from hea_studio.core.settings import AnalysisSettings
 
 
@@ -68,11 +68,13 @@ class SublatticeRun:
     ) -> dict[str, Any]:
         """The JSON ``sublattices`` block (docs/cli.md, schema 2)."""
         fu = self.fu_curve(curve)
+        self._fu = fu
         S_fu = self.bulk["S_fu_R"]
         sume, reason, chemical = curve_sumes(
             fu, S_fu, settings.lattice, density, settings.bootstrap, settings.seed
         )
         null = sume_null(fu, S_fu)
+        self._sumes = (sume, reason, chemical, null)
         sites = self.plan.sites
         return json_ready(
             {
@@ -89,4 +91,39 @@ class SublatticeRun:
                 "sume_site": sume.to_json() if sume is not None else None,
                 "reference": "binomial per sublattice, from that sublattice's own counts (science.md 8)",
             }
+        )
+
+    def view(self, result: AnalysisResult) -> AnalysisResult:
+        """``result`` seen per formula unit: the S_fu curve, its reference and SUMEs (after :meth:`finish`).
+
+        The bulk line is S_fu of the whole box and the ideal line sum_s m_s ln(N_s), the maximum for
+        these sublattices, so the plot reads like the whole-atom one.
+        """
+        sume, reason, chemical, null = self._sumes
+        ideal = float(
+            sum(
+                s.multiplicity * np.log(len(s.elements)) for s in self.plan.sublattices if len(s.elements) > 1
+            )
+        )
+        S_fu = float(self.bulk["S_fu_R"])
+        bulk = replace(
+            result.bulk,
+            S_R=S_fu,
+            S_J_per_molK=float(self.bulk["S_fu_J_per_molK"]),
+            cls=str(self.bulk["class"]),
+            S_ideal_R=ideal,
+        )
+        return replace(
+            result,
+            curve=tuple(self._fu),
+            bulk=bulk,
+            sume=sume,
+            sume_reason=reason,
+            sume_null=null,
+            sume_chemical=chemical,
+            sume_chemical_reason=None,
+            sume_variants={},
+            warnings=(),
+            sublattices=None,
+            sublattice_view=None,
         )

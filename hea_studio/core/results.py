@@ -334,6 +334,9 @@ class AnalysisResult:
     sume_variants: dict[str, SumeResult] = field(default_factory=dict)
     warnings: tuple[AnalysisWarning, ...] = ()
     grid_shifts: int = 1
+    # The formula-unit curve as an analysis of its own (for plotting it like the main curve); its
+    # numbers are in the JSON ``sublattices`` block, so it is not written again.
+    sublattice_view: AnalysisResult | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict with exactly the keys of cli.md (plus a few documented extras)."""

@@ -137,6 +137,20 @@ def test_sublattices_in_the_analysis_api_and_refusals(rocksalt_files):
     assert settings.elements == ("Mg", "Co", "Ni", "Cu", "Zn", "O")
     result = run_analysis(atoms, settings)
     assert result.sublattices["bulk"]["S_mixing_R"] == pytest.approx(LN5, abs=0.01)
+    # The formula-unit view (what the window plots) carries the S_fu curve and its reference.
+    view = result.sublattice_view
+    assert [s.S_mean for s in view.curve] == pytest.approx(
+        [s["S_fu_mean"] for s in result.sublattices["curve"]]
+    )
+    assert [s.S_null for s in view.curve] == pytest.approx(
+        [s["S_fu_null"] for s in result.sublattices["curve"]]
+    )
+    view_bulk = view.bulk
+    s_fu_bulk = view_bulk.S_R
+    assert s_fu_bulk == pytest.approx(result.sublattices["bulk"]["S_fu_R"])
+    assert view_bulk.S_ideal_R == pytest.approx(LN5)
+    assert view_bulk.cls == "high"
+    assert "sublattice_view" not in result.to_json()
     with pytest.raises(InputError, match="give one or the other"):
         AnalysisSettings(elements=("Mg", "Co"), sublattices=subs)
 

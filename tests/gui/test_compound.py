@@ -90,6 +90,14 @@ def test_sublattice_editor_presets_are_used_and_remembered_per_dataset(
     assert result.sublattices["bulk"]["per_sublattice"]["A"]["S_R"] == pytest.approx(1.609, abs=0.01)
     assert not panel.auto_elements.isEnabled() and not panel.elements.isEnabled()
     qtbot.waitUntil(lambda: "per site" in window.results_panel.values["sublattices"].text(), timeout=5000)
+    # The Sublattice curve tab plots S per formula unit (the cation sublattice's 1.609 R at large L).
+    curve_panel = window.sublattice_panel
+    qtbot.waitUntil(lambda: curve_panel.result is not None, timeout=5000)
+    _edges, values = curve_panel.plot.plotted()
+    fu = [s["S_fu_mean"] for s in result.sublattices["curve"]]
+    assert list(values) == pytest.approx([v for v in fu if v is not None][: len(values)])
+    assert values[-1] == pytest.approx(1.609, abs=0.01)
+    assert "per formula unit" in curve_panel.status.text() and "class high" in curve_panel.status.text()
 
     # A spinel without A and B given waits for them; an ambiguous custom spec is marked red.
     panel.sublattice.setCurrentText("custom")
@@ -102,6 +110,7 @@ def test_sublattice_editor_presets_are_used_and_remembered_per_dataset(
     # Another dataset starts without sublattices; coming back restores the preset.
     _open(window, qtbot, *oxide_files)
     assert panel.sublattice.currentText() == "none (all atoms)"
+    qtbot.waitUntil(lambda: window.sublattice_panel.result is None, timeout=5000)
     assert window.controller.settings.sublattice_preset is None
     _open(window, qtbot, *rocksalt_files)
     assert panel.sublattice.currentText() == "rock-salt"
