@@ -500,9 +500,14 @@ class MainWindow(QMainWindow):
         ion, ranges = split_dropped(paths)
         if ion is not None:
             self.open_files(ion, ranges)
-        elif ranges is not None and self.session.dataset is not None and self.session.dataset.ion_path:
-            # A range file alone re-ranges the open ion file.
-            self.open_files(self.session.dataset.ion_path, ranges)
+        elif (
+            ranges is not None and self.session.dataset is not None and self.session.dataset.ions is not None
+        ):
+            # A range file alone re-ranges the open ions (an undo step, checked against the spectrum).
+            try:
+                self.spectrum_binder.apply_file(ranges)
+            except InputError as exc:
+                self.show_error("Cannot read the range file", str(exc))
         else:
             self.show_error(
                 "Cannot open the dropped files",

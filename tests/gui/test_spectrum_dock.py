@@ -162,3 +162,22 @@ def test_a_bin_width_change_rebins_in_the_worker(make_main_window, qtbot, tmp_pa
     with qtbot.waitSignal(window.controller.spectrum_ready, timeout=60_000) as blocker:
         panel.source.setCurrentIndex(1)  # the active sub-volume only
     assert 0 < blocker.args[0].n_ions < 30_000 and blocker.args[1] == window.session.active_box
+
+
+def test_dropping_a_range_file_alone_re_ranges_the_open_ions(make_main_window, qtbot, tmp_path):
+    from PySide6.QtCore import QMimeData, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    pos, rrng = write_specimen(tmp_path, "drop")
+    narrow = tmp_path / "narrow.rrng"
+    write_rrng(narrow, RangeTable([Range(58.8, 59.1, "Co", (("Co", 1.0),))]))
+    window = make_main_window()
+    first = _open(window, qtbot, pos, rrng)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(narrow))])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, LEFT, Qt.KeyboardModifier.NoModifier)
+    dataset = _ranged(window, qtbot, lambda: window.dropEvent(event))
+    assert dataset.atoms.names == ("Co",) and dataset.range_path == narrow
+    assert window.session.subvolumes[0].box == first.default_box  # same run, same boxes
+    _ranged(window, qtbot, window.undo_action.trigger)
+    assert set(window.session.dataset.atoms.names) == {"Co", "Cu", "Fe", "Ni"}
