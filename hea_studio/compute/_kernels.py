@@ -856,6 +856,17 @@ def density_hist_chunk(positions, start, stop, lo, edge, counts):
 
 
 @njit(cache=True, nogil=True)
+def projection_chunk(positions, a, b, start, stop, lo, pixel, counts):
+    """Add rows ``start:stop`` projected on axes ``a``, ``b`` to the 2-D ``counts`` (pixels of
+    ``pixel`` from ``lo``; clamped into the image, as a histogram's closed last bin)."""
+    na, nb = counts.shape
+    for r in range(start, stop):
+        i = math.floor((np.float64(positions[r, a]) - lo[0]) / pixel)
+        j = math.floor((np.float64(positions[r, b]) - lo[1]) / pixel)
+        counts[min(max(i, 0), na - 1), min(max(j, 0), nb - 1)] += 1
+
+
+@njit(cache=True, nogil=True)
 def box_species_chunk(positions, labels, lo, hi, start, stop, counts):
     """Add the atoms of rows ``start:stop`` inside the half-open box to ``counts[label]``."""
     x0, y0, z0 = lo[0], lo[1], lo[2]

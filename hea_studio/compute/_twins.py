@@ -352,3 +352,11 @@ def half_counts_chunk(positions, labels, lut, lo, hi, half, start, stop, out):
     k = lut[labels[start:stop]]
     keep = np.all((block >= lo) & (block < hi), axis=1) & (k >= 0)
     out += half_counts(block[keep].astype(np.float64) - lo, k[keep], half, out.shape[1])
+
+
+def projection_chunk(positions, a, b, start, stop, lo, pixel, counts):
+    """2-D projection histogram of rows ``start:stop`` with numpy."""
+    block = np.asarray(positions[start:stop], dtype=np.float64)
+    i = np.clip(np.floor((block[:, a] - lo[0]) / pixel).astype(np.int64), 0, counts.shape[0] - 1)
+    j = np.clip(np.floor((block[:, b] - lo[1]) / pixel).astype(np.int64), 0, counts.shape[1] - 1)
+    np.add.at(counts, (i, j), 1)

@@ -120,6 +120,36 @@ def half_counts(
     return out
 
 
+def species_counts(
+    labels: np.ndarray, n_species: int, task: TaskState | None = None, span: Span = (0.0, 1.0)
+) -> np.ndarray:
+    """Atoms per species label (int64 (n_species,)), chunk by chunk."""
+    lab = native(labels)
+    counts = np.zeros(n_species, dtype=np.int64)
+    for start, stop in chunks(len(lab), task, span, "counting species"):
+        counts += np.bincount(lab[start:stop], minlength=n_species)[:n_species]
+    return counts
+
+
+def density_map(
+    positions: np.ndarray,
+    axes: tuple[int, int],
+    lo: tuple[float, float],
+    pixel: float,
+    shape: tuple[int, int],
+    task: TaskState | None = None,
+    span: Span = (0.0, 1.0),
+) -> np.ndarray:
+    """Atoms per pixel (float32 ``shape``) of a projection onto ``axes``, pixels of ``pixel`` nm
+    from ``lo``; atoms beyond the last pixel (the upper edges) fall into it."""
+    pos = native(positions)
+    counts = np.zeros(shape, dtype=np.int64)
+    origin = np.asarray(lo, dtype=np.float64)
+    for start, stop in chunks(len(pos), task, span, "projecting"):
+        _kernels.projection_chunk(pos, axes[0], axes[1], start, stop, origin, float(pixel), counts)
+    return counts.astype(np.float32)
+
+
 def table_dtype(total: int) -> type:
     """Narrowest integer type that holds every entry of a summed-volume table over ``total`` atoms."""
     return np.int32 if total < 2**31 else np.int64

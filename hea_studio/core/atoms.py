@@ -76,9 +76,19 @@ class AtomSet:
         return int(self.positions.shape[0])
 
     def counts(self) -> dict[str, int]:
-        """Atoms per name."""
-        c = np.bincount(self.labels, minlength=len(self.names))
-        return {n: int(c[i]) for i, n in enumerate(self.names)}
+        """Atoms per name (counted once, chunk by chunk, then remembered: the arrays never change,
+        and a 10^8-atom count must not be repeated on the GUI thread)."""
+        cached = self.__dict__.get("_counts")
+        if cached is None:
+            c = np.zeros(len(self.names), dtype=np.int64)
+            step = 1 << 22
+            for start in range(0, self.labels.shape[0], step):
+                c += np.bincount(self.labels[start : start + step], minlength=len(self.names))[
+                    : len(self.names)
+                ]
+            cached = {n: int(c[i]) for i, n in enumerate(self.names)}
+            object.__setattr__(self, "_counts", cached)
+        return dict(cached)
 
     def index_of(self, name: str) -> int:
         """Label index of ``name`` (raises ``KeyError`` if absent)."""

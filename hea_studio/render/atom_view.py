@@ -15,10 +15,11 @@ vispy.use(app="pyside6", gl="gl2")
 from vispy import scene  # noqa: E402
 from vispy.gloo import gl  # noqa: E402
 
+from hea_studio.compute.display import DisplaySample, build_display_sample  # noqa: E402
 from hea_studio.core.geometry import Box  # noqa: E402
 from hea_studio.render import gl_window  # noqa: E402
 from hea_studio.render.box_wireframe import BoxWireframe  # noqa: E402
-from hea_studio.render.budget import budget_for_renderer, choose_subset, display_order  # noqa: E402
+from hea_studio.render.budget import budget_for_renderer, choose_subset  # noqa: E402
 from hea_studio.render.points_visual import Points  # noqa: E402
 from hea_studio.render.scale_bar import ScaleBar  # noqa: E402
 from hea_studio.render.triad import AxisTriad  # noqa: E402
@@ -86,6 +87,8 @@ class AtomView:
         self._species_rgb = np.zeros((0, 3), dtype=np.float32)
         self._visible = np.zeros(0, dtype=bool)
         self._shown = np.zeros(0, dtype=np.int64)
+        self._species_counts = np.zeros(0, dtype=np.int64)
+        self._n_atoms = 0
         self._point_size = 4.0
         self._budget: int | None = None
         self._highlight = False
@@ -121,15 +124,15 @@ class AtomView:
 
     @property
     def n_candidates(self) -> int:
-        """Atoms of visible species (what could be drawn with an unlimited budget)."""
+        """Atoms of visible species in the dataset (what could be drawn with an unlimited budget)."""
         if self._labels.size == 0:
             return 0
-        return int(np.count_nonzero(self._visible[self._labels]))
+        return int(self._species_counts[self._visible].sum())
 
     @property
     def n_atoms(self) -> int:
         """All atoms of the dataset."""
-        return int(self._labels.shape[0])
+        return self._n_atoms
 
     @property
     def point_size(self) -> float:
@@ -156,16 +159,29 @@ class AtomView:
 
     # ---- data -----------------------------------------------------------------------------------
     def set_atoms(self, positions: np.ndarray, labels: np.ndarray, species_rgb: np.ndarray) -> None:
-        """Show a new dataset: positions (M, 3) nm, labels (M,), colour per species (S, 3) in 0..1."""
-        self._positions = np.ascontiguousarray(positions, dtype=np.float32)
-        self._labels = np.asarray(labels, dtype=np.int64)
-        self._order = display_order(self._labels.shape[0])
+        """Show a new dataset: positions (M, 3) nm, labels (M,), colour per species (S, 3) in 0..1.
+
+        Builds the display sample here, on the calling thread: for large datasets build it on a
+        worker with :func:`~hea_studio.compute.display.build_display_sample` and call
+        :meth:`set_sample`.
+        """
+        rgb = np.asarray(species_rgb, dtype=np.float32).reshape(-1, 3)
+        sample = build_display_sample(positions, labels, rgb.shape[0])
+        self.set_sample(sample, rgb)
+
+    def set_sample(self, sample: DisplaySample, species_rgb: np.ndarray) -> None:
+        """Show a dataset through its display sample (a few million atoms at most, already in
+        random order), with one colour per species (S, 3) in 0..1."""
+        self._positions = np.ascontiguousarray(sample.positions, dtype=np.float32)
+        self._labels = sample.labels
+        self._order = np.arange(self._labels.shape[0], dtype=np.int64)
         self._species_rgb = np.asarray(species_rgb, dtype=np.float32).reshape(-1, 3)
         self._visible = np.ones(self._species_rgb.shape[0], dtype=bool)
-        if self._positions.shape[0]:
-            self._bounds = (self._positions.min(axis=0), self._positions.max(axis=0))
-        else:
-            self._bounds = None
+        self._species_counts = np.zeros(self._species_rgb.shape[0], dtype=np.int64)
+        n = min(len(sample.species_counts), len(self._species_counts))
+        self._species_counts[:n] = sample.species_counts[:n]
+        self._n_atoms = sample.n_atoms
+        self._bounds = (sample.lo, sample.hi) if self._n_atoms else None
         self._reselect()
         self.reset_view()
 

@@ -288,3 +288,41 @@ def test_shifted_tilings_of_the_sume_interval_match_the_floor_definition(alloy32
             counts, off, shape = prep.tile_counts_shifted(1.5, np.array(frac), voxel)
             want = tw.floor_bincount_counts(prep.rel - np.array(off), prep.labels, 1.5, *shape, 4)
             np.testing.assert_array_equal(counts, want)
+
+
+def test_display_sample_draws_distinct_atoms_without_a_full_permutation():
+    from hea_studio.compute.display import sample_indices
+
+    tracemalloc.start()
+    try:
+        idx = sample_indices(10**9, 5000, seed=3)  # a permutation would take 8 GB
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20
+    assert idx.size == 5000 and np.unique(idx).size == 5000 and idx.min() >= 0 and idx.max() < 10**9
+    assert not np.all(np.diff(idx) > 0)  # random order, not sorted
+    np.testing.assert_array_equal(idx, sample_indices(10**9, 5000, seed=3))  # a stable picture
+    small = sample_indices(300, 5000)
+    assert sorted(small.tolist()) == list(range(300))
+
+
+def test_display_sample_and_projection_equal_numpy(alloy32, monkeypatch):
+    from hea_studio.compute.display import build_display_sample, sample_indices
+
+    monkeypatch.setattr(scan, "CHUNK_ATOMS", 7000)
+    pos, lab = alloy32.positions, alloy32.labels
+    sample = build_display_sample(pos, lab, 4, size=1000, seed=9)
+    idx = sample_indices(len(pos), 1000, seed=9)
+    np.testing.assert_array_equal(sample.positions, pos[idx])
+    np.testing.assert_array_equal(sample.labels, lab[idx])
+    np.testing.assert_array_equal(sample.lo, pos.min(axis=0).astype(np.float64))
+    np.testing.assert_array_equal(sample.hi, pos.max(axis=0).astype(np.float64))
+    np.testing.assert_array_equal(sample.species_counts, np.bincount(lab, minlength=4))
+    assert sample.n_atoms == len(pos)
+    lo = (float(pos[:, 0].min()), float(pos[:, 2].min()))
+    got = scan.density_map(pos, (0, 2), lo, 0.37, (30, 31))
+    want = np.zeros((30, 31), np.int64)
+    tw.projection_chunk(pos, 0, 2, 0, len(pos), np.array(lo), 0.37, want)
+    np.testing.assert_array_equal(got, want.astype(np.float32))
+    assert got.sum() == len(pos)
