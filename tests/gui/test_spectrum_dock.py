@@ -181,3 +181,27 @@ def test_dropping_a_range_file_alone_re_ranges_the_open_ions(make_main_window, q
     assert window.session.subvolumes[0].box == first.default_box  # same run, same boxes
     _ranged(window, qtbot, window.undo_action.trigger)
     assert set(window.session.dataset.atoms.names) == {"Co", "Cu", "Fe", "Ni"}
+
+
+def test_table_edits_rename_rebound_and_recolour_a_range(make_main_window, qtbot, tmp_path):
+    pos, rrng = write_specimen(tmp_path, "table")
+    window = make_main_window()
+    _open(window, qtbot, pos, rrng)
+    panel = window.spectrum_panel
+    row = next(i for i, r in enumerate(panel.table.ranges) if r.ion == "Co")
+    # Assign the Co range to a molecular ion typed with its charge.
+    dataset = _ranged(window, qtbot, lambda: panel.ranges_view.item(row, 0).setText("CrO2 +"))
+    renamed = dataset.ranges.ranges[row]
+    assert renamed.ion == "CrO2" and renamed.composition == (("Cr", 1.0), ("O", 2.0))
+    assert {"Cr", "O"} <= set(dataset.atoms.names)  # decomposed into its atoms
+    # A bound typed in the table.
+    dataset = _ranged(window, qtbot, lambda: panel.ranges_view.item(row, 2).setText("59.2"))
+    assert dataset.ranges.ranges[row].hi == 59.2
+    # A typo is refused with a message, nothing changes.
+    before = panel.table
+    panel.ranges_view.item(row, 0).setText("Qq")
+    assert same_ranges(panel.table, before) and "Qq" in panel.info.text()
+    # Recolour the species; the band and the swatch follow.
+    _ranged(window, qtbot, lambda: panel.recolour("CrO2", (1.0, 0.0, 0.0)))
+    assert panel.table.ranges[row].colour == (1.0, 0.0, 0.0)
+    assert panel.ranges_view.item(row, 4).background().color().red() == 255
