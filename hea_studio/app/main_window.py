@@ -556,11 +556,13 @@ class MainWindow(QMainWindow):
             if path.suffix != PROJECT_SUFFIX:
                 path = path.with_name(path.name + PROJECT_SUFFIX)
         try:
+            ranges_file = self.spectrum_binder.save_unsaved_ranges(path.with_suffix(".rrng"))
             self.keeper.save(path)
         except (InputError, OSError) as exc:
             self.show_error("Cannot save the project", str(exc))
             return False
-        self.show_message(f"Project saved to {path}")
+        extra = f" (its edited ranges to {ranges_file.name})" if ranges_file is not None else ""
+        self.show_message(f"Project saved to {path}{extra}")
         return True
 
     def offer_recovery(self) -> bool:

@@ -125,6 +125,14 @@ class SpectrumBinder(QObject):
             self.w.session.dataset = replace(ds, range_path=path)
         return path
 
+    def save_unsaved_ranges(self, path: Path) -> Path | None:
+        """Ranges edited in the window and not saved yet are written to ``path`` (a project file
+        refers to range files by name, so they must live in one); returns the file, or ``None``."""
+        ds = self.w.session.dataset
+        if ds is None or ds.ranges is None or ds.range_path is not None or self.current is None:
+            return None
+        return self.save(path)
+
     def save_dialog(self) -> None:
         """File > Save ranges."""
         if self.current is None or not self.current.ranges:

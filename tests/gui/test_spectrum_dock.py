@@ -205,3 +205,26 @@ def test_table_edits_rename_rebound_and_recolour_a_range(make_main_window, qtbot
     _ranged(window, qtbot, lambda: panel.recolour("CrO2", (1.0, 0.0, 0.0)))
     assert panel.table.ranges[row].colour == (1.0, 0.0, 0.0)
     assert panel.ranges_view.item(row, 4).background().color().red() == 255
+
+
+def test_a_project_saved_after_range_edits_keeps_them(make_main_window, qtbot, tmp_path):
+    from hea_studio.io.project import load_project
+
+    pos, rrng = write_specimen(tmp_path, "proj")
+    window = make_main_window()
+    _open(window, qtbot, pos, rrng)
+    panel = window.spectrum_panel
+    _ranged(window, qtbot, lambda: panel.add_range(64.2, 65.0, "Zn"))
+    edited = panel.table
+    assert window.session.dataset.range_path is None  # edited in the window, in no file yet
+    project = tmp_path / "session.heaproj"
+    assert _save(window, project)
+    state = load_project(project)
+    assert state.range_file is not None and Path(state.range_file).name == "session.rrng"
+    assert same_ranges(read_rrng(Path(state.range_file)), edited)
+
+
+def _save(window, path: Path) -> bool:
+    """File > Save project to ``path`` (as after a Save as, so no dialog)."""
+    window.keeper.project_file = path
+    return window.save_project()
