@@ -226,7 +226,37 @@ class IonNullTable:
                 np.ascontiguousarray(uniq[large]), np.ascontiguousarray(weights[large]), float(one[1]), length
             )
             uniq, weights = uniq[~large], weights[~large]
+        large = uniq > self.exact_max
+        if np.any(large):
+            hist += self._fft_mixture(element, uniq[large], weights[large], length)
+            uniq, weights = uniq[~large], weights[~large]
         for m, wgt in zip(uniq.tolist(), weights.tolist()):
             pmf = self.count_pmf(element, int(m))[:length]
             hist[: pmf.size] += wgt * pmf
         return hist
+
+    def _fft_mixture(self, element: int, ms: np.ndarray, weights: np.ndarray, length: int) -> np.ndarray:
+        """sum_m w_m * law(k | m ions) in one inverse FFT: the generating function of one ion raised
+        to each m in ascending order, each power from the previous one (no complex power per m)."""
+        order = np.argsort(ms)
+        ms, weights = ms[order], weights[order]
+        size = 1 << int(np.ceil(np.log2(int(ms[-1]) * self._amax + 1)))
+        phi = np.fft.rfft(self._one_ion[element], size)
+        total = np.zeros_like(phi)
+        power = np.ones_like(phi)
+        done = 0
+        for m, w in zip(ms.tolist(), weights.tolist()):
+            step = int(m) - done
+            base = phi.copy()
+            while step:  # power *= phi ** step, by squaring
+                if step & 1:
+                    power *= base
+                step >>= 1
+                if step:
+                    base *= base
+            done = int(m)
+            total += w * power
+        hist = np.fft.irfft(total, size)[:length]
+        out = np.zeros(length)
+        out[: hist.size] = np.clip(hist, 0.0, None)
+        return out

@@ -178,3 +178,12 @@ def test_cli_reports_the_cation_default(tmp_path, capsys):
     assert data["elements"] == ["Co", "Cr", "Fe", "Ni"]
     assert "cations" in data["elements_note"]
     assert "cations Co, Cr, Fe, Ni" in capsys.readouterr().out
+
+
+def test_mixture_of_large_cubes_matches_the_per_cube_laws():
+    table = IonNullTable(TYPES, ION_COUNTS, min_atoms=10)
+    ms = np.array([130, 200, 201, 350, 1000])
+    weights = np.array([3.0, 1.0, 2.0, 5.0, 1.0])
+    length = 2 * 1000 + 1
+    direct = sum(w * np.pad(table.count_pmf(4, int(m)), (0, length))[:length] for m, w in zip(ms, weights))
+    np.testing.assert_allclose(table.expected_hist(4, ms, weights, length), direct, atol=1e-9)
