@@ -175,7 +175,7 @@ def measure(seconds: float) -> dict:
 
 def _compute_limit(window, repeats: int = 7) -> float:
     """Preview curves per second for the final box, computed back to back with the GUI idle."""
-    from hea_studio.app.analysis_job import analysis_job
+    from hea_studio.compute.jobs import analysis_job
 
     atoms = window.session.dataset.atoms
     box = window.session.active_box

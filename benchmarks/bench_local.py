@@ -29,8 +29,8 @@ def main() -> int:
     parser.add_argument("--baseline-centres", type=int, default=20, help="centres for brute force")
     args = parser.parse_args()
 
-    from hea_studio.app.loading import load_dataset
     from hea_studio.compute import _twins
+    from hea_studio.compute.dataset import load_dataset
     from hea_studio.compute.local import NeighbourGrid, default_ks, local_entropy
     from hea_studio.compute.reference import log_table
     from hea_studio.compute.roi import default_box, prepare_roi

@@ -7,14 +7,15 @@ map and the spin boxes can never disagree about the active box.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QTimer
 
-from hea_studio.app.analysis_job import result_to_json
-from hea_studio.app.session import Dataset
 from hea_studio.compute.roi import compound_anions, default_elements
+from hea_studio.core.dataset import Dataset
+from hea_studio.core.display import DisplayState
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 
@@ -22,27 +23,6 @@ VIEW_BOX_MS = 250
 
 if TYPE_CHECKING:
     from hea_studio.app.main_window import MainWindow
-
-# Fallback colours (colour-blind-safe "Okabe-Ito" order) for species the range file gave none.
-PALETTE = (
-    (0.90, 0.62, 0.00),
-    (0.34, 0.71, 0.91),
-    (0.00, 0.62, 0.45),
-    (0.94, 0.89, 0.26),
-    (0.00, 0.45, 0.70),
-    (0.84, 0.37, 0.00),
-    (0.80, 0.47, 0.65),
-    (0.60, 0.60, 0.60),
-)
-
-
-def species_colours(names: tuple[str, ...], given: dict) -> list[tuple[float, float, float]]:
-    """A colour per species: the range file's where it has one, the palette otherwise."""
-    out = []
-    for i, name in enumerate(names):
-        rgb = given.get(name)
-        out.append(tuple(float(c) for c in rgb[:3]) if rgb is not None else PALETTE[i % len(PALETTE)])
-    return out
 
 
 def default_elements_of(atoms) -> tuple[list[str], str | None]:
@@ -84,13 +64,19 @@ class ViewBinder:
         p.renamed.connect(s.rename_subvolume)
         p.largest_cube_requested.connect(self._largest_cube)
         p.default_box_requested.connect(self._default_box)
-        p.highlight_toggled.connect(window.atom_view.set_highlight)
+        p.highlight_toggled.connect(lambda on: self._edit_display(highlight=bool(on)))
 
+        # The display widgets write the session's DisplayState; the views follow its changes.
         sp = window.species_panel
-        sp.visibility_changed.connect(self._visibility)
-        sp.colour_changed.connect(self._colour)
-        sp.point_size_changed.connect(window.atom_view.set_point_size)
-        sp.budget_changed.connect(self._budget)
+        sp.visibility_changed.connect(
+            lambda i, on: self._set_display(self._display.with_visible(self._display.names[i], on))
+        )
+        sp.colour_changed.connect(
+            lambda i, rgb: self._set_display(self._display.with_colour(self._display.names[i], rgb))
+        )
+        sp.point_size_changed.connect(lambda size: self._edit_display(point_size=float(size)))
+        sp.budget_changed.connect(lambda budget: self._edit_display(budget=int(budget)))
+        s.display_changed.connect(self._display_changed)
 
         window.settings_panel.settings_changed.connect(window.controller.set_settings)
 
@@ -114,7 +100,7 @@ class ViewBinder:
         if dataset is None:
             return
         atoms = dataset.atoms
-        colours = species_colours(atoms.names, atoms.colours)
+        colours = list(w.session.display.colours)
         w.atom_view.set_atoms(atoms.positions, atoms.labels, np.array(colours, dtype=np.float32))
         counts = atoms.counts()
         w.species_panel.set_species(list(atoms.names), colours, [counts[n] for n in atoms.names])
@@ -180,18 +166,33 @@ class ViewBinder:
         if ds is not None:
             self.w.session.set_active_box(ds.default_box)
 
-    def _visibility(self, index: int, on: bool) -> None:
-        self.w.atom_view.set_species_visible(index, on)
-        self._update_shown()
+    # ---- display: widgets -> DisplayState -> views ----------------------------------------------
+    @property
+    def _display(self) -> DisplayState:
+        return self.w.session.display
 
-    def _colour(self, index: int, rgb) -> None:
-        self.w.atom_view.set_species_colour(index, rgb)
-        ds = self.w.session.dataset
-        if ds is not None:
-            self.w.plots.set_colour(ds.atoms.names[index], tuple(rgb))
+    def _set_display(self, display: DisplayState) -> None:
+        self.w.session.set_display(display)
 
-    def _budget(self, budget: int) -> None:
-        self.w.atom_view.set_budget(budget)
+    def _edit_display(self, **changes) -> None:
+        self._set_display(replace(self._display, **changes))
+
+    def _display_changed(self, old: DisplayState, new: DisplayState) -> None:
+        """Apply what changed to the 3D view and the plots (the smallest update for each)."""
+        view = self.w.atom_view
+        if new.names == old.names:
+            for i, name in enumerate(new.names):
+                if new.colours[i] != old.colours[i]:
+                    view.set_species_colour(i, new.colours[i])
+                    self.w.plots.set_colour(name, new.colours[i])
+                if new.is_visible(name) != old.is_visible(name):
+                    view.set_species_visible(i, new.is_visible(name))
+        if new.point_size != old.point_size:
+            view.set_point_size(new.point_size)
+        if new.budget is not None and new.budget != old.budget:
+            view.set_budget(new.budget)
+        if new.highlight != old.highlight:
+            view.set_highlight(new.highlight)
         self._update_shown()
 
     # ---- analysis -> plots and results ----------------------------------------------------------
@@ -206,7 +207,7 @@ class ViewBinder:
     def _show_numbers(self, gen: int, result) -> None:
         if gen != self.w.controller.analysis_generation:
             return  # a newer analysis already replaced this one
-        data = result_to_json(result)
+        data = result.to_json()
         self.w.results_panel.show_result(data, preview=self.w.controller.result_is_preview)
         self.w.freq_panel.set_result(result)
         self.w.sublattice_panel.set_result(result)

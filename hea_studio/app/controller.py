@@ -16,10 +16,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from hea_studio.app.analysis_job import analysis_job, result_to_json
-from hea_studio.app.loading import load_dataset
-from hea_studio.app.session import Dataset, Session
-from hea_studio.compute.local import default_ks, local_entropy
+from hea_studio.app.session import Session
+from hea_studio.compute.jobs import analysis_job, load_job, local_job
+from hea_studio.core.dataset import Dataset
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 from hea_studio.core.settings import AnalysisSettings
@@ -151,10 +150,7 @@ class Controller(QObject):
         decompose = self.settings.decompose
         self._pending_load = (ion_path, range_path)
         self._load_started = time.perf_counter()
-
-        def load(task):
-            return load_dataset(ion_path, range_path, decompose=decompose, task=task)
-
+        load = load_job(ion_path, range_path, decompose=decompose)
         name = "opening demo" if ion_path is None else f"opening {Path(ion_path).name}"
         self._load_gen = self.worker.submit(Job(load, name))
         return self._load_gen
@@ -252,7 +248,7 @@ class Controller(QObject):
     def apply_ranges(self, table, range_path: Path | None = None) -> int:
         """Range the open ions with ``table`` in the worker, then analyse; returns the job's
         generation (-1 with nothing open). ``range_path``: the file it came from, if any."""
-        from hea_studio.app.spectrum_jobs import rerange
+        from hea_studio.compute.spectrum_jobs import rerange
 
         dataset = self.session.dataset
         if dataset is None or dataset.ions is None or self.loading:
@@ -272,7 +268,7 @@ class Controller(QObject):
     def compute_spectrum(self, bin_width: float, box: Box | None = None) -> int:
         """Bin the spectrum of the whole run (``box`` ``None``) or of ``box`` in the worker; the
         result arrives as :attr:`spectrum_ready`. Returns the job's generation (-1: nothing to do)."""
-        from hea_studio.app.spectrum_jobs import run_spectrum
+        from hea_studio.compute.spectrum_jobs import run_spectrum
 
         dataset = self.session.dataset
         if dataset is None or dataset.ions is None or self.loading or self.reranging:
@@ -309,12 +305,7 @@ class Controller(QObject):
         self._throttle.stop()
         self._preempt.stop()
         self._waiting = False
-        atoms, settings = dataset.atoms, self.settings
-        ks = default_ks(settings.lattice.structure if settings.lattice is not None else "fcc")
-
-        def job(task):
-            return local_entropy(atoms, box, settings.elements, ks, n_centres, settings.seed, task)
-
+        job = local_job(dataset.atoms, box, self.settings, n_centres)
         self._local_box = box
         self._local_gen = self.worker.submit(Job(job, "atom-centred entropy"))
         self.local_started.emit(self._local_gen)
@@ -344,7 +335,7 @@ class Controller(QObject):
         """The last finished analysis in the ``analyze --json`` schema."""
         if self.result is None:
             raise InputError("no analysis has finished yet")
-        data = result_to_json(self.result)
+        data = self.result.to_json()
         timing = dict(data.get("timing_s") or {})
         timing["load"] = round(self.load_seconds, 3)
         data["timing_s"] = timing

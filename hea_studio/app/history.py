@@ -14,7 +14,8 @@ import time
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from hea_studio.app.session import Session, SubVolume
+from hea_studio.app.session import Session
+from hea_studio.core.geometry import SubVolume
 
 MERGE_WINDOW_S = 0.8
 _MOVE_ID = 1

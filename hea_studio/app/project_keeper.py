@@ -16,7 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer
 
 from hea_studio.core.errors import InputError
-from hea_studio.core.project import NamedBox, ProjectState
+from hea_studio.core.project import ProjectState
 from hea_studio.io.project import load_project, recovery_path, save_project
 
 AUTOSAVE_MS = 1500
@@ -73,7 +73,7 @@ class ProjectKeeper(QObject):
         return ProjectState(
             ion_file=str(Path(dataset.ion_path).resolve()) if dataset.ion_path else None,
             range_file=str(Path(dataset.range_path).resolve()) if dataset.range_path else None,
-            subvolumes=[NamedBox(sv.name, sv.box) for sv in session.subvolumes],
+            subvolumes=list(session.subvolumes),
             active=max(session.active, 0),
             settings=controller.settings,
             last_analysis=last,

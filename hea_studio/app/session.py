@@ -6,106 +6,13 @@ GUI thread hand them to :meth:`Session.set_dataset`, so views never see a half-b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import replace
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from hea_studio.core.atoms import AtomSet
-from hea_studio.core.geometry import Box
-from hea_studio.core.ions import IonData
-from hea_studio.core.ranges import RangeTable
-
-
-@dataclass(frozen=True, eq=False)
-class DensityMap:
-    """A projected atom-count image of the specimen onto two axes.
-
-    Parameters
-    ----------
-    axes
-        The two axis indices (0 = x, 1 = y, 2 = z) along the image's first and second dimension.
-    counts
-        (nx, ny) atom counts per pixel.
-    lo, hi
-        Extent in nm along the two axes.
-    """
-
-    axes: tuple[int, int]
-    counts: np.ndarray
-    lo: tuple[float, float]
-    hi: tuple[float, float]
-
-
-@dataclass(frozen=True, eq=False)
-class Dataset:
-    """An opened specimen, ready to display and analyse (built by the worker, read by the GUI).
-
-    Parameters
-    ----------
-    atoms
-        The ranged (and decomposed) atoms.
-    title
-        Short name shown in the window title.
-    ion_path, range_path
-        The files read (``None`` for generated data).
-    maps
-        Density maps by name, ``"xy"`` and ``"xz"``.
-    default_box
-        The sub-volume placed when the dataset opens (the largest box inside the specimen).
-    largest_cube
-        The largest cube inside the specimen.
-    n_ions, n_unranged
-        Ions in the file and ions left out because no range claims them.
-    ions
-        The ions read (kept so that range edits can re-range them), ``None`` if not kept.
-    ranges
-        The range table applied, if kept.
-    spectrum
-        The mass spectrum of the whole run (a :class:`~hea_studio.compute.spectrum.MassSpectrum`).
-    fit_warnings
-        What the range-file fit check found when the ranges were applied.
-    waiting_for_ranges
-        The ions have no ranges yet: ``atoms`` holds every ion as one species, :data:`UNRANGED`,
-        for display only, and nothing is analysed.
-    """
-
-    atoms: AtomSet
-    title: str
-    ion_path: Path | None
-    range_path: Path | None
-    maps: dict[str, DensityMap]
-    default_box: Box
-    largest_cube: Box
-    n_ions: int = 0
-    n_unranged: int = 0
-    ions: IonData | None = None
-    ranges: RangeTable | None = None
-    spectrum: object | None = None
-    fit_warnings: tuple[str, ...] = ()
-    waiting_for_ranges: bool = False
-
-    @property
-    def bounds(self) -> Box:
-        """Bounding box of all atoms (nm), closed upwards by a hair so every atom is inside."""
-        p = self.atoms.positions
-        lo = p.min(axis=0)
-        hi = p.max(axis=0)
-        pad = 1e-6 * max(float(np.max(hi - lo)), 1.0)
-        return Box(tuple(lo), tuple(hi + pad))
-
-
-# The species name of every ion while a run has no ranges (shown, never analysed).
-UNRANGED = "unranged"
-
-
-@dataclass(frozen=True)
-class SubVolume:
-    """A named box the user analyses (selections are data: value objects)."""
-
-    name: str
-    box: Box
+from hea_studio.core.dataset import Dataset
+from hea_studio.core.display import DisplayState
+from hea_studio.core.geometry import Box, SubVolume
 
 
 class Session(QObject):
@@ -125,6 +32,8 @@ class Session(QObject):
     ranging_changed(object)
         The same ions were ranged anew (a :class:`Dataset` with new atoms and ranges); the
         sub-volumes stay.
+    display_changed(object, object)
+        The display choices changed (the old and the new :class:`DisplayState`).
     """
 
     dataset_changed = Signal(object)
@@ -132,17 +41,22 @@ class Session(QObject):
     subvolumes_changed = Signal()
     active_changed = Signal(int)
     active_box_changed = Signal(object)
+    display_changed = Signal(object, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.dataset: Dataset | None = None
         self.subvolumes: list[SubVolume] = []
         self.active = -1
+        self.display = DisplayState()
 
     # ---- dataset --------------------------------------------------------------------------------
     def set_dataset(self, dataset: Dataset) -> None:
         """Replace the dataset; its sub-volumes start with the default box."""
         self.dataset = dataset
+        atoms = dataset.atoms
+        # The new species get fresh colours; point size, budget and highlight stay as they were.
+        self.display = DisplayState.for_species(atoms.names, atoms.colours, like=self.display)
         self.subvolumes = [SubVolume("Box 1", dataset.default_box)]
         self.active = 0
         self.dataset_changed.emit(dataset)
@@ -153,7 +67,17 @@ class Session(QObject):
     def replace_ranging(self, dataset: Dataset) -> None:
         """The open ions with new ranges (same file, same sub-volumes): views update their atoms."""
         self.dataset = dataset
+        atoms = dataset.atoms
+        self.display = DisplayState.for_species(atoms.names, atoms.colours, like=self.display)
         self.ranging_changed.emit(dataset)
+
+    # ---- display --------------------------------------------------------------------------------
+    def set_display(self, display: DisplayState) -> None:
+        """Change the display choices (ignored if nothing changes)."""
+        if display == self.display:
+            return
+        old, self.display = self.display, display
+        self.display_changed.emit(old, display)
 
     # ---- sub-volumes ----------------------------------------------------------------------------
     @property

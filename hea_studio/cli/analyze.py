@@ -12,7 +12,13 @@ from hea_studio.cli.outputs import check_outputs, write_text
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 from hea_studio.core.results import AnalysisResult
-from hea_studio.core.settings import DEFAULT_SIZES, AnalysisSettings, Lattice, parse_sizes
+from hea_studio.core.settings import (
+    DEFAULT_SIZES_TEXT,
+    PRIMARY_SUME_METHODS,
+    AnalysisSettings,
+    Lattice,
+    parse_sizes,
+)
 
 HELP = "entropy versus cube edge, random-mixing reference and SUME of a sub-volume"
 
@@ -47,13 +53,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     """The analysis settings (shared with ``batch``, so one set of options means the same everywhere)."""
+    d = AnalysisSettings()  # the one source of defaults (the window's panel and projects use it too)
     parser.add_argument(
         "--sizes",
-        help="cube edges in nm: 1,1.5,2 or start:stop:step (stop included); default 0.5:10:0.5, "
-        "cut to the sub-volume",
+        help="cube edges in nm: 1,1.5,2 or start:stop:step (stop included); "
+        f"default {DEFAULT_SIZES_TEXT}, cut to the sub-volume",
     )
-    parser.add_argument("--mode", choices=("tiling", "paper"), default="tiling", help="cube placement")
-    parser.add_argument("--min-atoms", type=int, default=10, help="drop cubes with fewer atoms (default 10)")
+    parser.add_argument("--mode", choices=("tiling", "paper"), default=d.mode, help="cube placement")
+    parser.add_argument(
+        "--min-atoms",
+        type=int,
+        default=d.min_atoms,
+        help=f"drop cubes with fewer atoms (default {d.min_atoms})",
+    )
     parser.add_argument(
         "--lattice",
         default=None,
@@ -61,9 +73,9 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
         "(fcc, bcc, hcp, rock-salt, spinel, perovskite; default: none, cells not reported)",
     )
     parser.add_argument(
-        "--bootstrap", type=int, default=200, help="bootstrap resamples for the SUME interval"
+        "--bootstrap", type=int, default=d.bootstrap, help="bootstrap resamples for the SUME interval"
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument("--seed", type=int, default=d.seed, help="random seed")
     parser.add_argument(
         "--memory-budget",
         type=float,
@@ -73,8 +85,8 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--sume-method",
-        choices=("hinge-bulk", "tangent-free"),
-        default="hinge-bulk",
+        choices=PRIMARY_SUME_METHODS,
+        default=d.sume_method,
         help="primary SUME: hinge-bulk (bulk branch at S_bulk, continuous breakpoint; default) or "
         "tangent-free (the paper's two free tangents); the other is reported under sume_variants",
     )
@@ -134,7 +146,7 @@ def settings_from_args(args: argparse.Namespace) -> AnalysisSettings:
     elements = parse_elements(args.elements)
     return AnalysisSettings(
         **sublattice_args(args),
-        sizes_nm=parse_sizes(args.sizes) if args.sizes else DEFAULT_SIZES,
+        sizes_nm=parse_sizes(args.sizes or DEFAULT_SIZES_TEXT),
         mode=args.mode,
         min_atoms=args.min_atoms,
         elements=elements,

@@ -18,7 +18,7 @@ from hea_studio.cli.analyze import (
 )
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
-from hea_studio.core.settings import Lattice
+from hea_studio.core.settings import COCUFENI_LATTICE, Lattice
 
 HELP = "atom-centred local entropy S(k) over the k nearest atoms, against random mixing"
 
@@ -37,7 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="centre atoms drawn at random from the sub-volume, or 'all' (default 10000)",
     )
     parser.add_argument(
-        "--lattice", default="fcc:0.35834", help="structure:a_nm; sets the first-shell k (default fcc)"
+        "--lattice",
+        default=str(COCUFENI_LATTICE),
+        help="structure:a_nm; sets the first-shell k (default fcc)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed of the centre sample")
     parser.add_argument(

@@ -9,6 +9,7 @@ import numpy as np
 
 from hea_studio.compute import _kernels, scan
 from hea_studio.compute.binning import PreparedRoi
+from hea_studio.compute.specimen import inside_mask
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
@@ -20,24 +21,8 @@ PRINCIPAL_FRACTION = 0.05
 MIN_ROI_ATOMS = 100
 """Fewer entropy-element atoms than this in a ROI cannot give a meaningful curve."""
 
-# Voxels of the density map used to find the default box: about this many along the longest side,
-# but never so small that a voxel expects fewer than ~20 atoms (then the map is mostly noise).
-_DENSITY_VOXELS = 48
-_MIN_ATOMS_PER_VOXEL = 20.0
-# A voxel is "inside" the specimen when it holds at least this share of the typical interior density.
-_INSIDE_SHARE = 0.5
-
-
-def _smooth3(counts: np.ndarray) -> np.ndarray:
-    """Mean over each voxel's 3x3x3 neighbourhood (edges padded with zeros, i.e. outside = empty)."""
-    padded = np.pad(counts.astype(np.float64), 1)
-    nx, ny, nz = counts.shape
-    out = np.zeros(counts.shape)
-    for dx in range(3):
-        for dy in range(3):
-            for dz in range(3):
-                out += padded[dx : dx + nx, dy : dy + ny, dz : dz + nz]
-    return out / 27.0
+# The default box's voxels may be small (~20 atoms expected each): the inside test smooths them.
+_BOX_ATOMS_PER_VOXEL = 20.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,23 +85,9 @@ def specimen_mask(
     pos = scan.native(positions)
     if pos.ndim != 2 or pos.shape[1] != 3 or pos.shape[0] < MIN_ROI_ATOMS:
         raise InputError(f"need at least {MIN_ROI_ATOMS} atoms to place a default sub-volume")
-    first = second = None
-    if span is not None:
-        mid = 0.5 * (span[0] + span[1])
-        first, second = (span[0], mid), (mid, span[1])
-    if bounds is None:
-        lo, hi = scan.bounds(pos, task, first)
-    else:
-        lo, hi = (np.asarray(v, dtype=np.float64) for v in bounds)
-    extent = np.maximum(hi - lo, 1e-9)
-    # Voxel edge: fine enough to follow the cone, coarse enough for a stable density estimate.
-    density = pos.shape[0] / float(np.prod(extent))
-    edge = max(extent.max() / _DENSITY_VOXELS, (_MIN_ATOMS_PER_VOXEL / density) ** (1.0 / 3.0))
-    shape = np.maximum(np.ceil(extent / edge).astype(np.int64), 1)
-    counts = scan.density_grid(pos, lo, edge, (int(shape[0]), int(shape[1]), int(shape[2])), task, second)
-    smooth = _smooth3(counts)
-    typical = np.percentile(smooth[counts > 0], 90)
-    mask = np.ascontiguousarray(smooth >= _INSIDE_SHARE * typical)
+    mask, lo, hi, edge = inside_mask(
+        pos, _BOX_ATOMS_PER_VOXEL, smooth=True, task=task, span=span, bounds=bounds
+    )
     return SpecimenMask(lo, hi, float(edge), mask)
 
 

@@ -93,3 +93,19 @@ class Box:
         """This box moved by ``offset`` (nm)."""
         d = np.asarray(offset, dtype=float)
         return Box(tuple(np.array(self.lo) + d), tuple(np.array(self.hi) + d))
+
+
+@dataclass(frozen=True)
+class SubVolume:
+    """A named box the user analyses; the same value is kept by the window, undo and the project.
+
+    Parameters
+    ----------
+    name
+        What the sub-volume list shows.
+    box
+        Where it is (nm).
+    """
+
+    name: str
+    box: Box

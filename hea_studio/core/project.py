@@ -7,20 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hea_studio.core.geometry import Box
+from hea_studio.core.geometry import SubVolume
 from hea_studio.core.settings import AnalysisSettings
 
 RGB = tuple[float, float, float]
 
 PROJECT_SCHEMA = "hea-studio/project/1"
-
-
-@dataclass(frozen=True)
-class NamedBox:
-    """A named sub-volume as stored in a project."""
-
-    name: str
-    box: Box
 
 
 @dataclass
@@ -47,7 +39,7 @@ class ProjectState:
 
     ion_file: str | None = None
     range_file: str | None = None
-    subvolumes: list[NamedBox] = field(default_factory=list)
+    subvolumes: list[SubVolume] = field(default_factory=list)
     active: int = 0
     settings: AnalysisSettings = field(default_factory=AnalysisSettings)
     colours: dict[str, RGB] = field(default_factory=dict)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from hea_studio.core.errors import InputError
+from hea_studio.core.geometry import Box
 from hea_studio.core.sublattices import PRESETS, Sublattice, check_sublattices, elements_of
 
 # Atoms in the counted cell of each preset (science.md 5): the cubic cell, the hexagonal prism for hcp,
@@ -58,7 +59,7 @@ class Lattice:
             if not lo <= value <= hi:
                 raise InputError(
                     f"lattice parameter {name} = {value:g} nm is implausible: crystal lattice parameters lie "
-                    f"between {lo:g} and {hi:g} nm (CoCuFeNi fcc: 0.35834 nm)"
+                    f"between {lo:g} and {hi:g} nm (CoCuFeNi fcc: {COCUFENI_LATTICE.a_nm:g} nm)"
                 )
         object.__setattr__(self, "structure", s)
 
@@ -125,7 +126,12 @@ def parse_sizes(text: str) -> tuple[float, ...]:
     return tuple(sorted(set(values)))
 
 
-DEFAULT_SIZES = parse_sizes("0.5:10:0.5")
+DEFAULT_SIZES_TEXT = "0.5:10:0.5"
+"""The default cube edges as typed (``--sizes``, the settings panel): 0.5 to 10 nm in 0.5 nm steps."""
+DEFAULT_SIZES = parse_sizes(DEFAULT_SIZES_TEXT)
+COCUFENI_LATTICE = Lattice("fcc", 0.35834)
+"""CoCuFeNi, the paper's alloy (science.md 2): the synthetic specimens' default and the panel's
+typical fcc value (an analysis has no lattice unless the user chooses one)."""
 
 
 @dataclass(frozen=True)
@@ -216,3 +222,24 @@ class AnalysisSettings:
         if not self.sizes_nm:
             raise InputError("no cube sizes given")
         object.__setattr__(self, "sizes_nm", tuple(sorted(float(s) for s in self.sizes_nm)))
+
+    def fitted_to(self, box: Box) -> AnalysisSettings:
+        """These settings with only the cube edges that fit in ``box``.
+
+        While the user drags, the box is often smaller than the largest edge asked for; the command
+        line refuses such edges, but the window analyses the edges that fit instead of showing
+        nothing.
+
+        Raises
+        ------
+        InputError
+            If not even the smallest edge fits.
+        """
+        smallest = float(min(box.size))
+        sizes = tuple(L for L in self.sizes_nm if smallest * (1 + 1e-9) >= L)
+        if not sizes:
+            raise InputError(
+                f"the box ({', '.join(f'{s:.2f}' for s in box.size)} nm) is smaller than the smallest "
+                f"cube edge ({min(self.sizes_nm):g} nm)"
+            )
+        return self if sizes == self.sizes_nm else replace(self, sizes_nm=sizes)

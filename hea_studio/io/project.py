@@ -19,9 +19,9 @@ import h5py
 import numpy as np
 
 from hea_studio.core.errors import InputError
-from hea_studio.core.geometry import Box
+from hea_studio.core.geometry import Box, SubVolume
 from hea_studio.core.paths import user_cache_dir
-from hea_studio.core.project import PROJECT_SCHEMA, NamedBox, ProjectState
+from hea_studio.core.project import PROJECT_SCHEMA, ProjectState
 from hea_studio.core.settings import AnalysisSettings, Lattice
 from hea_studio.core.sublattices import Sublattice
 
@@ -255,7 +255,7 @@ def load_project(path: str | Path) -> ProjectState:
             state = ProjectState(
                 ion_file=_locate(f.attrs["ion_file"], f.attrs.get("ion_file_relative"), path),
                 range_file=_locate(f.attrs["range_file"], f.attrs.get("range_file_relative"), path),
-                subvolumes=[NamedBox(str(n), Box.from_flat(b)) for n, b in zip(names, boxes)],
+                subvolumes=[SubVolume(str(n), Box.from_flat(b)) for n, b in zip(names, boxes)],
                 active=int(f.attrs["active"]),
                 settings=_settings_from_dict(json.loads(f.attrs["settings"])),
                 colours={k: _rgb(v) for k, v in json.loads(f.attrs["colours"]).items()},

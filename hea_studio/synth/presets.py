@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from hea_studio.core.errors import InputError
-from hea_studio.core.settings import Lattice
+from hea_studio.core.settings import COCUFENI_LATTICE, Lattice
 from hea_studio.synth.heterogeneity import ClusterSpec, FieldSpec
 from hea_studio.synth.instrument import Instrument
 from hea_studio.synth.shape import BoxShape, TipShape
@@ -15,7 +15,7 @@ from hea_studio.synth.specimen import SynthParams
 # Bulk composition of the paper's CoCuFeNi nanoparticles measured by APT (at.%).
 PAPER_ELEMENTS = ("Co", "Cu", "Fe", "Ni")
 PAPER_FRACTIONS = (0.219, 0.267, 0.208, 0.306)
-PAPER_LATTICE = Lattice("fcc", 0.35834)
+PAPER_LATTICE = COCUFENI_LATTICE  # CoCuFeNi, the paper's alloy
 
 # C and O seen in the paper's reconstruction, partly as molecular ions; fractions of lattice sites.
 PAPER_IMPURITIES = {"C": 0.003, "O": 0.004, "CO": 0.0005, "O2": 0.0005}

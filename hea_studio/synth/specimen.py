@@ -23,7 +23,7 @@ from hea_studio.core.errors import InputError
 from hea_studio.core.ions import IonData
 from hea_studio.core.progress import TaskState, check_cancelled
 from hea_studio.core.ranges import RangeTable
-from hea_studio.core.settings import Lattice
+from hea_studio.core.settings import COCUFENI_LATTICE, Lattice
 from hea_studio.synth.heterogeneity import (
     ClusterSpec,
     FieldSpec,
@@ -83,7 +83,7 @@ class SynthParams:
 
     elements: tuple[str, ...] = ("Co", "Cu", "Fe", "Ni")
     fractions: tuple[float, ...] = (0.25, 0.25, 0.25, 0.25)
-    lattice: Lattice = dc_field(default_factory=lambda: Lattice("fcc", 0.35834))
+    lattice: Lattice = COCUFENI_LATTICE
     shape: Shape = dc_field(default_factory=BoxShape)
     field: FieldSpec | None = None
     clusters: ClusterSpec | None = None

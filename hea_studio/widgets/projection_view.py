@@ -8,17 +8,13 @@ button pans/zooms as in any pyqtgraph plot.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from hea_studio.core.dataset import DensityMap
 from hea_studio.plots.axes import cache_axes
-
-if TYPE_CHECKING:  # widgets sit left of app: the type only, no runtime import
-    from hea_studio.app.session import DensityMap
 
 AXIS_NAMES = ("x", "y", "z")
 BOX_PEN = pg.mkPen((255, 217, 51), width=2)

@@ -27,13 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from hea_studio.core.errors import InputError
-from hea_studio.core.settings import ATOMS_PER_CELL, AnalysisSettings, Lattice, parse_sizes
+from hea_studio.core.settings import ATOMS_PER_CELL, COCUFENI_LATTICE, AnalysisSettings, Lattice, parse_sizes
 from hea_studio.core.sublattices import Sublattice, check_sublattices
 
 NO_LATTICE = "none"
 # Offered in this order; each with a typical lattice parameter (nm) filled in when it is picked.
 TYPICAL_A_NM = {
-    "fcc": (0.35834, "CoCuFeNi"),
+    "fcc": (COCUFENI_LATTICE.a_nm, "CoCuFeNi"),
     "bcc": (0.2866, "α-Fe"),
     "hcp": (0.2507, "Co"),
     "rock-salt": (0.4216, "(MgCoNiCuZn)O"),
@@ -54,7 +54,9 @@ def format_sizes(sizes: tuple[float, ...]) -> str:
     return ",".join(f"{v:g}" for v in sizes)
 
 
-DEFAULT_EDGES = format_sizes(AnalysisSettings().sizes_nm)
+# Every default shown comes from AnalysisSettings(), as the command line's and the project's do.
+DEFAULTS = AnalysisSettings()
+DEFAULT_EDGES = format_sizes(DEFAULTS.sizes_nm)
 
 
 PRINCIPAL_TIP = "Use every element with at least 5 at.% in the box; untick to choose the elements"
@@ -113,7 +115,7 @@ class SettingsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._updating = False
-        self._last_good = AnalysisSettings()
+        self._last_good = DEFAULTS
         self._principal: set[str] = set()
 
         self.edges = QLineEdit(DEFAULT_EDGES)
@@ -130,13 +132,13 @@ class SettingsPanel(QWidget):
         self.mode.currentTextChanged.connect(self._changed)
         self.min_atoms = QSpinBox()
         self.min_atoms.setRange(1, 100_000)
-        self.min_atoms.setValue(10)
+        self.min_atoms.setValue(DEFAULTS.min_atoms)
         self.min_atoms.setKeyboardTracking(False)
         self.min_atoms.setToolTip("Cubes holding fewer atoms of the entropy elements are left out")
         self.min_atoms.valueChanged.connect(self._changed)
         self.bootstrap = QSpinBox()
         self.bootstrap.setRange(0, 10_000)
-        self.bootstrap.setValue(AnalysisSettings().bootstrap)
+        self.bootstrap.setValue(DEFAULTS.bootstrap)
         self.bootstrap.setKeyboardTracking(False)
         self.bootstrap.setToolTip("Bootstrap resamples for the 95 % interval of SUME (0: no interval)")
         self.bootstrap.valueChanged.connect(self._changed)
@@ -411,8 +413,8 @@ class SettingsPanel(QWidget):
         try:
             self.edges.setText(str(store.value("edges", DEFAULT_EDGES)))
             self.mode.setCurrentText(str(store.value("mode", "tiling")))
-            self.min_atoms.setValue(_int(store.value("min_atoms"), 10))
-            self.bootstrap.setValue(_int(store.value("bootstrap"), AnalysisSettings().bootstrap))
+            self.min_atoms.setValue(_int(store.value("min_atoms"), DEFAULTS.min_atoms))
+            self.bootstrap.setValue(_int(store.value("bootstrap"), DEFAULTS.bootstrap))
             self.auto_elements.setChecked(str(store.value("auto_elements", "true")).lower() == "true")
             self.elements.setEnabled(not self.auto_elements.isChecked())
             names = [n for n in str(store.value("elements", "")).split(",") if n]

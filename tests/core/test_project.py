@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from hea_studio.core.errors import InputError
-from hea_studio.core.geometry import Box
-from hea_studio.core.project import NamedBox, ProjectState
+from hea_studio.core.geometry import Box, SubVolume
+from hea_studio.core.project import ProjectState
 from hea_studio.core.settings import AnalysisSettings, Lattice
 from hea_studio.io.project import load_project, save_project
 
@@ -19,8 +19,8 @@ def _state() -> ProjectState:
         ion_file="/data/run.pos",
         range_file="/data/run.rrng",
         subvolumes=[
-            NamedBox("Box 1", Box((0, 0, 0), (10, 10, 10))),
-            NamedBox("Grain 2", Box((-5, 1, 2), (3, 4, 40))),
+            SubVolume("Box 1", Box((0, 0, 0), (10, 10, 10))),
+            SubVolume("Grain 2", Box((-5, 1, 2), (3, 4, 40))),
         ],
         active=1,
         settings=AnalysisSettings(

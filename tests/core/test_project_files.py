@@ -9,8 +9,8 @@ import stat
 import time
 from pathlib import Path
 
-from hea_studio.core.geometry import Box
-from hea_studio.core.project import NamedBox, ProjectState
+from hea_studio.core.geometry import Box, SubVolume
+from hea_studio.core.project import ProjectState
 from hea_studio.io.project import STALE_TEMPORARY_S, load_project, save_project
 
 
@@ -21,7 +21,7 @@ def _state(folder: Path) -> ProjectState:
     return ProjectState(
         ion_file=str(folder / "data" / "run.pos"),
         range_file=str(folder / "data" / "run.rrng"),
-        subvolumes=[NamedBox("Box 1", Box((0, 0, 0), (5, 5, 5)))],
+        subvolumes=[SubVolume("Box 1", Box((0, 0, 0), (5, 5, 5)))],
     )
 
 

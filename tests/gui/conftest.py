@@ -9,6 +9,6 @@ from gui_helpers import synthetic_atoms
 @pytest.fixture(scope="session")
 def small_dataset():
     """A ~40 000-atom dataset with maps and default boxes, built once per test session."""
-    from hea_studio.app.loading import build_dataset
+    from hea_studio.compute.dataset import build_dataset
 
     return build_dataset(synthetic_atoms(), "synthetic CoCuFeNi")

@@ -11,8 +11,8 @@ import h5py
 import numpy as np
 import pytest
 from gui_helpers import show_dataset, write_specimen
-
 from hea_studio.app.analysis_job import fit_sizes
+
 from hea_studio.compute.batch import analyze_files
 from hea_studio.compute.profile import interface_position
 from hea_studio.core.comparison import rows_from_csv

@@ -20,7 +20,7 @@ FINE_EDGES = tuple(np.round(np.arange(0.5, 14.01, 0.25), 3))  # 55 edges: a job 
 @pytest.fixture(scope="module")
 def big_dataset():
     """~2.6 million atoms: long enough to cancel, small enough to build quickly."""
-    from hea_studio.app.loading import build_dataset
+    from hea_studio.compute.dataset import build_dataset
 
     return build_dataset(synthetic_atoms(size_nm=(30.0, 30.0, 60.0), density=48.0, seed=5), "big")
 
@@ -79,7 +79,7 @@ def test_closing_during_a_calculation_is_clean(make_main_window, big_dataset, qt
 
 
 def test_event_loop_keeps_running_while_a_1e7_atom_curve_is_computed(make_main_window, qtbot):
-    from hea_studio.app.loading import build_dataset
+    from hea_studio.compute.dataset import build_dataset
 
     atoms = synthetic_atoms(size_nm=(50.0, 50.0, 100.0), density=40.0, seed=7)
     assert atoms.n_atoms >= 10_000_000
@@ -106,7 +106,7 @@ def test_event_loop_keeps_running_while_a_1e7_atom_curve_is_computed(make_main_w
     # The curve job runs on the window's own worker, exactly as the GUI submits it, but its results are
     # not drawn: this measures whether the compute thread leaves the event loop alone. (Drawing the
     # live plots is the GUI thread's own work; benchmarks/bench_gui.py measures it during drags.)
-    from hea_studio.app.analysis_job import analysis_job
+    from hea_studio.compute.jobs import analysis_job
     from hea_studio.workers import Job
 
     settings = AnalysisSettings(sizes_nm=edges, bootstrap=0)

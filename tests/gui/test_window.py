@@ -108,7 +108,7 @@ def test_dragging_the_box_recomputes_the_curve_for_the_new_box(make_main_window,
 
 
 def test_demo_opens_with_coloured_atoms_and_an_analysis(make_main_window, qtbot):
-    from hea_studio.app.bindings import species_colours
+    from hea_studio.core.display import species_colours
 
     window = make_main_window()
     with qtbot.waitSignal(window.controller.analysis_finished, timeout=120_000):

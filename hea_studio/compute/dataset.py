@@ -1,4 +1,4 @@
-"""Turn files into a :class:`~hea_studio.app.session.Dataset` (runs on the worker thread, no Qt).
+"""Turn files into a :class:`~hea_studio.core.dataset.Dataset` (runs on the worker thread, no Qt).
 
 Reading, ranging, the density maps and the default sub-volume are all done here, off the GUI
 thread, so that opening a 2e6-ion file never freezes the window.
@@ -10,12 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
-from hea_studio.app.session import Dataset, DensityMap
-from hea_studio.app.specimen import largest_cube
-from hea_studio.app.spectrum_jobs import DEFAULT_BIN, fit_warnings, range_ions
 from hea_studio.compute.roi import default_box
+from hea_studio.compute.specimen import largest_cube
 from hea_studio.compute.spectrum import mass_spectrum
+from hea_studio.compute.spectrum_jobs import DEFAULT_BIN, fit_warnings, range_ions
 from hea_studio.core.atoms import AtomSet
+from hea_studio.core.dataset import Dataset, DensityMap
 from hea_studio.core.errors import InputError
 from hea_studio.core.progress import TaskState, check_cancelled
 

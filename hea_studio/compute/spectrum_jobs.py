@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from hea_studio.app.session import UNRANGED, Dataset
 from hea_studio.compute.spectrum import CHUNK, MassSpectrum, fit_check, mass_spectrum
 from hea_studio.core.atoms import AtomSet
+from hea_studio.core.dataset import UNRANGED, Dataset
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 from hea_studio.core.ions import IonData

@@ -1,0 +1,65 @@
+"""The work the window hands to its worker, as generator functions ``job(task)`` (no Qt).
+
+Kept apart from the window so that the GUI, the self-test and the benchmarks run exactly the same
+code as the command line (:func:`hea_studio.compute.analysis.iter_analysis`,
+:func:`hea_studio.compute.dataset.load_dataset`, :func:`hea_studio.compute.local.local_entropy`),
+only on the worker thread, and so that it is tested with no display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from hea_studio.compute.analysis import iter_analysis
+from hea_studio.compute.dataset import load_dataset
+from hea_studio.compute.local import default_ks, local_entropy
+from hea_studio.core.atoms import AtomSet
+from hea_studio.core.geometry import Box
+from hea_studio.core.progress import TaskState
+from hea_studio.core.settings import AnalysisSettings
+
+JobFn = Callable[[TaskState], Any]
+
+
+def analysis_job(
+    atoms: AtomSet, box: Box, settings: AnalysisSettings, preview: bool = False
+) -> Callable[[TaskState], Generator[Any, None, Any]]:
+    """A generator function ``job(task)`` yielding one scale result per cube edge, returning the result.
+
+    The cube edges are those of ``settings`` that fit in ``box``
+    (:meth:`AnalysisSettings.fitted_to`). ``preview`` (used while the user drags the box) computes
+    the same curve, reference and SUME but leaves out the two parts that only refine them: the
+    bootstrap interval of SUME and the frequency distribution test (about a quarter of the time on
+    the demo). The window runs the full analysis of the final box when the drag ends.
+    """
+    if preview:
+        settings = replace(settings, bootstrap=0)
+
+    def job(task: TaskState):
+        fitted = settings.fitted_to(box)
+        return (yield from iter_analysis(atoms, fitted, box, task=task, fda=not preview))
+
+    return job
+
+
+def load_job(ion_path: Path | None, range_path: Path | None, decompose: bool = True) -> JobFn:
+    """``job(task)`` opening an ion file with its range file (``None``, ``None``: the demo)."""
+
+    def job(task: TaskState):
+        return load_dataset(ion_path, range_path, decompose=decompose, task=task)
+
+    return job
+
+
+def local_job(atoms: AtomSet, box: Box, settings: AnalysisSettings, n_centres: int | None) -> JobFn:
+    """``job(task)`` computing the atom-centred entropy of ``box`` (``n_centres`` ``None``: every atom),
+    for the first-shell neighbour counts of the settings' lattice (fcc when there is none)."""
+    ks = default_ks(settings.lattice.structure if settings.lattice is not None else "fcc")
+
+    def job(task: TaskState):
+        return local_entropy(atoms, box, settings.elements, ks, n_centres, settings.seed, task)
+
+    return job
