@@ -177,14 +177,14 @@ def test_apt_with_repeated_sections_and_inconsistent_counts(tmp_path, header_ion
 
 
 def _project_seed(tmp: Path) -> bytes:
-    from hea_studio.core.geometry import Box
-    from hea_studio.core.project import NamedBox, ProjectState
+    from hea_studio.core.geometry import Box, SubVolume
+    from hea_studio.core.project import ProjectState
     from hea_studio.io.project import save_project
 
     state = ProjectState(
         ion_file="/data/run.pos",
         range_file="/data/run.rrng",
-        subvolumes=[NamedBox("Box 1", Box((0, 0, 0), (10, 10, 10)))],
+        subvolumes=[SubVolume("Box 1", Box((0, 0, 0), (10, 10, 10)))],
         colours={"Ni": (0.1, 0.2, 0.3)},
         hidden_species=["C"],
         last_analysis='{"schema": "hea-studio/analysis/1"}',
