@@ -1,7 +1,7 @@
 """The comparison job: analyses of the ticked sub-volumes, one after another in the worker, cached.
 
 Each ticked sub-volume is analysed exactly as the live analysis and ``hea-studio analyze`` do it
-(:func:`hea_studio.app.analysis_job.fit_sizes` + :func:`hea_studio.compute.analysis.run_analysis`), and
+(:meth:`hea_studio.core.settings.AnalysisSettings.fitted_to` + :func:`hea_studio.compute.analysis.run_analysis`), and
 its result is cached by (run, box, settings), so ticking it again, or coming back to the same box, costs
 nothing. The live analysis of the active box fills the cache too.
 
@@ -22,7 +22,6 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from hea_studio.app.analysis_job import fit_sizes
 from hea_studio.compute.analysis import run_analysis
 from hea_studio.core.comparison import ComparisonRow, comparison_row
 from hea_studio.core.geometry import Box
@@ -221,7 +220,7 @@ class ComparisonJob(QObject):
 
         def job(task):
             for item in items:
-                fitted = fit_sizes(settings, item.box)
+                fitted = settings.fitted_to(item.box)
                 result = run_analysis(atoms, fitted, item.box, task=task)
                 yield item.cache_key(settings), result
 

@@ -11,7 +11,6 @@ import h5py
 import numpy as np
 import pytest
 from gui_helpers import show_dataset, write_specimen
-from hea_studio.app.analysis_job import fit_sizes
 
 from hea_studio.compute.batch import analyze_files
 from hea_studio.compute.profile import interface_position
@@ -69,7 +68,7 @@ def test_three_sub_volumes_overlay_curves_equal_to_analyze_and_the_csv_round_tri
     assert len(colours) == 3  # each its own colour
     for item in job.checked_items():
         # What `hea-studio analyze FILE --ranges R --roi BOX` computes with the window's settings.
-        expected = analyze_files(*files, fit_sizes(settings, item.box), item.box)
+        expected = analyze_files(*files, settings.fitted_to(item.box), item.box)
         x, y = panel.plot.curve_data(item.key)
         want = [(s.size_nm, s.S_mean) for s in expected.curve if s.n_cubes > 0]
         assert np.allclose(x, [w[0] for w in want]) and np.allclose(y, [w[1] for w in want])
@@ -157,7 +156,7 @@ def test_window_exports_report_and_nexus_of_the_comparison(make_main_window, qtb
 
 
 def test_profile_dock_follows_the_box_and_finds_the_two_phase_interface(make_main_window, qtbot):
-    from hea_studio.app.loading import build_dataset
+    from hea_studio.compute.dataset import build_dataset
 
     atoms = two_phase_alloy(60_000, interface_z=9.3, seed=2)
     dataset = build_dataset(atoms, "two-phase")

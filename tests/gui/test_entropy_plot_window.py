@@ -153,7 +153,8 @@ def _two_phase_dataset():
     """8 x 8 x 16 nm: Co-rich below z = 8 nm, Ni-rich above (a box across an interface)."""
     import numpy as np
     from gui_helpers import synthetic_atoms
-    from hea_studio.app.loading import build_dataset
+
+    from hea_studio.compute.dataset import build_dataset
 
     atoms = synthetic_atoms(seed=4)
     rng = np.random.default_rng(4)
