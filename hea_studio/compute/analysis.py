@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from hea_studio.compute.binning import PreparedRoi
 from hea_studio.compute.curve import iter_prepared, reference_table
 from hea_studio.compute.entropy import classify, ideal_entropy, mixing_entropy, to_joules
 from hea_studio.compute.quality import analysis_warnings
@@ -69,6 +70,7 @@ def iter_analysis(
     roi: Box | None = None,
     task: TaskState | None = None,
     fda: bool = True,
+    prepared: PreparedRoi | None = None,
 ) -> Generator[ScaleResult, None, AnalysisResult]:
     """Run the analysis, yielding each :class:`ScaleResult` and returning the :class:`AnalysisResult`.
 
@@ -84,11 +86,17 @@ def iter_analysis(
         Progress and cancellation (checked between edges, also during the bootstrap).
     fda
         Run the frequency distribution test at every edge (off saves ~30 % while a box is dragged).
+    prepared
+        The box already prepared (e.g. the table-backed ROI of a live preview,
+        :mod:`hea_studio.compute.preview`); ``roi`` is then its box.
     """
     t0 = time.perf_counter()
     settings = resolve_sublattice_preset(settings, atoms)
-    box = roi if roi is not None else default_box(atoms.positions, task, None)
-    prep = prepare_roi(atoms, box, settings.elements, task)
+    if prepared is not None:
+        box, prep = prepared.box, prepared
+    else:
+        box = roi if roi is not None else default_box(atoms.positions, task, None)
+        prep = prepare_roi(atoms, box, settings.elements, task)
     bulk = bulk_result(prep.elements, prep.bulk_counts())
     curve_task = _ScaledTask(task, _CURVE_SHARE) if task is not None else None
     curve: list[ScaleResult] = []

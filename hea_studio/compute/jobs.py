@@ -16,6 +16,7 @@ from typing import Any
 from hea_studio.compute.analysis import iter_analysis
 from hea_studio.compute.dataset import load_dataset
 from hea_studio.compute.local import default_ks, local_entropy
+from hea_studio.compute.preview import preview_inputs, use_table
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.geometry import Box
 from hea_studio.core.progress import TaskState
@@ -33,13 +34,19 @@ def analysis_job(
     (:meth:`AnalysisSettings.fitted_to`). ``preview`` (used while the user drags the box) computes
     the same curve, reference and SUME but leaves out the two parts that only refine them: the
     bootstrap interval of SUME and the frequency distribution test (about a quarter of the time on
-    the demo). The window runs the full analysis of the final box when the drag ends.
+    the demo); on a large dataset it reads the dataset's voxel table instead of the atoms
+    (:mod:`hea_studio.compute.preview`). The window runs the full analysis of the final box when
+    the drag ends.
     """
     if preview:
         settings = replace(settings, bootstrap=0)
 
     def job(task: TaskState):
         fitted = settings.fitted_to(box)
+        if preview and use_table(atoms, fitted):
+            # A large dataset previews from its voxel table (box snapped to the grid).
+            prep, snapped, rounded = preview_inputs(atoms, box, fitted, task)
+            return (yield from iter_analysis(atoms, rounded, snapped, task=task, fda=False, prepared=prep))
         return (yield from iter_analysis(atoms, fitted, box, task=task, fda=not preview))
 
     return job

@@ -326,3 +326,35 @@ def test_display_sample_and_projection_equal_numpy(alloy32, monkeypatch):
     tw.projection_chunk(pos, 0, 2, 0, len(pos), np.array(lo), 0.37, want)
     np.testing.assert_array_equal(got, want.astype(np.float32))
     assert got.sum() == len(pos)
+
+
+def test_preview_from_the_dataset_table_equals_the_analysis_of_the_snapped_box(monkeypatch):
+    from hea_studio.compute import preview
+    from hea_studio.compute.analysis import iter_analysis, run_analysis
+    from hea_studio.compute.roi import prepare_roi as prep_exact
+
+    atoms = compact_atoms(clustered_alloy(120_000, 1.5, seed=8))
+    monkeypatch.setattr(preview, "MIN_ATOMS", 1000)
+    settings = AnalysisSettings(sizes_nm=parse_sizes("0.5:3:0.5"), bootstrap=0)
+    assert preview.use_table(atoms, settings)
+    box = Box((0.37, 0.81, 0.12), (13.2, 12.9, 13.55))
+    prep, snapped, rounded = preview.preview_inputs(atoms, box, settings)
+    assert rounded.sizes_nm == settings.sizes_nm
+    assert max(abs(a - b) for a, b in zip(snapped.flat(), box.flat())) <= 0.25 + 1e-9
+    gen = iter_analysis(atoms, rounded, snapped, fda=False, prepared=prep)
+    while True:
+        try:
+            next(gen)
+        except StopIteration as stop:
+            got = stop.value
+            break
+    want = run_analysis(atoms, rounded, snapped, fda=False)
+    assert got.roi_nm == want.roi_nm and got.roi_atoms == want.roi_atoms
+    for a, b in zip(got.curve, want.curve):
+        assert a.n_cubes == b.n_cubes
+        assert a.S_mean == pytest.approx(b.S_mean, abs=1e-12)
+    exact = prep_exact(atoms, snapped, None)
+    # Halves on whole voxels: exact for an even number of voxels, within one voxel layer otherwise.
+    np.testing.assert_allclose(prep.half_counts(), exact.half_counts(), rtol=0.06)
+    # The table is built once per dataset and shared by every later preview.
+    assert preview.dataset_table(atoms, settings) is prep.table
