@@ -108,6 +108,7 @@ def test_random_oxide_reads_random_with_ion_draws(oxide_atoms):
     assert deficits_ok
     assert null_edge == pytest.approx(OXIDE_SETTINGS.sizes_nm[0])
     assert smallest_p >= 0.01
+    assert result.sume_chemical is not None and result.sume_chemical.below_range
     assert max(v for s in result.curve for v in s.pearson_mu.values()) < 0.05
 
 

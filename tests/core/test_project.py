@@ -76,3 +76,17 @@ def test_settings_keep_the_sume_method_and_grid_shifts():
     back = settings_from_json(settings_to_json(s))
     assert back.sume_method == "tangent-free" and back.grid_shifts == 3
     assert settings_from_json('{"sizes_nm": [1, 2]}').grid_shifts == AnalysisSettings().grid_shifts
+
+
+def test_settings_keep_the_sublattices_and_their_preset():
+    from hea_studio.core.sublattices import Sublattice
+    from hea_studio.io.project import settings_from_json, settings_to_json
+
+    subs = (Sublattice.parse("A:Mg,Fe:0.33:1"), Sublattice.parse("B:Fe:0.67,Cr:2"), Sublattice.parse("O:O:4"))
+    s = AnalysisSettings(sublattices=subs)
+    back = settings_from_json(settings_to_json(s))
+    assert back.sublattices == subs and back.elements == ("Mg", "Fe", "Cr", "O")
+    p = AnalysisSettings(sublattice_preset="spinel:A=Mg:B=Fe,Cr")
+    assert settings_from_json(settings_to_json(p)).sublattice_preset == "spinel:A=Mg:B=Fe,Cr"
+    with pytest.raises(InputError, match="unknown sublattice preset"):
+        AnalysisSettings(sublattice_preset="fluorite")
