@@ -39,6 +39,22 @@ def make_application():
     return app
 
 
+def first_open(window, file: Path | None, ranges: Path | None) -> None:
+    """What a start opens: an orphaned session if the user takes it back, else FILE, else the demo.
+
+    The offer comes however the app was started (also with a FILE or a double-click): the new
+    instance never writes over or deletes another session's recovery copy.
+    """
+    if window.offer_recovery(instead_of=Path(file) if file is not None else None):
+        return
+    if file is not None and Path(file).suffix.lower() == PROJECT_SUFFIX:
+        window.open_project(Path(file))
+    elif file is not None:
+        window.open_files(Path(file), ranges)
+    else:
+        window.open_files(None, None)
+
+
 def run_gui(file: Path | None, ranges: Path | None, self_test: Path | None) -> int:
     """Open the main window; with ``self_test`` run the scripted check and exit."""
     ensure_qt_platform()
@@ -58,13 +74,5 @@ def run_gui(file: Path | None, ranges: Path | None, self_test: Path | None) -> i
     # loading progress shows in its status bar.
     from PySide6.QtCore import QTimer
 
-    def first_open() -> None:
-        if file is not None and Path(file).suffix.lower() == PROJECT_SUFFIX:
-            window.open_project(Path(file))
-        elif file is not None:
-            window.open_files(Path(file), ranges)
-        elif not window.offer_recovery():
-            window.open_files(None, None)
-
-    QTimer.singleShot(0, first_open)
+    QTimer.singleShot(0, lambda: first_open(window, file, ranges))
     return int(app.exec())

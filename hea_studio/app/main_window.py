@@ -565,28 +565,44 @@ class MainWindow(QMainWindow):
         self.show_message(f"Project saved to {path}{extra}")
         return True
 
-    def offer_recovery(self) -> bool:
-        """After a run that did not close cleanly, offer its session back; True if it is restored."""
-        state = self.keeper.pending_recovery()
-        if state is None:
+    def offer_recovery(self, instead_of: Path | None = None) -> bool:
+        """After a run that did not close cleanly, offer its session back; True if it is restored.
+
+        Asked however the app starts (``instead_of``: the file it was started with, opened by the
+        caller unless the session is restored). Yes restores it, No deletes the copy, Cancel keeps
+        it for the next start. Copies of instances still running are never offered.
+        """
+        found = self.keeper.orphaned_session()
+        if found is None:
             return False
+        orphan, state = found
         what = Path(state.ion_file).name if state.ion_file else "the demo specimen"
+        instead = f"\n\nYes opens it instead of {Path(instead_of).name}." if instead_of is not None else ""
+        Button = QMessageBox.StandardButton
         answer = QMessageBox.question(
             self,
             "Restore the previous session?",
-            f"HEA Studio did not close normally last time. Restore that session "
-            f"({what}, {len(state.subvolumes)} sub-volume(s))?",
+            f"A HEA Studio session did not close normally ({what}, {len(state.subvolumes)} "
+            f"sub-volume(s)). Restore it?{instead}\n\nNo deletes the recovery copy; Cancel keeps it "
+            "for the next start.",
+            Button.Yes | Button.No | Button.Cancel,
+            Button.Yes,
         )
-        if answer != QMessageBox.StandardButton.Yes:
-            self.keeper.discard_recovery()
+        if answer == Button.No:
+            orphan.discard()
+            return False
+        if answer != Button.Yes:
+            orphan.release()
             return False
         try:
-            self.keeper.restore(state)
+            gen = self.keeper.adopt(orphan, state)
         except InputError as exc:
             self.show_error("Cannot restore the session", str(exc))
-            self.keeper.discard_recovery()
+            orphan.discard()
             return False
-        return True
+        if gen >= 0 and instead_of is not None:
+            self.show_message(f"Restored the previous session; {Path(instead_of).name} was not opened.")
+        return gen >= 0
 
     def compute_local(self, n_centres: int | None = None) -> int:
         """Analysis > Atom-centred entropy: compute it for the active box with the panel's number of

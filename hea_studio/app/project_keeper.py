@@ -1,10 +1,16 @@
 """Project files in the window, and the recovery copy of the running session.
 
 While a dataset is open, every change of the sub-volumes, the active box or the analysis settings
-schedules a save of the session to a recovery file (debounced, so dragging a box writes once it
-settles). A clean exit deletes that file; if it is still there at the next start, the previous run
-ended without closing and the user is offered the session back. Project files use the same format
-and the same atomic write, so neither a crash nor a full disk leaves a half-written file.
+schedules a save of the session to this instance's own recovery copy (debounced, so dragging a box
+writes once it settles). A clean exit deletes that copy; a copy whose instance ended without
+closing is offered back at the next start, however that start happens (see
+:mod:`hea_studio.io.recovery`: one copy per running instance, each guarded by a lock, so a running
+instance's session is never offered, overwritten or deleted by another). Project files use the same
+format and the same atomic write, so neither a crash nor a full disk leaves a half-written file.
+
+A project or recovered session is applied only to the dataset it names, once that dataset has
+loaded: a failed or superseded load drops it, and a project becomes the file Ctrl+S writes only
+after its data opened.
 """
 
 from __future__ import annotations
@@ -17,15 +23,26 @@ from PySide6.QtCore import QObject, QTimer
 
 from hea_studio.core.errors import InputError
 from hea_studio.core.project import ProjectState
-from hea_studio.io.project import load_project, recovery_path, save_project
+from hea_studio.io.project import PROJECT_SUFFIX, load_project, recovery_path, save_project
+from hea_studio.io.recovery import Orphan, RecoveryFolder
 
 AUTOSAVE_MS = 1500
 
 
-def default_recovery_file() -> Path:
-    """The recovery file (``HEA_STUDIO_RECOVERY`` overrides it, which the tests use)."""
+def default_recovery_folder() -> Path:
+    """The folder of the recovery copies (``HEA_STUDIO_RECOVERY`` overrides it, which the tests use;
+    a file name there means its folder, as older versions used one file)."""
     override = os.environ.get("HEA_STUDIO_RECOVERY")
-    return Path(override) if override else recovery_path()
+    if override:
+        path = Path(override)
+        return path.parent if path.suffix == PROJECT_SUFFIX else path
+    return recovery_path().parent
+
+
+def _same_file(a: str | os.PathLike[str] | None, b: str | os.PathLike[str] | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return Path(a).resolve() == Path(b).resolve()
 
 
 class ProjectKeeper(QObject):
@@ -35,16 +52,18 @@ class ProjectKeeper(QObject):
     ----------
     window
         The main window (its ``session``, ``controller``, ``settings_panel`` and ``open_files``).
-    recovery_file
-        Where the recovery copy goes (default: :func:`default_recovery_file`).
+    recovery_folder
+        Where the recovery copies live (default: :func:`default_recovery_folder`).
     """
 
-    def __init__(self, window, recovery_file: Path | None = None) -> None:
+    def __init__(self, window, recovery_folder: Path | None = None) -> None:
         super().__init__(window)
         self.window = window
-        self.recovery_file = Path(recovery_file) if recovery_file else default_recovery_file()
+        self.recovery = RecoveryFolder(recovery_folder or default_recovery_folder())
         self.project_file: Path | None = None
         self._pending: ProjectState | None = None
+        self._pending_project: Path | None = None  # becomes project_file once its data opened
+        self._adopting: Orphan | None = None  # a recovered copy, deleted once its session is back
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(AUTOSAVE_MS)
@@ -55,6 +74,12 @@ class ProjectKeeper(QObject):
         window.settings_panel.settings_changed.connect(self.schedule)
         window.controller.analysis_finished.connect(self.schedule)
         window.controller.dataset_loaded.connect(self._dataset_loaded)
+        window.controller.load_failed.connect(self._load_failed)
+
+    @property
+    def recovery_file(self) -> Path:
+        """This instance's recovery copy."""
+        return self.recovery.own_copy()
 
     # ---- capture and write ------------------------------------------------------------------------
     def capture(self) -> ProjectState | None:
@@ -90,26 +115,38 @@ class ProjectKeeper(QObject):
         if state is None:
             return False
         try:
-            save_project(self.recovery_file, state, durable=False)
+            save_project(self.recovery.own_copy(), state, durable=False)
         except OSError as exc:
             self.window.show_message(f"Could not write the recovery copy: {exc}")
             return False
         return True
 
     def discard_recovery(self) -> None:
-        """A clean exit: stop autosaving and delete the recovery copy."""
+        """A clean exit: stop autosaving and delete this instance's recovery copy."""
         self._timer.stop()
-        self.recovery_file.unlink(missing_ok=True)
+        self.recovery.close(discard=True)
+
+    def orphaned_session(self) -> tuple[Orphan, ProjectState] | None:
+        """The newest readable copy left by an instance that ended without closing, claimed by us
+        (unreadable ones are deleted, older readable ones kept for a later start)."""
+        found: tuple[Orphan, ProjectState] | None = None
+        for orphan in self.recovery.orphans():
+            if found is not None:
+                orphan.release()
+                continue
+            try:
+                found = (orphan, load_project(orphan.copy))
+            except InputError:
+                orphan.discard()
+        return found
 
     def pending_recovery(self) -> ProjectState | None:
-        """The recovery copy left by a run that did not close cleanly, if it is readable."""
-        if not self.recovery_file.is_file():
+        """The session of the newest orphaned recovery copy, if any (the copy stays on disk)."""
+        found = self.orphaned_session()
+        if found is None:
             return None
-        try:
-            return load_project(self.recovery_file)
-        except InputError:
-            self.recovery_file.unlink(missing_ok=True)
-            return None
+        found[0].release()
+        return found[1]
 
     # ---- project files ----------------------------------------------------------------------------
     def save(self, path: Path) -> None:
@@ -121,26 +158,67 @@ class ProjectKeeper(QObject):
         self.project_file = Path(path)
 
     def open(self, path: Path) -> int:
-        """Open a project file: load its data files, then restore its sub-volumes and settings."""
+        """Open a project file: load its data files, then restore its sub-volumes and settings.
+
+        The project becomes the file Save writes to only once its data has opened: after a failed
+        open, Ctrl+S must not write the unrelated session still on screen over it.
+        """
         state = load_project(path)
-        self.project_file = Path(path)
-        return self.restore(state)
+        gen = self.restore(state)
+        if self._pending is state:
+            self._pending_project = Path(path)
+        return gen
 
     def restore(self, state: ProjectState) -> int:
         """Reopen the data of ``state``; its boxes and settings are applied once the data is loaded."""
         for name in (state.ion_file, state.range_file):
             if name is not None and not Path(name).is_file():
                 raise InputError(f"the project's data file {name} is missing", Path(name))
-        self._pending = state
         ion = Path(state.ion_file) if state.ion_file else None
         ranges = Path(state.range_file) if state.range_file else None
-        return self.window.open_files(ion, ranges)
+        self._drop_pending()
+        gen = self.window.open_files(ion, ranges)
+        if gen >= 0:
+            self._pending = state
+        return gen
 
-    def _dataset_loaded(self, _dataset) -> None:
-        state, self._pending = self._pending, None
-        if state is None:
+    def adopt(self, orphan: Orphan, state: ProjectState) -> int:
+        """Restore an orphaned session; its copy is deleted once the session is back and saved in
+        this instance's own copy, and kept (for the next start) if its data cannot be opened."""
+        gen = self.restore(state)
+        if self._pending is state:
+            self._adopting = orphan
+        else:
+            orphan.release()
+        return gen
+
+    def _drop_pending(self) -> None:
+        self._pending = None
+        self._pending_project = None
+        if self._adopting is not None:
+            self._adopting.release()  # not restored after all: offered again at the next start
+            self._adopting = None
+
+    def _load_failed(self, _message: str) -> None:
+        # The project's data could not be read: nothing of it may reach the next dataset, and the
+        # autosave (paused while a restore waits) resumes for the session still open.
+        if self._pending is not None:
+            self._drop_pending()
+            self.schedule()
+
+    def _dataset_loaded(self, dataset) -> None:
+        state, project, adopted = self._pending, self._pending_project, self._adopting
+        if state is None or not (
+            _same_file(state.ion_file, dataset.ion_path) and _same_file(state.range_file, dataset.range_path)
+        ):
+            # No restore waiting, or another file was opened before the project's data arrived.
+            self._drop_pending()
             self.schedule()
             return
+        self._adopting = None  # handled below, not released
+        self._drop_pending()
+        if project is not None:
+            self.project_file = project
         self.window.settings_panel.apply(state.settings)
         session = self.window.session
         for i, named in enumerate(state.subvolumes):
@@ -151,4 +229,11 @@ class ProjectKeeper(QObject):
                 session.add_subvolume(named.box, named.name)
         if state.subvolumes:
             session.set_active(min(state.active, len(state.subvolumes) - 1), force=True)
+        if adopted is not None:
+            # The session lives on in this instance's copy before the crashed one's goes away.
+            if self.write_recovery():
+                adopted.discard()
+            else:
+                adopted.release()
+            return
         self.schedule()

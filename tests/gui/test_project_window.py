@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from hea_studio.core.geometry import Box
@@ -64,8 +65,7 @@ def test_recovery_copy_is_offered_after_a_crash_and_removed_on_clean_exit(
     crashed.session.add_subvolume(Box((2.0, 2.0, 2.0), (6.0, 6.0, 6.0)), "Precipitate")
     recovery = crashed.keeper.recovery_file
     qtbot.waitUntil(recovery.is_file, timeout=10_000)  # the debounced autosave writes it
-    # Simulate a crash: the window goes away without its clean-exit path.
-    crashed.keeper.discard_recovery = lambda: None
+    _crash(crashed)
 
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     restored = make_main_window()
@@ -73,8 +73,18 @@ def test_recovery_copy_is_offered_after_a_crash_and_removed_on_clean_exit(
         assert restored.offer_recovery()
     qtbot.waitUntil(lambda: len(restored.session.subvolumes) == 2, timeout=5000)
     assert restored.session.subvolumes[1].name == "Precipitate"
+    # The session lives on in the new instance's own copy; the crashed one's copy is gone.
+    qtbot.waitUntil(lambda: not recovery.exists(), timeout=5000)
+    own = restored.keeper.recovery_file
+    assert own != recovery and own.is_file()
     restored.close()
-    assert not recovery.exists(), "a clean exit must delete the recovery copy"
+    assert not own.exists(), "a clean exit must delete the recovery copy"
+
+
+def _crash(window) -> None:
+    """What a crash leaves: the recovery copy on disk, its lock released by the operating system."""
+    window.keeper.discard_recovery = lambda: None
+    window.keeper.recovery.close(discard=False)
 
 
 @pytest.mark.gui
@@ -92,3 +102,132 @@ def test_project_with_a_missing_data_file_shows_an_error(make_main_window, qtbot
     assert window.open_project(project) == -1
     assert window.error_dialog is not None and "moved.pos" in window.error_dialog.text()
     assert window.session.dataset is not None  # the open dataset stays
+
+
+def _answer(monkeypatch, button):
+    from PySide6.QtWidgets import QMessageBox
+
+    asked: list[str] = []
+
+    def question(parent, title, text, *a, **k):
+        asked.append(text)
+        return getattr(QMessageBox.StandardButton, button)
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    return asked
+
+
+@pytest.mark.gui
+def test_failed_project_open_leaves_save_pointing_elsewhere(
+    make_main_window, qtbot, small_files, tmp_path, monkeypatch
+):
+    import shutil
+
+    from PySide6.QtWidgets import QFileDialog
+
+    pos, rrng = small_files
+    moved = tmp_path / "moved.pos"
+    shutil.copy(pos, moved)
+    window = make_main_window()
+    _open(window, qtbot, moved, rrng)
+    project = tmp_path / "p.heaproj"
+    window.keeper.save(project)
+    window.keeper.project_file = None  # a fresh window that never saved
+    before = project.read_bytes()
+    moved.unlink()
+    _open(window, qtbot, pos, rrng)  # an unrelated session on screen
+    assert window.open_project(project) == -1
+    assert window.keeper.project_file != project
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: asked.append(a) or ("", ""))
+    assert window.save_project() is False  # Ctrl+S asks where to save instead of overwriting
+    assert asked and project.read_bytes() == before
+
+
+@pytest.mark.gui
+def test_project_with_unreadable_data_leaves_nothing_pending(make_main_window, qtbot, small_files, tmp_path):
+    from dataclasses import replace
+
+    from hea_studio.core.geometry import SubVolume
+    from hea_studio.core.project import ProjectState
+    from hea_studio.core.settings import AnalysisSettings
+    from hea_studio.io.project import save_project
+
+    pos, rrng = small_files
+    window = make_main_window()
+    _open(window, qtbot, pos, rrng)
+    # A project whose data file exists but is not ion data.
+    garbage = tmp_path / "garbage.pos"
+    garbage.write_bytes(np.random.default_rng(1).integers(0, 256, 16 * 4000, dtype=np.uint8).tobytes())
+    project = tmp_path / "broken.heaproj"
+    box = Box((1.0, 1.0, 1.0), (5.0, 5.0, 5.0))
+    settings = replace(AnalysisSettings(), min_atoms=37)
+    state = ProjectState(
+        str(garbage), str(rrng), [SubVolume("Box 1", box), SubVolume("From the project", box)]
+    )
+    state.settings = settings
+    save_project(project, state)
+    with qtbot.waitSignal(window.controller.load_failed, timeout=60_000):
+        assert window.open_project(project) >= 0
+    assert window.keeper.project_file != project
+    # The next file opened starts clean: none of the failed project's boxes or settings.
+    _open(window, qtbot, pos, rrng)
+    qtbot.wait(200)
+    assert "From the project" not in [sv.name for sv in window.session.subvolumes]
+    assert window.settings_panel.current.min_atoms != 37
+    # And the autosave works again.
+    own = window.keeper.recovery_file
+    own.unlink(missing_ok=True)
+    window.session.add_subvolume(Box((2.0, 2.0, 2.0), (4.0, 4.0, 4.0)), "After")
+    qtbot.waitUntil(own.is_file, timeout=10_000)
+
+
+@pytest.mark.gui
+def test_recovery_is_offered_when_started_with_a_file(make_main_window, qtbot, small_files, monkeypatch):
+    from hea_studio.app.launch import first_open
+
+    pos, rrng = small_files
+    crashed = make_main_window()
+    _open(crashed, qtbot, pos, rrng)
+    crashed.session.add_subvolume(Box((2.0, 2.0, 2.0), (6.0, 6.0, 6.0)), "Precipitate")
+    copy = crashed.keeper.recovery_file
+    qtbot.waitUntil(copy.is_file, timeout=10_000)
+    _crash(crashed)
+
+    # Started with a FILE, "Cancel": the file opens and the copy is kept, not overwritten or deleted.
+    asked = _answer(monkeypatch, "Cancel")
+    second = make_main_window()
+    with qtbot.waitSignal(second.controller.dataset_loaded, timeout=60_000):
+        first_open(second, pos, rrng)
+    assert len(asked) == 1 and pos.name in asked[0]
+    second.session.add_subvolume(Box((1.0, 1.0, 1.0), (3.0, 3.0, 3.0)), "Other work")
+    qtbot.waitUntil(second.keeper.recovery_file.is_file, timeout=10_000)
+    second.close()
+    assert copy.is_file() and [nb.name for nb in load_project(copy).subvolumes][-1] == "Precipitate"
+
+    # Next start, again with a FILE (a double-click): "Yes" restores the crashed session instead.
+    _answer(monkeypatch, "Yes")
+    third = make_main_window()
+    with qtbot.waitSignal(third.controller.dataset_loaded, timeout=60_000):
+        first_open(third, pos, rrng)
+    qtbot.waitUntil(lambda: len(third.session.subvolumes) == 2, timeout=5000)
+    assert third.session.subvolumes[1].name == "Precipitate"
+    qtbot.waitUntil(lambda: not copy.exists(), timeout=5000)
+
+
+@pytest.mark.gui
+def test_a_running_instance_is_never_offered_or_deleted(make_main_window, qtbot, small_files, monkeypatch):
+    pos, rrng = small_files
+    first = make_main_window()
+    _open(first, qtbot, pos, rrng)
+    first.session.add_subvolume(Box((2.0, 2.0, 2.0), (6.0, 6.0, 6.0)), "Live work")
+    copy = first.keeper.recovery_file
+    qtbot.waitUntil(copy.is_file, timeout=10_000)
+    asked = _answer(monkeypatch, "No")
+    second = make_main_window()
+    assert second.offer_recovery() is False and asked == []  # its owner runs: no offer
+    _open(second, qtbot, pos, rrng)
+    qtbot.waitUntil(second.keeper.recovery_file.is_file, timeout=10_000)
+    assert second.keeper.recovery_file != copy  # B writes its own copy, not over A's
+    second.close()
+    assert copy.is_file() and load_project(copy).subvolumes[-1].name == "Live work"
