@@ -7,7 +7,9 @@ import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
+import hea_studio
 from hea_studio.io.recovery import RecoveryFolder
 
 
@@ -42,7 +44,7 @@ def test_a_killed_process_is_detected_by_its_lock_not_its_pid(tmp_path):
     script = textwrap.dedent(
         f"""
         import os, sys, time
-        sys.path.insert(0, {os.getcwd()!r})
+        sys.path.insert(0, {str(Path(hea_studio.__file__).parents[1])!r})
         from hea_studio.io.recovery import RecoveryFolder
         r = RecoveryFolder({str(tmp_path)!r})
         r.own_copy().write_bytes(b"live session")
