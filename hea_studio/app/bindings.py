@@ -182,11 +182,16 @@ class ViewBinder:
         view = self.w.atom_view
         if new.names == old.names:
             for i, name in enumerate(new.names):
+                changed = False
                 if new.colours[i] != old.colours[i]:
                     view.set_species_colour(i, new.colours[i])
                     self.w.plots.set_colour(name, new.colours[i])
+                    changed = True
                 if new.is_visible(name) != old.is_visible(name):
                     view.set_species_visible(i, new.is_visible(name))
+                    changed = True
+                if changed:  # the panel shows what a project or undo set, too
+                    self.w.species_panel.show_state(i, new.colours[i], new.is_visible(name))
         if new.point_size != old.point_size:
             view.set_point_size(new.point_size)
         if new.budget is not None and new.budget != old.budget:

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
 
+from hea_studio.core.display import RGB, DisplayState, species_colours
 from hea_studio.core.errors import InputError
 from hea_studio.core.project import ProjectState
 from hea_studio.io.project import PROJECT_SUFFIX, load_project, recovery_path, save_project
@@ -43,6 +45,19 @@ def _same_file(a: str | os.PathLike[str] | None, b: str | os.PathLike[str] | Non
     if a is None or b is None:
         return a is None and b is None
     return Path(a).resolve() == Path(b).resolve()
+
+
+def _chosen_colours(display: DisplayState, atoms) -> dict[str, RGB]:
+    """The species colours the user changed (those that differ from the range file's or the palette's)."""
+    defaults = dict(zip(atoms.names, species_colours(atoms.names, atoms.colours)))
+    return {n: c for n, c in display.colour_map().items() if defaults.get(n) != c}
+
+
+def _restored_display(display: DisplayState, state: ProjectState) -> DisplayState:
+    """``display`` with a project's colours and hidden species (species the data lack are ignored)."""
+    colours = tuple(state.colours.get(n, c) for n, c in zip(display.names, display.colours))
+    hidden = frozenset(state.hidden_species) & set(display.names)
+    return replace(display, colours=colours, hidden=hidden)
 
 
 class ProjectKeeper(QObject):
@@ -72,6 +87,7 @@ class ProjectKeeper(QObject):
         for signal in (session.subvolumes_changed, session.active_changed, session.active_box_changed):
             signal.connect(self.schedule)
         window.settings_panel.settings_changed.connect(self.schedule)
+        session.display_changed.connect(self.schedule)
         window.controller.analysis_finished.connect(self.schedule)
         window.controller.dataset_loaded.connect(self._dataset_loaded)
         window.controller.load_failed.connect(self._load_failed)
@@ -101,6 +117,8 @@ class ProjectKeeper(QObject):
             subvolumes=list(session.subvolumes),
             active=max(session.active, 0),
             settings=controller.settings,
+            colours=_chosen_colours(session.display, dataset.atoms),
+            hidden_species=sorted(session.display.hidden),
             last_analysis=last,
         )
 
@@ -229,6 +247,7 @@ class ProjectKeeper(QObject):
                 session.add_subvolume(named.box, named.name)
         if state.subvolumes:
             session.set_active(min(state.active, len(state.subvolumes) - 1), force=True)
+        session.set_display(_restored_display(session.display, state))
         if adopted is not None:
             # The session lives on in this instance's copy before the crashed one's goes away.
             if self.write_recovery():

@@ -99,6 +99,17 @@ class SpeciesPanel(QWidget):
         self._rows[index][1].setStyleSheet(_swatch_style(self._colours[index]))
         self.colour_changed.emit(index, self._colours[index])
 
+    def show_state(self, index: int, rgb: RGB, visible: bool) -> None:
+        """Show a species' colour and visibility set elsewhere (a project, undo) without emitting."""
+        if not 0 <= index < len(self._rows):
+            return
+        check, button, _ = self._rows[index]
+        self._colours[index] = tuple(float(c) for c in rgb[:3])  # type: ignore[assignment]
+        button.setStyleSheet(_swatch_style(self._colours[index]))
+        check.blockSignals(True)
+        check.setChecked(bool(visible))
+        check.blockSignals(False)
+
     def set_budget(self, budget: int) -> None:
         """Show the budget without emitting ``budget_changed``."""
         self.budget.blockSignals(True)

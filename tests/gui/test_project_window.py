@@ -231,3 +231,30 @@ def test_a_running_instance_is_never_offered_or_deleted(make_main_window, qtbot,
     assert second.keeper.recovery_file != copy  # B writes its own copy, not over A's
     second.close()
     assert copy.is_file() and load_project(copy).subvolumes[-1].name == "Live work"
+
+
+@pytest.mark.gui
+def test_projects_keep_species_colours_and_hidden_species(make_main_window, qtbot, small_files, tmp_path):
+    pos, rrng = small_files
+    first = make_main_window()
+    _open(first, qtbot, pos, rrng)
+    names = list(first.session.display.names)
+    ni, cu = names.index("Ni"), names.index("Cu")
+    first.species_panel.set_colour(ni, (0.1, 0.8, 0.2))
+    first.species_panel._rows[cu][0].setChecked(False)  # the user unticks Cu
+    assert not first.session.display.is_visible("Cu")
+    project = tmp_path / "display.heaproj"
+    first.keeper.save(project)
+    saved = load_project(project)
+    assert saved.colours == {"Ni": (0.1, 0.8, 0.2)} and saved.hidden_species == ["Cu"]
+    first.close()
+
+    second = make_main_window()
+    with qtbot.waitSignal(second.controller.dataset_loaded, timeout=60_000):
+        second.open_project(project)
+    qtbot.waitUntil(lambda: not second.session.display.is_visible("Cu"), timeout=5000)
+    display = second.session.display
+    assert display.colour("Ni") == (0.1, 0.8, 0.2) and display.is_visible("Ni")
+    assert not second.species_panel._rows[cu][0].isChecked()  # the panel shows it too
+    view = second.atom_view
+    assert view.n_candidates == view.n_atoms - int(second.session.dataset.atoms.counts()["Cu"])
