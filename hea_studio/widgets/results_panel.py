@@ -188,6 +188,9 @@ class ResultsPanel(QWidget):
                 text += f"  (95 %: {ci[0]:.2f}–{ci[1]:.2f})"
             elif preview:
                 text += "  (interval when the drag ends)"
+            method = sume.get("method")
+            if method and method != "hinge-bulk":
+                text += f"  [{method}]"  # e.g. the paper's tangents, chosen as primary in a project
             self.values["sume"].setText(text)
             self.values["sume_volume"].setText(_fmt(sume.get("volume_nm3"), ".1f", " nm³"))
             cells = sume.get("unit_cells")

@@ -235,3 +235,23 @@ def test_the_header_fades_while_a_new_analysis_runs_instead_of_blinking(qtbot):
     plot.add_scales(result.curve[:2])
     plot.set_result(result, curve_shown=False)
     assert plot.header.opacity() == 1.0
+
+
+def test_the_results_panel_reads_the_json_of_schema_2(qtbot):
+    from hea_studio.widgets.results_panel import ResultsPanel
+
+    panel = ResultsPanel()
+    qtbot.addWidget(panel)
+    result = _analysis((0.5, 1.0, 1.5, 2.0, 2.5, 3.0)).to_json()
+    result["sume"]["method"] = "tangent-free"
+    result["sume_chemical"]["below_range"] = True
+    result["warnings"] = [{"code": "few_cubes", "message": "edge 3 nm holds 4 cubes"}]
+    panel.show_result(result)
+    sume = panel.values["sume"].text()
+    assert f"{result['sume']['edge_nm']:.2f} nm" in sume and "[tangent-free]" in sume
+    assert panel.values["sume_chemical"].text().startswith("below ")
+    assert panel.values["sume_cells"].text() == "– (no lattice chosen)"
+    assert panel.warning_codes() == ["few_cubes"]
+    assert "edge 3 nm holds 4 cubes" in panel.values["warnings"].text()
+    panel.clear()
+    assert panel.values["warnings"].text() == "–" and panel.values["warnings"].styleSheet() == ""
