@@ -286,22 +286,32 @@ class PreparedRoi:
         return self._tile(L, voxel, shift)[0]
 
     def tile_counts_and_ions(
-        self, L: float, voxel: float | None = None, shift=None
+        self, L: float, voxel: float | None = None, shift=None, by_type: bool = False
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        """:meth:`tile_counts` and the ions per row (``None`` unless :attr:`ion_level`)."""
+        """:meth:`tile_counts` and the ions per row (``None`` unless :attr:`ion_level`).
+
+        ``by_type``: ions of every type per row, (rows, T), instead of their total (the per-sublattice
+        references of science.md 8 count only the ions holding atoms of their sublattice).
+        """
         counts, numbers = self._tile(L, voxel, shift)
         if self.ion_rel is None:
             return counts, None
+        assert self.ion_type is not None and self.ion_types is not None
+        T = self.ion_types.shape[0]
         sh = None if shift is None else np.asarray(shift, dtype=np.float64)
         cx, cy, cz = self.grid_shape(L, sh)
         if counts.shape[0] == 0:
-            return counts, np.zeros(0, dtype=np.int64)
+            return counts, np.zeros((0, T) if by_type else 0, dtype=np.int64)
         rel = self.ion_rel if sh is None else np.ascontiguousarray(self.ion_rel - sh)
         ids = _kernels.cube_ids(rel, float(L), cx, cy, cz)
-        ids = ids[ids >= 0]
+        inside = ids >= 0
+        ids = ids[inside]
         if numbers is not None:
             # Sparse rows: every ion's cube holds its entropy atoms, so it is one of the rows.
             ids = np.searchsorted(numbers, ids)
+        if by_type:
+            types = np.ascontiguousarray(self.ion_type[inside])
+            return counts, _kernels.dense_counts(np.ascontiguousarray(ids), types, counts.shape[0], T)
         return counts, np.bincount(ids, minlength=counts.shape[0]).astype(np.int64)
 
     def _tile(self, L: float, voxel: float | None, shift) -> tuple[np.ndarray, np.ndarray | None]:
@@ -416,14 +426,19 @@ class PreparedRoi:
         rel, labels, xs = self._sorted
         return _kernels.box_counts(rel, labels, xs, self.paper_lows(L, n_cubes), float(L), self.K)
 
-    def paper_ion_counts(self, L: float, n_cubes: int) -> np.ndarray | None:
-        """Ions per paper-mode cube (``None`` unless :attr:`ion_level`)."""
+    def paper_ion_counts(self, L: float, n_cubes: int, by_type: bool = False) -> np.ndarray | None:
+        """Ions per paper-mode cube (``None`` unless :attr:`ion_level`); per type with ``by_type``."""
         if self.ion_rel is None:
             return None
+        assert self.ion_type is not None and self.ion_types is not None
         order = np.argsort(self.ion_rel[:, 0], kind="stable")
         rel = np.ascontiguousarray(self.ion_rel[order])
-        zeros = np.zeros(rel.shape[0], dtype=np.int64)
         lows = self.paper_lows(L, n_cubes)
+        if by_type:
+            types = np.ascontiguousarray(self.ion_type[order])
+            T = self.ion_types.shape[0]
+            return _kernels.box_counts(rel, types, np.ascontiguousarray(rel[:, 0]), lows, float(L), T)
+        zeros = np.zeros(rel.shape[0], dtype=np.int64)
         return _kernels.box_counts(rel, zeros, np.ascontiguousarray(rel[:, 0]), lows, float(L), 1)[:, 0]
 
 

@@ -154,13 +154,14 @@ def iter_prepared(
     settings: AnalysisSettings,
     task: TaskState | None = None,
     fda: bool = True,
-    on_kept: Callable[[float, np.ndarray], None] | None = None,
+    on_kept: Callable[[float, np.ndarray, np.ndarray | None], None] | None = None,
     null_table: NullEntropyTable | IonNullTable | None = None,
 ) -> Iterator[ScaleResult]:
     """:func:`iter_curve` for atoms already selected with :func:`~hea_studio.compute.roi.prepare_roi`.
 
-    ``on_kept(L, counts)`` receives the per-element counts of the cubes kept at each edge (the
-    sublattice curve of science.md 8 is computed on exactly these cubes). ``null_table`` is the ROI's
+    ``on_kept(L, counts, ion_types)`` receives the per-element counts of the cubes kept at each edge
+    (the sublattice curve of science.md 8 is computed on exactly these cubes) and, when the ROI has
+    molecular ions (:attr:`PreparedRoi.ion_level`), their ions per type (else ``None``). ``null_table`` is the ROI's
     random-mixing table (made here if not given; pass one to reuse its cached values afterwards, as
     the SUME interval does).
     """
@@ -173,15 +174,21 @@ def iter_prepared(
     any_cubes = False
     for i, L in enumerate(sizes):
         check_cancelled(task)
+        # The sublattice hook needs the ions per type; the curve only their total.
+        by_type = on_kept is not None and prep.ion_level
         if settings.mode == "tiling":
-            counts, ions = prep.tile_counts_and_ions(L, voxel)
+            counts, ions = prep.tile_counts_and_ions(L, voxel, by_type=by_type)
         else:
             n = PAPER_CUBES_LARGEST if (largest == L and len(sizes) > 1) else PAPER_CUBES
-            counts, ions = prep.paper_counts(L, n), prep.paper_ion_counts(L, n)
+            counts, ions = prep.paper_counts(L, n), prep.paper_ion_counts(L, n, by_type)
+        per_type = ions if by_type else None
+        if per_type is not None:
+            ions = per_type.sum(axis=1)
         done = (i + 1) / len(sizes)
         result = scale_result(prep, counts, L, i, settings.min_atoms, null_table, fda, done, ions)
         if on_kept is not None:
-            on_kept(float(L), counts[counts.sum(axis=1) >= settings.min_atoms])
+            keep = counts.sum(axis=1) >= settings.min_atoms
+            on_kept(float(L), counts[keep], None if per_type is None else per_type[keep])
         any_cubes = any_cubes or result.n_cubes > 0
         if task is not None:
             task.report(done, f"cube edge {L:g} nm: {result.n_cubes} cubes")

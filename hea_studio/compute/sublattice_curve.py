@@ -4,7 +4,8 @@ Every kept cube's atoms are split by sublattice (an element split over two subla
 its share on each), S_s(cube) is the entropy of the fractions on sublattice s, and
 S_fu(cube) = sum_s m_s S_s(cube); per site is S_fu / sum_s m_s. The random-mixing reference is
 computed per sublattice from that sublattice's own counts and bulk composition (the binomial
-reference of science.md 4 with n the atoms on s) and summed with the same weights.
+reference of science.md 4 with n the atoms on s, or ion draws when a molecular ion carries two of
+its atoms) and summed with the same weights.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from hea_studio.compute.entropy import classify, mixing_entropy, to_joules
+from hea_studio.compute.ionref import IonNullTable
 from hea_studio.compute.reference import NullEntropyTable
 from hea_studio.core.errors import InputError
 from hea_studio.core.results import json_ready
@@ -139,28 +141,81 @@ class SublatticeScale:
 
 
 class SublatticeReference:
-    """Per-sublattice binomial references built from the bulk counts of the analysed volume."""
+    """Per-sublattice random-mixing references built from the bulk of the analysed volume.
 
-    def __init__(self, plan: SublatticePlan, bulk_counts: np.ndarray) -> None:
+    A sublattice is drawn atom by atom (binomial) unless some molecular ion carries two or more of
+    its atoms (Cr2O on a cation sublattice): then its ions are the draws (science.md 4), counted
+    per cube among the ions holding atoms of that sublattice. Split elements (a share below 1) have
+    no whole number of atoms per ion; such sublattices keep the atom-level reference.
+
+    Parameters
+    ----------
+    plan
+        The sublattices over the entropy elements.
+    bulk_counts
+        (K,) atoms per entropy element in the volume.
+    ion_types, ion_type_counts
+        The ROI's ion types over the entropy elements ((T, K)) and their numbers, when molecular
+        ions were decomposed (:attr:`PreparedRoi.ion_level`).
+    """
+
+    def __init__(
+        self,
+        plan: SublatticePlan,
+        bulk_counts: np.ndarray,
+        ion_types: np.ndarray | None = None,
+        ion_type_counts: np.ndarray | None = None,
+    ) -> None:
         self.plan = plan
         bulk = plan.amounts(np.asarray(bulk_counts)[None, :])[0]  # (S, K)
-        self.tables: list[NullEntropyTable | None] = []
+        self.tables: list[NullEntropyTable | IonNullTable | None] = []
+        # Per sublattice on ion draws: the ion types (columns of the per-type counts) that hold its atoms.
+        self.ion_columns: list[np.ndarray | None] = []
         for s in range(len(plan.sublattices)):
-            p = bulk[s][plan.weights[s] > 0]
-            self.tables.append(NullEntropyTable(p) if p.size > 1 and p.sum() > 0 else None)
+            cols = np.flatnonzero(plan.weights[s] > 0)
+            p = bulk[s][cols]
+            whole = np.all(plan.weights[s][cols] == 1.0)
+            table: NullEntropyTable | IonNullTable | None = None
+            columns = None
+            if p.size > 1 and p.sum() > 0:
+                table = NullEntropyTable(p)
+                if ion_types is not None and ion_type_counts is not None and whole:
+                    on_s = np.asarray(ion_types)[:, cols]
+                    if on_s.sum(axis=1).max() > 1:
+                        holds = np.flatnonzero(on_s.sum(axis=1) > 0)
+                        table = IonNullTable(on_s[holds], np.asarray(ion_type_counts)[holds], 1)
+                        columns = holds
+            self.tables.append(table)
+            self.ion_columns.append(columns)
 
-    def per_cube(self, counts: np.ndarray) -> np.ndarray:
-        """(C, S) E[S_hat] of each sublattice for each cube's atom count on it."""
+    @property
+    def ion_level(self) -> list[bool]:
+        """Per sublattice: True when its reference draws ions."""
+        return [c is not None for c in self.ion_columns]
+
+    def per_cube(self, counts: np.ndarray, ion_types: np.ndarray | None = None) -> np.ndarray:
+        """(C, S) E[S_hat] of each sublattice for each cube's atom (or ion) count on it."""
         n = np.rint(self.plan.amounts(counts).sum(axis=2)).astype(np.int64)
         out = np.zeros(n.shape)
         for s, table in enumerate(self.tables):
-            if table is not None:
+            if table is None:
+                continue
+            columns = self.ion_columns[s]
+            if columns is not None and ion_types is not None:
+                m = np.asarray(ion_types)[:, columns].sum(axis=1)
+                occupied = m > 0
+                out[occupied, s] = table(m[occupied])
+            else:
                 out[:, s] = table(n[:, s])
         return out
 
 
 def sublattice_scale(
-    plan: SublatticePlan, reference: SublatticeReference, kept_counts: np.ndarray, size_nm: float
+    plan: SublatticePlan,
+    reference: SublatticeReference,
+    kept_counts: np.ndarray,
+    size_nm: float,
+    kept_ion_types: np.ndarray | None = None,
 ) -> SublatticeScale:
     """Statistics of one edge over the cubes already kept by the main curve (same cubes)."""
     names = [s.name for s in plan.sublattices]
@@ -171,7 +226,7 @@ def sublattice_scale(
         }
         return SublatticeScale(size_nm, 0, None, None, None, None, plan.sites, empty)
     S = plan.entropies(kept_counts)
-    null = reference.per_cube(kept_counts)
+    null = reference.per_cube(kept_counts, kept_ion_types)
     fu = S @ plan.multiplicity
     fu_null = null @ plan.multiplicity
     std = float(fu.std(ddof=1)) if C > 1 else None

@@ -40,11 +40,13 @@ class SublatticeRun:
         assert settings.sublattices is not None
         plan = SublatticePlan.build(settings.sublattices, prep.elements)
         counts = prep.bulk_counts()
-        return cls(plan, SublatticeReference(plan, counts), sublattice_bulk(plan, counts))
+        types = prep.ion_type_counts() if prep.ion_level else None
+        reference = SublatticeReference(plan, counts, prep.ion_types, types)
+        return cls(plan, reference, sublattice_bulk(plan, counts))
 
-    def add(self, size_nm: float, kept_counts: np.ndarray) -> None:
+    def add(self, size_nm: float, kept_counts: np.ndarray, kept_ion_types: np.ndarray | None = None) -> None:
         """The :func:`~hea_studio.compute.curve.iter_prepared` hook: one edge's kept cubes."""
-        self.scales.append(sublattice_scale(self.plan, self.reference, kept_counts, size_nm))
+        self.scales.append(sublattice_scale(self.plan, self.reference, kept_counts, size_nm, kept_ion_types))
 
     def fu_curve(self, curve: list[ScaleResult]) -> list[ScaleResult]:
         """The main curve's edges carrying the formula-unit values (what the SUME fits read)."""
@@ -89,7 +91,10 @@ class SublatticeRun:
                 "sume_null": null.to_json(),
                 "sume_chemical": chemical.to_json() if chemical is not None else None,
                 "sume_site": sume.to_json() if sume is not None else None,
-                "reference": "binomial per sublattice, from that sublattice's own counts (science.md 8)",
+                "reference": {
+                    s.name: ("ion draws" if ion else "binomial") + " from this sublattice's own counts"
+                    for s, ion in zip(self.plan.sublattices, self.reference.ion_level)
+                },
             }
         )
 
