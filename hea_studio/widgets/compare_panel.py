@@ -122,7 +122,13 @@ class ComparePanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         self.table.setToolTip("Click a header to sort")
-        self.table.setMinimumHeight(110)  # the header and three rows
+        # The header, three rows and the horizontal scroll bar stay visible however the splitter is set.
+        self.table.setMinimumHeight(
+            self.table.horizontalHeader().sizeHint().height()
+            + 3 * self.table.verticalHeader().defaultSectionSize()
+            + self.table.horizontalScrollBar().sizeHint().height()
+            + 4
+        )
 
         self.status = QLabel("Tick sub-volumes to compare.")
         self.status.setWordWrap(True)
