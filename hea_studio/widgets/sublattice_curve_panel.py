@@ -33,6 +33,17 @@ class SublatticeCurvePanel(QWidget):
         layout.addWidget(self.plot.widget, 1)
         layout.addWidget(self.status)
 
+    # Below this height the key under the axes would leave the curve a sliver: it is hidden (the
+    # curves are the same as in the entropy plot above, whose key stays visible).
+    KEY_MIN_HEIGHT = 360
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        show = self.height() >= self.KEY_MIN_HEIGHT
+        self.plot.legend.setVisible(show)
+        # A hidden item keeps its row in the graphics layout: give the row back to the axes.
+        self.plot.legend.setMaximumHeight(16_777_215 if show else 0)
+
     def set_result(self, result: Any) -> None:
         """Show the formula-unit view of ``result`` (or say that no sublattices were chosen)."""
         view = getattr(result, "sublattice_view", None)
