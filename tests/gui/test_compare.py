@@ -155,7 +155,7 @@ def test_window_exports_report_and_nexus_of_the_comparison(make_main_window, qtb
         assert titles == sorted(f"{i.name} (run.pos)" for i in job.checked_items())
 
 
-def test_profile_dock_follows_the_box_and_finds_the_two_phase_interface(make_main_window, qtbot):
+def test_profile_dock_follows_the_box_and_finds_the_two_phase_interface(make_main_window, qtbot, tmp_path):
     from hea_studio.compute.dataset import build_dataset
 
     atoms = two_phase_alloy(60_000, interface_z=9.3, seed=2)
@@ -182,3 +182,8 @@ def test_profile_dock_follows_the_box_and_finds_the_two_phase_interface(make_mai
     panel.cylinder.setChecked(True)
     qtbot.waitUntil(lambda: panel.profile.radius_nm == 3.0, timeout=60_000)
     assert panel.profile.box == box and panel.profile.totals.sum() < prof.totals.sum()
+    # Save CSV writes what `hea-studio profile --csv` writes, for the profile shown.
+    out = tmp_path / "profile.csv"
+    feats.export_profile_csv(out)
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("lo_nm,hi_nm,centre_nm,atoms") and len(lines) == 1 + len(panel.profile.totals)
