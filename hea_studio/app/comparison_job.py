@@ -16,19 +16,25 @@ recomputed (their atoms are no longer loaded) and say so if the settings change.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Hashable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from hea_studio.compute.analysis import run_analysis
 from hea_studio.core.comparison import ComparisonRow, comparison_row
+from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
+from hea_studio.core.result_json import result_from_json
 from hea_studio.core.results import AnalysisResult
 from hea_studio.core.settings import AnalysisSettings
 from hea_studio.plots.compare import palette_colour
 from hea_studio.workers import ComputeWorker, Job
+
+PROJECT_SCHEMA = "hea-studio/comparison/1"
 
 
 @dataclass(frozen=True)
@@ -56,8 +62,10 @@ class CompareItem:
 
 
 def run_id_of(dataset: Any) -> str:
-    """A run's identity: its ion file's path (generated data: its title)."""
-    return str(dataset.ion_path) if dataset.ion_path is not None else f"generated:{dataset.title}"
+    """A run's identity: its ion file's absolute path (generated data: its title)."""
+    if dataset.ion_path is None:
+        return f"generated:{dataset.title}"
+    return str(Path(dataset.ion_path).resolve())
 
 
 class ComparisonJob(QObject):
@@ -239,6 +247,52 @@ class ComparisonJob(QObject):
         """The window closes: submit nothing more."""
         self._active = False
         self._kick.stop()
+
+    # ---- projects -------------------------------------------------------------------------------
+    def to_project_json(self) -> str | None:
+        """The comparison for a project file: the open run's ticked boxes (analysed again when the
+        project reopens) and other runs' boxes with their results; ``None`` when there is nothing."""
+        entries = []
+        for item in self.candidates():
+            ticked = item.key in self.checked
+            entry: dict[str, Any] = {
+                "run_id": item.run_id, "run": item.run, "name": item.name,
+                "box_nm": item.box.flat(), "ticked": ticked,
+            }  # fmt: skip
+            if self._is_current(item):
+                if ticked:
+                    entries.append(entry)
+                continue
+            result = self.result_of(item)
+            if result is not None:
+                entries.append({**entry, "result": result.to_json()})
+        if not entries:
+            return None
+        return json.dumps({"schema": PROJECT_SCHEMA, "entries": entries})
+
+    def restore_project_json(self, text: str | None) -> None:
+        """Tick and keep what :meth:`to_project_json` saved (a damaged block is reported, not raised)."""
+        if not text:
+            return
+        try:
+            data = json.loads(text)
+            if data.get("schema") != PROJECT_SCHEMA:
+                raise InputError(f"unknown comparison schema {data.get('schema')!r}")
+            checked = []
+            for e in data["entries"]:
+                item = CompareItem(
+                    str(e["run_id"]), str(e["run"]), str(e["name"]), Box.from_flat(e["box_nm"])
+                )
+                if "result" in e and not self._is_current(item):
+                    self.cache[(item.run_id, tuple(item.box.flat()), "saved")] = result_from_json(e["result"])
+                    self.kept[item.key] = item
+                if e.get("ticked"):
+                    checked.append(item.key)
+        except (InputError, ValueError, KeyError, TypeError) as exc:
+            self.state_changed.emit(False, f"The project's comparison could not be read: {exc}")
+            return
+        self.candidates_changed.emit()
+        self.set_checked(checked)
 
     # ---- worker and controller signals (GUI thread) ---------------------------------------------
     def _on_partial(self, gen: int, value: object) -> None:

@@ -120,6 +120,7 @@ class ProjectKeeper(QObject):
             colours=_chosen_colours(session.display, dataset.atoms),
             hidden_species=sorted(session.display.hidden),
             last_analysis=last,
+            comparison=self.window.compare.job.to_project_json(),
         )
 
     def schedule(self, *_args) -> None:
@@ -248,6 +249,7 @@ class ProjectKeeper(QObject):
         if state.subvolumes:
             session.set_active(min(state.active, len(state.subvolumes) - 1), force=True)
         session.set_display(_restored_display(session.display, state))
+        self.window.compare.job.restore_project_json(state.comparison)
         if adopted is not None:
             # The session lives on in this instance's copy before the crashed one's goes away.
             if self.write_recovery():

@@ -33,6 +33,9 @@ class ProjectState:
         Species display colours the user chose (overrides the range file's).
     hidden_species
         Species switched off in the 3D view.
+    comparison
+        The comparison dock as JSON text: the ticked sub-volumes, and those of other runs with their
+        analyses (a run not reopened keeps its results), or ``None``.
     last_analysis
         The last analysis as its JSON text (schema hea-studio/analysis/1), or ``None``.
     """
@@ -45,3 +48,4 @@ class ProjectState:
     colours: dict[str, RGB] = field(default_factory=dict)
     hidden_species: list[str] = field(default_factory=list)
     last_analysis: str | None = None
+    comparison: str | None = None

@@ -202,6 +202,8 @@ def save_project(path: str | Path, state: ProjectState, durable: bool = True) ->
             f["subvolumes"].attrs["names"] = json.dumps([nb.name for nb in state.subvolumes])
             if state.last_analysis is not None:
                 f.attrs["last_analysis"] = state.last_analysis
+            if state.comparison is not None:
+                f.attrs["comparison"] = state.comparison
 
     write_atomically(Path(path), write, durable)
 
@@ -252,6 +254,7 @@ def load_project(path: str | Path) -> ProjectState:
             if len(names) != boxes.shape[0]:
                 raise InputError(f"{len(names)} sub-volume names but {boxes.shape[0]} boxes", path)
             last = f.attrs.get("last_analysis")
+            comparison = f.attrs.get("comparison")
             state = ProjectState(
                 ion_file=_locate(f.attrs["ion_file"], f.attrs.get("ion_file_relative"), path),
                 range_file=_locate(f.attrs["range_file"], f.attrs.get("range_file_relative"), path),
@@ -261,6 +264,7 @@ def load_project(path: str | Path) -> ProjectState:
                 colours={k: _rgb(v) for k, v in json.loads(f.attrs["colours"]).items()},
                 hidden_species=[str(s) for s in json.loads(f.attrs["hidden_species"])],
                 last_analysis=str(last) if last is not None else None,
+                comparison=str(comparison) if comparison is not None else None,
             )
     except InputError as exc:
         if exc.path is None:

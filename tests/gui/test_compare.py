@@ -187,3 +187,33 @@ def test_profile_dock_follows_the_box_and_finds_the_two_phase_interface(make_mai
     feats.export_profile_csv(out)
     lines = out.read_text().splitlines()
     assert lines[0].startswith("lo_nm,hi_nm,centre_nm,atoms") and len(lines) == 1 + len(panel.profile.totals)
+
+
+def test_the_comparison_is_kept_in_the_project(make_main_window, qtbot, files, tmp_path):
+    window = make_main_window()
+    _open(window, qtbot, files)
+    job = _three_boxes(window, qtbot)
+    before = {i.name: job.result_of(i).to_json() for i in job.checked_items()}
+    other = write_specimen(tmp_path, "other", n=30_000, seed=9)
+    _open(window, qtbot, other)
+    new = next(c for c in job.candidates() if c.run == "other.pos")
+    job.set_checked([*job.checked, new.key])
+    qtbot.waitUntil(lambda: len(job.entries()) == 4 and not job.is_running(), timeout=120_000)
+    project = tmp_path / "session.heaproj"
+    window.keeper.save(project)
+
+    again = make_main_window()
+    with qtbot.waitSignal(again.controller.analysis_finished, timeout=120_000):
+        again.open_project(project)
+    job2 = again.compare.job
+    qtbot.waitUntil(lambda: len(job2.entries()) == 4 and not job2.is_running(), timeout=120_000)
+    kept = {i.name: job2.result_of(i) for i in job2.checked_items() if i.run == "run.pos"}
+    assert set(kept) == set(BOXES)  # run.pos is not open: its boxes come back with their results
+    for name, result in kept.items():
+        assert result.to_json() == before[name]
+    assert [i.run for i in job2.checked_items()].count("other.pos") == 1  # analysed again on reopening
+    names = [
+        again.compare.compare_panel.list.item(i).text()
+        for i in range(again.compare.compare_panel.list.count())
+    ]
+    assert "Box 1 (run.pos)" in names
