@@ -13,12 +13,11 @@ import argparse
 import importlib
 import re
 import sys
-import time
-import traceback
 from collections.abc import Sequence
 
 from hea_studio import __version__
 from hea_studio.core.errors import InputError
+from hea_studio.core.paths import write_crash_log
 
 # Subcommands that exist. A subcommand is listed here only once its module really does its job.
 SUBCOMMANDS: dict[str, str] = {}
@@ -105,17 +104,6 @@ def guarded(runner, args) -> int:
         log = write_crash_log()
         print(f"hea-studio: internal error: {type(exc).__name__}: {exc}\n  details: {log}", file=sys.stderr)
         return 1
-
-
-def write_crash_log() -> str:
-    """Write the current traceback to a timestamped log file and return its path."""
-    from hea_studio.core.paths import user_log_dir
-
-    path = user_log_dir() / time.strftime("crash-%Y%m%d-%H%M%S.log")
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(f"hea-studio {__version__}\n")
-        fh.write(traceback.format_exc())
-    return str(path)
 
 
 def _register_builtin() -> None:

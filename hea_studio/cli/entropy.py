@@ -8,7 +8,7 @@ import math
 
 from hea_studio.compute.entropy import Sublattice, composition_entropy
 from hea_studio.core.errors import InputError
-from hea_studio.io._rangetext import ELEMENTS
+from hea_studio.io import ELEMENTS
 
 HELP = "entropy of mixing of a composition (in R and J/(mol K)), its class and the ideal R ln N"
 

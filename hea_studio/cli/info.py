@@ -7,12 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 HELP = "summarise an ion file (.pos, .epos, .apt), optionally ranged with a range file"
-
-# Ions per chunk when scanning bounds (keeps a memory-mapped file from being converted whole).
-_CHUNK = 1 << 21
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,29 +17,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
-def _bounds(positions: np.ndarray, mass: np.ndarray) -> tuple[list[float], list[float]]:
-    """Bounding box and m/n span, one chunk at a time (a mapped file's pages released as we go)."""
-    from hea_studio.io._binary import release_pages
-
-    lo = np.full(3, np.inf)
-    hi = np.full(3, -np.inf)
-    mlo, mhi = np.inf, -np.inf
-    n = mass.shape[0]
-    for start in range(0, n, _CHUNK):
-        stop = min(n, start + _CHUNK)
-        p = np.asarray(positions[start:stop], dtype=np.float64)
-        m = np.asarray(mass[start:stop], dtype=np.float64)
-        lo = np.minimum(lo, p.min(axis=0))
-        hi = np.maximum(hi, p.max(axis=0))
-        mlo, mhi = min(mlo, float(m.min())), max(mhi, float(m.max()))
-        release_pages(positions[start:stop])
-        release_pages(mass[start:stop])
-    return [*map(float, lo), *map(float, hi)], [mlo, mhi]
-
-
 def collect(file: Path, ranges: Path | None) -> tuple[dict, list[str]]:
     """The ``info`` report as a JSON-ready dict, plus the readers' warnings."""
-    from hea_studio.io import load_ions, load_ranges, ranging_summary
+    from hea_studio.io import ion_extent, load_ions, load_ranges, ranging_summary
 
     ions = load_ions(file)
     warnings = list(ions.warnings)
@@ -52,7 +27,7 @@ def collect(file: Path, ranges: Path | None) -> tuple[dict, list[str]]:
         bounds: list[float] = []
         mass_range: list[float] = []
     else:
-        bounds, mass_range = _bounds(ions.positions, ions.mass)
+        bounds, mass_range = ion_extent(ions.positions, ions.mass)
     report: dict = {
         "file": str(file),
         "format": ions.format,

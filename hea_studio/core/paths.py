@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+import time
+import traceback
 from pathlib import Path
 
 APP_DIR_NAME = "hea-studio"
@@ -34,3 +36,18 @@ def user_log_dir() -> Path:
     path = user_cache_dir() / "logs"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def write_crash_log() -> str:
+    """Write the exception being handled, with its traceback, to a timestamped file in
+    :func:`user_log_dir`; return the file's path.
+
+    Used by the command line and by the worker thread, so both report an internal error the same way.
+    """
+    from hea_studio import __version__
+
+    path = user_log_dir() / time.strftime("crash-%Y%m%d-%H%M%S.log")
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(f"hea-studio {__version__}\n")
+        fh.write(traceback.format_exc())
+    return str(path)

@@ -5,6 +5,8 @@ Public API
 - :func:`load_ions` -- ``.pos``, ``.epos``, ``.apt`` (memory-mapped) -> :class:`IonData`
 - :func:`load_ranges` -- ``.rrng``, ``.rng``, ``.env`` -> :class:`RangeTable`
 - :func:`write_pos`, :func:`write_rrng`
+- :func:`ion_extent` -- bounding box and m/n span, chunk by chunk; :data:`ELEMENTS`, the element
+  symbols range files may name
 - :func:`assign_species`, :func:`ranging_summary`, :func:`to_atoms`, :func:`to_atoms_and_summary`
 
 Every problem with an input file is raised as :class:`~hea_studio.core.errors.InputError` whose
@@ -31,9 +33,11 @@ from pathlib import Path
 from hea_studio.core.errors import InputError
 from hea_studio.core.ions import IonData
 from hea_studio.core.ranges import RangeTable
+from hea_studio.io._rangetext import ELEMENTS
 from hea_studio.io.apt import read_apt
 from hea_studio.io.env import read_env
 from hea_studio.io.epos import read_epos
+from hea_studio.io.extent import ion_extent
 from hea_studio.io.pos import read_pos, write_pos
 from hea_studio.io.ranging import (
     RangeLookup,
@@ -55,12 +59,14 @@ RANGE_READERS: dict[str, Callable[[Path], RangeTable]] = {
 }
 
 __all__ = [
+    "ELEMENTS",
     "ION_READERS",
     "RANGE_READERS",
     "RangeLookup",
     "RangingSummary",
     "assign_species",
     "build_lookup",
+    "ion_extent",
     "load_ions",
     "load_ranges",
     "ranging_summary",

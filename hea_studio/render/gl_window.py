@@ -12,7 +12,8 @@ OpenGL when it actually redraws. This is the arrangement Qt's documentation reco
 widget makes the rest of a window slow.
 
 The class reuses vispy's Qt event translation (mouse, wheel, keys) and only replaces what differs
-between a widget and a window: construction, context handling and buffer swapping.
+between a widget and a window: construction, context handling and buffer swapping. The vispy
+internals this needs are reached only through :mod:`hea_studio.render.vispy_private`.
 """
 
 from __future__ import annotations
@@ -27,15 +28,19 @@ from PySide6.QtOpenGL import QOpenGLWindow
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 from shiboken6 import Shiboken
 
-# _pyside6 first: importing it binds vispy's shared Qt backend module (_qt) to PySide6.
-from vispy.app.backends import _pyside6, _qt
+from hea_studio.render.vispy_private import (
+    QtCanvasBackendBase,
+    set_canvas_backend,
+    surface_format,
+    widget_backend,
+)
 
 
-class WindowCanvasBackend(_qt.QtBaseCanvasBackend, QOpenGLWindow):
+class WindowCanvasBackend(QtCanvasBackendBase, QOpenGLWindow):  # type: ignore[misc]
     """vispy canvas backend on a ``QOpenGLWindow`` (see the module docstring for why)."""
 
     def _init_specific(self, p, kwargs) -> None:
-        glformat = _qt._set_config(p.context.config)
+        glformat = surface_format(p.context.config)
         glformat.setSwapInterval(1 if p.vsync else 0)
         p.context.shared.add_ref("qt", self)
         QOpenGLWindow.__init__(self, QOpenGLWindow.UpdateBehavior.NoPartialUpdate)
@@ -127,9 +132,6 @@ def use_window() -> bool:
     return os.environ.get(FALLBACK_ENV, "").strip().lower() not in ("1", "true", "yes", "on")
 
 
-_VISPY_BACKEND = _pyside6.CanvasBackend  # vispy's own QOpenGLWidget backend
-
-
 def install(windowed: bool = True) -> None:
     """Make vispy's PySide6 backend create :class:`WindowCanvasBackend` canvases (``windowed``) or
     its own QOpenGLWidget ones.
@@ -137,7 +139,7 @@ def install(windowed: bool = True) -> None:
     vispy looks the class up on the backend module each time a canvas is made, so this affects only
     canvases created afterwards.
     """
-    _pyside6.CanvasBackend = WindowCanvasBackend if windowed else _VISPY_BACKEND
+    set_canvas_backend(WindowCanvasBackend if windowed else widget_backend())
 
 
 # Teardown order. Qt deletes an embedded window together with its container, but PySide leaves the

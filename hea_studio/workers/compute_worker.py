@@ -23,6 +23,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal
 
 from hea_studio.core.errors import InputError
+from hea_studio.core.paths import write_crash_log
 from hea_studio.core.progress import Cancelled, SimpleTaskState
 
 _LIVE: weakref.WeakSet[QThread] = weakref.WeakSet()
@@ -194,8 +195,6 @@ class ComputeWorker(QObject):
         except InputError as exc:
             self.failed.emit(gen, str(exc), True)
         except Exception as exc:
-            from hea_studio.cli import write_crash_log
-
             log = write_crash_log()
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             self.failed.emit(gen, f"{detail}\n\nDetails were written to {log}", False)
