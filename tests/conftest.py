@@ -4,13 +4,15 @@
   QOpenGLWidget is not supported by Qt's ``offscreen`` platform.
 - ``make_main_window`` builds main windows, closes them after the test, and fails the test if a
   worker thread is still running afterwards.
-- QSettings and the user cache go to a per-session temporary folder, so tests never read or write
-  the developer's own settings.
+- QSettings go to a folder of their own for every test (``isolated_settings``), so no test sees what
+  another remembered (an order-dependent failure otherwise), and never the developer's settings.
+- The user cache goes to a per-session temporary folder.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import threading
 
@@ -42,6 +44,39 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if "package" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture(params=["jit", "no-jit"])
+def jit(request, monkeypatch):
+    """Run the test twice: with the numba kernels compiled, and as plain Python (``py_func``), which
+    checks array bounds. Use it in kernel tests (``pytestmark = pytest.mark.usefixtures("jit")``).
+
+    As Python, the hash-based random streams (splitmix64) wrap uint64 products on purpose, as the
+    compiled code does silently; numpy would warn on each, so integer overflow warnings are off.
+    """
+    if request.param == "jit":
+        yield True
+        return
+    import numpy as np
+    from jit_support import disable_jit
+
+    assert disable_jit(monkeypatch) > 0
+    with np.errstate(over="ignore"):
+        yield False
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path_factory, monkeypatch):
+    """Every test gets an empty settings folder of its own (QSettings and anything under
+    ``XDG_CONFIG_HOME``). Qt is not imported here: the science tests run without it."""
+    folder = tmp_path_factory.mktemp("settings")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    qtcore = sys.modules.get("PySide6.QtCore")
+    if qtcore is not None:
+        # Qt resolves the settings folder once per process; point it at this test's folder.
+        for fmt in (qtcore.QSettings.Format.NativeFormat, qtcore.QSettings.Format.IniFormat):
+            qtcore.QSettings.setPath(fmt, qtcore.QSettings.Scope.UserScope, str(folder))
+    yield folder
 
 
 @pytest.fixture

@@ -9,6 +9,9 @@ from hea_studio.compute import _kernels as nb
 from hea_studio.compute import _twins as tw
 from hea_studio.compute.reference import log_table
 
+# Each test runs with the kernels compiled and as plain Python (bounds-checked): see tests/jit_support.py.
+pytestmark = pytest.mark.usefixtures("jit")
+
 
 @pytest.fixture(scope="module")
 def atoms_rel():
