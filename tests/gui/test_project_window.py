@@ -46,7 +46,7 @@ def test_project_round_trip_restores_files_boxes_and_settings(make_main_window, 
     second = make_main_window()
     with qtbot.waitSignal(second.controller.dataset_loaded, timeout=60_000):
         assert second.open_project(project) >= 0
-    qtbot.waitUntil(lambda: len(second.session.subvolumes) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(second.session.subvolumes) == 2, timeout=30_000)
     assert [sv.name for sv in second.session.subvolumes] == ["Whole block", "Grain A"]
     assert second.session.subvolumes[1].box == Box((1.0, 1.0, 1.0), (7.0, 7.0, 9.0))
     assert second.session.active == 1
@@ -64,17 +64,17 @@ def test_recovery_copy_is_offered_after_a_crash_and_removed_on_clean_exit(
     _open(crashed, qtbot, pos, rrng)
     crashed.session.add_subvolume(Box((2.0, 2.0, 2.0), (6.0, 6.0, 6.0)), "Precipitate")
     recovery = crashed.keeper.recovery_file
-    qtbot.waitUntil(recovery.is_file, timeout=10_000)  # the debounced autosave writes it
+    qtbot.waitUntil(recovery.is_file, timeout=30_000)  # the debounced autosave writes it
     _crash(crashed)
 
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     restored = make_main_window()
     with qtbot.waitSignal(restored.controller.dataset_loaded, timeout=60_000):
         assert restored.offer_recovery()
-    qtbot.waitUntil(lambda: len(restored.session.subvolumes) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(restored.session.subvolumes) == 2, timeout=30_000)
     assert restored.session.subvolumes[1].name == "Precipitate"
     # The session lives on in the new instance's own copy; the crashed one's copy is gone.
-    qtbot.waitUntil(lambda: not recovery.exists(), timeout=5000)
+    qtbot.waitUntil(lambda: not recovery.exists(), timeout=30_000)
     own = restored.keeper.recovery_file
     assert own != recovery and own.is_file()
     restored.close()
@@ -179,7 +179,7 @@ def test_project_with_unreadable_data_leaves_nothing_pending(make_main_window, q
     own = window.keeper.recovery_file
     own.unlink(missing_ok=True)
     window.session.add_subvolume(Box((2.0, 2.0, 2.0), (4.0, 4.0, 4.0)), "After")
-    qtbot.waitUntil(own.is_file, timeout=10_000)
+    qtbot.waitUntil(own.is_file, timeout=30_000)
 
 
 @pytest.mark.gui
@@ -191,7 +191,7 @@ def test_recovery_is_offered_when_started_with_a_file(make_main_window, qtbot, s
     _open(crashed, qtbot, pos, rrng)
     crashed.session.add_subvolume(Box((2.0, 2.0, 2.0), (6.0, 6.0, 6.0)), "Precipitate")
     copy = crashed.keeper.recovery_file
-    qtbot.waitUntil(copy.is_file, timeout=10_000)
+    qtbot.waitUntil(copy.is_file, timeout=30_000)
     _crash(crashed)
 
     # Started with a FILE, "Cancel": the file opens and the copy is kept, not overwritten or deleted.
@@ -201,7 +201,7 @@ def test_recovery_is_offered_when_started_with_a_file(make_main_window, qtbot, s
         first_open(second, pos, rrng)
     assert len(asked) == 1 and pos.name in asked[0]
     second.session.add_subvolume(Box((1.0, 1.0, 1.0), (3.0, 3.0, 3.0)), "Other work")
-    qtbot.waitUntil(second.keeper.recovery_file.is_file, timeout=10_000)
+    qtbot.waitUntil(second.keeper.recovery_file.is_file, timeout=30_000)
     second.close()
     assert copy.is_file() and [nb.name for nb in load_project(copy).subvolumes][-1] == "Precipitate"
 
@@ -210,9 +210,9 @@ def test_recovery_is_offered_when_started_with_a_file(make_main_window, qtbot, s
     third = make_main_window()
     with qtbot.waitSignal(third.controller.dataset_loaded, timeout=60_000):
         first_open(third, pos, rrng)
-    qtbot.waitUntil(lambda: len(third.session.subvolumes) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(third.session.subvolumes) == 2, timeout=30_000)
     assert third.session.subvolumes[1].name == "Precipitate"
-    qtbot.waitUntil(lambda: not copy.exists(), timeout=5000)
+    qtbot.waitUntil(lambda: not copy.exists(), timeout=30_000)
 
 
 @pytest.mark.gui
@@ -222,12 +222,12 @@ def test_a_running_instance_is_never_offered_or_deleted(make_main_window, qtbot,
     _open(first, qtbot, pos, rrng)
     first.session.add_subvolume(Box((2.0, 2.0, 2.0), (6.0, 6.0, 6.0)), "Live work")
     copy = first.keeper.recovery_file
-    qtbot.waitUntil(copy.is_file, timeout=10_000)
+    qtbot.waitUntil(copy.is_file, timeout=30_000)
     asked = _answer(monkeypatch, "No")
     second = make_main_window()
     assert second.offer_recovery() is False and asked == []  # its owner runs: no offer
     _open(second, qtbot, pos, rrng)
-    qtbot.waitUntil(second.keeper.recovery_file.is_file, timeout=10_000)
+    qtbot.waitUntil(second.keeper.recovery_file.is_file, timeout=30_000)
     assert second.keeper.recovery_file != copy  # B writes its own copy, not over A's
     second.close()
     assert copy.is_file() and load_project(copy).subvolumes[-1].name == "Live work"
@@ -252,7 +252,7 @@ def test_projects_keep_species_colours_and_hidden_species(make_main_window, qtbo
     second = make_main_window()
     with qtbot.waitSignal(second.controller.dataset_loaded, timeout=60_000):
         second.open_project(project)
-    qtbot.waitUntil(lambda: not second.session.display.is_visible("Cu"), timeout=5000)
+    qtbot.waitUntil(lambda: not second.session.display.is_visible("Cu"), timeout=30_000)
     display = second.session.display
     assert display.colour("Ni") == (0.1, 0.8, 0.2) and display.is_visible("Ni")
     assert not second.species_panel._rows[cu][0].isChecked()  # the panel shows it too
