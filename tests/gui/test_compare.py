@@ -4,21 +4,18 @@ File > Export report / NeXus from the window."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
+from compute_specimens import two_phase_alloy
 from gui_helpers import show_dataset, write_specimen
 
 from hea_studio.compute.batch import analyze_files
 from hea_studio.compute.profile import interface_position
 from hea_studio.core.comparison import rows_from_csv
 from hea_studio.core.geometry import Box
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "compute"))
-from compute_specimens import two_phase_alloy
 
 pytestmark = pytest.mark.gui
 
