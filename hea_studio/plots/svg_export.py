@@ -81,6 +81,15 @@ class QtSvgExporter(Exporter):
         write_svg(self.svg_bytes(), fileName)
         return True
 
+    def fileSaveFinished(self, fileName):
+        """The Export dialog's file was chosen: write it, and say so in a dialog if that fails."""
+        try:
+            super().fileSaveFinished(fileName)
+        except InputError as exc:
+            from PySide6.QtWidgets import QMessageBox
+
+            QMessageBox.warning(None, "Cannot export the plot", str(exc))
+
 
 def write_svg(data: bytes, path: str | Path) -> Path:
     """Write SVG bytes atomically; :class:`InputError` if the file cannot be written."""

@@ -84,3 +84,20 @@ def test_svg_of_the_entropy_plot(qtbot, tmp_path):
 
     with pytest.raises(InputError, match="cannot write"):  # a failed write is reported, not silent
         cls(plot.widget.scene()).export("/proc/self/plot.svg")
+
+
+def test_a_failed_export_from_the_dialog_is_shown(qtbot, monkeypatch):
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QMessageBox
+
+    cls = _export_dialog_svg_exporter()
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    widget.plot([1, 2, 3], [3, 1, 2])
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
+    exporter = cls(widget.getPlotItem())
+    exporter.fileSaveDialog(filter="Scalable Vector Graphics (*.svg)")
+    exporter.fileDialog.close()
+    exporter.fileSaveFinished("/proc/self/plot.svg")  # what the dialog calls once a file is chosen
+    assert len(shown) == 1 and "cannot write" in shown[0]
