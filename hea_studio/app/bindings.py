@@ -101,7 +101,11 @@ class ViewBinder:
             return
         atoms = dataset.atoms
         colours = list(w.session.display.colours)
-        w.atom_view.set_atoms(atoms.positions, atoms.labels, np.array(colours, dtype=np.float32))
+        rgb = np.array(colours, dtype=np.float32)
+        if dataset.display is not None:
+            w.atom_view.set_sample(dataset.display, rgb)  # built on the worker with the dataset
+        else:
+            w.atom_view.set_atoms(atoms.positions, atoms.labels, rgb)
         counts = atoms.counts()
         w.species_panel.set_species(list(atoms.names), colours, [counts[n] for n in atoms.names])
         w.species_panel.set_budget(w.atom_view.budget)

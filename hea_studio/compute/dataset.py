@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hea_studio.compute import scan
+from hea_studio.compute.display import build_display_sample
 from hea_studio.compute.roi import default_box
 from hea_studio.compute.specimen import largest_cube
 from hea_studio.compute.spectrum import mass_spectrum
@@ -22,20 +24,29 @@ from hea_studio.core.progress import TaskState, check_cancelled
 MAP_PIXELS = 256  # along the longer axis; density maps are for orientation, not for analysis
 
 
-def density_map(positions: np.ndarray, axes: tuple[int, int], pixels: int = MAP_PIXELS) -> DensityMap:
-    """Project atoms onto two axes as a 2D count image with square pixels."""
+def density_map(
+    positions: np.ndarray,
+    axes: tuple[int, int],
+    pixels: int = MAP_PIXELS,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
+    task: TaskState | None = None,
+    span: tuple[float, float] | None = None,
+) -> DensityMap:
+    """Project atoms onto two axes as a 2D count image with square pixels (one chunked pass;
+    ``bounds``, the atoms' corners if known, save another)."""
     a, b = axes
-    pa = positions[:, a]
-    pb = positions[:, b]
-    lo = (float(pa.min()), float(pb.min()))
-    hi = (float(pa.max()), float(pb.max()))
-    span = max(hi[0] - lo[0], hi[1] - lo[1], 1e-9)
-    pixel = span / pixels
+    if bounds is None:
+        bounds = scan.bounds(positions)
+    lo3, hi3 = bounds
+    lo = (float(lo3[a]), float(lo3[b]))
+    hi = (float(hi3[a]), float(hi3[b]))
+    extent = max(hi[0] - lo[0], hi[1] - lo[1], 1e-9)
+    pixel = extent / pixels
     na = max(int(np.ceil((hi[0] - lo[0]) / pixel)), 1)
     nb = max(int(np.ceil((hi[1] - lo[1]) / pixel)), 1)
     hi = (lo[0] + na * pixel, lo[1] + nb * pixel)
-    counts, _, _ = np.histogram2d(pa, pb, bins=(na, nb), range=((lo[0], hi[0]), (lo[1], hi[1])))
-    return DensityMap(axes=(a, b), counts=counts.astype(np.float32), lo=lo, hi=hi)
+    counts = scan.density_map(positions, (a, b), lo, pixel, (na, nb), task, span)
+    return DensityMap(axes=(a, b), counts=counts, lo=lo, hi=hi)
 
 
 def build_dataset(
@@ -51,13 +62,24 @@ def build_dataset(
     """Add what the window needs to ``atoms``: density maps and the default sub-volumes."""
     if atoms.n_atoms == 0:
         raise InputError("no ranged atoms: does the range file match the ion file?", ion_path)
-    positions = atoms.positions
-    maps = {"xy": density_map(positions, (0, 1)), "xz": density_map(positions, (0, 2))}
+    positions = scan.native(atoms.positions)
+    # Every pass below reads all atoms in chunks on this (worker) thread, so the window only
+    # receives small results: two projections, two boxes and a display sample.
+    bounds = scan.bounds(positions, task, (0.7, 0.72))
+    maps = {
+        "xy": density_map(positions, (0, 1), bounds=bounds, task=task, span=(0.72, 0.76)),
+        "xz": density_map(positions, (0, 2), bounds=bounds, task=task, span=(0.76, 0.8)),
+    }
     check_cancelled(task)
     if task is not None:
-        task.report(0.85, "placing the default sub-volume")
-    box = default_box(positions)
+        task.report(0.8, "placing the default sub-volume")
+    box = default_box(positions, task, (0.8, 0.86), bounds=bounds)
     cube = largest_cube(positions)
+    check_cancelled(task)
+    atoms.counts()  # counted here once, so that the window never counts 10^8 labels itself
+    display = build_display_sample(
+        positions, atoms.labels, len(atoms.names), task=task, span=(0.9, 0.99), bounds=bounds
+    )
     return Dataset(
         atoms=atoms,
         title=title,
@@ -68,6 +90,7 @@ def build_dataset(
         largest_cube=cube,
         n_ions=n_ions or atoms.n_atoms,
         n_unranged=n_unranged,
+        display=display,
         **extra,
     )
 

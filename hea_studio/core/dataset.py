@@ -68,6 +68,9 @@ class Dataset:
     waiting_for_ranges
         The ions have no ranges yet: ``atoms`` holds every ion as one species, :data:`UNRANGED`,
         for display only, and nothing is analysed.
+    display
+        What the 3D view draws (a :class:`~hea_studio.compute.display.DisplaySample`: a random
+        sample, the bounds, the species counts), built on the worker; ``None``: the view builds it.
     """
 
     atoms: AtomSet
@@ -84,6 +87,7 @@ class Dataset:
     spectrum: object | None = None
     fit_warnings: tuple[str, ...] = ()
     waiting_for_ranges: bool = False
+    display: object | None = None
 
     @property
     def bounds(self) -> Box:
