@@ -22,6 +22,7 @@ Usage::
 
     python benchmarks/bench_scale.py [--sizes 1e6,1e7,1e8] [--repeat 3] [--no-baseline]
     python benchmarks/bench_scale.py --sizes 5e8 --no-baseline --only analyze   # the 12 GB check
+    python benchmarks/bench_scale.py --sizes 1e8 --no-baseline --only window    # File > Open, drag
 """
 
 from __future__ import annotations
@@ -188,6 +189,108 @@ def run_steps(pos_path: str, rr_path: str, extra: bool) -> dict:
     return {k: list(v) for k, v in out.items()}
 
 
+def run_window(pos_path: str, rr_path: str, drag_seconds: float = 8.0) -> dict:
+    """Open a file in the real main window and measure what the user waits for (runs under Xvfb).
+
+    From ``open_files`` until the dataset is shown with its first 3D frame drawn (``window open``),
+    the longest event-loop gap meanwhile (the loop monitor of the app), the time until the first
+    full analysis of the default box (``final curve``), then a drag of the box across the XY
+    projection with real mouse events: curve previews per second and the longest gap.
+    """
+    import math
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    os.environ["XDG_CONFIG_HOME"] = str(Path(pos_path).parent / "bench-config")
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    from hea_studio.app.launch import make_application
+    from hea_studio.app.loop_monitor import EventLoopMonitor
+
+    app = make_application()
+    from hea_studio.app.main_window import MainWindow
+
+    window = MainWindow()
+    window.resize(1600, 1000)
+    window.show()
+    for _ in range(50):
+        app.processEvents()
+        time.sleep(0.01)
+    done: list[object] = []
+    window.controller.analysis_finished.connect(lambda _g, r: done.append(r))
+    monitor = EventLoopMonitor()
+    monitor.start()
+    t0 = time.perf_counter()
+    window.open_files(Path(pos_path), Path(rr_path))
+    while window.session.dataset is None or window.atom_view.n_points == 0:
+        app.processEvents()
+        time.sleep(0.002)
+    window.atom_view.canvas.update()
+    app.processEvents()  # the first frame of the new dataset is painted in this turn
+    t_open = time.perf_counter() - t0
+    gap_open = monitor.max_gap()
+    t1 = time.perf_counter()
+    while not done:
+        app.processEvents()
+        time.sleep(0.005)
+    t_curve = time.perf_counter() - t1
+    for _ in range(30):
+        app.processEvents()
+        time.sleep(0.01)
+    refreshes = [0]
+    window.controller.scales_arrived.connect(lambda *_: refreshes.__setitem__(0, refreshes[0] + 1))
+    window.controller.analysis_finished.connect(lambda *_: refreshes.__setitem__(0, refreshes[0] + 1))
+    proj = window.projection_xy
+    viewport = proj.plot.viewport()
+    box = window.session.active_box
+    cx, cy = float(box.center[0]), float(box.center[1])
+    amplitude = 0.25 * float(min(box.size[0], box.size[1]))
+    start = proj.widget_point(cx, cy)
+    QTest.mouseMove(viewport, start)
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    app.processEvents()
+    monitor.start()
+    t_start = time.perf_counter()
+    while time.perf_counter() - t_start < drag_seconds:
+        phase = (time.perf_counter() - t_start) * 2.0
+        target = proj.widget_point(
+            cx + amplitude * math.sin(phase), cy + 0.5 * amplitude * math.sin(0.7 * phase)
+        )
+        QTest.mouseMove(viewport, QPoint(target.x(), target.y()))
+        t_next = time.perf_counter() + 0.016
+        while time.perf_counter() < t_next:
+            app.processEvents()
+            time.sleep(0.002)
+    elapsed = time.perf_counter() - t_start
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    gap_drag = monitor.max_gap()
+    monitor.stop()
+    n_atoms = window.session.dataset.atoms.n_atoms
+    window.close()
+    return {
+        "atoms": n_atoms,
+        "window open": [t_open, _status("VmHWM")],
+        "open max gap ms": 1000 * gap_open,
+        "final curve": [t_curve, _status("VmHWM")],
+        "previews/s": refreshes[0] / elapsed,
+        "drag max gap ms": 1000 * gap_drag,
+    }
+
+
+def spawn_window(tree: Path, pos: Path, rr: Path) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    here = str(Path(__file__).parent)
+    code = (
+        f"import json, sys; sys.path.insert(0, {here!r}); import bench_scale as b; "
+        f"print(json.dumps(b.run_window({str(pos)!r}, {str(rr)!r})))"
+    )
+    cmd = ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, "-c", code]
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=str(tree))
+    if res.returncode != 0:
+        raise RuntimeError(f"window run failed in {tree}:\n{res.stderr[-3000:]}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
 def run_analyze(tree: Path, pos: Path, rr: Path, json_out: Path) -> tuple[float, int]:
     env = dict(os.environ, PYTHONPATH=str(tree))
     cmd = [
@@ -239,7 +342,11 @@ def main() -> int:
     ap.add_argument("--baseline", default=BASELINE_COMMIT, help="git commit of today's path")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--repo", type=Path, default=HERE, help="git repository holding the baseline commit")
-    ap.add_argument("--only", choices=("steps", "analyze"), help="run only the step runner or only analyze")
+    ap.add_argument(
+        "--only",
+        choices=("steps", "analyze", "window"),
+        help="run only the step runner, analyze or the window",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the data files")
     args = ap.parse_args()
     sizes = [int(float(s)) for s in args.sizes.split(",")]
@@ -257,6 +364,10 @@ def main() -> int:
             results: dict[str, dict[str, list[tuple[float, int]]]] = {}
             for name, tree in trees.items():
                 rows: dict[str, list[tuple[float, int]]] = {}
+                if args.only == "window":
+                    if name == "new":  # today's window froze for minutes at this size: new tree only
+                        print(f"\nwindow, {n:.0e} ions:", json.dumps(spawn_window(tree, pos, rr)), flush=True)
+                    continue
                 for _ in range(reps):
                     if args.only != "analyze":
                         for k, v in spawn_steps(tree, pos, rr, warm, extra).items():
@@ -266,6 +377,8 @@ def main() -> int:
                             run_analyze(tree, pos, rr, args.dir / "bench.json")
                         )
                 results[name] = rows
+            if args.only == "window":
+                continue
             print(
                 f"\n{n:.0e} ions ({16 * n / 1e9:.2f} GB .pos); medians of {reps} run(s); time s, peak RSS GB"
             )
