@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtWidgets import QSizePolicy
 
 from hea_studio.core.results import AnalysisResult, ScaleResult
 from hea_studio.plots.axes import cache_axes
@@ -353,10 +354,17 @@ class ConcentrationStdPlot:
         p.setLabel("left", "std of atomic fraction")
         p.showGrid(x=True, y=True, alpha=0.2)
         _dark_axes(p)
-        self.legend = p.addLegend(
-            offset=(-5, 5), labelTextColor=(40, 40, 40), labelTextSize="8pt",
-            brush=pg.mkBrush(255, 255, 255, 190), verSpacing=-6,
-        )  # fmt: skip
+        # The key in a column right of the axes, not over the data: the spread of a phase-separated
+        # box stays high up to the largest edges, exactly where an inset legend sat.
+        self.legend = pg.LegendItem(
+            labelTextColor=(40, 40, 40), labelTextSize="8pt", verSpacing=0, frame=False
+        )
+        p.legend = self.legend  # curves plotted with a name join it, as with addLegend
+        p.layout.addItem(self.legend, 2, 3)
+        # Its own height at the top of the column: stretched over the whole row, the rows of the
+        # key drifted apart from their samples.
+        self.legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        p.layout.setAlignment(self.legend, pg.QtCore.Qt.AlignmentFlag.AlignTop)
         self._colours: dict[str, tuple[int, int, int]] = {}
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._data: dict[float, dict[str, float | None]] = {}

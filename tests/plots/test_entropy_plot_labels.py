@@ -140,3 +140,28 @@ def test_the_header_fades_while_a_new_analysis_runs_instead_of_blinking(qtbot):
     plot.add_scales(result.curve[:2])
     plot.set_result(result, curve_shown=False)
     assert plot.header.opacity() == 1.0
+
+
+def test_the_concentration_key_sits_beside_the_axes_not_over_the_curves(qtbot):
+    from PySide6.QtCore import QPointF
+
+    from hea_studio.plots.curve import ConcentrationStdPlot
+
+    result = _analysis((0.5, 1.0, 1.5, 2.0, 3.0, 4.0))
+    plot = ConcentrationStdPlot()
+    qtbot.addWidget(plot.widget)
+    plot.widget.resize(600, 300)
+    plot.widget.show()
+    qtbot.waitExposed(plot.widget)
+    plot.set_result(result)
+    qtbot.wait(50)
+    labels = [label for _sample, label in plot.legend.items]
+    assert sorted(label.text for label in labels) == sorted(result.elements)
+    vb = plot.plot.getViewBox()
+    area = vb.sceneBoundingRect()
+    for label in labels:
+        rect = label.sceneBoundingRect()
+        assert not rect.intersects(area) and plot.widget.scene().sceneRect().contains(rect)
+    for curve in plot._curves.values():
+        x, y = curve.getData()
+        assert all(area.contains(vb.mapViewToScene(QPointF(a, b))) for a, b in zip(x, y))
