@@ -71,18 +71,23 @@ class ProfilePanel(QWidget):
         self.cylinder.toggled.connect(lambda _on: self.params_changed.emit())
         self.radius.valueChanged.connect(lambda _v: self.params_changed.emit())
 
+        # Two short rows rather than one long one: the dock shares the right column, and one row of
+        # six controls made the whole main window at least 1213 px wide.
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Axis"))
         controls.addWidget(self.axis)
         controls.addWidget(QLabel("Slab"))
         controls.addWidget(self.bin)
-        controls.addWidget(self.cylinder)
-        controls.addWidget(self.radius)
         controls.addStretch(1)
         controls.addWidget(self.save_button)
+        shape = QHBoxLayout()
+        shape.addWidget(self.cylinder)
+        shape.addWidget(self.radius)
+        shape.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(controls)
+        layout.addLayout(shape)
         layout.addWidget(self.plot.widget, 1)
         layout.addWidget(self.status)
 
