@@ -76,9 +76,15 @@ def build_dataset(
     box = default_box(positions, task, (0.8, 0.86), bounds=bounds)
     cube = largest_cube(positions)
     check_cancelled(task)
-    atoms.counts()  # counted here once, so that the window never counts 10^8 labels itself
+    counts = atoms.counts()  # counted here once, so that the window never counts 10^8 labels itself
     display = build_display_sample(
-        positions, atoms.labels, len(atoms.names), task=task, span=(0.9, 0.99), bounds=bounds
+        positions,
+        atoms.labels,
+        len(atoms.names),
+        task=task,
+        span=(0.9, 0.99),
+        bounds=bounds,
+        species_counts=np.array([counts[n] for n in atoms.names], dtype=np.int64),
     )
     return Dataset(
         atoms=atoms,

@@ -76,9 +76,11 @@ def build_display_sample(
     task: TaskState | None = None,
     span: tuple[float, float] | None = None,
     bounds: tuple[np.ndarray, np.ndarray] | None = None,
+    species_counts: np.ndarray | None = None,
 ) -> DisplaySample:
     """The :class:`DisplaySample` of ``positions``/``labels``: bounds and counts in chunked passes,
-    then a gather of the sampled rows in ascending order (cache-friendly) put back in random order."""
+    then a gather of the sampled rows in ascending order (cache-friendly) put back in random order.
+    ``bounds`` and ``species_counts``, when already known, save their passes."""
     pos = scan.native(positions)
     lab = scan.native(labels)
     first = second = None
@@ -89,7 +91,10 @@ def build_display_sample(
         lo, hi = scan.bounds(pos, task, first) if len(pos) else (np.zeros(3), np.zeros(3))
     else:
         lo, hi = (np.asarray(v, dtype=np.float64) for v in bounds)
-    counts = scan.species_counts(lab, n_species, task, second)
+    if species_counts is None:
+        counts = scan.species_counts(lab, n_species, task, second)
+    else:
+        counts = np.asarray(species_counts, dtype=np.int64)
     idx = sample_indices(len(pos), size, seed)
     order = np.argsort(idx, kind="stable")
     sorted_idx = idx[order]
