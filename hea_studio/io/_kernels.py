@@ -74,3 +74,30 @@ def assign(mass, edges, slots, grid_lo, grid_inv_step, grid, mixed, out):  # pra
             else:
                 hi = mid
         out[i] = slots[lo]
+
+
+@njit(cache=True, nogil=True)
+def gather_ranged(raw, swap, species, relabel, out_pos, out_lab, o):  # pragma: no cover - compiled
+    """Copy the ranged rows (``species >= 0``) of ``raw`` to ``out_pos`` from row ``o``; returns the next row.
+
+    ``raw`` is (N, 3) float32 coordinates reinterpreted as uint32 (any strides, e.g. a view into a
+    mapped .pos), byte-swapped when ``swap``; ``out_pos`` is the native float32 output viewed as
+    uint32, so the bits are moved without a float conversion. ``out_lab`` receives ``relabel[s]``.
+    """
+    for i in range(species.shape[0]):
+        s = species[i]
+        if s < 0:
+            continue
+        for d in range(3):
+            u = raw[i, d]
+            if swap:
+                u = (
+                    ((u & np.uint32(0xFF)) << np.uint32(24))
+                    | ((u & np.uint32(0xFF00)) << np.uint32(8))
+                    | ((u >> np.uint32(8)) & np.uint32(0xFF00))
+                    | (u >> np.uint32(24))
+                )
+            out_pos[o, d] = u
+        out_lab[o] = relabel[s]
+        o += 1
+    return o

@@ -246,11 +246,28 @@ def _ranged_rows(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Positions (native float32) and ``relabel[species]`` of the ranged ions, in file order.
 
-    Works chunk by chunk with boolean masks, so no index array the size of the file is built.
+    Works chunk by chunk (a numba pass for float32 files, boolean masks otherwise), so no index
+    array the size of the file is built.
     """
-    total = int(np.count_nonzero(species >= 0))
+    total = 0
+    for start in range(0, species.shape[0], CHUNK):
+        total += int(np.count_nonzero(species[start : start + CHUNK] >= 0))
     out_pos = np.empty((total, 3), dtype=np.float32)
     out_lab = np.empty(total, dtype=label_dtype(n_names))
+    if positions.dtype.kind == "f" and positions.dtype.itemsize == 4 and positions.ndim == 2:
+        # float32 in either byte order (a mapped .pos is big-endian): one numba pass moves the bits.
+        from hea_studio.io._kernels import gather_ranged
+
+        raw = positions.view(np.uint32)
+        swap = not positions.dtype.isnative
+        out_bits = out_pos.view(np.uint32)
+        relabel = np.ascontiguousarray(relabel)
+        o = 0
+        for start in range(0, species.shape[0], CHUNK):
+            stop = min(species.shape[0], start + CHUNK)
+            o = gather_ranged(raw[start:stop], swap, species[start:stop], relabel, out_bits, out_lab, o)
+            release_pages(positions[start:stop])
+        return out_pos, out_lab
     o = 0
     for start in range(0, species.shape[0], CHUNK):
         stop = min(species.shape[0], start + CHUNK)

@@ -210,3 +210,20 @@ def test_jenjamin_cluster_subsets(real, name, counts):
     d = real / "jenjamin_APT-Data-Analysis"
     summary = ranging_summary(load_ions(d / name), load_ranges(d / "006_full.cluster.rrng"))
     assert summary.ion_counts == counts and summary.unranged == 0
+
+
+@pytest.mark.parametrize("order", [">f4", "<f4"])
+def test_ranged_rows_kernel_equals_the_numpy_masks(order):
+    # A mapped .pos is a strided big-endian view: the kernel moves the bits, the masks convert.
+    from hea_studio.io.ranging import _ranged_rows
+
+    rng = np.random.default_rng(4)
+    records = rng.normal(0, 30, (300_007, 4)).astype(order)
+    species = rng.integers(-1, 5, 300_007).astype(np.int32)
+    relabel = np.array([2, 0, 1, 2, 3], dtype=np.int32)
+    pos, lab = _ranged_rows(records[:, :3], species, relabel, 4)
+    want_pos, want_lab = _ranged_rows(records[:, :3].astype(np.float64), species, relabel, 4)
+    np.testing.assert_array_equal(pos, want_pos)
+    np.testing.assert_array_equal(lab, want_lab)
+    assert pos.dtype == np.float32 and pos.dtype.isnative and lab.dtype == np.uint8
+    assert pos.shape[0] == int((species >= 0).sum())
