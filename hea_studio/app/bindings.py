@@ -86,7 +86,7 @@ class ViewBinder:
 
         c = window.controller
         c.analysis_started.connect(self._analysis_started)
-        c.scales_arrived.connect(lambda gen, scales: window.plots.add_scales(scales, gen))
+        c.scales_arrived.connect(lambda _gen, scales: window.plots.add_scales(scales))
         c.analysis_finished.connect(self._analysis_finished)
         c.analysis_failed.connect(self._analysis_failed)
         c.local_finished.connect(self._local_finished)
@@ -208,14 +208,13 @@ class ViewBinder:
     def _analysis_started(self, _gen: int) -> None:
         self.w.plots.begin()
 
-    def _analysis_finished(self, gen: int, result) -> None:
-        self.w.plots.set_result(result, gen)
-        # The numbers follow on the next turn of the event loop (see AnalysisPlots.add_scales).
-        QTimer.singleShot(0, lambda: self._show_numbers(gen, result))
+    def _analysis_finished(self, _gen: int, result) -> None:
+        self.w.plots.set_result(result)
+        # The numbers follow on the next turn of the event loop (see AnalysisPlots.add_scales),
+        # unless a newer analysis has started by then.
+        self.w.controller.analysis.deliver_later(self._show_numbers, result)
 
-    def _show_numbers(self, gen: int, result) -> None:
-        if gen != self.w.controller.analysis_generation:
-            return  # a newer analysis already replaced this one
+    def _show_numbers(self, result) -> None:
         data = result.to_json()
         self.w.results_panel.show_result(data, preview=self.w.controller.result_is_preview)
         self.w.freq_panel.set_result(result)

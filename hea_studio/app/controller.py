@@ -1,16 +1,17 @@
-"""Wires the session, the worker and the views: loading, live analysis, stale-result dropping.
+"""Wires the session, the worker and the views: loading, live analysis, atom-centred entropy, ranging.
 
 Data flow: user edits (projections, spin boxes, settings) change the :class:`Session` on the GUI
-thread; every change of the active box restarts a short throttle timer that submits one analysis
-job to the single worker (a newer job cancels the older one). Partial results (one per cube edge)
-and the final result come back as queued signals carrying the job's generation; anything from an
-older generation is ignored, so stale curves never reach the plots.
+thread; every change of the active box (re)starts a short timer that submits one analysis job to
+the single worker (a newer job cancels the older one). Each kind of work has one
+:class:`~hea_studio.workers.LatestJob`, which keeps only the newest job's partial results, result,
+failure or cancellation and says when it has settled, so nothing here compares generations.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from hea_studio.core.dataset import Dataset
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 from hea_studio.core.settings import AnalysisSettings
-from hea_studio.workers import ComputeWorker, Job
+from hea_studio.workers import ComputeWorker, LatestJob
 
 THROTTLE_MS = 100  # at most ten analysis requests per second while the user drags
 # Partial results are applied to the views at most this often. With software OpenGL every repaint
@@ -33,6 +34,14 @@ FLUSH_MS = 120
 # long: preempting at once would restart the job at every mouse move and never show a curve;
 # waiting for it (up to this bound) shows complete curves, at most this much behind the mouse.
 PREEMPT_AFTER_S = 0.5
+
+
+@dataclass(frozen=True)
+class AnalysisRequest:
+    """What an analysis job was asked for: the box, and whether it is a drag preview."""
+
+    box: Box
+    preview: bool
 
 
 class Controller(QObject):
@@ -89,71 +98,92 @@ class Controller(QObject):
         self.settings = AnalysisSettings()
         self.live = True
         self.result: Any = None
-        self.result_box: Box | None = None
-        self.load_seconds = 0.0
-        self._load_gen = -1
-        self._analysis_gen = -1
-        self._load_started = 0.0
-        self._pending_load: tuple[Path | None, Path | None] | None = None
-        self._throttle = QTimer(self)
-        self._throttle.setSingleShot(True)
-        self._throttle.setInterval(THROTTLE_MS)
-        self._throttle.timeout.connect(self._throttled_submit)
-        self._waiting = False  # a newer box waits for the running curve
-        self._submitted_at = 0.0
-        self._preempt = QTimer(self)
-        self._preempt.setSingleShot(True)
-        self._preempt.timeout.connect(self._submit_pending)
-        self._settled_gen = -1  # newest analysis whose result, failure or cancellation arrived
-        self._interacting = False  # the user is dragging the box: analyses are previews
-        self._preview_gen = -1  # generation of the newest preview job
         self.result_is_preview = False  # ``result`` lacks the SUME interval and frequency test
-        self._local_gen = -1
-        self._local_box: Box | None = None
-        self._reanalyse_after_local = False
+        self.load_seconds = 0.0
         self.local_result: Any = None
         self.local_box: Box | None = None  # the box ``local_result`` belongs to
-        self._rerange_gen = -1
-        self._spectrum_gen = -1
-        self._spectrum_box: Box | None = None
-        self._reanalyse_after_spectrum = False
-        self._buffer: list[object] = []
-        self._flush_timer = QTimer(self)
-        self._flush_timer.setSingleShot(True)
-        self._flush_timer.setInterval(FLUSH_MS)
-        self._flush_timer.timeout.connect(self._flush)
-        worker.partial.connect(self._on_partial)
-        worker.finished.connect(self._on_finished)
-        worker.failed.connect(self._on_failed)
-        worker.cancelled.connect(self._on_cancelled)
+        # One latest job per kind of work; their signals carry only the newest job's news.
+        self.loads = LatestJob(worker, parent=self)
+        self.analysis = LatestJob(worker, batch_ms=FLUSH_MS, parent=self)
+        self.local = LatestJob(worker, parent=self)
+        self.ranging = LatestJob(worker, parent=self)
+        self.spectrum = LatestJob(worker, parent=self)
+        # One timer for a requested analysis: the throttle, then (while a young curve runs during a
+        # drag) the wait before preempting it.
+        self._soon = QTimer(self)
+        self._soon.setSingleShot(True)
+        self._soon.timeout.connect(self._soon_due)
+        self._waiting = False  # a newer box waits for the running curve
+        self._submitted_at = 0.0
+        self._interacting = False  # the user is dragging the box: analyses are previews
+        self._resume_analysis = False  # a curve was interrupted by another job: run it again after
+        self._connect_jobs()
         session.active_box_changed.connect(lambda _box: self.request_analysis())
+
+    def _connect_jobs(self) -> None:
+        self.loads.finished.connect(self._loaded)
+        self.loads.failed.connect(self._load_failed)
+        self.analysis.partials.connect(self._scales)
+        self.analysis.finished.connect(self._analysed)
+        self.analysis.failed.connect(self._analysis_failed)
+        self.local.finished.connect(self._local_done)
+        self.local.failed.connect(self._local_failed)
+        self.local.cancelled.connect(self._local_cancelled)
+        self.ranging.finished.connect(self._ranged)
+        self.ranging.failed.connect(self._ranging_failed)
+        self.ranging.cancelled.connect(lambda: self._ranging_failed("cancelled"))
+        self.spectrum.finished.connect(self._spectrum_done)
+        self.spectrum.failed.connect(lambda _message: self._resume())
 
     # ---- state ----------------------------------------------------------------------------------
     @property
     def loading(self) -> bool:
         """True while a file is being opened."""
-        return self._load_gen >= 0
+        return self.loads.active
+
+    @property
+    def reranging(self) -> bool:
+        """True while the open ions are being ranged anew."""
+        return self.ranging.active
 
     @property
     def analysis_generation(self) -> int:
-        """Generation of the newest analysis job (-1 before the first)."""
-        return self._analysis_gen
+        """Generation of the newest analysis job (-1 before the first), for progress displays."""
+        return self.analysis.generation
+
+    @property
+    def result_box(self) -> Box | None:
+        """The box of the newest analysis submitted."""
+        request = self.analysis.context
+        return request.box if request is not None else None
 
     def is_analysing(self) -> bool:
-        """True while an analysis job runs or waits, or a request waits for the throttle."""
-        return self._throttle.isActive() or self._waiting or self._analysis_running()
+        """True while an analysis job runs or waits, or a request waits for its timer."""
+        return self._soon.isActive() or self._waiting or self.analysis.running
+
+    def is_computing_local(self) -> bool:
+        """True while an atom-centred entropy job runs or its result has not been handled yet."""
+        return self.local.running
 
     # ---- loading --------------------------------------------------------------------------------
     def open_files(self, ion_path: Path | None, range_path: Path | None) -> int:
         """Open an ion file with its range file (``None``, ``None``: the bundled demo) in the worker."""
-        self._throttle.stop()
-        decompose = self.settings.decompose
-        self._pending_load = (ion_path, range_path)
-        self._load_started = time.perf_counter()
-        load = load_job(ion_path, range_path, decompose=decompose)
+        self._soon.stop()
+        load = load_job(ion_path, range_path, decompose=self.settings.decompose)
         name = "opening demo" if ion_path is None else f"opening {Path(ion_path).name}"
-        self._load_gen = self.worker.submit(Job(load, name))
-        return self._load_gen
+        return self.loads.submit(load, name, context=time.perf_counter())
+
+    def _loaded(self, dataset: Dataset) -> None:
+        self.load_seconds = time.perf_counter() - self.loads.context
+        self.session.set_dataset(dataset)
+        self.dataset_loaded.emit(dataset)
+        self.analyse_now()
+
+    def _load_failed(self, message: str) -> None:
+        self.load_failed.emit(message)
+        # The previous dataset stays: re-analyse it if the failed load cancelled its analysis.
+        if self.session.dataset is not None:
+            self.request_analysis()
 
     # ---- analysis -------------------------------------------------------------------------------
     def set_settings(self, settings: AnalysisSettings) -> None:
@@ -167,8 +197,8 @@ class Controller(QObject):
             return
         if self.session.dataset.waiting_for_ranges:
             return
-        if not self._throttle.isActive():
-            self._throttle.start()
+        if not self._soon.isActive():
+            self._soon.start(THROTTLE_MS)
 
     def set_interacting(self, on: bool) -> None:
         """The user starts (True) or ends (False) dragging the box with the mouse.
@@ -182,8 +212,9 @@ class Controller(QObject):
         self._interacting = on
         if on or not self.live:
             return
-        newest_is_preview = self._analysis_gen >= 0 and self._analysis_gen == self._preview_gen
-        if self._throttle.isActive() or self._waiting or newest_is_preview:
+        request = self.analysis.context
+        newest_is_preview = request is not None and request.preview
+        if self._soon.isActive() or self._waiting or newest_is_preview:
             self.analyse_now()
 
     @property
@@ -191,37 +222,29 @@ class Controller(QObject):
         """True between :meth:`set_interacting` ``(True)`` and ``(False)``."""
         return self._interacting
 
-    def _analysis_running(self) -> bool:
-        # The newest analysis job, not yet settled. The worker may already be idle while the job's
-        # final signal waits in the event queue: the analysis is over only once that signal has
-        # been handled here.
-        return (
-            self._analysis_gen >= 0
-            and self._analysis_gen == self.worker.generation
-            and self._analysis_gen != self._settled_gen
-        )
-
-    def _throttled_submit(self) -> None:
-        """A box change from a drag: start its analysis, or let a young running one finish first."""
+    def _soon_due(self) -> None:
+        """A box change from a drag: start its analysis, or let a young running one finish first
+        (at most until it is PREEMPT_AFTER_S old)."""
         age = time.perf_counter() - self._submitted_at
-        if self._analysis_running() and age < PREEMPT_AFTER_S:
+        if not self._waiting and self.analysis.running and age < PREEMPT_AFTER_S:
             self._waiting = True
-            if not self._preempt.isActive():
-                self._preempt.start(max(1, int(1000 * (PREEMPT_AFTER_S - age))))
+            self._soon.start(max(1, int(1000 * (PREEMPT_AFTER_S - age))))
             return
         self.analyse_now()
 
     def _submit_pending(self) -> None:
         """Analyse a box that changed while a curve was computed, at once: the worker just became
-        free (or the preemption delay ran out), so there is no reason to wait for the throttle."""
-        if self._waiting or self._throttle.isActive():
+        free, so there is no reason to wait for the timer."""
+        if self._waiting or self._soon.isActive():
             self.analyse_now()
+
+    def _stop_requests(self) -> None:
+        self._soon.stop()
+        self._waiting = False
 
     def analyse_now(self) -> int:
         """Submit the analysis of the active box at once; returns its generation (-1 if none)."""
-        self._throttle.stop()
-        self._preempt.stop()
-        self._waiting = False
+        self._stop_requests()
         dataset = self.session.dataset
         box = self.session.active_box
         if dataset is None or box is None or self.loading or self.reranging:
@@ -230,21 +253,39 @@ class Controller(QObject):
             return -1  # nothing to analyse until the run has ranges
         preview = self._interacting
         job = analysis_job(dataset.atoms, box, self.settings, preview=preview)
-        self._buffer.clear()
         self._submitted_at = time.perf_counter()
         name = "entropy vs scale (preview while dragging)" if preview else "entropy vs scale"
-        self._analysis_gen = self.worker.submit(Job(job, name))
-        self._preview_gen = self._analysis_gen if preview else -1
-        self.result_box = box
-        self.analysis_started.emit(self._analysis_gen)
-        return self._analysis_gen
+        gen = self.analysis.submit(job, name, context=AnalysisRequest(box, preview))
+        self.analysis_started.emit(gen)
+        return gen
+
+    def _scales(self, items: list) -> None:
+        gen = self.analysis.generation
+        for value in items:
+            self.scale_arrived.emit(gen, value)
+        self.scales_arrived.emit(gen, items)
+
+    def _analysed(self, result: object) -> None:
+        self.result = result
+        self.result_is_preview = self.analysis.context.preview
+        self.analysis_finished.emit(self.analysis.generation, result)
+        self._submit_pending()
+
+    def _analysis_failed(self, message: str) -> None:
+        self.analysis_failed.emit(self.analysis.generation, message)
+        self._submit_pending()
+
+    def _interrupt_analysis(self) -> None:
+        """Another kind of job takes the worker: the running curve is recomputed when it is done."""
+        self._resume_analysis = self._resume_analysis or self.is_analysing()
+        self._stop_requests()
+
+    def _resume(self) -> None:
+        if self._resume_analysis:
+            self._resume_analysis = False
+            self.analyse_now()
 
     # ---- ranges and spectrum --------------------------------------------------------------------
-    @property
-    def reranging(self) -> bool:
-        """True while the open ions are being ranged anew."""
-        return self._rerange_gen >= 0
-
     def apply_ranges(self, table, range_path: Path | None = None) -> int:
         """Range the open ions with ``table`` in the worker, then analyse; returns the job's
         generation (-1 with nothing open). ``range_path``: the file it came from, if any."""
@@ -253,17 +294,21 @@ class Controller(QObject):
         dataset = self.session.dataset
         if dataset is None or dataset.ions is None or self.loading:
             return -1
-        self._throttle.stop()
-        self._preempt.stop()
-        self._waiting = False
-        self._analysis_gen = -1
+        self._stop_requests()
+        self.analysis.forget()
         decompose = self.settings.decompose
+        return self.ranging.submit(
+            lambda task: rerange(dataset, table, decompose, range_path, task), "ranging"
+        )
 
-        def job(task):
-            return rerange(dataset, table, decompose, range_path, task)
+    def _ranged(self, dataset: Dataset) -> None:
+        self.session.replace_ranging(dataset)
+        self.ranging_applied.emit(dataset)
+        self.analyse_now()
 
-        self._rerange_gen = self.worker.submit(Job(job, "ranging"))
-        return self._rerange_gen
+    def _ranging_failed(self, message: str) -> None:
+        self.ranging_failed.emit(message)
+        self.request_analysis()
 
     def compute_spectrum(self, bin_width: float, box: Box | None = None) -> int:
         """Bin the spectrum of the whole run (``box`` ``None``) or of ``box`` in the worker; the
@@ -273,23 +318,17 @@ class Controller(QObject):
         dataset = self.session.dataset
         if dataset is None or dataset.ions is None or self.loading or self.reranging:
             return -1
-        self._reanalyse_after_spectrum = self._reanalyse_after_spectrum or self.is_analysing()
-        self._throttle.stop()
-        self._preempt.stop()
-        self._waiting = False
+        self._interrupt_analysis()
         ions = dataset.ions
-        self._spectrum_box = box
-        self._spectrum_gen = self.worker.submit(
-            Job(lambda task: run_spectrum(ions, bin_width, box, task), "mass spectrum")
+        return self.spectrum.submit(
+            lambda task: run_spectrum(ions, bin_width, box, task), "mass spectrum", context=box
         )
-        return self._spectrum_gen
 
-    def _spectrum_done(self) -> None:
-        self._spectrum_gen = -1
-        if self._reanalyse_after_spectrum:
-            self._reanalyse_after_spectrum = False
-            self.analyse_now()
+    def _spectrum_done(self, spectrum: object) -> None:
+        self.spectrum_ready.emit(spectrum, self.spectrum.context)
+        self._resume()
 
+    # ---- atom-centred entropy -------------------------------------------------------------------
     def run_local(self, n_centres: int | None) -> int:
         """Compute the atom-centred entropy of the active box in the worker (``None``: every atom a
         centre); returns the job's generation (-1 if there is nothing to compute).
@@ -301,34 +340,32 @@ class Controller(QObject):
         box = self.session.active_box
         if dataset is None or box is None or self.loading or dataset.waiting_for_ranges:
             return -1
-        self._reanalyse_after_local = self.is_analysing()
-        self._throttle.stop()
-        self._preempt.stop()
-        self._waiting = False
+        self._interrupt_analysis()
         job = local_job(dataset.atoms, box, self.settings, n_centres)
-        self._local_box = box
-        self._local_gen = self.worker.submit(Job(job, "atom-centred entropy"))
-        self.local_started.emit(self._local_gen)
-        return self._local_gen
+        gen = self.local.submit(job, "atom-centred entropy", context=box)
+        self.local_started.emit(gen)
+        return gen
 
-    def is_computing_local(self) -> bool:
-        """True while an atom-centred entropy job runs or its result has not been handled yet."""
-        return self._local_gen >= 0 and self._local_gen == self.worker.generation
+    def _local_done(self, result: object) -> None:
+        self.local_result = result
+        self.local_box = self.local.context
+        self.local_finished.emit(self.local.generation, result)
+        self._resume()
 
-    def _local_done(self) -> None:
-        self._local_gen = -1
-        if self._reanalyse_after_local:
-            self._reanalyse_after_local = False
-            self.analyse_now()
+    def _local_failed(self, message: str) -> None:
+        self.local_failed.emit(self.local.generation, message)
+        self._resume()
 
+    def _local_cancelled(self) -> None:
+        self._resume_analysis = False  # whatever replaced it runs now
+        self.local_failed.emit(self.local.generation, "cancelled")
+
+    # ---- the user and the window ----------------------------------------------------------------
     def cancel(self) -> None:
         """Stop the running job now: its remaining results are dropped at once, the worker stops
         at its next cancellation point (between cube edges)."""
-        self._throttle.stop()
-        self._preempt.stop()
-        self._waiting = False
-        self._analysis_gen = -1
-        self._buffer.clear()
+        self._stop_requests()
+        self.analysis.forget()
         self.worker.cancel()
 
     def result_json(self) -> dict:
@@ -348,103 +385,8 @@ class Controller(QObject):
     def shutdown(self) -> None:
         """Stop submitting work (the window is closing)."""
         self.live = False
-        self._throttle.stop()
-        self._preempt.stop()
-        self._waiting = False
-        self._flush_timer.stop()
-        self._buffer.clear()
+        self._stop_requests()
         # Results still queued from the worker must not reach a window that is going away.
-        for signal, slot in (
-            (self.worker.partial, self._on_partial),
-            (self.worker.finished, self._on_finished),
-            (self.worker.failed, self._on_failed),
-            (self.worker.cancelled, self._on_cancelled),
-        ):
-            signal.disconnect(slot)
+        for job in (self.loads, self.analysis, self.local, self.ranging, self.spectrum):
+            job.detach()
         self.session.blockSignals(True)
-
-    # ---- worker signals (GUI thread) ------------------------------------------------------------
-    def _on_partial(self, gen: int, value: object) -> None:
-        if gen == self._analysis_gen and gen == self.worker.generation:
-            self._buffer.append(value)
-            if not self._flush_timer.isActive():
-                self._flush_timer.start()
-
-    def _flush(self) -> None:
-        """Hand the buffered edges of the current analysis to the views."""
-        self._flush_timer.stop()
-        items, self._buffer = self._buffer, []
-        gen = self._analysis_gen
-        if gen < 0 or gen != self.worker.generation:
-            return
-        if not items:
-            return
-        for value in items:
-            self.scale_arrived.emit(gen, value)
-        self.scales_arrived.emit(gen, items)
-
-    def _on_finished(self, gen: int, result: object) -> None:
-        if gen == self._load_gen:
-            self._load_gen = -1
-            self.load_seconds = time.perf_counter() - self._load_started
-            assert isinstance(result, Dataset)
-            self.session.set_dataset(result)
-            self.dataset_loaded.emit(result)
-            self.analyse_now()
-        elif gen == self._local_gen:
-            self.local_result = result
-            self.local_box = self._local_box
-            self.local_finished.emit(gen, result)
-            self._local_done()
-        elif gen == self._rerange_gen:
-            self._rerange_gen = -1
-            assert isinstance(result, Dataset)
-            self.session.replace_ranging(result)
-            self.ranging_applied.emit(result)
-            self.analyse_now()
-        elif gen == self._spectrum_gen:
-            self.spectrum_ready.emit(result, self._spectrum_box)
-            self._spectrum_done()
-        elif gen == self._analysis_gen and gen == self.worker.generation:
-            self._settled_gen = gen
-            self._flush()
-            self.result = result
-            self.result_is_preview = gen == self._preview_gen
-            self.analysis_finished.emit(gen, result)
-            self._submit_pending()
-
-    def _on_failed(self, gen: int, message: str, _is_input_error: bool) -> None:
-        if gen == self._load_gen:
-            self._load_gen = -1
-            self.load_failed.emit(message)
-            # The previous dataset stays: re-analyse it if the failed load cancelled its analysis.
-            if self.session.dataset is not None:
-                self.request_analysis()
-        elif gen == self._local_gen:
-            self.local_failed.emit(gen, message)
-            self._local_done()
-        elif gen == self._rerange_gen:
-            self._rerange_gen = -1
-            self.ranging_failed.emit(message)
-            self.request_analysis()
-        elif gen == self._spectrum_gen:
-            self._spectrum_done()
-        elif gen == self._analysis_gen:
-            self._settled_gen = gen
-            self.analysis_failed.emit(gen, message)
-            self._submit_pending()
-
-    def _on_cancelled(self, gen: int) -> None:
-        if gen == self._load_gen:
-            self._load_gen = -1
-        elif gen == self._local_gen:
-            self._local_gen = -1
-            self._reanalyse_after_local = False  # whatever replaced it runs now
-            self.local_failed.emit(gen, "cancelled")
-        elif gen == self._rerange_gen:
-            self._rerange_gen = -1
-            self.ranging_failed.emit("cancelled")
-        elif gen == self._spectrum_gen:
-            self._spectrum_gen = -1
-        elif gen == self._analysis_gen:
-            self._settled_gen = gen

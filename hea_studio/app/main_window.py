@@ -695,7 +695,7 @@ class MainWindow(QMainWindow):
         self.cancel_button.setEnabled(True)
 
     def _on_job_progress(self, gen: int, fraction: float, message: str) -> None:
-        if gen == self.worker.generation:
+        if self.worker.is_newest(gen):
             self._progress_value = round(fraction * 1000)
 
     def _paint_progress(self) -> None:
@@ -704,14 +704,14 @@ class MainWindow(QMainWindow):
         self._progress_value = None
 
     def _on_job_done(self, gen: int, *_args) -> None:
-        if gen == self.worker.generation:
+        if self.worker.is_newest(gen):
             self._progress_value = None
             self.progress_bar.setValue(1000)
             self.progress_bar.setFormat("done")
             self.cancel_button.setEnabled(False)
 
     def _on_job_cancelled(self, gen: int) -> None:
-        if gen == self.worker.generation:
+        if self.worker.is_newest(gen):
             self._progress_value = None
             self.progress_bar.setValue(0)
             self.progress_bar.setFormat("cancelled")

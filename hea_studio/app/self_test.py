@@ -38,7 +38,9 @@ class SelfTest:
         controller.analysis_finished.connect(self._analysis_finished)
         controller.analysis_failed.connect(lambda _g, msg: self._fail(f"analysis failed: {msg}"))
         controller.load_failed.connect(lambda msg: self._fail(f"loading failed: {msg}"))
-        window.worker.cancelled.connect(self._cancelled)
+        # Only the newest job of each kind reports: an analysis replaced by a newer one is normal.
+        controller.analysis.cancelled.connect(lambda: self._fail_unless_done("the analysis was cancelled"))
+        controller.loads.cancelled.connect(lambda: self._fail_unless_done("loading was cancelled"))
 
     def start(self) -> None:
         """Begin once the event loop runs."""
@@ -51,13 +53,12 @@ class SelfTest:
         if self.window.open_files(self.file, self.ranges) < 0:
             self._fail("could not start loading (no range file?)")
 
-    def _cancelled(self, gen: int) -> None:
-        # Only the newest job matters: an analysis replaced by a newer one is normal.
-        if gen == self.window.worker.generation and not self._done:
-            self._fail("the analysis was cancelled")
+    def _fail_unless_done(self, message: str) -> None:
+        if not self._done:
+            self._fail(message)
 
-    def _analysis_finished(self, gen: int, _result) -> None:
-        if self._done or gen != self.window.controller.analysis_generation:
+    def _analysis_finished(self, _gen: int, _result) -> None:
+        if self._done:
             return
         self._done = True
         QTimer.singleShot(SETTLE_MS, self._finish)

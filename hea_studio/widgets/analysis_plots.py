@@ -23,8 +23,8 @@ class AnalysisPlots:
         self.entropy = EntropyCurvePlot()
         self.concentration = ConcentrationStdPlot()
         self._stale = False
-        self._shown: list[float] = []  # edges drawn from partial results of analysis ``_shown_gen``
-        self._shown_gen = -1
+        self._shown: list[float] = []  # edges drawn from partial results of the analysis shown
+        self._epoch = 0  # counts clears: a deferred redraw meant for an earlier curve is dropped
         self.n_updates = 0  # plot refreshes so far (the drag benchmark counts them)
 
     @property
@@ -54,40 +54,36 @@ class AnalysisPlots:
         self.entropy.clear()
         self.concentration.clear()
         self._shown = []
-        self._shown_gen = -1
+        self._epoch += 1
         self._stale = False
 
     def add_scale(self, scale: Any) -> None:
         """One more cube edge of the current analysis."""
         self.add_scales([scale])
 
-    def add_scales(self, scales: list[Any], generation: int = -1) -> None:
-        """More cube edges of analysis ``generation``, drawn with one update."""
+    def add_scales(self, scales: list[Any]) -> None:
+        """More cube edges of the current analysis, drawn with one update (the first ones after
+        :meth:`begin` replace what is shown)."""
         if not scales:
             return
-        if self._stale or generation != self._shown_gen:
+        if self._stale:
             self.clear()
-        self._shown_gen = generation
         self.entropy.add_scales(scales)
         # The second plot is drawn on the next turn of the event loop: one long slot would hold
         # the GUI thread (and every other widget) for the sum of both redraws.
-        QTimer.singleShot(0, partial(self._add_concentration, list(scales), self._shown_gen))
+        QTimer.singleShot(0, partial(self._add_concentration, list(scales), self._epoch))
         self._shown += [float(s.size_nm) for s in scales]
         self.n_updates += 1
 
-    def _add_concentration(self, scales: list[Any], generation: int) -> None:
-        if generation == self._shown_gen and not self._stale:
+    def _add_concentration(self, scales: list[Any], epoch: int) -> None:
+        if epoch == self._epoch and not self._stale:
             self.concentration.add_scales(scales)
 
-    def set_result(self, result: Any, generation: int = -2) -> None:
+    def set_result(self, result: Any) -> None:
         """The finished analysis: the whole curve, reference band, bulk and ideal lines, SUME."""
         # When every edge already arrived live, only the fits and markers are new: redrawing the
         # whole curve again would hold the GUI thread for no visible change.
-        complete = (
-            not self._stale
-            and generation == self._shown_gen
-            and sorted(self._shown) == sorted(float(s.size_nm) for s in result.curve)
-        )
+        complete = not self._stale and sorted(self._shown) == sorted(float(s.size_nm) for s in result.curve)
         self._stale = False
         self.entropy.set_result(result, curve_shown=complete)
         if not complete:

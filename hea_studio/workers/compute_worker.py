@@ -4,7 +4,9 @@ A job is a callable ``job(task) -> result`` or a generator function whose yielde
 forwarded as partial results (one per scale for the entropy curve). Each submitted job gets a
 generation number; submitting a new job cancels the running one (cooperatively, between yields or at
 ``task.cancelled()`` checks) and drops any job still waiting. Every signal carries the generation so
-that the GUI can ignore stale results. The worker never touches the model: slots on the GUI thread
+that the GUI can ignore stale results (:class:`~hea_studio.workers.latest_job.LatestJob` does that
+for each kind of work). Every signal, ``cancelled`` of a job dropped before it ran included, is
+emitted from the worker thread, so all of them reach the GUI thread the same way: queued, in order. The worker never touches the model: slots on the GUI thread
 apply the results.
 """
 
@@ -92,6 +94,7 @@ class ComputeWorker(QObject):
         super().__init__(parent)
         self._cond = threading.Condition()
         self._pending: tuple[int, Job] | None = None
+        self._dropped: list[int] = []  # jobs dropped before they ran: the thread reports them cancelled
         self._current: SimpleTaskState | None = None
         self._generation = 0
         self._stopping = False
@@ -105,6 +108,10 @@ class ComputeWorker(QObject):
         """Generation number of the newest submitted job."""
         return self._generation
 
+    def is_newest(self, generation: int) -> bool:
+        """True if ``generation`` is the newest job submitted (its progress is the one to show)."""
+        return generation == self._generation
+
     def submit(self, job: Job) -> int:
         """Queue ``job``, cancelling whatever runs or waits; returns its generation."""
         with self._cond:
@@ -112,6 +119,8 @@ class ComputeWorker(QObject):
             gen = self._generation
             if self._current is not None:
                 self._current.cancel()
+            if self._pending is not None:
+                self._dropped.append(self._pending[0])
             self._pending = (gen, job)
             self._cond.notify()
         return gen
@@ -122,9 +131,9 @@ class ComputeWorker(QObject):
             if self._current is not None:
                 self._current.cancel()
             if self._pending is not None:
-                gen = self._pending[0]
+                self._dropped.append(self._pending[0])
                 self._pending = None
-                self.cancelled.emit(gen)
+                self._cond.notify()
 
     def is_busy(self) -> bool:
         """True while a job runs or waits."""
@@ -153,11 +162,16 @@ class ComputeWorker(QObject):
     def _loop(self) -> None:
         while True:
             with self._cond:
-                while self._pending is None and not self._stopping:
+                while self._pending is None and not self._dropped and not self._stopping:
                     self._cond.wait()
                 if self._stopping:
                     return
-                assert self._pending is not None
+                dropped, self._dropped = self._dropped, []
+            for gen in dropped:
+                self.cancelled.emit(gen)
+            with self._cond:
+                if self._pending is None:
+                    continue
                 gen, job = self._pending
                 self._pending = None
                 task = SimpleTaskState(on_progress=lambda f, m, g=gen: self.progress.emit(g, f, m or ""))
