@@ -59,7 +59,8 @@ class DatasetTable:
     ) -> DatasetTable:
         """Bin every atom (one chunked pass after the bounds)."""
         lo, hi = scan.bounds(atoms.positions, task, None)
-        shape = tuple(int(v) for v in np.maximum(np.floor((hi - lo) / g).astype(np.int64) + 1, 1))
+        nx, ny, nz = (int(v) for v in np.maximum(np.floor((hi - lo) / g).astype(np.int64) + 1, 1))
+        shape = (nx, ny, nz)
         box = Box(tuple(lo), tuple(lo + np.array(shape) * g))
         n_species = len(atoms.names)
         lut = np.arange(n_species, dtype=np.int64)
@@ -104,7 +105,7 @@ class TableRoi(PreparedRoi):
     ``first`` is the box's first voxel; every edge must be a whole number of voxels.
     """
 
-    table: DatasetTable | None = field(default=None, repr=False)
+    grid: DatasetTable | None = field(default=None, repr=False)
     first: np.ndarray | None = field(default=None, repr=False)
 
     def _species_to_elements(self, counts: np.ndarray) -> np.ndarray:
@@ -116,44 +117,44 @@ class TableRoi(PreparedRoi):
         return out
 
     def prepare_voxels(self, sizes) -> float | None:
-        assert self.table is not None
-        return self.table.g
+        assert self.grid is not None
+        return self.grid.g
 
     def _voxels(self, L: float) -> int:
-        assert self.table is not None
-        m = round(L / self.table.g)
-        if m < 1 or abs(m * self.table.g - L) > 1e-9 * L:
-            raise ValueError(f"preview edge {L} is not a whole number of {self.table.g} nm voxels")
+        assert self.grid is not None
+        m = round(L / self.grid.g)
+        if m < 1 or abs(m * self.grid.g - L) > 1e-9 * L:
+            raise ValueError(f"preview edge {L} is not a whole number of {self.grid.g} nm voxels")
         return m
 
     def _counts(self, L: float, offset_voxels) -> tuple[np.ndarray, tuple[int, int, int]]:
-        assert self.table is not None and self.first is not None
+        assert self.grid is not None and self.first is not None
         m = self._voxels(L)
         o = np.asarray(offset_voxels, dtype=np.int64)
-        shape = tuple(n_tiles(float(e) - float(v) * self.table.g, L) for e, v in zip(self.extent, o))
+        shape = tuple(n_tiles(float(e) - float(v) * self.grid.g, L) for e, v in zip(self.extent, o))
         if min(shape) <= 0:
             return np.zeros((0, self.K), dtype=np.int64), (0, 0, 0)
         start = self.first + o
-        counts = _kernels.prefix_cube_counts(self.table.P, m, *shape, *(int(v) for v in start))
+        counts = _kernels.prefix_cube_counts(self.grid.P, m, *shape, *(int(v) for v in start))
         return self._species_to_elements(counts), shape  # type: ignore[return-value]
 
     def _tile(self, L: float, voxel: float | None, shift) -> tuple[np.ndarray, np.ndarray | None]:
-        assert self.table is not None
-        offs = (0, 0, 0) if shift is None else np.floor(np.asarray(shift) / self.table.g + 1e-9)
+        assert self.grid is not None
+        offs = (0, 0, 0) if shift is None else np.floor(np.asarray(shift) / self.grid.g + 1e-9)
         return self._counts(L, offs)[0], None
 
     def tile_counts_shifted(self, L: float, fraction, voxel: float | None = None):
-        assert self.table is not None
+        assert self.grid is not None
         m = self._voxels(L)
         frac = np.clip(np.asarray(fraction, dtype=np.float64), 0.0, 1.0 - 1e-12)
         o = np.floor(frac * m).astype(np.int64)
         counts, shape = self._counts(L, o)
-        off = tuple(float(v) * self.table.g for v in o)
+        off = tuple(float(v) * self.grid.g for v in o)
         return counts, off, shape
 
     def half_counts(self) -> np.ndarray:
-        assert self.table is not None and self.first is not None
-        n = np.rint(np.asarray(self.extent) / self.table.g).astype(np.int64)
+        assert self.grid is not None and self.first is not None
+        n = np.rint(np.asarray(self.extent) / self.grid.g).astype(np.int64)
         out = np.zeros((3, self.K), dtype=np.int64)
         for ax in range(3):
             half = (n[ax] + 1) // 2  # the midplane, to the nearest voxel face
@@ -161,7 +162,7 @@ class TableRoi(PreparedRoi):
             a[ax] += half
             size = n.copy()
             size[ax] -= half
-            out[ax] = self._species_to_elements(self.table.block_sum(a, size)[None, :])[0]
+            out[ax] = self._species_to_elements(self.grid.block_sum(a, size)[None, :])[0]
         return out
 
     def compact(self, edge: float = 0.25):  # pragma: no cover - never reached on the table path
@@ -239,7 +240,7 @@ def preview_inputs(
         counts=counts,
         task=task,
         elements_note=note,
-        table=table,
+        grid=table,
         first=a,
     )
     return prep, snapped, replace(settings, sizes_nm=tuple(sizes))

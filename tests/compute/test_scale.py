@@ -357,4 +357,4 @@ def test_preview_from_the_dataset_table_equals_the_analysis_of_the_snapped_box(m
     # Halves on whole voxels: exact for an even number of voxels, within one voxel layer otherwise.
     np.testing.assert_allclose(prep.half_counts(), exact.half_counts(), rtol=0.06)
     # The table is built once per dataset and shared by every later preview.
-    assert preview.dataset_table(atoms, settings) is prep.table
+    assert preview.dataset_table(atoms, settings) is prep.grid
