@@ -33,6 +33,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check hea_studio tests benchmarks packaging main.py
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 # The GUI benchmark needs a display: without one it runs under a virtual X server.
 bench: $(STAMP)
