@@ -220,6 +220,7 @@ def test_opening_does_not_copy_the_file(tmp_path):
     assert peak < 0.2 * size, f"opening allocated {peak} bytes for a {size}-byte file"
 
 
+@pytest.mark.usefixtures("jit")  # compiled, then as plain Python (bounds-checked)
 @pytest.mark.parametrize("dtype", ["<f4", ">f4", "<f8", ">f8"])
 def test_nonfinite_kernel_matches_numpy_twin(dtype):
     from hea_studio.io._binary import nonfinite_mask, nonfinite_mask_numpy

@@ -31,6 +31,7 @@ def _brute_force(mass: np.ndarray, table: RangeTable) -> np.ndarray:
     return out
 
 
+@pytest.mark.usefixtures("jit")  # the assign kernel compiled, then as plain Python (bounds-checked)
 def test_half_open_edges_and_unranged():
     t = _table(Range(1.0, 2.0, "A", (("A", 1.0),)), Range(2.0, 3.0, "B", (("B", 1.0),)))
     mass = np.array([0.5, 1.0, 1.5, 2.0, 2.999, 3.0, np.nan, np.inf], dtype=np.float32)
