@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hea_studio.compute.display import build_display_sample
 from hea_studio.compute.spectrum import CHUNK, MassSpectrum, fit_check, mass_spectrum
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.dataset import UNRANGED, Dataset
@@ -96,10 +97,15 @@ def rerange(
     ion_name = dataset.ion_path.name if dataset.ion_path is not None else dataset.title
     range_name = range_path.name if range_path is not None else "the edited ranges"
     warnings = fit_warnings(dataset.spectrum, in_force, ion_name, range_name, 1.0 - n_unranged / n)  # type: ignore[arg-type]
+    # The 3D view draws a sample of the atoms with their labels: new species, new sample.
+    display = build_display_sample(
+        atoms.positions, atoms.labels, len(atoms.names), task=task, span=(0.6, 0.98)
+    )
     if task is not None:
         task.report(1.0, "ranged")
     return replace(
         dataset,
+        display=display,
         atoms=atoms,
         ranges=in_force,
         range_path=range_path,
