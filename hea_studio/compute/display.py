@@ -50,21 +50,24 @@ class DisplaySample:
 
 
 def sample_indices(n: int, k: int, seed: int = SEED) -> np.ndarray:
-    """``min(n, k)`` distinct indices below ``n`` in random order, in O(k) memory.
+    """``min(n, k)`` distinct indices below ``n`` in random order, in O(k) memory and time.
 
-    Small ``n`` is permuted outright; otherwise about ``1.1 k`` uniform draws are deduplicated
-    (sorting them) and shuffled, so no array of ``n`` entries is ever made.
+    Small ``n`` is permuted outright; otherwise ``[0, n)`` is cut into ``k`` equal strata and one
+    index is drawn uniformly in each (distinct by construction, spread over the whole file, no
+    sort and no array of ``n`` entries), then the ``k`` indices are shuffled.
     """
     rng = np.random.default_rng(seed)
     k = min(int(n), int(k))
     if n <= 4 * k:
         return rng.permutation(n)[:k]
-    picked = np.unique(rng.integers(0, n, int(k * 1.1) + 16))
-    while picked.size < k:  # pragma: no cover - 10 % more draws than needed almost never fall short
-        picked = np.unique(np.concatenate([picked, rng.integers(0, n, k)]))
-    picked = picked[:k] if picked.size == k else rng.choice(picked, k, replace=False)
-    picked.sort()
+    edges = (np.arange(k + 1, dtype=np.float64) * (n / k)).astype(np.int64)
+    width = np.maximum(edges[1:] - edges[:-1], 1)
+    picked = edges[:-1] + (rng.random(k) * width).astype(np.int64)
     return picked[rng.permutation(k)]
+
+
+GATHER = 1 << 18
+"""Rows per gather step: each numpy call stays short, so the GUI thread gets the GIL between them."""
 
 
 def build_display_sample(
@@ -79,7 +82,7 @@ def build_display_sample(
     species_counts: np.ndarray | None = None,
 ) -> DisplaySample:
     """The :class:`DisplaySample` of ``positions``/``labels``: bounds and counts in chunked passes,
-    then a gather of the sampled rows in ascending order (cache-friendly) put back in random order.
+    then a gather of the sampled rows in short steps.
     ``bounds`` and ``species_counts``, when already known, save their passes."""
     pos = scan.native(positions)
     lab = scan.native(labels)
@@ -96,10 +99,10 @@ def build_display_sample(
     else:
         counts = np.asarray(species_counts, dtype=np.int64)
     idx = sample_indices(len(pos), size, seed)
-    order = np.argsort(idx, kind="stable")
-    sorted_idx = idx[order]
     out_pos = np.empty((idx.size, 3), dtype=np.float32)
     out_lab = np.empty(idx.size, dtype=lab.dtype)
-    out_pos[order] = pos[sorted_idx]
-    out_lab[order] = lab[sorted_idx]
+    for start in range(0, idx.size, GATHER):
+        part = idx[start : start + GATHER]
+        out_pos[start : start + part.size] = pos[part]
+        out_lab[start : start + part.size] = lab[part]
     return DisplaySample(out_pos, out_lab, lo, hi, counts)
