@@ -5,7 +5,8 @@ atoms twice (selecting the box, building its voxel table). Instead the whole dat
 into a summed-volume table by species on a fixed grid (:class:`DatasetTable`, built on the worker
 at the first preview and kept for the dataset), and a preview reads it: the box is snapped to the
 grid (its corners move by at most half a voxel), the cube edges are the analysis edges rounded to
-whole voxels, and every count is a few table lookups per cube, whatever the number of atoms.
+whole voxels (1 nm by default, so the smallest edges are left to the exact analysis of the
+released box), and every count is a few table lookups per cube, whatever the number of atoms.
 
 The preview is what its name says: the analysis of the box released at the end of the drag runs
 on the atoms themselves (:mod:`hea_studio.compute.binning`) and is exact.
@@ -35,7 +36,9 @@ MIN_ATOMS = 5_000_000
 TABLE_SHARE = 0.25
 """Share of the memory budget the dataset table may take (the voxel edge grows until it fits)."""
 
-DEFAULT_VOXEL_NM = 0.5
+MIN_VOXEL_NM = 1.0
+"""Coarsest detail of a preview: edges below 1 nm would cost most of a preview (10^7 cubes of 0.5 nm
+in a 10^8-atom box) for a point the released box's exact analysis gives anyway."""
 
 
 @dataclass(eq=False)
@@ -174,11 +177,12 @@ _lock = threading.Lock()
 
 
 def voxel_for(atoms: AtomSet, settings: AnalysisSettings, budget: int | None = None) -> float:
-    """The table's voxel: the edges' common voxel (else 0.5 nm), doubled until the table fits
-    :data:`TABLE_SHARE` of the memory budget."""
+    """The table's voxel: the smallest multiple of the edges' common voxel (else of 0.5 nm) of at
+    least :data:`MIN_VOXEL_NM`, doubled until the table fits :data:`TABLE_SHARE` of the budget."""
     from hea_studio.compute.binning import common_voxel_edge
 
-    g = common_voxel_edge(settings.sizes_nm) or DEFAULT_VOXEL_NM
+    g0 = common_voxel_edge(settings.sizes_nm) or 0.5
+    g = g0 * max(1, int(np.ceil(MIN_VOXEL_NM / g0 - 1e-9)))
     limit = (budget if budget is not None else memory.budget()) * TABLE_SHARE
     lo, hi = scan.bounds(atoms.positions)
     extent = np.maximum(hi - lo, 1e-9)

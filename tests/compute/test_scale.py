@@ -335,6 +335,7 @@ def test_preview_from_the_dataset_table_equals_the_analysis_of_the_snapped_box(m
 
     atoms = compact_atoms(clustered_alloy(120_000, 1.5, seed=8))
     monkeypatch.setattr(preview, "MIN_ATOMS", 1000)
+    monkeypatch.setattr(preview, "MIN_VOXEL_NM", 0.5)
     settings = AnalysisSettings(sizes_nm=parse_sizes("0.5:3:0.5"), bootstrap=0)
     assert preview.use_table(atoms, settings)
     box = Box((0.37, 0.81, 0.12), (13.2, 12.9, 13.55))
@@ -358,3 +359,16 @@ def test_preview_from_the_dataset_table_equals_the_analysis_of_the_snapped_box(m
     np.testing.assert_allclose(prep.half_counts(), exact.half_counts(), rtol=0.06)
     # The table is built once per dataset and shared by every later preview.
     assert preview.dataset_table(atoms, settings) is prep.grid
+
+
+def test_preview_edges_are_whole_voxels_of_at_least_one_nm(monkeypatch):
+    from hea_studio.compute import preview
+
+    atoms = compact_atoms(clustered_alloy(50_000, 1.5, seed=2))
+    monkeypatch.setattr(preview, "MIN_ATOMS", 1000)
+    settings = AnalysisSettings(sizes_nm=parse_sizes("0.5:3:0.5"), bootstrap=0)
+    prep, snapped, rounded = preview.preview_inputs(atoms, Box((0.2, 0.3, 0.1), (9.1, 9.6, 9.4)), settings)
+    assert prep.grid.g == 1.0 and rounded.sizes_nm == (1.0, 2.0, 3.0)
+    assert all(
+        abs(v / 1.0 - round(v)) < 1e-9 for v in np.array(snapped.flat()) - np.tile(prep.grid.origin, 2)
+    )
