@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hea_studio.compute import scan
+from hea_studio.compute import preview, scan
 from hea_studio.compute.display import build_display_sample
 from hea_studio.compute.roi import default_box
 from hea_studio.compute.specimen import largest_cube
@@ -20,6 +20,7 @@ from hea_studio.core.atoms import AtomSet
 from hea_studio.core.dataset import Dataset, DensityMap
 from hea_studio.core.errors import InputError
 from hea_studio.core.progress import TaskState, check_cancelled
+from hea_studio.core.settings import AnalysisSettings
 
 MAP_PIXELS = 256  # along the longer axis; density maps are for orientation, not for analysis
 
@@ -86,6 +87,12 @@ def build_dataset(
         bounds=bounds,
         species_counts=np.array([counts[n] for n in atoms.names], dtype=np.int64),
     )
+    if preview.use_table(atoms, AnalysisSettings()):
+        # A large dataset previews a dragged box from one voxel table of all atoms (1 nm voxels,
+        # a few seconds per 10^8 atoms): built now, on the worker, so the first drag need not wait.
+        if task is not None:
+            task.report(0.99, "binning the specimen for live previews")
+        preview.dataset_table(atoms, AnalysisSettings(), task)
     return Dataset(
         atoms=atoms,
         title=title,
