@@ -111,6 +111,7 @@ def main() -> int:
     else:
         window.open_files(*si)
         wait_for_analysis()
+        window.docks["concentration"].raise_()
         settle(1.5)
         window.snapshot().save(str(HERE / "si-warnings.png"))
     window.close()

@@ -377,6 +377,13 @@ class ConcentrationStdPlot:
                 self._curves[name].setPen(pg.mkPen(self._colours[name], width=2))
                 self._curves[name].setSymbolBrush(self._colours[name])
 
+    def keep_species(self, names) -> None:
+        """Drop the curves (and keys) of species not in ``names``: another dataset was opened."""
+        for name in [n for n in self._curves if n not in set(names)]:
+            curve = self._curves.pop(name)
+            self.legend.removeItem(curve)
+            self.plot.removeItem(curve)
+
     def clear(self) -> None:
         """Empty all curves (the items and legend entries are kept: re-creating them is slow)."""
         for curve in self._curves.values():

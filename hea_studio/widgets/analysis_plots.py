@@ -39,6 +39,7 @@ class AnalysisPlots:
 
     def set_elements(self, names: list[str], colours: dict[str, tuple[float, float, float]]) -> None:
         """Species colours used for the per-element concentration curves."""
+        self.concentration.keep_species(names)
         self.concentration.set_colours(colours)
 
     def set_colour(self, name: str, rgb: tuple[float, float, float]) -> None:

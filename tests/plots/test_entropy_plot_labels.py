@@ -165,3 +165,16 @@ def test_the_concentration_key_sits_beside_the_axes_not_over_the_curves(qtbot):
     for curve in plot._curves.values():
         x, y = curve.getData()
         assert all(area.contains(vb.mapViewToScene(QPointF(a, b))) for a, b in zip(x, y))
+
+
+def test_another_datasets_species_leave_the_concentration_key(qtbot):
+    from hea_studio.plots.curve import ConcentrationStdPlot
+
+    plot = ConcentrationStdPlot()
+    qtbot.addWidget(plot.widget)
+    plot.set_result(_analysis((1.0, 2.0, 3.0)))
+    assert sorted(label.text for _s, label in plot.legend.items) == ["Co", "Cu", "Fe", "Ni"]
+    plot.keep_species(("Cr", "Ni", "Si"))
+    assert [label.text for _s, label in plot.legend.items] == ["Ni"]
+    assert set(plot._curves) == {"Ni"}
+    assert all(item.name() == "Ni" for item in plot.plot.listDataItems())
