@@ -422,6 +422,7 @@ class ConcentrationStdPlot:
             if scale.n_cubes > 1:
                 self._data[float(scale.size_nm)] = dict(scale.conc_std)
         names = {name for scale in result.curve for name in scale.conc_std}
+        self.keep_species(names)  # a key only for the elements of this analysis
         for name in sorted(
             names, key=lambda n: list(result.elements).index(n) if n in result.elements else 99
         ):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from compute_specimens import random_alloy
@@ -178,3 +180,10 @@ def test_another_datasets_species_leave_the_concentration_key(qtbot):
     assert [label.text for _s, label in plot.legend.items] == ["Ni"]
     assert set(plot._curves) == {"Ni"}
     assert all(item.name() == "Ni" for item in plot.plot.listDataItems())
+    # A result over fewer elements keeps only their keys.
+    result = _analysis((1.0, 2.0, 3.0))
+    plot.set_result(result)
+    assert sorted(label.text for _s, label in plot.legend.items) == ["Co", "Cu", "Fe", "Ni"]
+    fewer = replace(result, curve=tuple(replace(s, conc_std={"Co": 0.1, "Ni": 0.2}) for s in result.curve))
+    plot.set_result(fewer)
+    assert sorted(label.text for _s, label in plot.legend.items) == ["Co", "Ni"]
