@@ -89,4 +89,7 @@ class AnalysisPlots:
         self.entropy.set_result(result, curve_shown=complete)
         if not complete:
             self.concentration.set_result(result)
+        else:
+            # Keys of species the previous dataset or element choice had, and this analysis lacks.
+            self.concentration.keep_species({n for scale in result.curve for n in scale.conc_std})
         self.n_updates += 1

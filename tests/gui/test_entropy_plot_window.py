@@ -129,3 +129,19 @@ def test_the_results_panel_reads_the_json_of_schema_2(qtbot):
     assert "edge 3 nm holds 4 cubes" in panel.values["warnings"].text()
     panel.clear()
     assert panel.values["warnings"].text() == "–" and panel.values["warnings"].styleSheet() == ""
+
+
+def test_live_curves_drop_the_keys_of_species_the_analysis_lacks(qtbot):
+    from hea_studio.widgets.analysis_plots import AnalysisPlots
+
+    plots = AnalysisPlots()
+    qtbot.addWidget(plots.entropy_widget)
+    qtbot.addWidget(plots.concentration_widget)
+    plots.concentration._curve("Cr")  # a species of the dataset opened before
+    result = _analysis((0.5, 1.0, 1.5, 2.0))
+    plots.begin()
+    plots.add_scales(list(result.curve))
+    qtbot.wait(20)  # the concentration plot follows on the next turn of the event loop
+    plots.set_result(result)  # every edge arrived live: only the fits are new
+    labels = sorted(label.text for _sample, label in plots.concentration.legend.items)
+    assert labels == sorted(result.elements)
