@@ -171,3 +171,24 @@ def test_undersampled_and_few_cube_edges_are_shown_but_left_out_of_the_fits():
     assert not few.in_fit and clean[0].in_fit
     fitted = [s for s in [outlier, *clean[:-1], few] if s.in_fit]
     assert fitted == clean[:-1]
+
+
+def test_large_cube_sets_resample_from_the_normal_limit_with_the_bootstrap_spread():
+    from hea_studio.compute import _kernels
+    from hea_studio.compute.sume_estimate import EXACT_RESAMPLE_CUBES, resample_means
+
+    rng = np.random.default_rng(8)
+    n = EXACT_RESAMPLE_CUBES + 5000
+    a = rng.gamma(2.0, 0.05, n)  # skewed, like cube entropies near a bound
+    b = 0.3 * a + rng.normal(0, 0.01, n)
+    fast_a, fast_b = resample_means(a, b, 2000, 42)
+    exact_a, exact_b = _kernels.bootstrap_pair_means(a, b, 400, 42)
+    assert fast_a.std() == pytest.approx(exact_a.std(), rel=0.12)
+    assert fast_b.std() == pytest.approx(exact_b.std(), rel=0.12)
+    assert abs(fast_a.mean() - a.mean()) < 3 * fast_a.std() / np.sqrt(2000)
+    # The pairing survives: the two means move together as the cube values do.
+    assert np.corrcoef(fast_a, fast_b)[0, 1] == pytest.approx(np.corrcoef(exact_a, exact_b)[0, 1], abs=0.1)
+    # Reproducible per stream; small sets still resample index by index.
+    np.testing.assert_array_equal(resample_means(a, b, 50, 7)[0], resample_means(a, b, 50, 7)[0])
+    small_a, _ = resample_means(a[:100], b[:100], 30, 9)
+    np.testing.assert_array_equal(small_a, _kernels.bootstrap_means(a[:100], 30, 9))
