@@ -756,35 +756,6 @@ def shifted_tile_counts(rel, labels, L, off, cx, cy, cz, K):
 
 
 @njit(cache=True, nogil=True)
-def prefix_cube_counts_shifted(P, m, o, cx, cy, cz):
-    """As :func:`prefix_cube_counts` for cubes starting ``o`` (3 ints) voxels from the table origin."""
-    K = P.shape[3]
-    out = np.empty((cx * cy * cz, K), dtype=np.int64)
-    for a in range(cx):
-        i0 = o[0] + a * m
-        i1 = i0 + m
-        for b in range(cy):
-            j0 = o[1] + b * m
-            j1 = j0 + m
-            for c in range(cz):
-                l0 = o[2] + c * m
-                l1 = l0 + m
-                row = (a * cy + b) * cz + c
-                for k in range(K):
-                    out[row, k] = (
-                        P[i1, j1, l1, k]
-                        - P[i0, j1, l1, k]
-                        - P[i1, j0, l1, k]
-                        - P[i1, j1, l0, k]
-                        + P[i0, j0, l1, k]
-                        + P[i0, j1, l0, k]
-                        + P[i1, j0, l0, k]
-                        - P[i0, j0, l0, k]
-                    )
-    return out
-
-
-@njit(cache=True, nogil=True)
 def bootstrap_pair_means(a, b, n_boot, seed):
     """Means of ``n_boot`` paired resamples of ``a`` and ``b`` (the same indices for both).
 
@@ -807,22 +778,6 @@ def bootstrap_pair_means(a, b, n_boot, seed):
         out_a[r] = sa / n
         out_b[r] = sb / n
     return out_a, out_b
-
-
-@njit(cache=True, nogil=True)
-def half_counts(rel, labels, half, K):
-    """Atoms per element in the upper half of the box along each axis: (3, K), one pass.
-
-    ``half`` holds the mid-plane of each axis (relative coordinates); the lower halves are the
-    bulk counts minus these.
-    """
-    out = np.zeros((3, K), dtype=np.int64)
-    for a in range(rel.shape[0]):
-        lab = labels[a]
-        for ax in range(3):
-            if rel[a, ax] >= half[ax]:
-                out[ax, lab] += 1
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -881,7 +836,8 @@ def box_species_chunk(positions, labels, lo, hi, start, stop, counts):
 
 @njit(cache=True, nogil=True)
 def half_counts_chunk(positions, labels, lut, lo, hi, half, start, stop, out):
-    """:func:`half_counts` for the element atoms of rows ``start:stop`` inside the box, added to ``out``."""
+    """Upper-half counts per axis, (3, K), of the element atoms of rows ``start:stop`` inside the box,
+    added to ``out``."""
     x0, y0, z0 = lo[0], lo[1], lo[2]
     x1, y1, z1 = hi[0], hi[1], hi[2]
     for a in range(start, stop):

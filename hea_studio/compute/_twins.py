@@ -244,17 +244,6 @@ def shifted_tile_counts(rel, labels, L, off, cx, cy, cz, K):
     return floor_bincount_counts(np.asarray(rel) - np.asarray(off), labels, L, cx, cy, cz, K)
 
 
-def prefix_cube_counts_shifted(P, m, o, cx, cy, cz):
-    """Cube sums from the summed-volume table by slicing, for cubes offset by ``o`` voxels."""
-    i = o[0] + np.arange(cx + 1) * m
-    j = o[1] + np.arange(cy + 1) * m
-    k = o[2] + np.arange(cz + 1) * m
-    Q = P[np.ix_(i, j, k)]
-    C = Q[1:, 1:, 1:] - Q[:-1, 1:, 1:] - Q[1:, :-1, 1:] - Q[1:, 1:, :-1]
-    C = C + Q[:-1, :-1, 1:] + Q[:-1, 1:, :-1] + Q[1:, :-1, :-1] - Q[:-1, :-1, :-1]
-    return C.reshape(cx * cy * cz, P.shape[3])
-
-
 def bootstrap_pair_means(a, b, n_boot, seed):
     """Paired resample means: the indices of :func:`bootstrap_means` applied to both arrays."""
     n = a.shape[0]
@@ -264,7 +253,7 @@ def bootstrap_pair_means(a, b, n_boot, seed):
 
 
 def half_counts(rel, labels, half, K):
-    """Upper-half counts per axis with masks and bincount."""
+    """Atoms per element in the upper half of the box along each axis, (3, K): masks and bincount."""
     return np.stack([np.bincount(labels[rel[:, ax] >= half[ax]], minlength=K) for ax in range(3)])
 
 

@@ -210,15 +210,32 @@ def _interval(
     return (float(low), float(high)), int(ok.sum())
 
 
-def _express(
+def _sume(
     edge: float,
     lattice: Lattice | None,
     density_per_nm3: float,
-) -> tuple[float, float | None, float | None, float]:
+    descending: Line,
+    bulk: Line,
+    breakpoint_nm: float,
+    method: str,
+    **extra,
+) -> SumeResult:
+    """A :class:`SumeResult` at ``edge``, expressed in nm^3, unit cells, atoms and detected atoms."""
     volume = edge**3
     cells = volume / lattice.cell_volume_nm3 if lattice is not None else None
     atoms = cells * lattice.atoms_per_cell if (lattice is not None and cells is not None) else None
-    return volume, cells, atoms, density_per_nm3 * volume
+    return SumeResult(
+        edge_nm=edge,
+        volume_nm3=volume,
+        unit_cells=cells,
+        atoms=atoms,
+        detected_atoms=density_per_nm3 * volume,
+        descending=descending,
+        bulk=bulk,
+        breakpoint_nm=breakpoint_nm,
+        method=method,
+        **extra,
+    )
 
 
 def _first_at_or_above(L: np.ndarray, edge: float) -> float:
@@ -257,19 +274,16 @@ def hinge_result(
     else:
         descending = Line(b, plateau - b * edge, float(L[0]), edge)
         bulk = Line(0.0, plateau, edge, float(L[-1]))
-    volume, cells, atoms, detected = _express(edge, lattice, density_per_nm3)
-    return SumeResult(
-        edge_nm=edge,
+    return _sume(
+        edge,
+        lattice,
+        density_per_nm3,
+        descending,
+        bulk,
+        _first_at_or_above(L, edge),
+        method,
         ci95_nm=ci,
-        volume_nm3=volume,
-        unit_cells=cells,
-        atoms=atoms,
-        detected_atoms=detected,
-        descending=descending,
-        bulk=bulk,
-        breakpoint_nm=_first_at_or_above(L, edge),
         n_boot_valid=n_valid,
-        method=method,
         slope_ci95=slope_ci,
     )
 
@@ -296,23 +310,20 @@ def tangent_result(
     if reps is not None and reps.shape[0] > 0:
         ci, n_valid = _interval(tangent_fit(L, reps).edge, edge, float(L[0]), float(L[-1]))
     b = int(fit.breakpoint[0])
-    volume, cells, atoms, detected = _express(edge, lattice, density_per_nm3)
-    return (
-        SumeResult(
-            edge_nm=edge,
-            ci95_nm=ci,
-            volume_nm3=volume,
-            unit_cells=cells,
-            atoms=atoms,
-            detected_atoms=detected,
-            descending=Line(float(fit.slope1[0]), float(fit.intercept1[0]), float(L[0]), float(L[b - 1])),
-            bulk=Line(float(fit.slope2[0]), float(fit.intercept2[0]), float(L[b]), float(L[-1])),
-            breakpoint_nm=float(L[b]),
-            n_boot_valid=n_valid,
-            method="tangent-free",
-        ),
-        None,
+    descending = Line(float(fit.slope1[0]), float(fit.intercept1[0]), float(L[0]), float(L[b - 1]))
+    bulk = Line(float(fit.slope2[0]), float(fit.intercept2[0]), float(L[b]), float(L[-1]))
+    result = _sume(
+        edge,
+        lattice,
+        density_per_nm3,
+        descending,
+        bulk,
+        float(L[b]),
+        "tangent-free",
+        ci95_nm=ci,
+        n_boot_valid=n_valid,
     )
+    return result, None
 
 
 def deficit_significant(scale: ScaleResult, S_bulk: float) -> bool:
@@ -465,19 +476,17 @@ def _below_range(
     L: np.ndarray, lattice: Lattice | None, density_per_nm3: float, fitted: SumeResult
 ) -> SumeResult:
     """The chemical SUME when no chemistry is resolved: the smallest fitted edge, flagged."""
-    volume, cells, atoms, detected = _express(float(L[0]), lattice, density_per_nm3)
-    return SumeResult(
-        edge_nm=float(L[0]),
+    first = float(L[0])
+    return _sume(
+        first,
+        lattice,
+        density_per_nm3,
+        Line(0.0, 0.0, first, first),
+        Line(0.0, 0.0, first, float(L[-1])),
+        first,
+        "hinge-deficit",
         ci95_nm=None,
-        volume_nm3=volume,
-        unit_cells=cells,
-        atoms=atoms,
-        detected_atoms=detected,
-        descending=Line(0.0, 0.0, float(L[0]), float(L[0])),
-        bulk=Line(0.0, 0.0, float(L[0]), float(L[-1])),
-        breakpoint_nm=float(L[0]),
         n_boot_valid=fitted.n_boot_valid,
-        method="hinge-deficit",
         below_range=True,
         slope_ci95=fitted.slope_ci95,
     )

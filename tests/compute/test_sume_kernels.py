@@ -34,15 +34,15 @@ def test_shifted_tile_counts(atoms_rel, off):
 
 
 @pytest.mark.parametrize("o", [(0, 0, 0), (1, 2, 0), (3, 1, 2)])
-def test_prefix_cube_counts_shifted(atoms_rel, o):
+def test_prefix_cube_counts_with_an_offset_grid(atoms_rel, o):
     rel, labels = atoms_rel
     g, m = 0.5, 4
     n = int(9.7 / g)
     P, _ = nb.voxel_prefix(rel, labels, g, n, n, n, 4)
     o = np.array(o, dtype=np.int64)
     c = [(n - int(oi)) // m for oi in o]
-    got = nb.prefix_cube_counts_shifted(P, m, o, *c)
-    np.testing.assert_array_equal(got, tw.prefix_cube_counts_shifted(P, m, o, *c))
+    got = nb.prefix_cube_counts(P, m, *c, *(int(v) for v in o))
+    np.testing.assert_array_equal(got, tw.prefix_cube_counts(P, m, *c, *(int(v) for v in o)))
     # ... and both equal the per-atom binning of the shifted grid.
     np.testing.assert_array_equal(got, tw.shifted_tile_counts(rel, labels, g * m, o * g, *c, 4))
 
@@ -81,9 +81,3 @@ def test_bootstrap_pair_means_shares_the_index_stream():
     # The same indices as the single-array bootstrap.
     np.testing.assert_allclose(ma, nb.bootstrap_means(a, 40, 987), rtol=0, atol=1e-12)
     np.testing.assert_allclose(mb, nb.bootstrap_means(b, 40, 987), rtol=0, atol=1e-12)
-
-
-def test_half_counts(atoms_rel):
-    rel, labels = atoms_rel
-    half = np.array([4.85, 3.0, 7.0])
-    np.testing.assert_array_equal(nb.half_counts(rel, labels, half, 4), tw.half_counts(rel, labels, half, 4))
