@@ -158,10 +158,15 @@ def default_elements(
     cation sublattice's entropy is the one the review classifies and the one that does not depend on
     the under-counted anion (science.md 8).
     """
+    principal = principal_elements(counts)
     if not anions:
-        return principal_elements(counts), None
+        return principal, None
     cations = {n: c for n, c in counts.items() if n not in ANION_ELEMENTS}
     chosen = principal_elements(cations)
+    if set(chosen) == set(principal):
+        # Trace molecular impurities (CO, O2 in an alloy) leave the principal elements as they are:
+        # the data is an alloy, and calling its default "the cations of a compound" would mislead.
+        return chosen, None
     note = (
         f"entropy elements: the cations {', '.join(chosen)}, because the range file holds molecular ions "
         f"with {', '.join(anions)} (a compound); choose others with --elements"

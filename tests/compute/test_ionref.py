@@ -188,3 +188,15 @@ def test_mixture_of_large_cubes_matches_the_per_cube_laws():
     length = 2 * 1000 + 1
     direct = sum(w * np.pad(table.count_pmf(4, int(m)), (0, length))[:length] for m, w in zip(ms, weights))
     np.testing.assert_allclose(table.expected_hist(4, ms, weights, length), direct, atol=1e-9)
+
+
+def test_trace_molecular_impurities_leave_an_alloy_an_alloy():
+    """An alloy whose range file holds a little CO and O2 (the demo) keeps its principal elements with no
+    "compound" note; an oxide whose O would enter the principal elements gets the cations and the note."""
+    from hea_studio.compute.roi import default_elements
+
+    alloy = {"Co": 2200, "Cu": 2650, "Fe": 2100, "Ni": 3040, "C": 4, "O": 6}
+    assert default_elements(alloy, anions=("C", "O")) == (("Co", "Cu", "Fe", "Ni"), None)
+    oxide = {"Co": 1000, "Cr": 900, "Fe": 1000, "Ni": 1100, "O": 2500}
+    chosen, note = default_elements(oxide, anions=("O",))
+    assert chosen == ("Co", "Cr", "Fe", "Ni") and note is not None and "cations" in note
