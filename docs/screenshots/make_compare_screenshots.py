@@ -10,42 +10,20 @@ Without OUTDIR the 1600x1000 shots replace ``compare-docks.png`` and ``profile-d
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shot_support import HERE, Shots, output_folder
 
 
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
-    out.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
-    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="hea-shots-")  # default layout
-    from hea_studio.app.launch import make_application
-
-    app = make_application()
-    from hea_studio.app.main_window import MainWindow
+    out = output_folder()
+    shots = Shots()
     from hea_studio.core.geometry import Box
 
-    window = MainWindow()
-    window.resize(1600, 1000)
-    window.show()
-
-    def wait(condition, timeout: float = 300.0) -> None:
-        t0 = time.perf_counter()
-        while not condition():
-            if time.perf_counter() - t0 > timeout:
-                raise RuntimeError("timed out")
-            app.processEvents()
-            time.sleep(0.01)
-
-    def settle(seconds: float = 0.8) -> None:
-        t0 = time.perf_counter()
-        while time.perf_counter() - t0 < seconds:
-            app.processEvents()
+    window = shots.window()
+    wait, settle = shots.wait, shots.settle
 
     controller = window.controller
     window.open_demo()

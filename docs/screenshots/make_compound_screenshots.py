@@ -13,60 +13,30 @@ README) into OUTDIR (default: this folder), and with OUTDIR also the window at 1
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shot_support import HERE, Shots, output_folder
 
 
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
-    out.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
-    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="hea-shots-")  # default layout
-    from hea_studio.app.launch import make_application
+    out = output_folder()
+    shots = Shots()
     from hea_studio.synth import generate
     from hea_studio.synth.molecular import rocksalt_hea_oxide_random
     from hea_studio.synth.output import write_specimen
     from hea_studio.synth.shape import BoxShape
 
-    app = make_application()
-    from hea_studio.app.main_window import MainWindow
-
     folder = Path(tempfile.mkdtemp(prefix="hea-rocksalt-"))
     params = dataclasses.replace(rocksalt_hea_oxide_random(seed=1), shape=BoxShape((16.0, 16.0, 16.0)))
     pos, rrng, _ = write_specimen(generate(params), folder / "rocksalt")
-
-    def settle(seconds: float = 1.0) -> None:
-        t0 = time.perf_counter()
-        while time.perf_counter() - t0 < seconds:
-            app.processEvents()
-            time.sleep(0.01)
-
-    window = MainWindow()
-    finished: list[object] = []
-    window.controller.analysis_finished.connect(lambda _g, r: finished.append(r))
-
-    def wait_for_analysis(timeout: float = 180.0) -> None:
-        n = len(finished)
-        t0 = time.perf_counter()
-        while len(finished) == n:
-            if time.perf_counter() - t0 > timeout:
-                raise RuntimeError("analysis did not finish")
-            app.processEvents()
-            time.sleep(0.01)
-        settle()
-
-    window.resize(1600, 1000)
-    window.show()
-    window.open_files(pos, rrng)
-    wait_for_analysis()
+    settle = shots.settle
+    window = shots.window()
+    shots.analysed(window, lambda: window.open_files(pos, rrng))
     panel = window.settings_panel
-    panel.sublattice.setCurrentText("rock-salt")
-    wait_for_analysis()
+    shots.analysed(window, lambda: panel.sublattice.setCurrentText("rock-salt"))
     window.docks["settings"].raise_()
     window.docks["sublattice"].raise_()
     settle()

@@ -11,61 +11,23 @@ is left out with a note.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-
-
-def si_files() -> tuple[Path, Path] | None:
-    """Si.pos and Si.RRNG of the APAV test data, if the test suite has cached them."""
-    from hea_studio.core.paths import user_cache_dir
-
-    root = os.environ.get("HEA_STUDIO_TESTDATA")
-    folder = (Path(root) if root else user_cache_dir() / "testdata") / "apav-1.4.0"
-    pos, rrng = folder / "Si.pos", folder / "Si.RRNG"
-    return (pos, rrng) if pos.is_file() and rrng.is_file() else None
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shot_support import Shots, output_folder, si_files
 
 
 def main() -> int:
-    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
-    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="hea-shots-")  # default layout
-    from hea_studio.app.launch import make_application
+    out = output_folder()
+    shots = Shots()
+    window = shots.window()
+    settle = shots.settle
 
-    app = make_application()
-    from hea_studio.app.main_window import MainWindow
-
-    window = MainWindow()
-    window.resize(1600, 1000)
-    window.show()
-    finished: list[object] = []
-    window.controller.analysis_finished.connect(lambda _g, r: finished.append(r))
-
-    def wait_for_analysis(timeout: float = 120.0) -> None:
-        n = len(finished)
-        t0 = time.perf_counter()
-        while len(finished) == n:
-            if time.perf_counter() - t0 > timeout:
-                raise RuntimeError("analysis did not finish")
-            app.processEvents()
-            time.sleep(0.01)
-        settle()
-
-    def settle(seconds: float = 0.8) -> None:
-        t0 = time.perf_counter()
-        while time.perf_counter() - t0 < seconds:
-            app.processEvents()
-            time.sleep(0.01)
-
-    window.open_demo()
-    wait_for_analysis()
+    shots.analysed(window, window.open_demo)
     # The demo is an fcc CoCuFeNi: choose its lattice as a user would (per dataset, none by default).
-    window.settings_panel.lattice.setCurrentText("fcc")
-    wait_for_analysis()
-    window.snapshot().save(str(HERE / "main-window.png"))
+    shots.analysed(window, lambda: window.settings_panel.lattice.setCurrentText("fcc"))
+    window.snapshot().save(str(out / "main-window.png"))
 
     # A second, smaller sub-volume near the top of the specimen, atoms outside it dimmed.
     box = window.session.active_box
@@ -73,49 +35,41 @@ def main() -> int:
 
     cx, cy = box.center[0], box.center[1]
     small = Box((cx - 6, cy - 6, box.hi[2] - 14), (cx + 6, cy + 6, box.hi[2] - 2))
-    window.session.add_subvolume(small, "Top 12 nm cube")
+    shots.analysed(window, lambda: window.session.add_subvolume(small, "Top 12 nm cube"))
     window.subvolume_panel.highlight.setChecked(True)
-    wait_for_analysis()
     window.atom_view.view_along("y")
     settle()
-    window.snapshot().save(str(HERE / "sub-volume-highlight.png"))
+    window.snapshot().save(str(out / "sub-volume-highlight.png"))
 
     window.docks["display"].raise_()
     window.docks["settings"].raise_()
     settle()
-    window.snapshot().save(str(HERE / "display-and-settings.png"))
+    window.snapshot().save(str(out / "display-and-settings.png"))
 
     # Atom-centred local entropy of the first (large) box, in the tab next to the concentrations.
-    window.session.set_active(0)
-    wait_for_analysis()
+    shots.analysed(window, lambda: window.session.set_active(0))
     window.docks["subvolumes"].raise_()
     window.docks["results"].raise_()
     local_done: list[object] = []
     window.controller.local_finished.connect(lambda _g, r: local_done.append(r))
     window.compute_local(10_000)
-    t0 = time.perf_counter()
-    while not local_done:
-        if time.perf_counter() - t0 > 120:
-            raise RuntimeError("local entropy did not finish")
-        app.processEvents()
-        time.sleep(0.01)
+    shots.wait(lambda: bool(local_done), 120, "local entropy")
     window.subvolume_panel.highlight.setChecked(False)
     window.atom_view.reset_view()
     settle()
-    window.snapshot().save(str(HERE / "local-entropy.png"))
+    window.snapshot().save(str(out / "local-entropy.png"))
 
     # The real Si run in its default box, which straddles the oxide/Si interface: SUME with warnings.
     si = si_files()
     if si is None:
         print("Si test files not cached (run tests/io once): si-warnings.png left as it is")
     else:
-        window.open_files(*si)
-        wait_for_analysis()
+        shots.analysed(window, lambda: window.open_files(*si))
         window.docks["concentration"].raise_()
         settle(1.5)
-        window.snapshot().save(str(HERE / "si-warnings.png"))
+        window.snapshot().save(str(out / "si-warnings.png"))
     window.close()
-    print("screenshots written to", HERE)
+    print("screenshots written to", out)
     return 0
 
 

@@ -13,47 +13,31 @@ make_screenshots.py).
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shot_support import Shots, output_folder, si_files
 
 
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
-    out.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
-    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="hea-shots-")  # default layout
-    from make_screenshots import si_files
-
-    from hea_studio.app.launch import make_application
-
-    app = make_application()
-    from hea_studio.app.main_window import MainWindow
-
-    def settle(seconds: float = 1.0) -> None:
-        t0 = time.perf_counter()
-        while time.perf_counter() - t0 < seconds:
-            app.processEvents()
-            time.sleep(0.01)
+    out = output_folder()
+    shots = Shots()
+    settle = shots.settle
 
     def wait(window, timeout: float = 180.0) -> None:
-        t0 = time.perf_counter()
-        while window.session.dataset is None or window.worker.is_busy() or window.controller.is_analysing():
-            if time.perf_counter() - t0 > timeout:
-                raise RuntimeError("the window did not settle")
-            app.processEvents()
-            time.sleep(0.02)
+        shots.wait(
+            lambda: (
+                window.session.dataset is not None
+                and not window.worker.is_busy()
+                and not window.controller.is_analysing()
+            ),
+            timeout,
+        )
         settle()
 
     def shoot(name: str, opener, zoom: tuple[float, float] | None, sizes=((1600, 1000),)) -> None:
-        window = MainWindow()
-        window.resize(*sizes[0])
-        window.show()
+        window = shots.window(sizes[0])
         opener(window)
         wait(window)
         window.spectrum_binder.show_dock()
