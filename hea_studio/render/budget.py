@@ -29,18 +29,14 @@ def budget_for_renderer(renderer: str) -> int:
     return SOFTWARE_BUDGET if is_software_renderer(renderer) else HARDWARE_BUDGET
 
 
-def display_order(n_atoms: int, seed: int = 12345) -> np.ndarray:
-    """A fixed random permutation of ``range(n_atoms)`` (int64)."""
-    return np.random.default_rng(seed).permutation(n_atoms)
-
-
 def choose_subset(order: np.ndarray, labels: np.ndarray, visible: np.ndarray, budget: int) -> np.ndarray:
     """Indices of the atoms to draw.
 
     Parameters
     ----------
     order
-        A permutation of all atom indices (from :func:`display_order`).
+        The order in which atoms are taken (a display sample's rows are already in random order,
+        so :class:`~hea_studio.render.atom_view.AtomView` passes ``arange``).
     labels
         (M,) species label per atom.
     visible

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hea_studio.compute.display import sample_indices
 from hea_studio.core.geometry import Box
 from hea_studio.render.budget import (
     HARDWARE_BUDGET,
     SOFTWARE_BUDGET,
     budget_for_renderer,
     choose_subset,
-    display_order,
 )
 from hea_studio.render.scale_bar import nice_length
 
@@ -32,7 +32,7 @@ def test_budget_follows_the_renderer(renderer, expected):
 
 def test_subset_respects_budget_visibility_and_is_stable():
     labels = np.repeat(np.arange(3), 1000)
-    order = display_order(labels.size)
+    order = sample_indices(labels.size, labels.size)  # the display sample's random order
     visible = np.array([True, False, True])
     chosen = choose_subset(order, labels, visible, 500)
     assert chosen.size == 500
