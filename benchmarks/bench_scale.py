@@ -43,6 +43,11 @@ HERE = Path(__file__).resolve().parent.parent
 BASELINE_COMMIT = "beece3f"
 SPECIES = (("Co", 29.47), ("Cu", 31.73), ("Fe", 27.92), ("Ni", 29.0))
 FRACTIONS = (0.25, 0.25, 0.3, 0.2)
+# ``--oxide``: an oxidised CoCrFeNi whose Cr comes mostly as CrO+ and CrO2+ (a third of the ions are
+# molecular; 1.5 atoms per ion): the molecular-ion decomposition is what is measured.
+OXIDE_SPECIES = (("Co", 29.47, "Co:1"), ("Cr", 25.97, "Cr:1"), ("Fe", 27.92, "Fe:1"), ("Ni", 29.0, "Ni:1"),
+                 ("CrO", 67.94, "Cr:1 O:1"), ("CrO2", 83.94, "Cr:1 O:2"))  # fmt: skip
+OXIDE_FRACTIONS = (0.22, 0.05, 0.22, 0.18, 0.13, 0.2)
 UNRANGED = 0.03  # background ions outside every range
 DENSITY = 50.0  # detected ions per nm^3
 STEPS = ("load", "ranging", "default box", "select", "curve", "SUME")
@@ -50,24 +55,33 @@ EXTRA_STEPS = ("curve200", "geo40")
 
 
 # ---- data ------------------------------------------------------------------------------------
-def write_rrng(path: Path) -> None:
-    lines = ["[Ions]", f"Number={len(SPECIES)}"]
-    lines += [f"Ion{i + 1}={name}" for i, (name, _) in enumerate(SPECIES)]
-    lines += ["[Ranges]", f"Number={len(SPECIES)}"]
-    for i, (name, m) in enumerate(SPECIES):
-        lines.append(f"Range{i + 1}={m - 0.2:.4f} {m + 0.2:.4f} vol:0.01 {name}:1 color:{i * 3 + 1:06d}")
+def _species(oxide: bool) -> tuple[tuple[tuple[str, float, str], ...], tuple[float, ...]]:
+    if oxide:
+        return OXIDE_SPECIES, OXIDE_FRACTIONS
+    return tuple((name, m, f"{name}:1") for name, m in SPECIES), FRACTIONS
+
+
+def write_rrng(path: Path, oxide: bool = False) -> None:
+    species, _ = _species(oxide)
+    names = sorted({el.split(":")[0] for *_, comp in species for el in comp.split()})
+    lines = ["[Ions]", f"Number={len(names)}"]
+    lines += [f"Ion{i + 1}={name}" for i, name in enumerate(names)]
+    lines += ["[Ranges]", f"Number={len(species)}"]
+    for i, (_name, m, comp) in enumerate(species):
+        lines.append(f"Range{i + 1}={m - 0.2:.4f} {m + 0.2:.4f} vol:0.01 {comp} color:{i * 3 + 1:06d}")
     path.write_text("\n".join(lines) + "\n")
 
 
-def write_pos(path: Path, n: int, seed: int = 0) -> None:
+def write_pos(path: Path, n: int, seed: int = 0, oxide: bool = False) -> None:
     """A cone of ``n`` ions (radius r0 -> 2.5 r0 along z), in evaporation (z) order, written in chunks."""
     rng = np.random.default_rng(seed)
     # Volume of a truncated cone with radii r and 2.5 r and height 10 r: (pi/3) h (r0^2 + r0 r1 + r1^2).
     volume = n / DENSITY
     r0 = (volume / (np.pi / 3 * 10 * (1 + 2.5 + 6.25))) ** (1 / 3)
     h = 10 * r0
-    cum = np.cumsum(FRACTIONS)
-    masses = np.array([m for _, m in SPECIES])
+    species, fractions = _species(oxide)
+    cum = np.cumsum(fractions)
+    masses = np.array([m for _, m, _ in species])
     step = 1 << 22
     with open(path, "wb") as fh:
         for start in range(0, n, step):
@@ -92,15 +106,16 @@ def write_pos(path: Path, n: int, seed: int = 0) -> None:
             block.tofile(fh)
 
 
-def ensure_data(directory: Path, n: int) -> tuple[Path, Path]:
+def ensure_data(directory: Path, n: int, oxide: bool = False) -> tuple[Path, Path]:
     directory.mkdir(parents=True, exist_ok=True)
-    pos = directory / f"scale_{n:.0e}.pos".replace("+", "")
-    rr = directory / "scale.rrng"
+    stem = "oxide" if oxide else "scale"
+    pos = directory / f"{stem}_{n:.0e}.pos".replace("+", "")
+    rr = directory / f"{stem}.rrng"
     if not rr.exists():
-        write_rrng(rr)
+        write_rrng(rr, oxide)
     if not pos.exists() or pos.stat().st_size != 16 * n:
         t = time.perf_counter()
-        write_pos(pos, n)
+        write_pos(pos, n, oxide=oxide)
         print(f"  wrote {pos.name} ({16 * n / 1e9:.2f} GB) in {time.perf_counter() - t:.0f} s", flush=True)
     return pos, rr
 
@@ -170,7 +185,12 @@ def run_steps(pos_path: str, rr_path: str, extra: bool) -> dict:
     ions, table = step("load", lambda: (load_ions(pos_path), load_ranges(rr_path)))
     atoms = step("ranging", lambda ions=ions: to_atoms(ions, table))
     del ions
-    box = step("default box", lambda: default_box(atoms.positions))
+    try:  # ion rows count as their atoms (newer trees)
+        from hea_studio.compute.roi import atoms_default_box
+
+        box = step("default box", lambda: atoms_default_box(atoms))
+    except ImportError:
+        box = step("default box", lambda: default_box(atoms.positions))
     prep = step("select", lambda: prepare_roi(atoms, box, None))
     sizes = tuple(L for L in DEFAULT_SIZES if min(box.size) >= L)
     settings = AnalysisSettings(sizes_nm=sizes)
@@ -355,19 +375,24 @@ def main() -> int:
         help="run only the step runner, analyze or the window",
     )
     ap.add_argument("--keep", action="store_true", help="keep the data files")
+    ap.add_argument(
+        "--oxide",
+        action="store_true",
+        help="an oxidised CoCrFeNi with CrO+ and CrO2+ ions (compare with --baseline ea7818d, the per-atom decomposition)",
+    )
     args = ap.parse_args()
     sizes = [int(float(s)) for s in args.sizes.split(",")]
-    warm = ensure_data(args.dir, 100_000)
+    warm = ensure_data(args.dir, 100_000, args.oxide)
     trees = {"new": HERE}
     if not args.no_baseline:
         trees["old"] = baseline_tree(args.dir, args.baseline, args.repo)
     made: list[Path] = [warm[0]]
     try:
         for n in sizes:
-            pos, rr = ensure_data(args.dir, n)
+            pos, rr = ensure_data(args.dir, n, args.oxide)
             made.append(pos)
             reps = args.repeat if n < 10**8 else 1
-            extra = n == 10**7
+            extra = n == 10**7 and not args.oxide
             results: dict[str, dict[str, list[tuple[float, int]]]] = {}
             for name, tree in trees.items():
                 rows: dict[str, list[tuple[float, int]]] = {}
