@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QTimer
 
+from hea_studio.compute.display import atoms_display_sample
 from hea_studio.compute.roi import compound_anions, default_elements
 from hea_studio.core.dataset import Dataset
 from hea_studio.core.display import DisplayState
@@ -105,7 +106,7 @@ class ViewBinder:
         if dataset.display is not None:
             w.atom_view.set_sample(dataset.display, rgb)  # built on the worker with the dataset
         else:
-            w.atom_view.set_atoms(atoms.positions, atoms.labels, rgb)
+            w.atom_view.set_sample(atoms_display_sample(atoms), rgb)
         counts = atoms.counts()
         w.species_panel.set_species(list(atoms.names), colours, [counts[n] for n in atoms.names])
         w.species_panel.set_budget(w.atom_view.budget)

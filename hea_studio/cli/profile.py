@@ -59,7 +59,7 @@ def summary(profile) -> str:
 def run(args: argparse.Namespace) -> int:
     """Load, profile, write the requested outputs."""
     from hea_studio.compute.profile import composition_profile, slab_edges
-    from hea_studio.compute.roi import default_box
+    from hea_studio.compute.roi import atoms_default_box
     from hea_studio.io import load_ions, load_ranges, to_atoms
 
     check_run_outputs(args, ("--plot", args.plot))
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     ions = load_ions(args.file)
     table = load_ranges(args.ranges)
     atoms = to_atoms(ions, table, decompose=not args.no_decompose)
-    box = roi if roi is not None else default_box(atoms.positions)
+    box = roi if roi is not None else atoms_default_box(atoms)
     profile = composition_profile(atoms, box, args.axis, args.bin, args.radius)
     if int(profile.totals.sum()) == 0:
         raise InputError(f"{args.file}: no ranged atoms inside the {'cylinder' if args.radius else 'box'}")

@@ -822,6 +822,28 @@ def projection_chunk(positions, a, b, start, stop, lo, pixel, counts):
 
 
 @njit(cache=True, nogil=True)
+def density_hist_weighted_chunk(positions, labels, weights, start, stop, lo, edge, counts):
+    """:func:`density_hist_chunk` with row ``a`` counted ``weights[labels[a]]`` times (an ion row
+    counts the atoms it stands for)."""
+    sx, sy, sz = counts.shape
+    for a in range(start, stop):
+        i = int((np.float64(positions[a, 0]) - lo[0]) / edge)
+        j = int((np.float64(positions[a, 1]) - lo[1]) / edge)
+        k = int((np.float64(positions[a, 2]) - lo[2]) / edge)
+        counts[min(i, sx - 1), min(j, sy - 1), min(k, sz - 1)] += weights[labels[a]]
+
+
+@njit(cache=True, nogil=True)
+def projection_weighted_chunk(positions, labels, weights, a, b, start, stop, lo, pixel, counts):
+    """:func:`projection_chunk` with row ``r`` counted ``weights[labels[r]]`` times."""
+    na, nb = counts.shape
+    for r in range(start, stop):
+        i = math.floor((np.float64(positions[r, a]) - lo[0]) / pixel)
+        j = math.floor((np.float64(positions[r, b]) - lo[1]) / pixel)
+        counts[min(max(i, 0), na - 1), min(max(j, 0), nb - 1)] += weights[labels[r]]
+
+
+@njit(cache=True, nogil=True)
 def box_species_chunk(positions, labels, lo, hi, start, stop, counts):
     """Add the atoms of rows ``start:stop`` inside the half-open box to ``counts[label]``."""
     x0, y0, z0 = lo[0], lo[1], lo[2]

@@ -349,3 +349,20 @@ def projection_chunk(positions, a, b, start, stop, lo, pixel, counts):
     i = np.clip(np.floor((block[:, a] - lo[0]) / pixel).astype(np.int64), 0, counts.shape[0] - 1)
     j = np.clip(np.floor((block[:, b] - lo[1]) / pixel).astype(np.int64), 0, counts.shape[1] - 1)
     np.add.at(counts, (i, j), 1)
+
+
+def density_hist_weighted_chunk(positions, labels, weights, start, stop, lo, edge, counts):
+    """Weighted voxel histogram of rows ``start:stop``, the float64 numpy way."""
+    shape = np.array(counts.shape)
+    idx = np.minimum(
+        ((np.asarray(positions[start:stop], dtype=np.float64) - lo) / edge).astype(np.int64), shape - 1
+    )
+    np.add.at(counts, (idx[:, 0], idx[:, 1], idx[:, 2]), weights[labels[start:stop]])
+
+
+def projection_weighted_chunk(positions, labels, weights, a, b, start, stop, lo, pixel, counts):
+    """Weighted 2-D projection histogram of rows ``start:stop`` with numpy."""
+    block = np.asarray(positions[start:stop], dtype=np.float64)
+    i = np.clip(np.floor((block[:, a] - lo[0]) / pixel).astype(np.int64), 0, counts.shape[0] - 1)
+    j = np.clip(np.floor((block[:, b] - lo[1]) / pixel).astype(np.int64), 0, counts.shape[1] - 1)
+    np.add.at(counts, (i, j), weights[labels[start:stop]])

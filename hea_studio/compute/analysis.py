@@ -12,7 +12,7 @@ from hea_studio.compute.binning import PreparedRoi
 from hea_studio.compute.curve import iter_prepared, reference_table
 from hea_studio.compute.entropy import classify, ideal_entropy, mixing_entropy, to_joules
 from hea_studio.compute.quality import analysis_warnings
-from hea_studio.compute.roi import default_box, prepare_roi, preset_elements
+from hea_studio.compute.roi import atoms_default_box, prepare_roi, preset_elements
 from hea_studio.compute.sublattice_run import SublatticeRun
 from hea_studio.compute.sume import sume_null
 from hea_studio.compute.sume_estimate import estimate_sumes
@@ -95,7 +95,7 @@ def iter_analysis(
     if prepared is not None:
         box, prep = prepared.box, prepared
     else:
-        box = roi if roi is not None else default_box(atoms.positions, task, None)
+        box = roi if roi is not None else atoms_default_box(atoms, task, None)
         prep = prepare_roi(atoms, box, settings.elements, task)
     bulk = bulk_result(prep.elements, prep.bulk_counts())
     curve_task = _ScaledTask(task, _CURVE_SHARE) if task is not None else None

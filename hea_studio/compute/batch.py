@@ -55,7 +55,7 @@ def analyze_files(
         Called with a one-line warning, e.g. when most of ``roi`` lies outside the data.
     """
     from hea_studio.compute.analysis import run_analysis
-    from hea_studio.compute.roi import default_box
+    from hea_studio.compute.roi import atoms_default_box
     from hea_studio.io import load_ions, load_ranges, to_atoms
 
     t0 = time.perf_counter()
@@ -63,7 +63,7 @@ def analyze_files(
     table = load_ranges(range_path)
     atoms = to_atoms(ions, table, decompose=settings.decompose)
     t_load = time.perf_counter() - t0
-    box = roi if roi is not None else default_box(atoms.positions)
+    box = roi if roi is not None else atoms_default_box(atoms)
     if roi is not None and on_warning is not None:
         from hea_studio.compute.roi import roi_warning
 
@@ -89,7 +89,7 @@ def memory_warning(atoms, box: Box, settings: AnalysisSettings) -> str | None:
     from hea_studio.compute.binning import estimate_run_bytes
     from hea_studio.core import memory
 
-    n = atoms.n_atoms
+    n = atoms.n_rows  # rows: atoms, or ions standing for their atoms
     per_atom = atoms.positions.itemsize * 3 + atoms.labels.itemsize
     # Every atom counted as in the box: an upper bound (counting the box would cost a pass).
     k = len(settings.elements) if settings.elements else 4

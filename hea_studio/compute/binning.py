@@ -82,9 +82,12 @@ class PreparedRoi:
     positions
         (N, 3) positions of the whole dataset (native, C-contiguous; float32 from the files).
     species
-        (N,) species label of every dataset atom (any integer width).
+        (N,) label of every dataset row (any integer width): a species, or an ion class when the
+        rows are ions standing for their atoms (:class:`~hea_studio.core.atoms.IonRows`).
     lut
-        (n_species,) int64: element index 0..K-1 of each species, -1 for species left out.
+        (n_labels,) or (n_labels, R) int64: element index 0..K-1 of each label, -1 for labels left
+        out; with R columns, column r is layer r (the r-th atom of an ion class, see
+        :meth:`~hea_studio.core.atoms.AtomSet.layer_luts`). Stored as (n_labels, R).
     elements
         Entropy elements, in label order.
     counts
@@ -121,6 +124,15 @@ class PreparedRoi:
     _relative: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _sorted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        lut = np.asarray(self.lut, dtype=np.int64)
+        self.lut = np.ascontiguousarray(lut[:, None] if lut.ndim == 1 else lut)
+
+    @property
+    def layers(self) -> list[np.ndarray]:
+        """The label-to-element table of every layer (one for datasets of single atoms)."""
+        return scan.layers(self.lut)
+
     @property
     def n_atoms(self) -> int:
         return int(self.counts.sum())
@@ -150,7 +162,22 @@ class PreparedRoi:
             pos = self.positions
             lab = self.species
             hi = np.asarray(self.box.hi, dtype=np.float64)
-            self._relative = _kernels.select_box(pos, lab, self.lut, self.lo, hi, scratch_index(len(pos)))
+            scratch = scratch_index(len(pos))
+            layers = self.layers
+            if len(layers) == 1:
+                self._relative = _kernels.select_box(pos, lab, layers[0], self.lo, hi, scratch)
+                return self._relative
+            rels, labs, classes = [], [], []
+            for one in layers:
+                rel, el = _kernels.select_box(pos, lab, one, self.lo, hi, scratch)
+                rels.append(rel)
+                labs.append(el)
+                classes.append(lab[scratch[: el.shape[0]]])  # select_box leaves the chosen rows there
+            # Ordered as a per-atom decomposition stores them (by ion class, then atom of the class,
+            # then file order): layers come (atom, row)-ordered, and a stable sort by class does the
+            # rest. Local entropy breaks distance ties between an ion's atoms by this order.
+            order = np.argsort(np.concatenate(classes), kind="stable")
+            self._relative = (np.concatenate(rels)[order], np.concatenate(labs)[order])
         return self._relative
 
     @property
@@ -197,6 +224,16 @@ class PreparedRoi:
         """True when the random draw is the ion, not the atom (science.md 4)."""
         return self.ion_rel is not None
 
+    def shifted_ion_counts(self, L: float, off, shape) -> np.ndarray | None:
+        """Ions carrying entropy atoms per cube (dense rows) of the grid of :meth:`tile_counts_shifted`
+        with edge ``L``, offset ``off`` (nm) and ``shape``; ``None`` unless :attr:`ion_level`."""
+        if self.ion_rel is None:
+            return None
+        zeros = np.zeros(self.ion_rel.shape[0], dtype=np.int64)
+        cx, cy, cz = shape
+        counts = _kernels.shifted_tile_counts(self.ion_rel, zeros, float(L), np.asarray(off), cx, cy, cz, 1)
+        return counts[:, 0]
+
     def ion_type_counts(self) -> np.ndarray:
         """Ions of every type in the whole ROI (the bulk ion composition)."""
         assert self.ion_type is not None and self.ion_types is not None
@@ -235,7 +272,7 @@ class PreparedRoi:
         ):
             return None
         if g not in self._tables:
-            P, face = scan.voxel_table(
+            P, face, face_lab = scan.voxel_table(
                 self.positions,
                 self.species,
                 self.lut,
@@ -249,8 +286,7 @@ class PreparedRoi:
             )
             # Atoms on voxel faces (a perfect lattice, rounded coordinates) are binned per edge.
             face_pos = np.ascontiguousarray(self.positions[face])
-            face_lab = np.ascontiguousarray(self.lut[self.species[face]])
-            self._tables[g] = (P, face_pos, face_lab)
+            self._tables[g] = (P, face_pos, np.ascontiguousarray(face_lab))
         return g
 
     def tables_bytes(self) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from hea_studio.compute import preview, scan
-from hea_studio.compute.display import build_display_sample
+from hea_studio.compute.display import atoms_display_sample
 from hea_studio.compute.roi import default_box
 from hea_studio.compute.specimen import largest_cube
 from hea_studio.compute.spectrum import mass_spectrum
@@ -32,6 +32,7 @@ def density_map(
     bounds: tuple[np.ndarray, np.ndarray] | None = None,
     task: TaskState | None = None,
     span: tuple[float, float] | None = None,
+    weights: scan.RowWeights = None,
 ) -> DensityMap:
     """Project atoms onto two axes as a 2D count image with square pixels (one chunked pass;
     ``bounds``, the atoms' corners if known, save another)."""
@@ -46,7 +47,7 @@ def density_map(
     na = max(int(np.ceil((hi[0] - lo[0]) / pixel)), 1)
     nb = max(int(np.ceil((hi[1] - lo[1]) / pixel)), 1)
     hi = (lo[0] + na * pixel, lo[1] + nb * pixel)
-    counts = scan.density_map(positions, (a, b), lo, pixel, (na, nb), task, span)
+    counts = scan.density_map(positions, (a, b), lo, pixel, (na, nb), task, span, weights)
     return DensityMap(axes=(a, b), counts=counts, lo=lo, hi=hi)
 
 
@@ -67,26 +68,19 @@ def build_dataset(
     # Every pass below reads all atoms in chunks on this (worker) thread, so the window only
     # receives small results: two projections, two boxes and a display sample.
     bounds = scan.bounds(positions, task, (0.7, 0.72))
+    weights = atoms.row_weights()  # ion rows count as the atoms they stand for
     maps = {
-        "xy": density_map(positions, (0, 1), bounds=bounds, task=task, span=(0.72, 0.76)),
-        "xz": density_map(positions, (0, 2), bounds=bounds, task=task, span=(0.76, 0.8)),
+        "xy": density_map(positions, (0, 1), bounds=bounds, task=task, span=(0.72, 0.76), weights=weights),
+        "xz": density_map(positions, (0, 2), bounds=bounds, task=task, span=(0.76, 0.8), weights=weights),
     }
     check_cancelled(task)
     if task is not None:
         task.report(0.8, "placing the default sub-volume")
-    box = default_box(positions, task, (0.8, 0.86), bounds=bounds)
-    cube = largest_cube(positions)
+    box = default_box(positions, task, (0.8, 0.86), bounds=bounds, weights=weights)
+    cube = largest_cube(positions, weights)
     check_cancelled(task)
-    counts = atoms.counts()  # counted here once, so that the window never counts 10^8 labels itself
-    display = build_display_sample(
-        positions,
-        atoms.labels,
-        len(atoms.names),
-        task=task,
-        span=(0.9, 0.99),
-        bounds=bounds,
-        species_counts=np.array([counts[n] for n in atoms.names], dtype=np.int64),
-    )
+    # Counted here once (atoms.counts() remembers), so that the window never counts 10^8 labels itself.
+    display = atoms_display_sample(atoms, task=task, span=(0.9, 0.99), bounds=bounds)
     if preview.use_table(atoms, AnalysisSettings()):
         # A large dataset previews a dragged box from one voxel table of all atoms (1 nm voxels,
         # a few seconds per 10^8 atoms): built now, on the worker, so the first drag need not wait.

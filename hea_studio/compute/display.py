@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hea_studio.compute import scan
+from hea_studio.core.atoms import AtomSet
 from hea_studio.core.progress import TaskState
 
 SAMPLE_MAX = 2_000_000
@@ -106,3 +107,33 @@ def build_display_sample(
         out_pos[start : start + part.size] = pos[part]
         out_lab[start : start + part.size] = lab[part]
     return DisplaySample(out_pos, out_lab, lo, hi, counts)
+
+
+def atoms_display_sample(
+    atoms: AtomSet,
+    size: int = SAMPLE_MAX,
+    seed: int = SEED,
+    task: TaskState | None = None,
+    span: tuple[float, float] | None = None,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
+) -> DisplaySample:
+    """The :class:`DisplaySample` of an :class:`~hea_studio.core.atoms.AtomSet`, labelled by element.
+
+    When the rows are ions standing for their atoms (``atoms.rows``), rows are sampled and each
+    sampled ion is drawn as its atoms, all at its position (as a per-atom decomposition would draw
+    them), up to ``size`` atoms.
+    """
+    counts = np.array([atoms.counts()[n] for n in atoms.names], dtype=np.int64)
+    if atoms.rows is None:
+        return build_display_sample(
+            atoms.positions, atoms.labels, len(atoms.names), size, seed, task, span, bounds, counts
+        )
+    rows = build_display_sample(
+        atoms.positions, atoms.labels, len(atoms.rows.species), size, seed, task, span, bounds,
+        atoms.label_counts(),
+    )  # fmt: skip
+    members = atoms.rows.members[np.asarray(rows.labels, dtype=np.int64)]
+    present = members >= 0
+    positions = np.repeat(rows.positions, present.sum(axis=1), axis=0)[:size]
+    labels = members[present].astype(np.uint8 if len(atoms.names) <= 256 else np.int32)[:size]
+    return DisplaySample(np.ascontiguousarray(positions), labels, rows.lo, rows.hi, counts)

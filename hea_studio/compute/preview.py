@@ -22,7 +22,13 @@ import numpy as np
 
 from hea_studio.compute import _kernels, scan
 from hea_studio.compute.binning import PreparedRoi, n_tiles
-from hea_studio.compute.roi import MIN_ROI_ATOMS, default_elements, resolve_elements
+from hea_studio.compute.roi import (
+    MIN_ROI_ATOMS,
+    compound_anions,
+    default_elements,
+    ion_types_over,
+    resolve_elements,
+)
 from hea_studio.core import memory
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
@@ -65,16 +71,16 @@ class DatasetTable:
         nx, ny, nz = (int(v) for v in np.maximum(np.floor((hi - lo) / g).astype(np.int64) + 1, 1))
         shape = (nx, ny, nz)
         box = Box(tuple(lo), tuple(lo + np.array(shape) * g))
-        n_species = len(atoms.names)
+        # By row label: species, or ion classes whose atoms the preview's lut counts.
+        n_species = _n_labels(atoms)
         lut = np.arange(n_species, dtype=np.int64)
-        P, face = scan.voxel_table(
-            atoms.positions, atoms.labels, lut, box, g, shape, n_species, atoms.n_atoms, task, span
+        P, face, lab = scan.voxel_table(
+            atoms.positions, atoms.labels, lut, box, g, shape, n_species, atoms.n_rows, task, span
         )
         if face.size:
             # A preview need not split hairs: atoms on voxel faces go to the voxel floor() gives.
             rel = np.asarray(atoms.positions[face], dtype=np.float64) - lo
             idx = np.clip(np.floor(rel / g).astype(np.int64), 0, np.array(shape) - 1)
-            lab = np.asarray(atoms.labels[face], dtype=np.int64)
             V = np.zeros((*shape, n_species), dtype=np.int64)
             np.add.at(V, (idx[:, 0], idx[:, 1], idx[:, 2], lab), 1)
             P[1:, 1:, 1:, :] += V.cumsum(0).cumsum(1).cumsum(2).astype(P.dtype)
@@ -110,13 +116,49 @@ class TableRoi(PreparedRoi):
 
     grid: DatasetTable | None = field(default=None, repr=False)
     first: np.ndarray | None = field(default=None, repr=False)
+    class_type: np.ndarray | None = field(default=None, repr=False)
+    """(n_labels,) ion type (row of ``ion_types``) of every ion class, -1 for classes without an
+    entropy atom; set when the rows are molecular ions whose draws the reference follows."""
+
+    @property
+    def ion_level(self) -> bool:
+        return self.class_type is not None
+
+    def _by_type(self, label_counts: np.ndarray) -> np.ndarray:
+        """(rows, S) ion-class counts -> (rows, T) ions per type."""
+        assert self.class_type is not None and self.ion_types is not None
+        out = np.zeros((label_counts.shape[0], self.ion_types.shape[0]), dtype=np.int64)
+        for s, t in enumerate(self.class_type):
+            if t >= 0:
+                out[:, t] += label_counts[:, s]
+        return out
+
+    def ion_type_counts(self) -> np.ndarray:
+        assert self.grid is not None and self.first is not None
+        n = np.rint(np.asarray(self.extent) / self.grid.g).astype(np.int64)
+        return self._by_type(self.grid.block_sum(self.first, n)[None, :])[0]
+
+    def tile_counts_and_ions(self, L: float, voxel: float | None = None, shift=None, by_type: bool = False):
+        if self.class_type is None:
+            return super().tile_counts_and_ions(L, voxel, shift, by_type)
+        raw, _shape = self._label_counts(L, self._offsets(shift))
+        per_type = self._by_type(raw)
+        return self._species_to_elements(raw), per_type if by_type else per_type.sum(axis=1)
+
+    def shifted_ion_counts(self, L: float, off, shape) -> np.ndarray | None:
+        if self.class_type is None:
+            return None
+        assert self.grid is not None
+        o = np.rint(np.asarray(off, dtype=np.float64) / self.grid.g).astype(np.int64)
+        return self._by_type(self._label_counts(L, o)[0]).sum(axis=1)
 
     def _species_to_elements(self, counts: np.ndarray) -> np.ndarray:
-        """(rows, S) species counts -> (rows, K) element counts through ``lut``."""
+        """(rows, S) label counts -> (rows, K) element counts through ``lut`` (every layer)."""
         out = np.zeros((counts.shape[0], self.K), dtype=np.int64)
-        for s, k in enumerate(self.lut):
-            if k >= 0:
-                out[:, k] += counts[:, s]
+        for one in self.layers:
+            for s, k in enumerate(one):
+                if k >= 0:
+                    out[:, k] += counts[:, s]
         return out
 
     def prepare_voxels(self, sizes) -> float | None:
@@ -130,21 +172,31 @@ class TableRoi(PreparedRoi):
             raise ValueError(f"preview edge {L} is not a whole number of {self.grid.g} nm voxels")
         return m
 
-    def _counts(self, L: float, offset_voxels) -> tuple[np.ndarray, tuple[int, int, int]]:
+    def _label_counts(self, L: float, offset_voxels) -> tuple[np.ndarray, tuple[int, int, int]]:
+        """(cubes, S) counts per row label of the grid of edge ``L`` offset by whole voxels, and its shape."""
         assert self.grid is not None and self.first is not None
         m = self._voxels(L)
         o = np.asarray(offset_voxels, dtype=np.int64)
         shape = tuple(n_tiles(float(e) - float(v) * self.grid.g, L) for e, v in zip(self.extent, o))
         if min(shape) <= 0:
-            return np.zeros((0, self.K), dtype=np.int64), (0, 0, 0)
+            return np.zeros((0, self.grid.P.shape[3]), dtype=np.int64), (0, 0, 0)
         start = self.first + o
         counts = _kernels.prefix_cube_counts(self.grid.P, m, *shape, *(int(v) for v in start))
-        return self._species_to_elements(counts), shape  # type: ignore[return-value]
+        return counts, shape  # type: ignore[return-value]
+
+    def _counts(self, L: float, offset_voxels) -> tuple[np.ndarray, tuple[int, int, int]]:
+        raw, shape = self._label_counts(L, offset_voxels)
+        return self._species_to_elements(raw), shape
+
+    def _offsets(self, shift) -> np.ndarray:
+        """A grid shift (nm) in whole voxels."""
+        assert self.grid is not None
+        if shift is None:
+            return np.zeros(3, dtype=np.int64)
+        return np.floor(np.asarray(shift) / self.grid.g + 1e-9).astype(np.int64)
 
     def _tile(self, L: float, voxel: float | None, shift) -> tuple[np.ndarray, np.ndarray | None]:
-        assert self.grid is not None
-        offs = (0, 0, 0) if shift is None else np.floor(np.asarray(shift) / self.grid.g + 1e-9)
-        return self._counts(L, offs)[0], None
+        return self._counts(L, self._offsets(shift))[0], None
 
     def tile_counts_shifted(self, L: float, fraction, voxel: float | None = None):
         assert self.grid is not None
@@ -186,8 +238,8 @@ def voxel_for(atoms: AtomSet, settings: AnalysisSettings, budget: int | None = N
     limit = (budget if budget is not None else memory.budget()) * TABLE_SHARE
     lo, hi = scan.bounds(atoms.positions)
     extent = np.maximum(hi - lo, 1e-9)
-    item = np.dtype(scan.table_dtype(atoms.n_atoms)).itemsize
-    while float(np.prod(np.floor(extent / g) + 2)) * len(atoms.names) * item > limit:
+    item = np.dtype(scan.table_dtype(atoms.n_rows)).itemsize
+    while float(np.prod(np.floor(extent / g) + 2)) * _n_labels(atoms) * item > limit:
         g *= 2.0
     return g
 
@@ -224,39 +276,52 @@ def preview_inputs(
     sizes = [L for L in sizes if float(min(n)) * g * (1 + 1e-9) >= L]
     if not sizes:
         raise InputError("the box is smaller than the smallest cube edge")
-    species = table.block_sum(a, n)
-    names = resolve_elements(atoms.names, species, settings.elements)
+    species = atoms.element_counts(table.block_sum(a, n))
+    names = resolve_elements(atoms.names, species, settings.elements, compound_anions(atoms))
     lut = np.full(len(atoms.names), -1, dtype=np.int64)
     for k, name in enumerate(names):
         lut[atoms.index_of(name)] = k
     counts = np.array([species[lut == k].sum() for k in range(len(names))], dtype=np.int64)
+    layered = np.stack(atoms.layer_luts(lut), axis=1)
     if counts.sum() < MIN_ROI_ATOMS:
         raise InputError(f"the box holds only {int(counts.sum())} atoms of {', '.join(names)}")
     note = None
+    anions = compound_anions(atoms)
     if not settings.elements:
-        note = default_elements({nm: int(species[i]) for i, nm in enumerate(atoms.names)})[1]
+        note = default_elements({nm: int(species[i]) for i, nm in enumerate(atoms.names)}, anions)[1]
+    # Molecular ion rows: the preview follows the ion draws of the exact analysis (science.md 4).
+    found = ion_types_over(atoms, names) if atoms.rows is not None else None
+    class_type, ion_types = (None, None) if found is None else found
     prep = TableRoi(
         box=snapped,
         positions=atoms.positions,
         species=atoms.labels,
-        lut=lut,
+        lut=layered,
         elements=names,
         counts=counts,
         task=task,
         elements_note=note,
         grid=table,
         first=a,
+        ion_types=ion_types,
+        class_type=class_type,
     )
     return prep, snapped, replace(settings, sizes_nm=tuple(sizes))
 
 
+def _n_labels(atoms: AtomSet) -> int:
+    """Distinct row labels: species, or ion classes when the rows are ions."""
+    return len(atoms.names) if atoms.rows is None else len(atoms.rows.species)
+
+
 def use_table(atoms: AtomSet, settings: AnalysisSettings) -> bool:
     """True when previews of ``atoms`` come from a dataset table: a large dataset, tiling mode,
-    atoms as the random draws (no molecular ions) and no sublattices."""
+    no sublattices, and rows that the table can count by draw: single atoms, or molecular ions kept
+    as ion rows (a per-atom decomposition's ion origin is not in the table)."""
     return (
         atoms.n_atoms >= MIN_ATOMS
         and settings.mode == "tiling"
-        and getattr(atoms, "ions", None) is None
+        and (getattr(atoms, "ions", None) is None or getattr(atoms, "rows", None) is not None)
         and not getattr(settings, "sublattices", None)
         and not getattr(settings, "sublattice_preset", None)
     )

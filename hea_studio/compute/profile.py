@@ -207,7 +207,9 @@ def composition_profile(
     centre = box.center
     r2 = None if radius_nm is None else float(radius_nm) ** 2
     lo = box.lo[ax]
-    total = atoms.n_atoms
+    total = atoms.n_rows
+    # Rows that are ions stand for their atoms: one pass per layer (atom r of every ion).
+    layers = atoms.layer_luts(np.arange(n_species, dtype=np.int64))
     for start in range(0, total, _CHUNK):
         check_cancelled(task)
         pos = atoms.positions[start : start + _CHUNK]
@@ -217,12 +219,15 @@ def composition_profile(
             d1 = pos[:, others[1]] - centre[others[1]]
             mask &= d0 * d0 + d1 * d1 <= r2
         coord = pos[mask, ax].astype(np.float64)
-        labels = atoms.labels[start : start + _CHUNK][mask].astype(np.int64)
+        row_labels = atoms.labels[start : start + _CHUNK][mask].astype(np.int64)
         # Slab index from the regular grid; the clip puts the short last slab's atoms where they belong.
         slab = np.minimum(((coord - lo) / bin_nm).astype(np.int64), n_bins - 1)
-        counts += np.bincount(slab * n_species + labels, minlength=n_bins * n_species).reshape(
-            n_bins, n_species
-        )
+        for layer in layers:
+            labels = layer[row_labels]
+            keep = labels >= 0
+            counts += np.bincount(
+                slab[keep] * n_species + labels[keep], minlength=n_bins * n_species
+            ).reshape(n_bins, n_species)
         if task is not None:
             task.report(min(1.0, (start + _CHUNK) / max(total, 1)), "composition profile")
     return CompositionProfile(

@@ -68,6 +68,7 @@ def specimen_mask(
     task: TaskState | None = None,
     span: tuple[float, float] | None = (0.0, 1.0),
     bounds: tuple[np.ndarray, np.ndarray] | None = None,
+    weights: scan.RowWeights = None,
 ) -> SpecimenMask:
     """Which coarse voxels lie inside the specimen, from the atom density (see :func:`default_box`).
 
@@ -81,12 +82,14 @@ def specimen_mask(
         Progress and cancellation, and the part of the progress bar the passes fill.
     bounds
         The positions' minimum and maximum corner if already known (saves a pass).
+    weights
+        Atoms per row when the rows are ions (:meth:`~hea_studio.core.atoms.AtomSet.row_weights`).
     """
     pos = scan.native(positions)
     if pos.ndim != 2 or pos.shape[1] != 3 or pos.shape[0] < MIN_ROI_ATOMS:
         raise InputError(f"need at least {MIN_ROI_ATOMS} atoms to place a default sub-volume")
     mask, lo, hi, edge = inside_mask(
-        pos, _BOX_ATOMS_PER_VOXEL, smooth=True, task=task, span=span, bounds=bounds
+        pos, _BOX_ATOMS_PER_VOXEL, smooth=True, task=task, span=span, bounds=bounds, weights=weights
     )
     return SpecimenMask(lo, hi, float(edge), mask)
 
@@ -96,6 +99,7 @@ def default_box(
     task: TaskState | None = None,
     span: tuple[float, float] | None = (0.0, 1.0),
     bounds: tuple[np.ndarray, np.ndarray] | None = None,
+    weights: scan.RowWeights = None,
 ) -> Box:
     """Largest axis-aligned box lying inside the specimen, found from the atom density.
 
@@ -108,7 +112,7 @@ def default_box(
 
     Parameters are those of :func:`specimen_mask` (chunked passes, no copy of the positions).
     """
-    mask_info = specimen_mask(positions, task, span, bounds)
+    mask_info = specimen_mask(positions, task, span, bounds, weights)
     lo, hi, edge, mask = mask_info.lo, mask_info.hi, mask_info.edge, mask_info.inside
     vol, i0, i1, j0, j1, l0, l1 = _kernels.largest_box(mask)
     if vol == 0:  # pragma: no cover - the densest voxel always passes the threshold
@@ -119,6 +123,13 @@ def default_box(
         box_lo = lo + edge * np.array([i0, j0, l0])
         box_hi = np.minimum(lo + edge * np.array([i1, j1, l1]), hi)
     return Box(tuple(box_lo), tuple(box_hi))
+
+
+def atoms_default_box(
+    atoms: AtomSet, task: TaskState | None = None, span: tuple[float, float] | None = (0.0, 1.0)
+) -> Box:
+    """:func:`default_box` of an atom set (ion rows weighted by the atoms they stand for)."""
+    return default_box(atoms.positions, task, span, weights=atoms.row_weights())
 
 
 def principal_elements(counts: dict[str, int], floor: float = PRINCIPAL_FRACTION) -> tuple[str, ...]:
@@ -256,7 +267,9 @@ def prepare_roi(
     # every label of the dataset at each box change.
     labels = scan.native(atoms.labels)
     n_species = len(atoms.names)
-    counts = scan.box_species_counts(pos, labels, box, n_species, task, span)
+    n_labels = n_species if atoms.rows is None else len(atoms.rows.species)
+    # Rows per label (per ion class when the rows are ions), then atoms per element.
+    counts = atoms.element_counts(scan.box_species_counts(pos, labels, box, n_labels, task, span))
     if counts.sum() < MIN_ROI_ATOMS:
         _check_overlap(pos, box)
     anions = compound_anions(atoms)
@@ -284,7 +297,7 @@ def prepare_roi(
         box=box,
         positions=pos,
         species=labels,
-        lut=lut,
+        lut=np.stack(atoms.layer_luts(lut), axis=1),
         elements=names,
         counts=element_counts,
         task=task,
@@ -330,6 +343,12 @@ def _select_ions(
         return None, None, None
     assert atoms.ions is not None
     lut, types = found
+    if atoms.rows is not None:
+        # Every row is an ion and its label is its formula: no per-atom lead array to read.
+        ion_rel, ion_type = _kernels.select_box(
+            pos, scan.native(atoms.labels), lut, lo, hi, scratch_index(len(pos))
+        )
+        return ion_rel, ion_type, types
     # Shifted by one so that the -1 of non-lead atoms maps to "left out" without negative indexing.
     shifted = np.concatenate([[-1], lut]).astype(np.int64)
     lead = scan.native(atoms.ions.lead) + 1

@@ -14,7 +14,7 @@ in the middle of other work whose bar they must not move back).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -26,6 +26,24 @@ CHUNK_ATOMS = 1 << 21
 """Atoms per chunk: ~25 MB of float32 positions, about 10-20 ms of work per kernel call."""
 
 Span = tuple[float, float] | None
+
+Luts = np.ndarray | Sequence[np.ndarray]
+"""A label-to-element table, or one per layer (:meth:`~hea_studio.core.atoms.AtomSet.layer_luts`):
+a (n_labels,) array, a (n_labels, R) array whose columns are the layers, or a list of layers."""
+
+
+def layers(lut: Luts) -> list[np.ndarray]:
+    """The layers of ``lut`` as C-contiguous int64 (n_labels,) arrays.
+
+    A row whose label maps to element ``k`` in layer ``r`` stands for one atom of ``k`` there:
+    every pass below runs its kernel once per layer on each chunk (the chunk stays in cache), so a
+    row standing for a molecular ion's atoms is counted once for each of them.
+    """
+    if isinstance(lut, np.ndarray):
+        if lut.ndim == 1:
+            return [np.ascontiguousarray(lut, dtype=np.int64)]
+        return [np.ascontiguousarray(lut[:, r], dtype=np.int64) for r in range(lut.shape[1])]
+    return [np.ascontiguousarray(v, dtype=np.int64) for v in lut]
 
 
 def native(a: np.ndarray) -> np.ndarray:
@@ -60,6 +78,11 @@ def bounds(
     return lo, hi
 
 
+RowWeights = tuple[np.ndarray, np.ndarray] | None
+"""``(labels, weights)``: row ``a`` stands for ``weights[labels[a]]`` atoms (ion rows,
+:meth:`~hea_studio.core.atoms.AtomSet.row_weights`); ``None``: every row is one atom."""
+
+
 def density_grid(
     positions: np.ndarray,
     lo: np.ndarray,
@@ -67,6 +90,7 @@ def density_grid(
     shape: tuple[int, int, int],
     task: TaskState | None = None,
     span: Span = (0.0, 1.0),
+    weights: RowWeights = None,
 ) -> np.ndarray:
     """Atoms per voxel (int64 ``shape``) of a grid of ``edge`` starting at ``lo``.
 
@@ -76,7 +100,12 @@ def density_grid(
     counts = np.zeros(shape, dtype=np.int64)
     lo = np.asarray(lo, dtype=np.float64)
     for start, stop in chunks(len(pos), task, span, "mapping the density"):
-        _kernels.density_hist_chunk(pos, start, stop, lo, float(edge), counts)
+        if weights is None:
+            _kernels.density_hist_chunk(pos, start, stop, lo, float(edge), counts)
+        else:
+            _kernels.density_hist_weighted_chunk(
+                pos, weights[0], weights[1], start, stop, lo, float(edge), counts
+            )
     return counts
 
 
@@ -102,7 +131,7 @@ def box_species_counts(
 def half_counts(
     positions: np.ndarray,
     labels: np.ndarray,
-    lut: np.ndarray,
+    lut: Luts,
     box: Box,
     K: int,
     task: TaskState | None = None,
@@ -115,8 +144,10 @@ def half_counts(
     lo = np.asarray(box.lo, dtype=np.float64)
     hi = np.asarray(box.hi, dtype=np.float64)
     half = 0.5 * np.asarray(box.size, dtype=np.float64)
+    luts = layers(lut)
     for start, stop in chunks(len(pos), task, span, "comparing the box's halves"):
-        _kernels.half_counts_chunk(pos, lab, lut, lo, hi, half, start, stop, out)
+        for one in luts:
+            _kernels.half_counts_chunk(pos, lab, one, lo, hi, half, start, stop, out)
     return out
 
 
@@ -139,14 +170,20 @@ def density_map(
     shape: tuple[int, int],
     task: TaskState | None = None,
     span: Span = (0.0, 1.0),
+    weights: RowWeights = None,
 ) -> np.ndarray:
     """Atoms per pixel (float32 ``shape``) of a projection onto ``axes``, pixels of ``pixel`` nm
     from ``lo``; atoms beyond the last pixel (the upper edges) fall into it."""
     pos = native(positions)
     counts = np.zeros(shape, dtype=np.int64)
     origin = np.asarray(lo, dtype=np.float64)
+    a, b = axes
     for start, stop in chunks(len(pos), task, span, "projecting"):
-        _kernels.projection_chunk(pos, axes[0], axes[1], start, stop, origin, float(pixel), counts)
+        if weights is None:
+            _kernels.projection_chunk(pos, a, b, start, stop, origin, float(pixel), counts)
+        else:
+            lab, w = weights
+            _kernels.projection_weighted_chunk(pos, lab, w, a, b, start, stop, origin, float(pixel), counts)
     return counts.astype(np.float32)
 
 
@@ -158,7 +195,7 @@ def table_dtype(total: int) -> type:
 def voxel_table(
     positions: np.ndarray,
     labels: np.ndarray,
-    lut: np.ndarray,
+    lut: Luts,
     box: Box,
     g: float,
     shape: tuple[int, int, int],
@@ -166,13 +203,14 @@ def voxel_table(
     total: int,
     task: TaskState | None = None,
     span: Span = (0.0, 1.0),
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Summed-volume table of the box's element atoms on voxels of edge ``g`` (one pass).
 
-    Returns ``(P, face)``: ``P`` (nx+1, ny+1, nz+1, K) in :func:`table_dtype` of ``total`` (the
-    number of element atoms in the box), with the meaning of
+    Returns ``(P, face, face_lab)``: ``P`` (nx+1, ny+1, nz+1, K) in :func:`table_dtype` of
+    ``total`` (the number of element atoms in the box), with the meaning of
     :func:`~hea_studio.compute._kernels.voxel_prefix`; ``face`` the row numbers (int64, few) of
-    the atoms within rounding distance of a voxel face, left for per-edge binning.
+    the atoms within rounding distance of a voxel face, left for per-edge binning, and
+    ``face_lab`` (int64) their elements (a row appears once per atom it stands for).
     """
     pos = native(positions)
     lab = native(labels)
@@ -188,25 +226,31 @@ def voxel_table(
     fill = np.zeros(nx + 1, dtype=np.int64)
     dims = np.array([nx, ny, nz, K], dtype=np.int64)
     faces: list[np.ndarray] = []
+    face_labs: list[np.ndarray] = []
+    luts = layers(lut)
     part = None if span is None else (span[0], span[0] + 0.85 * (span[1] - span[0]))
     for start, stop in chunks(len(pos), task, part, "binning atoms into voxels"):
-        n_face = _kernels.voxel_fill_chunk(
-            pos, lab, lut, lo, hi, float(g), dims, start, stop, flat, face_buf, slab, code, fill
-        )
-        if n_face:
-            faces.append(face_buf[:n_face].copy())
+        for one in luts:
+            n_face = _kernels.voxel_fill_chunk(
+                pos, lab, one, lo, hi, float(g), dims, start, stop, flat, face_buf, slab, code, fill
+            )
+            if n_face:
+                rows = face_buf[:n_face].copy()
+                faces.append(rows)
+                face_labs.append(one[lab[rows]])
     check_cancelled(task)
     _kernels.prefix_sums(P)
     if task is not None and span is not None:
         task.report(span[1], "voxel table ready")
     face = np.concatenate(faces) if faces else np.zeros(0, dtype=np.int64)
-    return P, face
+    face_lab = np.concatenate(face_labs) if face_labs else np.zeros(0, dtype=np.int64)
+    return P, face, face_lab
 
 
 def compact_selection(
     positions: np.ndarray,
     labels: np.ndarray,
-    lut: np.ndarray,
+    lut: Luts,
     box: Box,
     width: float,
     total: int,
@@ -230,20 +274,24 @@ def compact_selection(
     if span is not None:
         mid = 0.5 * (span[0] + span[1])
         first, second = (span[0], mid), (mid, span[1])
+    luts = layers(lut)
     for start, stop in chunks(len(src), task, first, "selecting the sub-volume's atoms"):
         part = bucket[: stop - start]
-        _kernels.bucket_chunk(src, lab_src, lut, lo, hi, float(width), nb, start, stop, part)
-        sizes += np.bincount(part[part >= 0], minlength=nb)
+        for one in luts:
+            _kernels.bucket_chunk(src, lab_src, one, lo, hi, float(width), nb, start, stop, part)
+            sizes += np.bincount(part[part >= 0], minlength=nb)
     starts = np.zeros(nb + 1, dtype=np.int64)
     np.cumsum(sizes, out=starts[1:])
     n = int(starts[-1])
     if n != total:  # pragma: no cover - the species pass and this pass apply the same test
         raise RuntimeError(f"selection holds {n} atoms, expected {total}")
     out_pos = np.empty((n, 3), dtype=src.dtype)
-    out_lab = np.empty(n, dtype=np.uint8 if int(lut.max(initial=0)) < 256 else np.int32)
+    top = max(int(one.max(initial=0)) for one in luts)
+    out_lab = np.empty(n, dtype=np.uint8 if top < 256 else np.int32)
     fill = starts[:-1].copy()
     for start, stop in chunks(len(src), task, second, "selecting the sub-volume's atoms"):
         part = bucket[: stop - start]
-        _kernels.bucket_chunk(src, lab_src, lut, lo, hi, float(width), nb, start, stop, part)
-        _kernels.gather_buckets(src, lab_src, lut, start, part, fill, out_pos, out_lab)
+        for one in luts:
+            _kernels.bucket_chunk(src, lab_src, one, lo, hi, float(width), nb, start, stop, part)
+            _kernels.gather_buckets(src, lab_src, one, start, part, fill, out_pos, out_lab)
     return out_pos, out_lab, starts

@@ -30,6 +30,7 @@ def inside_mask(
     task: TaskState | None = None,
     span: tuple[float, float] | None = (0.0, 1.0),
     bounds: tuple[np.ndarray, np.ndarray] | None = None,
+    weights: scan.RowWeights = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Voxels inside the specimen, in two chunked passes over the positions (bounds, then the voxel
     histogram) with no copy of them.
@@ -47,6 +48,8 @@ def inside_mask(
         Progress and cancellation, and the part of the progress bar the passes fill.
     bounds
         The positions' minimum and maximum corner if already known (saves a pass).
+    weights
+        Atoms per row when rows are ions (:meth:`~hea_studio.core.atoms.AtomSet.row_weights`).
 
     Returns
     -------
@@ -66,10 +69,15 @@ def inside_mask(
     else:
         lo, hi = (np.asarray(v, dtype=np.float64) for v in bounds)
     extent = np.maximum(hi - lo, 1e-9)
-    density = pos.shape[0] / float(np.prod(extent))
+    n = pos.shape[0]
+    if weights is not None:  # the atoms the rows stand for (chunked: no int64 copy of the labels)
+        n = int(scan.species_counts(weights[0], len(weights[1]), None, None) @ weights[1])
+    density = n / float(np.prod(extent))
     edge = max(float(extent.max()) / VOXELS, (min_atoms_per_voxel / density) ** (1.0 / 3.0))
     shape = np.maximum(np.ceil(extent / edge).astype(np.int64), 1)
-    counts = scan.density_grid(pos, lo, edge, (int(shape[0]), int(shape[1]), int(shape[2])), task, second)
+    counts = scan.density_grid(
+        pos, lo, edge, (int(shape[0]), int(shape[1]), int(shape[2])), task, second, weights
+    )
     field = _smooth3(counts) if smooth else counts
     typical = np.percentile(field[counts > 0], 90)
     return np.ascontiguousarray(field >= INSIDE_SHARE * typical), lo, hi, float(edge)
@@ -127,9 +135,9 @@ def largest_cube_in_mask(mask: np.ndarray) -> tuple[int, tuple[int, int, int]]:
     return lo_k, corner
 
 
-def largest_cube(positions: np.ndarray) -> Box:
-    """The largest axis-aligned cube lying inside the specimen (nm)."""
-    mask, origin, _hi, edge = inside_mask(positions)
+def largest_cube(positions: np.ndarray, weights: scan.RowWeights = None) -> Box:
+    """The largest axis-aligned cube lying inside the specimen (nm); ``weights`` as in :func:`inside_mask`."""
+    mask, origin, _hi, edge = inside_mask(positions, weights=weights)
     k, corner = largest_cube_in_mask(mask)
     if k == 0:
         raise InputError("could not find a cube inside the specimen: the data are too sparse")

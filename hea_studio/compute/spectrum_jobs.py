@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hea_studio.compute.display import build_display_sample
+from hea_studio.compute.display import atoms_display_sample
 from hea_studio.compute.spectrum import CHUNK, MassSpectrum, fit_check, mass_spectrum
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.dataset import UNRANGED, Dataset
@@ -98,9 +98,7 @@ def rerange(
     range_name = range_path.name if range_path is not None else "the edited ranges"
     warnings = fit_warnings(dataset.spectrum, in_force, ion_name, range_name, 1.0 - n_unranged / n)  # type: ignore[arg-type]
     # The 3D view draws a sample of the atoms with their labels: new species, new sample.
-    display = build_display_sample(
-        atoms.positions, atoms.labels, len(atoms.names), task=task, span=(0.6, 0.98)
-    )
+    display = atoms_display_sample(atoms, task=task, span=(0.6, 0.98))
     if task is not None:
         task.report(1.0, "ranged")
     return replace(

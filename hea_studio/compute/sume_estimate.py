@@ -89,16 +89,10 @@ def tiling_samples(
     if counts.shape[0] == 0:
         return CubeSamples(np.empty(0), np.empty(0))
     keep, S, n, _xm, _xs = _kernels.cube_stats(counts, int(min_atoms))
-    if isinstance(null, IonNullTable) and prep.ion_rel is not None:
-        ions = _kernels.shifted_tile_counts(
-            prep.ion_rel,
-            np.zeros(prep.ion_rel.shape[0], dtype=np.int64),
-            float(L),
-            np.asarray(off),
-            *shape,
-            1,
-        )[:, 0]
-        return CubeSamples(S, null(ions[keep]) - S)
+    if isinstance(null, IonNullTable):
+        ions = prep.shifted_ion_counts(L, off, shape)
+        if ions is not None:
+            return CubeSamples(S, null(ions[keep]) - S)
     return CubeSamples(S, null(n) - S)
 
 

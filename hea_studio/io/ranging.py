@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hea_studio.core.atoms import RGB, AtomSet, IonOrigin
+from hea_studio.core.atoms import RGB, AtomSet, IonOrigin, IonRows
 from hea_studio.core.errors import InputError
 from hea_studio.core.ions import IonData
 from hea_studio.core.ranges import RangeTable
@@ -304,6 +304,35 @@ def _colour_of_element(table: RangeTable, element: str) -> RGB | None:
     return table.colours.get(element)
 
 
+def _ion_rows(
+    positions: np.ndarray,
+    species: np.ndarray,
+    sp_names: list[str],
+    plan: dict[str, tuple[tuple[str, float], ...]],
+    elements: dict[str, int],
+    names: tuple[str, ...],
+    colours: dict[str, RGB],
+) -> AtomSet:
+    """The compact decomposition: one row per ranged ion, its class its species (see :func:`to_atoms`)."""
+    formulas: list[tuple[tuple[str, int], ...]] = []
+    members: list[list[int]] = []
+    for name in sp_names:
+        whole: dict[str, int] = {}
+        for el, c in plan[name]:
+            whole[el] = whole.get(el, 0) + round(c)
+        formulas.append(tuple(whole.items()))
+        members.append([elements[el] for el, c in whole.items() for _ in range(c)])
+    depth = max((len(m) for m in members), default=1)
+    table = np.full((len(sp_names), max(depth, 1)), -1, dtype=np.int64)
+    for s, m in enumerate(members):
+        table[s, : len(m)] = m
+    pos, lab = _ranged_rows(positions, species, np.arange(len(sp_names), dtype=np.int32), len(sp_names))
+    rows = IonRows(tuple(sp_names), tuple(formulas), table)
+    # Every row is an ion, and its class is its formula: the labels are the ions' lead entries.
+    origin = IonOrigin(lab, tuple(sp_names), tuple(formulas))
+    return AtomSet(pos, lab, names, colours, origin, rows)
+
+
 def to_atoms_and_summary(
     ions: IonData, table: RangeTable, decompose: bool = True
 ) -> tuple[AtomSet, RangingSummary]:
@@ -313,7 +342,11 @@ def to_atoms_and_summary(
 
 
 def to_atoms(
-    ions: IonData, table: RangeTable, decompose: bool = True, species: np.ndarray | None = None
+    ions: IonData,
+    table: RangeTable,
+    decompose: bool = True,
+    species: np.ndarray | None = None,
+    compact: bool = True,
 ) -> AtomSet:
     """Ranged atoms ready for analysis.
 
@@ -328,6 +361,11 @@ def to_atoms(
         otherwise every species (``CrO2``) is its own label.
     species
         Output of :func:`assign_species` if already computed (saves a pass over the file).
+    compact
+        With molecular ions of whole-number formulas, keep one row per ion standing for its atoms
+        (:class:`~hea_studio.core.atoms.IonRows`: 13 bytes per ion, however many atoms it holds)
+        instead of one row per atom with the ion's position copied to each (17 bytes per atom).
+        Counts, curves and SUMEs are the same either way; ``False`` is the per-atom form.
 
     Returns
     -------
@@ -365,6 +403,10 @@ def to_atoms(
         relabel = np.array([elements[plan[n][0][0]] for n in sp_names], dtype=np.int32)
         pos, lab = _ranged_rows(positions, species, relabel, len(names))
         return AtomSet(pos, lab, names, colours)
+
+    integral = all(abs(c - round(c)) <= _EPS for comp in plan.values() for _, c in comp)
+    if compact and integral:
+        return _ion_rows(positions, species, sp_names, plan, elements, names, colours)
 
     # Sizes first, so that the output is allocated once and filled in place: the peak memory is
     # the mapped file, the species array, the output and one species' index array.

@@ -274,7 +274,7 @@ def test_half_counts_without_a_per_atom_copy(alloy32):
     out = np.zeros((3, 4), np.int64)
     lo, hi = np.array(box.lo), np.array(box.hi)
     tw.half_counts_chunk(
-        alloy32.positions, alloy32.labels, prep.lut, lo, hi, 0.5 * np.asarray(box.size), 0, 60_000, out
+        alloy32.positions, alloy32.labels, prep.layers[0], lo, hi, 0.5 * np.asarray(box.size), 0, 60_000, out
     )
     np.testing.assert_array_equal(out, want)
 

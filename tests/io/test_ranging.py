@@ -121,14 +121,23 @@ CRO = _table(
 )
 
 
-def test_to_atoms_decomposes_molecular_ions_at_the_ion_position():
+@pytest.mark.parametrize("compact", [True, False], ids=["ion-rows", "per-atom"])
+def test_to_atoms_decomposes_molecular_ions_at_the_ion_position(compact):
     ions = _ions([26.0, 42.0, 16.5, 5.0, 90.5, 42.5])
-    atoms = to_atoms(ions, CRO)
+    atoms = to_atoms(ions, CRO, compact=compact)
     assert atoms.names == ("O", "Cr", "Unknown")  # order of first appearance in the sorted table
     assert atoms.counts() == {"Cr": 3, "O": 5, "Unknown": 1}
     assert atoms.positions.dtype == np.float32 and atoms.positions.flags.c_contiguous
     # Every atom sits on the position of an ion of a species containing that element.
-    x_of = {int(x) for x in atoms.positions[atoms.labels == atoms.index_of("O"), 0]}
+    o = atoms.index_of("O")
+    if compact:
+        # One row per ranged ion; a row stands for the atoms of its class.
+        assert atoms.n_rows == 5 and atoms.n_atoms == 9
+        holds_o = np.any(atoms.rows.members == o, axis=1)
+        x_of = {int(x) for x in atoms.positions[holds_o[atoms.labels], 0]}
+    else:
+        assert atoms.n_rows == atoms.n_atoms == 9
+        x_of = {int(x) for x in atoms.positions[atoms.labels == o, 0]}
     assert x_of == {1, 2, 5}
     assert atoms.colours == {"Cr": (1.0, 0.0, 0.0), "O": (0.0, 0.0, 1.0)}
     summary = ranging_summary(ions, CRO)
