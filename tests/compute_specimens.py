@@ -8,6 +8,18 @@ from hea_studio.core.atoms import AtomSet
 from hea_studio.core.geometry import Box
 
 NAMES = ("Co", "Cu", "Fe", "Ni")
+
+
+def drain(gen) -> tuple[list, object]:
+    """Everything a generator yields, and what it returns (an analysis: its scales and its result)."""
+    items = []
+    while True:
+        try:
+            items.append(next(gen))
+        except StopIteration as stop:
+            return items, stop.value
+
+
 PAPER_FRACTIONS = np.array([0.219, 0.267, 0.208, 0.306])
 DENSITY = 33.0  # detected atoms per nm^3: fcc CoCuFeNi (~85 /nm^3) at ~40 % detection efficiency
 

@@ -90,12 +90,12 @@ def memory_warning(atoms, box: Box, settings: AnalysisSettings) -> str | None:
     from hea_studio.core import memory
 
     n = atoms.n_rows  # rows: atoms, or ions standing for their atoms
-    per_atom = atoms.positions.itemsize * 3 + atoms.labels.itemsize
+    per_row = atoms.positions.itemsize * 3 + atoms.labels.itemsize
     # Every atom counted as in the box: an upper bound (counting the box would cost a pass).
     k = len(settings.elements) if settings.elements else 4
-    n_box = n
-    estimate = estimate_run_bytes(n, per_atom, box, n_box, settings.sizes_nm, k, memory.budget())
-    return memory.over_budget_warning(estimate, f"the analysis of {n:,} atoms")
+    n_box = atoms.n_atoms
+    estimate = estimate_run_bytes(n, per_row, box, n_box, settings.sizes_nm, k, memory.budget())
+    return memory.over_budget_warning(estimate, f"the analysis of {n_box:,} atoms")
 
 
 @dataclass(frozen=True)

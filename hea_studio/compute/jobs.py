@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from hea_studio.compute.analysis import iter_analysis
+from hea_studio.compute.analysis import iter_analysis, resolve_sublattice_preset
 from hea_studio.compute.dataset import load_dataset
 from hea_studio.compute.local import default_ks, local_entropy
 from hea_studio.compute.preview import preview_inputs, use_table
@@ -42,7 +42,9 @@ def analysis_job(
         settings = replace(settings, bootstrap=0)
 
     def job(task: TaskState):
-        fitted = settings.fitted_to(box)
+        # A sublattice preset names its elements only against the data: resolved before the table
+        # preview chooses the elements it counts (iter_analysis leaves resolved settings as they are).
+        fitted = resolve_sublattice_preset(settings.fitted_to(box), atoms)
         if preview and use_table(atoms, fitted):
             # A large dataset previews from its voxel table (box snapped to the grid).
             prep, snapped, rounded = preview_inputs(atoms, box, fitted, task)

@@ -316,12 +316,12 @@ def _n_labels(atoms: AtomSet) -> int:
 
 def use_table(atoms: AtomSet, settings: AnalysisSettings) -> bool:
     """True when previews of ``atoms`` come from a dataset table: a large dataset, tiling mode,
-    no sublattices, and rows that the table can count by draw: single atoms, or molecular ions kept
-    as ion rows (a per-atom decomposition's ion origin is not in the table)."""
+    and rows that the table can count by draw: single atoms, or molecular ions kept as ion rows (a
+    per-atom decomposition's ion origin is not in the table). Sublattices are counted from the
+    same table (give their preset resolved: :func:`~hea_studio.compute.analysis.resolve_sublattice_preset`)."""
     return (
         atoms.n_atoms >= MIN_ATOMS
         and settings.mode == "tiling"
         and (getattr(atoms, "ions", None) is None or getattr(atoms, "rows", None) is not None)
-        and not getattr(settings, "sublattices", None)
-        and not getattr(settings, "sublattice_preset", None)
+        and not (getattr(settings, "sublattice_preset", None) and not getattr(settings, "sublattices", None))
     )

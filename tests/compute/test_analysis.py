@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from compute_specimens import NAMES, full_box, random_alloy
+from compute_specimens import NAMES, drain, full_box, random_alloy
 
 from hea_studio.compute.analysis import iter_analysis, run_analysis
 from hea_studio.compute.curve import iter_curve
@@ -81,14 +81,7 @@ def test_generator_yields_each_edge_and_returns_the_result(alloy_small):
     settings = AnalysisSettings(sizes_nm=(1.0, 2.0, 3.0, 4.0, 5.0), bootstrap=0)
     seen = []
     task = SimpleTaskState(on_progress=lambda f, m: seen.append(f))
-    gen = iter_analysis(alloy_small, settings, full_box(alloy_small), task)
-    scales = []
-    while True:
-        try:
-            scales.append(next(gen))
-        except StopIteration as stop:
-            result = stop.value
-            break
+    scales, result = drain(iter_analysis(alloy_small, settings, full_box(alloy_small), task))
     assert [s.size_nm for s in scales] == [1.0, 2.0, 3.0, 4.0, 5.0]
     assert [s.fraction_done for s in scales] == pytest.approx([0.2, 0.4, 0.6, 0.8, 1.0])
     assert result.curve == tuple(scales)

@@ -9,6 +9,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from compute_specimens import drain
 
 from hea_studio.compute import binning
 from hea_studio.compute.analysis import run_analysis
@@ -186,13 +187,7 @@ def test_preview_of_ion_rows_follows_the_ion_draws(both, monkeypatch):
         compact, Box((1.13, 0.81, 0.62), (13.2, 12.9, 13.55)), settings
     )
     assert prep.ion_level and rounded.sizes_nm == settings.sizes_nm
-    gen = iter_analysis(compact, rounded, snapped, prepared=prep)
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            got = stop.value
-            break
+    _, got = drain(iter_analysis(compact, rounded, snapped, prepared=prep))
     want = run_analysis(per_atom, rounded, snapped)
     assert got.roi_atoms == want.roi_atoms
     for a, b in zip(got.curve, want.curve, strict=True):
@@ -220,3 +215,30 @@ def test_local_entropy_is_bit_identical(both, n_centres):
     a.pop("timing_s")
     b.pop("timing_s")
     assert a == b
+
+
+@pytest.mark.parametrize("preset", ["cations", "rock-salt"])
+def test_preview_of_sublattice_curves_from_the_table(both, monkeypatch, preset):
+    """Sublattice curves (science.md 8) preview from the table too, equal to the exact analysis."""
+    from hea_studio.compute import preview
+    from hea_studio.compute.analysis import resolve_sublattice_preset
+    from hea_studio.compute.jobs import analysis_job
+    from hea_studio.core.progress import SimpleTaskState
+
+    compact, per_atom = both
+    monkeypatch.setattr(preview, "MIN_ATOMS", 1000)
+    monkeypatch.setattr(preview, "MIN_VOXEL_NM", 0.5)
+    settings = AnalysisSettings(sizes_nm=parse_sizes("1:4:0.5"), bootstrap=0, sublattice_preset=preset)
+    resolved = resolve_sublattice_preset(settings, compact)
+    assert not preview.use_table(compact, settings)  # a preset is resolved first
+    assert preview.use_table(compact, resolved)
+    box = Box((1.0, 1.5, 1.0), (13.0, 12.5, 13.0))  # on the 0.5 nm grid of the table
+    prep, snapped, rounded = preview.preview_inputs(compact, box, resolved)
+
+    _, got = drain(analysis_job(compact, box, settings, preview=True)(SimpleTaskState()))
+    want = run_analysis(per_atom, rounded, snapped, fda=False)
+    assert isinstance(prep, preview.TableRoi)
+    assert got.sublattices is not None and want.sublattices is not None
+    assert got.sublattices["curve"] == want.sublattices["curve"]
+    assert got.sublattices["bulk"] == want.sublattices["bulk"]
+    assert got.sublattices["reference"] == want.sublattices["reference"]

@@ -7,7 +7,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from compute_specimens import NAMES, clustered_alloy
+from compute_specimens import NAMES, clustered_alloy, drain
 
 from hea_studio.compute import _kernels as nb
 from hea_studio.compute import _twins as tw
@@ -342,13 +342,7 @@ def test_preview_from_the_dataset_table_equals_the_analysis_of_the_snapped_box(m
     prep, snapped, rounded = preview.preview_inputs(atoms, box, settings)
     assert rounded.sizes_nm == settings.sizes_nm
     assert max(abs(a - b) for a, b in zip(snapped.flat(), box.flat())) <= 0.25 + 1e-9
-    gen = iter_analysis(atoms, rounded, snapped, fda=False, prepared=prep)
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            got = stop.value
-            break
+    _, got = drain(iter_analysis(atoms, rounded, snapped, fda=False, prepared=prep))
     want = run_analysis(atoms, rounded, snapped, fda=False)
     assert got.roi_nm == want.roi_nm and got.roi_atoms == want.roi_atoms
     for a, b in zip(got.curve, want.curve):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from compute_specimens import full_box, random_alloy
+from compute_specimens import drain, full_box, random_alloy
 
 from hea_studio.compute.analysis import iter_analysis
 from hea_studio.core.settings import AnalysisSettings
@@ -11,13 +11,7 @@ from hea_studio.core.settings import AnalysisSettings
 
 def _run(sizes, **kw):
     atoms = random_alloy(30_000, seed=5)
-    gen = iter_analysis(atoms, AnalysisSettings(sizes_nm=sizes, bootstrap=10, **kw), full_box(atoms))
-    scales = []
-    while True:
-        try:
-            scales.append(next(gen))
-        except StopIteration as stop:
-            return scales, stop.value
+    return drain(iter_analysis(atoms, AnalysisSettings(sizes_nm=sizes, bootstrap=10, **kw), full_box(atoms)))
 
 
 def test_entropy_plot_live_then_final(qtbot):
