@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QSizePolicy
 
-from hea_studio.core.results import AnalysisResult, ScaleResult
+from hea_studio.core.results import AnalysisResult, ScaleResult, interval_text
 from hea_studio.plots.axes import cache_axes
 
 _S_COLOUR = (31, 90, 180)
@@ -175,6 +175,9 @@ class EntropyCurvePlot:
             self.null_upper, self.null_lower, self.fit_descending, self.fit_bulk, self.sume_marker,
         ):  # fmt: skip
             item.setData([], [])
+        # A fill keeps the area it last drew when its curves become empty: hidden until new edges come.
+        self.std_band.setVisible(False)
+        self.null_band.setVisible(False)
         for item in self._result_items:
             item.setVisible(False)
         # The last values stay, faded, until the new result replaces them: blanking them would make
@@ -222,6 +225,8 @@ class EntropyCurvePlot:
         self.null_curve.setData(L, null)
         self.null_upper.setData(L, null + 2 * sem)
         self.null_lower.setData(L, null - 2 * sem)
+        self.std_band.setVisible(True)
+        self.null_band.setVisible(True)
 
     # ---- final result ------------------------------------------------------------------------
     def set_result(self, result: AnalysisResult, curve_shown: bool = False, title: str | None = None) -> None:
@@ -296,21 +301,16 @@ class EntropyCurvePlot:
         return [self.header] + [label for _sample, label in self.legend.items]
 
 
-def _interval(ci) -> str:
-    if ci is None or None in ci:
-        return ""
-    return f" (95 %: {ci[0]:.2f}–{ci[1]:.2f})"
-
-
 def header_html(result: AnalysisResult, title: str | None = None) -> str:
     """The text above the entropy plot: both SUMEs with their 95 % intervals, the null-corrected
     SUME and the codes of the warnings (always the same number of lines, so the axes do not jump)."""
     lines = [f"<b>{_esc(title)}</b>"] if title else []
+    fitted = [sc.size_nm for sc in result.curve if sc.in_fit]
     s = result.sume
     fit = _colour_hex(_FIT_COLOUR)
     if s is not None:
         lines.append(
-            f"<span style='color:{fit}'>★ <b>SUME {s.edge_nm:.2f} nm</b>{_interval(s.ci95_nm)}</span>"
+            f"<span style='color:{fit}'>★ <b>SUME {s.edge_nm:.2f} nm</b>{interval_text(s.ci95_nm, fitted)}</span>"
         )
     else:
         lines.append(f"<span style='color:{fit}'>SUME not found: {_esc(result.sume_reason or '')}</span>")
@@ -320,7 +320,7 @@ def header_html(result: AnalysisResult, title: str | None = None) -> str:
         where = (
             f"below {chem.edge_nm:.2f} nm"
             if chem.below_range
-            else f"{chem.edge_nm:.2f} nm{_interval(chem.ci95_nm)}"
+            else f"{chem.edge_nm:.2f} nm{interval_text(chem.ci95_nm, fitted)}"
         )
         second.append(f"<span style='color:{_colour_hex(_CHEM_COLOUR)}'>chemical SUME {where}</span>")
     if result.sume_null.edge_nm is not None:

@@ -34,7 +34,8 @@ class LocalEntropyPlot:
         self.band_lower = pg.PlotDataItem(pen=pg.mkPen(None))
         p.addItem(self.band_upper)
         p.addItem(self.band_lower)
-        p.addItem(pg.FillBetweenItem(self.band_upper, self.band_lower, brush=pg.mkBrush(*_S_COLOUR, 50)))
+        self.band = pg.FillBetweenItem(self.band_upper, self.band_lower, brush=pg.mkBrush(*_S_COLOUR, 50))
+        p.addItem(self.band)
         self.null_curve = p.plot(
             [], [], pen=pg.mkPen(_NULL_COLOUR, width=2, style=pg.QtCore.Qt.PenStyle.DashLine),
             name="random k atoms",
@@ -55,6 +56,8 @@ class LocalEntropyPlot:
         """No result shown."""
         for item in (self.mean_curve, self.null_curve, self.band_upper, self.band_lower):
             item.setData([], [])
+        # The fill keeps the area it last drew when its curves become empty: hide it as well.
+        self.band.setVisible(False)
         self.bulk_line.setVisible(False)
 
     def set_result(self, result: LocalEntropyResult) -> None:
@@ -66,6 +69,7 @@ class LocalEntropyPlot:
         self.null_curve.setData(k, [pt.S_null for pt in result.points])
         self.band_upper.setData(k, mean + std)
         self.band_lower.setData(k, np.maximum(mean - std, 0.0))
+        self.band.setVisible(True)
         self.bulk_line.setValue(result.bulk.S_R)
         self.bulk_line.setVisible(True)
         # Ticks at the computed k only: pyqtgraph's own log ticks label every minor step and
