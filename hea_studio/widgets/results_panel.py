@@ -14,6 +14,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from hea_studio.core.results import interval_text
+
 WARNING_STYLE = "color: #b34700;"  # dark orange: readable on the light panel, not an error red
 NO_WARNING_STYLE = "color: #2e7d32;"
 
@@ -185,7 +187,7 @@ class ResultsPanel(QWidget):
             text = _fmt(sume.get("edge_nm"), ".2f", " nm")
             ci = sume.get("ci95_nm")
             if ci and None not in ci:
-                text += f"  (95 %: {ci[0]:.2f}–{ci[1]:.2f})"
+                text += " " + interval_text(ci, _fitted_edges(result))
             elif preview:
                 text += "  (interval when the drag ends)"
             method = sume.get("method")
@@ -230,10 +232,15 @@ class ResultsPanel(QWidget):
             text = _fmt(chem.get("edge_nm"), ".2f", " nm")
             ci = chem.get("ci95_nm")
             if ci and None not in ci:
-                text += f"  (95 %: {ci[0]:.2f}–{ci[1]:.2f})"
+                text += " " + interval_text(ci, _fitted_edges(result))
             label.setText(text)
 
     def warning_codes(self) -> list[str]:
         """The warning codes shown (for tests and the self-test)."""
         text = self.values["warnings"].text()
         return [line[2:].split(":", 1)[0] for line in text.splitlines() if line.startswith("⚠ ")]
+
+
+def _fitted_edges(result: Mapping[str, Any]) -> list[float]:
+    """The cube edges of the SUME fits, from an analysis in JSON form."""
+    return [float(c["size_nm"]) for c in result.get("curve") or () if c.get("in_fit")]
