@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from hea_studio.app.session import Session
+from hea_studio.compute.analysis import memory_warning
 from hea_studio.compute.jobs import analysis_job, load_job, local_job
 from hea_studio.core.dataset import Dataset
 from hea_studio.core.errors import InputError
@@ -75,6 +76,8 @@ class Controller(QObject):
         Ranging anew failed or was cancelled (the ranges in force stay).
     spectrum_ready(object, object)
         A spectrum computed on request (the spectrum, and the box it covers or ``None``).
+    memory_warned(str)
+        An analysis about to run may need more memory than the budget (the warning, before it runs).
     """
 
     dataset_loaded = Signal(object)
@@ -90,6 +93,7 @@ class Controller(QObject):
     ranging_applied = Signal(object)
     ranging_failed = Signal(str)
     spectrum_ready = Signal(object, object)
+    memory_warned = Signal(str)
 
     def __init__(self, session: Session, worker: ComputeWorker, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -252,12 +256,24 @@ class Controller(QObject):
         if dataset.waiting_for_ranges:
             return -1  # nothing to analyse until the run has ranges
         preview = self._interacting
+        if not preview:
+            self._warn_memory(dataset, box)
         job = analysis_job(dataset.atoms, box, self.settings, preview=preview)
         self._submitted_at = time.perf_counter()
         name = "entropy vs scale (preview while dragging)" if preview else "entropy vs scale"
         gen = self.analysis.submit(job, name, context=AnalysisRequest(box, preview))
         self.analysis_started.emit(gen)
         return gen
+
+    def _warn_memory(self, dataset: Dataset, box: Box) -> None:
+        """Emit :attr:`memory_warned` if the analysis of ``box`` may exceed the memory budget (an
+        estimate from sizes alone, no pass over the atoms: said before the run, not after)."""
+        try:
+            text = memory_warning(dataset.atoms, box, self.settings.fitted_to(box))
+        except InputError:
+            return  # no edge fits: the analysis itself says so
+        if text:
+            self.memory_warned.emit(text)
 
     def _scales(self, items: list) -> None:
         gen = self.analysis.generation

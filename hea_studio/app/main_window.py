@@ -34,6 +34,7 @@ from hea_studio.app.project_keeper import ProjectKeeper
 from hea_studio.app.recent_files import guess_range_file, read_recent, remember, split_dropped
 from hea_studio.app.session import Session
 from hea_studio.app.spectrum_binding import SpectrumBinder
+from hea_studio.core import memory
 from hea_studio.core.errors import InputError
 from hea_studio.io.project import PROJECT_SUFFIX
 from hea_studio.render.atom_view import AtomView
@@ -128,6 +129,8 @@ class MainWindow(QMainWindow):
         self.dataset_settings = DatasetSettingsMemory(app_settings())
         self.controller.dataset_loaded.connect(self._apply_dataset_settings)
         self.settings_panel.settings_changed.connect(self._remember_dataset_settings)
+        self.settings_panel.memory_budget_changed.connect(memory.set_budget)
+        self.controller.memory_warned.connect(lambda text: self.show_message(f"⚠ {text}"))
         self.binder = ViewBinder(self)
         self.keeper = ProjectKeeper(self)
         self.spectrum_binder = SpectrumBinder(self)
@@ -746,6 +749,7 @@ class MainWindow(QMainWindow):
             # resizeDocks only works once the window has its size: apply after the first layout.
             QTimer.singleShot(0, self._apply_default_dock_sizes)
         self.settings_panel.restore(s)
+        memory.set_budget(self.settings_panel.memory_budget_bytes())
         self.local_panel.restore(s)
         self.spectrum_panel.restore(s)
         self.freq_panel.restore(s)

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from hea_studio.compute.binning import PreparedRoi
+from hea_studio.compute.binning import PreparedRoi, estimate_run_bytes
 from hea_studio.compute.curve import iter_prepared, reference_table
 from hea_studio.compute.entropy import classify, ideal_entropy, mixing_entropy, to_joules
 from hea_studio.compute.quality import analysis_warnings
@@ -16,6 +16,7 @@ from hea_studio.compute.roi import atoms_default_box, prepare_roi, preset_elemen
 from hea_studio.compute.sublattice_run import SublatticeRun
 from hea_studio.compute.sume import sume_null
 from hea_studio.compute.sume_estimate import estimate_sumes
+from hea_studio.core import memory
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.geometry import Box
 from hea_studio.core.progress import TaskState, check_cancelled
@@ -179,3 +180,15 @@ def run_analysis(
             next(gen)
         except StopIteration as stop:
             return stop.value
+
+
+def memory_warning(atoms: AtomSet, box: Box, settings: AnalysisSettings) -> str | None:
+    """The warning of :func:`hea_studio.core.memory.over_budget_warning` for analysing ``box``
+    (before the run: an estimate from sizes alone, with every atom counted as in the box)."""
+    n = atoms.n_rows  # rows: atoms, or ions standing for their atoms
+    per_row = atoms.positions.itemsize * 3 + atoms.labels.itemsize
+    # Every atom counted as in the box: an upper bound (counting the box would cost a pass).
+    k = len(settings.elements) if settings.elements else 4
+    n_box = atoms.n_atoms
+    estimate = estimate_run_bytes(n, per_row, box, n_box, settings.sizes_nm, k, memory.budget())
+    return memory.over_budget_warning(estimate, f"the analysis of {n_box:,} atoms")

@@ -54,7 +54,7 @@ def analyze_files(
     on_warning
         Called with a one-line warning, e.g. when most of ``roi`` lies outside the data.
     """
-    from hea_studio.compute.analysis import run_analysis
+    from hea_studio.compute.analysis import memory_warning, run_analysis
     from hea_studio.compute.roi import atoms_default_box
     from hea_studio.io import load_ions, load_ranges, to_atoms
 
@@ -82,20 +82,6 @@ def analyze_files(
     result = run_analysis(atoms, settings, box)
     timing = dict(result.timing_s, load=t_load, total=t_load + result.timing_s["total"])
     return replace(result, timing_s=timing)
-
-
-def memory_warning(atoms, box: Box, settings: AnalysisSettings) -> str | None:
-    """The warning of :func:`hea_studio.core.memory.over_budget_warning` for analysing ``box``."""
-    from hea_studio.compute.binning import estimate_run_bytes
-    from hea_studio.core import memory
-
-    n = atoms.n_rows  # rows: atoms, or ions standing for their atoms
-    per_row = atoms.positions.itemsize * 3 + atoms.labels.itemsize
-    # Every atom counted as in the box: an upper bound (counting the box would cost a pass).
-    k = len(settings.elements) if settings.elements else 4
-    n_box = atoms.n_atoms
-    estimate = estimate_run_bytes(n, per_row, box, n_box, settings.sizes_nm, k, memory.budget())
-    return memory.over_budget_warning(estimate, f"the analysis of {n_box:,} atoms")
 
 
 @dataclass(frozen=True)

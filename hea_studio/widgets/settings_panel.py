@@ -26,8 +26,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hea_studio.core import memory
 from hea_studio.core.errors import InputError
-from hea_studio.core.settings import ATOMS_PER_CELL, COCUFENI_LATTICE, AnalysisSettings, Lattice, parse_sizes
+from hea_studio.core.settings import (
+    ATOMS_PER_CELL,
+    COCUFENI_LATTICE,
+    PRIMARY_SUME_METHODS,
+    AnalysisSettings,
+    Lattice,
+    parse_sizes,
+)
 from hea_studio.core.sublattices import Sublattice, check_sublattices
 
 NO_LATTICE = "none"
@@ -107,10 +115,21 @@ def sublattice_choice(settings: AnalysisSettings) -> tuple[str, str]:
     return NO_SUBLATTICES, ""
 
 
+SUME_METHOD_TIP = (
+    "Primary SUME (science.md 5). hinge-bulk: where a hinge fit S_bulk - b·max(0, L* - L) of the "
+    "curve meets the bulk entropy; independent of the list of cube edges (the default). "
+    "tangent-free: the 2024 paper's two free tangents, kept to compare with it; it moves with the edge "
+    "list. Both are always in the JSON; this chooses the one shown first."
+)
+GB = float(1 << 30)
+
+
 class SettingsPanel(QWidget):
-    """Edits an :class:`AnalysisSettings`; emits ``settings_changed`` with the new value."""
+    """Edits an :class:`AnalysisSettings`; emits ``settings_changed`` with the new value, and
+    ``memory_budget_changed`` with the memory budget in bytes (a machine setting, not an analysis one)."""
 
     settings_changed = Signal(object)
+    memory_budget_changed = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -196,6 +215,24 @@ class SettingsPanel(QWidget):
         sublattice_row.addWidget(self.sublattice)
         sublattice_row.addWidget(self.sublattice_spec)
 
+        self.sume_method = QComboBox()
+        self.sume_method.addItems(list(PRIMARY_SUME_METHODS))
+        self.sume_method.setToolTip(SUME_METHOD_TIP)
+        self.sume_method.currentTextChanged.connect(self._changed)
+        self.memory_budget = QDoubleSpinBox()
+        self.memory_budget.setDecimals(1)
+        self.memory_budget.setRange(0.5, max(1.0, round(memory.machine_memory() / GB, 1)))
+        self.memory_budget.setSingleStep(0.5)
+        self.memory_budget.setSuffix(" GB")
+        self.memory_budget.setKeyboardTracking(False)
+        self.memory_budget.setValue(memory.default_budget() / GB)
+        self.memory_budget.setToolTip(
+            "How much memory an analysis may plan for: it sets the size of the voxel tables that make "
+            "the curve fast, and a run whose estimate exceeds it is announced in the status bar before "
+            f"it starts. Default: a quarter of this machine's memory ({memory.default_budget() / GB:.1f} GB)."
+        )
+        self.memory_budget.valueChanged.connect(lambda v: self.memory_budget_changed.emit(int(v * GB)))
+
         form = QFormLayout()
         form.addRow("Cube edges", self.edges)
         form.addRow("Mode", self.mode)
@@ -203,6 +240,8 @@ class SettingsPanel(QWidget):
         form.addRow("Bootstrap", self.bootstrap)
         form.addRow("Lattice", lattice_row)
         form.addRow("Sublattices", sublattice_row)
+        form.addRow("SUME method", self.sume_method)
+        form.addRow("Memory budget", self.memory_budget)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.auto_elements)
@@ -274,6 +313,7 @@ class SettingsPanel(QWidget):
             elements=elements,
             lattice=lattice,
             bootstrap=self.bootstrap.value(),
+            sume_method=self.sume_method.currentText(),
             **subs,
         )
 
@@ -374,6 +414,7 @@ class SettingsPanel(QWidget):
                     item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
             self._set_lattice(settings.lattice)
             self._set_sublattices(*sublattice_choice(settings))
+            self.sume_method.setCurrentText(settings.sume_method)
         finally:
             self._updating = False
         self._changed()
@@ -404,7 +445,13 @@ class SettingsPanel(QWidget):
         store.setValue("lattice_a", self.lattice_a.value())
         store.setValue("sublattice", self.sublattice.currentText())
         store.setValue("sublattice_spec", self.sublattice_spec.text())
+        store.setValue("sume_method", self.sume_method.currentText())
+        store.setValue("memory_budget_gb", self.memory_budget.value())
         store.endGroup()
+
+    def memory_budget_bytes(self) -> int:
+        """The memory budget shown, in bytes."""
+        return int(self.memory_budget.value() * GB)
 
     def restore(self, store: QSettings) -> None:
         """Restore remembered settings (unreadable values are ignored)."""
@@ -427,6 +474,13 @@ class SettingsPanel(QWidget):
             self._set_sublattices(
                 str(store.value("sublattice", NO_SUBLATTICES)), str(store.value("sublattice_spec", ""))
             )
+            method = str(store.value("sume_method", PRIMARY_SUME_METHODS[0]))
+            self.sume_method.setCurrentText(
+                method if method in PRIMARY_SUME_METHODS else PRIMARY_SUME_METHODS[0]
+            )
+            self.memory_budget.blockSignals(True)
+            self.memory_budget.setValue(_float(store.value("memory_budget_gb"), memory.default_budget() / GB))
+            self.memory_budget.blockSignals(False)
         finally:
             self._updating = False
             store.endGroup()
