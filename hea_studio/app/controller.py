@@ -170,10 +170,11 @@ class Controller(QObject):
         return self.local.running
 
     # ---- loading --------------------------------------------------------------------------------
-    def open_files(self, ion_path: Path | None, range_path: Path | None) -> int:
-        """Open an ion file with its range file (``None``, ``None``: the bundled demo) in the worker."""
+    def open_files(self, ion_path: Path | None, range_path: Path | None, ranges=None) -> int:
+        """Open an ion file with its range file (``None``, ``None``: the bundled demo) in the worker;
+        ``ranges``, a range table, stands in for a range file (``range_path`` ``None``)."""
         self._soon.stop()
-        load = load_job(ion_path, range_path, decompose=self.settings.decompose)
+        load = load_job(ion_path, range_path, decompose=self.settings.decompose, ranges=ranges)
         name = "opening demo" if ion_path is None else f"opening {Path(ion_path).name}"
         return self.loads.submit(load, name, context=time.perf_counter())
 

@@ -404,17 +404,18 @@ class MainWindow(QMainWindow):
         self.worker.cancelled.connect(self._on_job_cancelled)
 
     # ---- files ----------------------------------------------------------------------------------
-    def open_files(self, ion_path: Path | None, range_path: Path | None = None) -> int:
+    def open_files(self, ion_path: Path | None, range_path: Path | None = None, ranges=None) -> int:
         """Open ``ion_path`` with ``range_path`` (guessed next to it if ``None``) in the worker.
 
         With no range file the run opens waiting for ranges: the mass spectrum shows, and the
-        analysis starts once ranges are drawn, suggested or applied.
+        analysis starts once ranges are drawn, suggested or applied. ``ranges`` (a range table, e.g.
+        a project's edited ranges) is used instead of any range file, and nothing is guessed.
         """
-        if ion_path is not None and range_path is None:
+        if ion_path is not None and range_path is None and ranges is None:
             range_path = guess_range_file(Path(ion_path))
         self.show_message("Opening the demo specimen..." if ion_path is None else f"Opening {ion_path}...")
         self._opening = (ion_path, range_path)
-        return self.controller.open_files(ion_path, range_path)
+        return self.controller.open_files(ion_path, range_path, ranges)
 
     def open_demo(self) -> int:
         """Open the bundled demo specimen."""

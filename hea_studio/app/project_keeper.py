@@ -27,6 +27,7 @@ from hea_studio.core.errors import InputError
 from hea_studio.core.project import ProjectState
 from hea_studio.io.project import PROJECT_SUFFIX, load_project, recovery_path, save_project
 from hea_studio.io.recovery import Orphan, RecoveryFolder
+from hea_studio.io.rrng import parse_rrng_text, rrng_text
 
 AUTOSAVE_MS = 1500
 
@@ -89,6 +90,7 @@ class ProjectKeeper(QObject):
         window.settings_panel.settings_changed.connect(self.schedule)
         session.display_changed.connect(self.schedule)
         window.controller.analysis_finished.connect(self.schedule)
+        window.controller.ranging_applied.connect(self.schedule)
         window.controller.dataset_loaded.connect(self._dataset_loaded)
         window.controller.load_failed.connect(self._load_failed)
 
@@ -121,6 +123,8 @@ class ProjectKeeper(QObject):
             hidden_species=sorted(session.display.hidden),
             last_analysis=last,
             comparison=self.window.compare.job.to_project_json(),
+            # Ranges no file holds (edited, drawn, suggested) are part of the session itself.
+            ranges=rrng_text(dataset.ranges) if dataset.range_path is None and dataset.ranges else None,
         )
 
     def schedule(self, *_args) -> None:
@@ -195,8 +199,13 @@ class ProjectKeeper(QObject):
                 raise InputError(f"the project's data file {name} is missing", Path(name))
         ion = Path(state.ion_file) if state.ion_file else None
         ranges = Path(state.range_file) if state.range_file else None
+        table = None
+        if state.ranges is not None and ranges is None:
+            table = parse_rrng_text(
+                state.ranges, f"{ion.name if ion else 'the demo'}: the session's saved ranges"
+            )
         self._drop_pending()
-        gen = self.window.open_files(ion, ranges)
+        gen = self.window.open_files(ion, ranges, table)
         if gen >= 0:
             self._pending = state
         return gen

@@ -20,6 +20,7 @@ from hea_studio.core.atoms import AtomSet
 from hea_studio.core.dataset import Dataset, DensityMap
 from hea_studio.core.errors import InputError
 from hea_studio.core.progress import TaskState, check_cancelled
+from hea_studio.core.ranges import RangeTable
 from hea_studio.core.settings import AnalysisSettings
 
 MAP_PIXELS = 256  # along the longer axis; density maps are for orientation, not for analysis
@@ -103,9 +104,17 @@ def build_dataset(
 
 
 def load_dataset(
-    ion_path: Path | None, range_path: Path | None, decompose: bool = True, task: TaskState | None = None
+    ion_path: Path | None,
+    range_path: Path | None,
+    decompose: bool = True,
+    task: TaskState | None = None,
+    ranges: RangeTable | None = None,
 ) -> Dataset:
-    """Read an ion file and its range file (or the bundled demo when ``ion_path`` is ``None``)."""
+    """Read an ion file and its range file (or the bundled demo when ``ion_path`` is ``None``).
+
+    ``ranges``: a range table to use instead of a range file (``range_path`` ``None``), e.g. the
+    edited ranges a project or recovered session holds.
+    """
     from hea_studio import io
 
     if ion_path is None:
@@ -121,7 +130,7 @@ def load_dataset(
         task.report(0.1, f"reading {Path(ion_path).name}")
     ions = io.load_ions(Path(ion_path))
     check_cancelled(task)
-    table = None
+    table = ranges if range_path is None else None
     if range_path is not None:
         if task is not None:
             task.report(0.3, f"reading {Path(range_path).name}")
@@ -137,8 +146,8 @@ def load_dataset(
     atoms, n_unranged, in_force = range_ions(ions, table, decompose, task)
     if table is not None and in_force is None:
         raise InputError(
-            f"no ion of {Path(ion_path).name} falls in any range of {Path(range_path).name}: "  # type: ignore[arg-type]
-            "does the range file match the ion file?",
+            f"no ion of {Path(ion_path).name} falls in any range of "
+            f"{Path(range_path).name if range_path else 'the saved ranges'}: does the range file match the ion file?",
             range_path,
         )
     n = max(ions.n_ions, 1)
@@ -146,7 +155,7 @@ def load_dataset(
         spectrum,
         in_force,
         Path(ion_path).name,
-        Path(range_path).name if range_path else "",
+        Path(range_path).name if range_path else ("the saved ranges" if table is not None else ""),
         1 - n_unranged / n,
     )
     check_cancelled(task)

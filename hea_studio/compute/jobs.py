@@ -20,6 +20,7 @@ from hea_studio.compute.preview import preview_inputs, use_table
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.geometry import Box
 from hea_studio.core.progress import TaskState
+from hea_studio.core.ranges import RangeTable
 from hea_studio.core.settings import AnalysisSettings
 
 JobFn = Callable[[TaskState], Any]
@@ -54,11 +55,14 @@ def analysis_job(
     return job
 
 
-def load_job(ion_path: Path | None, range_path: Path | None, decompose: bool = True) -> JobFn:
-    """``job(task)`` opening an ion file with its range file (``None``, ``None``: the demo)."""
+def load_job(
+    ion_path: Path | None, range_path: Path | None, decompose: bool = True, ranges: RangeTable | None = None
+) -> JobFn:
+    """``job(task)`` opening an ion file with its range file (``None``, ``None``: the demo), or with
+    the range table ``ranges`` when there is no range file."""
 
     def job(task: TaskState):
-        return load_dataset(ion_path, range_path, decompose=decompose, task=task)
+        return load_dataset(ion_path, range_path, decompose=decompose, task=task, ranges=ranges)
 
     return job
 

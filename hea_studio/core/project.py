@@ -38,6 +38,9 @@ class ProjectState:
         analyses (a run not reopened keeps its results), or ``None``.
     last_analysis
         The last analysis as its JSON text (schema hea-studio/analysis/1), or ``None``.
+    ranges
+        The ranges in force as .rrng text when no range file holds them (drawn or edited in the
+        spectrum dock, or suggested): reopening ranges the ions with them. ``None``: ``range_file``'s.
     """
 
     ion_file: str | None = None
@@ -49,3 +52,4 @@ class ProjectState:
     hidden_species: list[str] = field(default_factory=list)
     last_analysis: str | None = None
     comparison: str | None = None
+    ranges: str | None = None

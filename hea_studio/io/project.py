@@ -204,6 +204,8 @@ def save_project(path: str | Path, state: ProjectState, durable: bool = True) ->
                 f.attrs["last_analysis"] = state.last_analysis
             if state.comparison is not None:
                 f.attrs["comparison"] = state.comparison
+            if state.ranges is not None:
+                f.attrs["ranges_rrng"] = state.ranges
 
     write_atomically(Path(path), write, durable)
 
@@ -255,6 +257,7 @@ def load_project(path: str | Path) -> ProjectState:
                 raise InputError(f"{len(names)} sub-volume names but {boxes.shape[0]} boxes", path)
             last = f.attrs.get("last_analysis")
             comparison = f.attrs.get("comparison")
+            ranges = f.attrs.get("ranges_rrng")
             state = ProjectState(
                 ion_file=_locate(f.attrs["ion_file"], f.attrs.get("ion_file_relative"), path),
                 range_file=_locate(f.attrs["range_file"], f.attrs.get("range_file_relative"), path),
@@ -265,6 +268,7 @@ def load_project(path: str | Path) -> ProjectState:
                 hidden_species=[str(s) for s in json.loads(f.attrs["hidden_species"])],
                 last_analysis=str(last) if last is not None else None,
                 comparison=str(comparison) if comparison is not None else None,
+                ranges=str(ranges) if ranges is not None else None,
             )
     except InputError as exc:
         if exc.path is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from hea_studio.core.errors import InputError
@@ -89,7 +90,20 @@ def read_rrng(path: str | os.PathLike[str]) -> RangeTable:
         ranges.
     """
     path = Path(path)
-    lines = read_text(path)
+    return _parse(read_text(path), path)
+
+
+def parse_rrng_text(text: str, where: str | os.PathLike[str]) -> RangeTable:
+    """Read .rrng text kept elsewhere (a project's edited ranges); ``where`` names it in errors.
+
+    The table's ``source`` is ``None``: no range file stands behind it.
+    """
+    table = _parse(text.splitlines(), Path(where))
+    return replace(table, source=None)
+
+
+def _parse(lines: list[str], path: Path) -> RangeTable:
+    """The range table of the lines of a .rrng file (``path`` for messages)."""
     section: str | None = None
     raw: list[RawRange] = []
     warnings: list[str] = []
@@ -145,7 +159,20 @@ def write_rrng(path: str | os.PathLike[str], table: RangeTable, durable: bool = 
 
     The file is written atomically (a temporary file moved into place), so a crash or a full disk
     never leaves a half-written range file where a good one was; ``durable`` also flushes it to
-    disk first.
+    disk first. The text is :func:`rrng_text`'s.
+    """
+    text = rrng_text(table)
+    from hea_studio.io.project import write_atomically
+
+    def write(tmp) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+
+    write_atomically(Path(path), write, durable=durable)
+
+
+def rrng_text(table: RangeTable) -> str:
+    """``table`` as .rrng text.
 
     ``[Ions]`` lists every element used (and every species without a composition); each range
     carries ``Vol:`` when known, ``Name:`` when the species name is not its formula, its atoms and
@@ -172,10 +199,4 @@ def write_rrng(path: str | os.PathLike[str], table: RangeTable, durable: bool = 
         if colour is not None:
             parts.append(f"Color:{_hex(colour)}")
         out.append(f"Range{i}=" + " ".join(parts))
-    from hea_studio.io.project import write_atomically
-
-    def write(tmp) -> None:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write("\n".join(out) + "\n")
-
-    write_atomically(Path(path), write, durable=durable)
+    return "\n".join(out) + "\n"

@@ -78,3 +78,15 @@ def test_absolute_paths_win_while_they_exist_and_are_reported_when_nothing_exist
     shutil.rmtree(data_home)
     # Neither path exists: the original one is kept so the window can say what is missing.
     assert load_project(tmp_path / "copy" / "p.heaproj").ion_file == state.ion_file
+
+
+def test_a_project_keeps_ranges_no_file_holds(tmp_path):
+    from dataclasses import replace
+
+    text = "[Ions]\nNumber=1\nIon1=Fe\n[Ranges]\nNumber=1\nRange1=55.8 56.1 Fe:1\n"
+    path = tmp_path / "p.heaproj"
+    save_project(path, replace(_state(tmp_path), range_file=None, ranges=text))
+    back = load_project(path)
+    assert back.ranges == text and back.range_file is None
+    save_project(path, _state(tmp_path))
+    assert load_project(path).ranges is None  # ranges from a file: the file is named, not copied

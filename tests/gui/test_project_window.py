@@ -258,3 +258,51 @@ def test_projects_keep_species_colours_and_hidden_species(make_main_window, qtbo
     assert not second.species_panel._rows[cu][0].isChecked()  # the panel shows it too
     view = second.atom_view
     assert view.n_candidates == view.n_atoms - int(second.session.dataset.atoms.counts()["Cu"])
+
+
+def _edited(table):
+    """``table`` as a user leaves it in the spectrum dock: the first range narrowed, one removed."""
+    from dataclasses import replace
+
+    first = replace(table.ranges[0], hi=table.ranges[0].lo + 0.6 * (table.ranges[0].hi - table.ranges[0].lo))
+    return replace(table, ranges=[first, *table.ranges[1:-1]], source=None)
+
+
+@pytest.mark.gui
+def test_edited_ranges_survive_a_crash_and_a_project(make_main_window, qtbot, small_files, tmp_path, monkeypatch):
+    """Ranges edited in the window (no file behind them) are part of the session: the recovery copy
+    and project files carry them, and reopening ranges the ions with them, not with none (the run
+    used to reopen waiting for ranges, or with the range file guessed next to the ion file)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    pos, rrng = small_files
+    crashed = make_main_window()
+    _open(crashed, qtbot, pos, rrng)
+    edited = _edited(crashed.session.dataset.ranges)
+    with qtbot.waitSignal(crashed.controller.ranging_applied, timeout=60_000):
+        crashed.controller.apply_ranges(edited, None)
+    crashed.session.add_subvolume(Box((2.0, 2.0, 2.0), (6.0, 6.0, 6.0)), "Precipitate")
+    counts = crashed.session.dataset.atoms.counts()
+    project = tmp_path / "edited.heaproj"
+    crashed.keeper.save(project)
+    recovery = crashed.keeper.recovery_file
+    qtbot.waitUntil(recovery.is_file, timeout=30_000)
+    assert load_project(recovery).ranges is not None
+    _crash(crashed)
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    restored = make_main_window()
+    with qtbot.waitSignal(restored.controller.dataset_loaded, timeout=60_000):
+        assert restored.offer_recovery()
+    qtbot.waitUntil(lambda: len(restored.session.subvolumes) == 2, timeout=30_000)
+    dataset = restored.session.dataset
+    assert not dataset.waiting_for_ranges and dataset.range_path is None
+    assert [(r.lo, r.hi, r.ion) for r in dataset.ranges.ranges] == [(r.lo, r.hi, r.ion) for r in edited.ranges]
+    assert dataset.atoms.counts() == counts
+    restored.close()
+
+    again = make_main_window()
+    with qtbot.waitSignal(again.controller.dataset_loaded, timeout=60_000):
+        assert again.open_project(project) >= 0
+    qtbot.waitUntil(lambda: len(again.session.subvolumes) == 2, timeout=30_000)
+    assert again.session.dataset.atoms.counts() == counts

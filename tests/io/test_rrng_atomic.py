@@ -34,3 +34,19 @@ def test_write_rrng_round_trips_and_a_failed_write_keeps_the_old_file(tmp_path, 
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.rrng"]
+
+
+def test_rrng_text_reads_back_and_bad_text_names_where_it_came_from(tmp_path):
+    from hea_studio.core.errors import InputError
+    from hea_studio.io.rrng import parse_rrng_text, rrng_text
+
+    table = RangeTable(
+        [Range(27.9, 28.1, "Si", (("Si", 1.0),)), Range(33.9, 34.1, "CrO", (("Cr", 1.0), ("O", 1.0)))]
+    )
+    back = parse_rrng_text(rrng_text(table), "p.heaproj: saved ranges")
+    assert [(r.lo, r.hi, r.ion, r.composition) for r in back.ranges] == [
+        (r.lo, r.hi, r.ion, r.composition) for r in table.ranges
+    ]
+    assert back.source is None  # no range file stands behind it
+    with pytest.raises(InputError, match="saved ranges"):
+        parse_rrng_text("[Ranges]\nRange1=5 3 Fe:1\n", "p.heaproj: saved ranges")
