@@ -46,7 +46,7 @@ class CompareFeatures(QObject):
         self.compare_panel = ComparePanel()
         self.profile_panel = ProfilePanel()
         self.compare_dock = window.add_dock("compare", "Compare sub-volumes", self.compare_panel, right)
-        self.profile_dock = window.add_dock("profile", "Composition profile", self.profile_panel, right)
+        self.profile_dock = window.add_dock("profile", "Profile", self.profile_panel, right)
         # Tabbed with the plots they belong next to: the comparison with the entropy plot (it is one,
         # for several boxes), the profile with the concentration plots.
         window.tabifyDockWidget(window.docks["entropy"], self.compare_dock)

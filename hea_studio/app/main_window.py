@@ -301,14 +301,14 @@ class MainWindow(QMainWindow):
         self.plots = AnalysisPlots()
         self.add_dock("entropy", "Entropy vs cube edge", self.plots.entropy_widget, right)
         conc = self.add_dock(
-            "concentration", "Concentration spread vs cube edge", self.plots.concentration_widget, right
+            "concentration", "Concentration spread", self.plots.concentration_widget, right
         )
         self.local_panel = LocalEntropyPanel()
-        local = self.add_dock("local", "Local entropy vs neighbours", self.local_panel, right)
+        local = self.add_dock("local", "Local entropy", self.local_panel, right)
         self.freq_panel = FrequencyPanel()
-        freq = self.add_dock("freqdist", "Frequency distribution", self.freq_panel, right)
+        freq = self.add_dock("freqdist", "Frequencies", self.freq_panel, right)
         self.sublattice_panel = SublatticeCurvePanel()
-        sublattice = self.add_dock("sublattice", "Sublattice curve", self.sublattice_panel, right)
+        sublattice = self.add_dock("sublattice", "Sublattices", self.sublattice_panel, right)
         # The numbers and the settings sit under the 3D view (the side columns keep their corners),
         # so the right column gives its height to the plots: the entropy plot is the one the user
         # reads SUME from. Scroll areas keep every row reachable when the strip is short.

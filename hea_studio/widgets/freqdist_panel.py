@@ -1,4 +1,4 @@
-"""The "Frequency distribution" tab: per element and cube edge, the cubes holding each count of the
+"""The "Frequencies" tab (frequency distribution analysis): per element and cube edge, the cubes holding each count of the
 element's atoms against random mixing, with the chi-square p-value and Pearson's mu (science.md 6).
 
 The numbers were computed with every analysis already (the JSON ``chi2_p``/``pearson_mu``); this tab

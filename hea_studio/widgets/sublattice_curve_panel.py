@@ -1,4 +1,4 @@
-"""The "Sublattice curve" tab: S per formula unit versus cube edge, its per-sublattice random
+"""The "Sublattices" tab: S per formula unit versus cube edge, its per-sublattice random
 reference and SUME (science.md 8), drawn with the same plot as the whole-atom curve."""
 
 from __future__ import annotations

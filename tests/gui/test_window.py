@@ -247,7 +247,7 @@ def test_stray_dock_tab_bars_are_hidden(make_main_window, qtbot):
 
     # One tab bar per tabbed group (sub-volumes|display, entropy|compare, concentration|local|profile,
     # results|settings).
-    assert shown() == ["Concentration spread vs cube edge", "Entropy vs cube edge", "Results", "Sub-volumes"]
+    assert shown() == ["Concentration spread", "Entropy vs cube edge", "Results", "Sub-volumes"]
     # A copy of the Results tab bar where Qt 6.11 leaves one (laid out for an earlier window size).
     stray = QTabBar(window)
     stray.addTab("Results")
@@ -257,7 +257,7 @@ def test_stray_dock_tab_bars_are_hidden(make_main_window, qtbot):
     assert stray.isVisible()
     window.hide_stale_tab_bars()
     assert not stray.isVisible()
-    assert shown() == ["Concentration spread vs cube edge", "Entropy vs cube edge", "Results", "Sub-volumes"]
+    assert shown() == ["Concentration spread", "Entropy vs cube edge", "Results", "Sub-volumes"]
 
 
 def test_file_export_plot_writes_the_entropy_png(
