@@ -57,7 +57,6 @@ def test_project_round_trip_restores_files_boxes_and_settings(make_main_window, 
 def test_recovery_copy_is_offered_after_a_crash_and_removed_on_clean_exit(
     make_main_window, qtbot, small_files, monkeypatch
 ):
-    from PySide6.QtWidgets import QMessageBox
 
     pos, rrng = small_files
     crashed = make_main_window()
@@ -65,13 +64,7 @@ def test_recovery_copy_is_offered_after_a_crash_and_removed_on_clean_exit(
     crashed.session.add_subvolume(Box((2.0, 2.0, 2.0), (6.0, 6.0, 6.0)), "Precipitate")
     recovery = crashed.keeper.recovery_file
     qtbot.waitUntil(recovery.is_file, timeout=30_000)  # the debounced autosave writes it
-    _crash(crashed)
-
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    restored = make_main_window()
-    with qtbot.waitSignal(restored.controller.dataset_loaded, timeout=60_000):
-        assert restored.offer_recovery()
-    qtbot.waitUntil(lambda: len(restored.session.subvolumes) == 2, timeout=30_000)
+    restored = _crash_and_recover(crashed, make_main_window, qtbot, monkeypatch)
     assert restored.session.subvolumes[1].name == "Precipitate"
     # The session lives on in the new instance's own copy; the crashed one's copy is gone.
     qtbot.waitUntil(lambda: not recovery.exists(), timeout=30_000)
@@ -85,6 +78,20 @@ def _crash(window) -> None:
     """What a crash leaves: the recovery copy on disk, its lock released by the operating system."""
     window.keeper.discard_recovery = lambda: None
     window.keeper.recovery.close(discard=False)
+
+
+def _crash_and_recover(crashed, make_main_window, qtbot, monkeypatch):
+    """Crash ``crashed``, start a new window, accept the recovery it offers, and wait until the
+    session (two sub-volumes) is back; returns the new window."""
+    from PySide6.QtWidgets import QMessageBox
+
+    _crash(crashed)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    restored = make_main_window()
+    with qtbot.waitSignal(restored.controller.dataset_loaded, timeout=60_000):
+        assert restored.offer_recovery()
+    qtbot.waitUntil(lambda: len(restored.session.subvolumes) == 2, timeout=30_000)
+    return restored
 
 
 @pytest.mark.gui
@@ -269,11 +276,12 @@ def _edited(table):
 
 
 @pytest.mark.gui
-def test_edited_ranges_survive_a_crash_and_a_project(make_main_window, qtbot, small_files, tmp_path, monkeypatch):
+def test_edited_ranges_survive_a_crash_and_a_project(
+    make_main_window, qtbot, small_files, tmp_path, monkeypatch
+):
     """Ranges edited in the window (no file behind them) are part of the session: the recovery copy
     and project files carry them, and reopening ranges the ions with them, not with none (the run
     used to reopen waiting for ranges, or with the range file guessed next to the ion file)."""
-    from PySide6.QtWidgets import QMessageBox
 
     pos, rrng = small_files
     crashed = make_main_window()
@@ -288,16 +296,12 @@ def test_edited_ranges_survive_a_crash_and_a_project(make_main_window, qtbot, sm
     recovery = crashed.keeper.recovery_file
     qtbot.waitUntil(recovery.is_file, timeout=30_000)
     assert load_project(recovery).ranges is not None
-    _crash(crashed)
-
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    restored = make_main_window()
-    with qtbot.waitSignal(restored.controller.dataset_loaded, timeout=60_000):
-        assert restored.offer_recovery()
-    qtbot.waitUntil(lambda: len(restored.session.subvolumes) == 2, timeout=30_000)
+    restored = _crash_and_recover(crashed, make_main_window, qtbot, monkeypatch)
     dataset = restored.session.dataset
     assert not dataset.waiting_for_ranges and dataset.range_path is None
-    assert [(r.lo, r.hi, r.ion) for r in dataset.ranges.ranges] == [(r.lo, r.hi, r.ion) for r in edited.ranges]
+    assert [(r.lo, r.hi, r.ion) for r in dataset.ranges.ranges] == [
+        (r.lo, r.hi, r.ion) for r in edited.ranges
+    ]
     assert dataset.atoms.counts() == counts
     restored.close()
 
