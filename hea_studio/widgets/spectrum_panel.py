@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -103,6 +104,9 @@ class _SpectrumViewBox(pg.ViewBox):
             self.clicked_at.emit(self.mapSceneToView(ev.scenePos()).x())
         else:
             super().mouseClickEvent(ev)
+
+
+_UNLIMITED = 16_777_215  # Qt's QWIDGETSIZE_MAX
 
 
 class _RangesTable(QTableWidget):
@@ -186,10 +190,16 @@ class SpectrumPanel(QWidget):
         self.delete_button = QPushButton("Delete")
         self.delete_button.setToolTip("Remove the selected range (Del)")
 
-        tools = QHBoxLayout()
-        for w in (self.source, QLabel("Bin"), self.bin, self.log, QLabel("Isotopes"), self.overlay_edit):
+        # One row when the dock is wide; the isotope field gets a row of its own when it is narrow
+        # (a 1280-pixel window), see _arrange.
+        tools = self._tools = QHBoxLayout()
+        for w in (self.source, QLabel("Bin"), self.bin, self.log):
             tools.addWidget(w)
-        tools.addStretch(1)
+        tools.addStretch(1)  # keeps the short row together when the isotope field is not in it
+        self._overlay_label = QLabel("Isotopes")
+        overlay_row = self._overlay_row = QHBoxLayout()
+        overlay_row.addWidget(self._overlay_label)
+        overlay_row.addWidget(self.overlay_edit, 1)
         self.suggest_edit.setMinimumWidth(90)
         self.overlay_edit.setMinimumWidth(70)
         tools2 = QHBoxLayout()
@@ -212,7 +222,7 @@ class SpectrumPanel(QWidget):
         self.ranges_view.setToolTip(
             "Double-click to edit an ion (e.g. Fe, CrO2, Fe2+) or a bound; double-click a colour to change it"
         )
-        self.ranges_view.setMinimumWidth(310)
+        self.ranges_view.setMinimumWidth(240)
 
         self.info = QLabel("")
         self.info.setWordWrap(True)
@@ -225,6 +235,7 @@ class SpectrumPanel(QWidget):
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addLayout(tools)
+        lv.addLayout(overlay_row)
         self.plot.widget.setMinimumHeight(160)
         lv.addWidget(self.plot.widget, 1)
         lv.addWidget(self.warning)
@@ -235,7 +246,7 @@ class SpectrumPanel(QWidget):
         rv.addLayout(tools2)
         rv.addWidget(self.ranges_view, 1)
         rv.addLayout(tools3)
-        split = QSplitter(Qt.Orientation.Horizontal)
+        split = self.split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
         split.setStretchFactor(0, 3)
@@ -244,6 +255,7 @@ class SpectrumPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(split)
+        self._watched: QWidget | None = None
 
         self.view_box.range_drawn.connect(self.add_range)
         self.view_box.clicked_at.connect(self.clicked_at)
@@ -264,6 +276,83 @@ class SpectrumPanel(QWidget):
         delete.activated.connect(self.delete_selected)
 
     # ---- data in --------------------------------------------------------------------------------
+
+    # ---- layout -----------------------------------------------------------------------------------
+    NARROW_PX = 720
+    """Below this width the ranges table goes under the spectrum instead of beside it."""
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # The panel sits in a scroll area: its width is the scroll area's, not its own minimum, so
+        # the arrangement follows the viewport (a side-by-side layout there would scroll sideways).
+        parent = self.parentWidget()
+        if isinstance(parent, QWidget) and parent is not self._watched:
+            area = parent.parentWidget()
+            if isinstance(area, QScrollArea):
+                parent.installEventFilter(self)
+                self._watched = parent
+        self._arrange()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._watched and event.type() == QEvent.Type.Resize:
+            self._arrange()
+        return super().eventFilter(watched, event)
+
+    def _arrange(self) -> None:
+        """Ranges table beside the spectrum when there is room, else below it (refitted at every
+        resize of the dock: a height the user dragged the splitter to is a wish for that size)."""
+        view = self._watched if self._watched is not None else self
+        width, height = view.width(), view.height()
+        vertical = width < self.NARROW_PX
+        want = Qt.Orientation.Vertical if vertical else Qt.Orientation.Horizontal
+        switched = self.split.orientation() != want
+        if switched:
+            self.split.setOrientation(want)
+        left, right = self.split.widget(0), self.split.widget(1)
+        self._place_overlay(own_row=vertical)
+        if not vertical:
+            # Side by side the dock is wide: the warnings wrap to a line or two and fit as they are.
+            left.setMinimumHeight(0)
+            self.plot.widget.setMaximumHeight(_UNLIMITED)
+            if switched:
+                self.split.setStretchFactor(0, 3)
+                self.split.setStretchFactor(1, 1)
+                side = min(right.sizeHint().width(), width // 2)
+                self.split.setSizes([max(width - side, 1), side])
+            return
+        # A splitter ignores how tall wrapped text is at the width it gets (the warnings then
+        # overprinted the spectrum's axis): the spectrum column is given that height itself.
+        layout = left.layout()
+        left.setMinimumHeight(0)
+        need = layout.minimumHeightForWidth(width) if layout.hasHeightForWidth() else 0
+        need = max(need, left.minimumSizeHint().height())
+        left.setMinimumHeight(need)
+        # The spectrum fills what the dock shows, no more (else the scroll area sizes the panel from
+        # the plot's own tall size hint), and the ranges table follows below it (scrolled to).
+        plot_min = self.plot.widget.minimumHeight()
+        top = max(need, height)
+        self.plot.widget.setMaximumHeight(max(plot_min, top - (need - plot_min)))
+        self.split.setStretchFactor(0, 0)
+        self.split.setStretchFactor(1, 1)
+        self.split.setSizes([top, right.minimumSizeHint().height()])
+
+    def _place_overlay(self, own_row: bool) -> None:
+        """The isotope field at the end of the tools row, or on a row of its own."""
+        tools, row = self._tools, self._overlay_row
+        if (row if own_row else tools).indexOf(self.overlay_edit) >= 0:
+            return
+        (tools if own_row else row).removeWidget(self._overlay_label)
+        (tools if own_row else row).removeWidget(self.overlay_edit)
+        if own_row:
+            row.addWidget(self._overlay_label)
+            row.addWidget(self.overlay_edit, 1)
+            tools.setStretch(tools.count() - 1, 1)  # the trailing stretch
+        else:
+            at = tools.count() - 1  # before the trailing stretch, which the field then replaces
+            tools.insertWidget(at, self._overlay_label)
+            tools.insertWidget(at + 1, self.overlay_edit, 1)
+            tools.setStretch(tools.count() - 1, 0)
+
     def set_spectrum(self, spectrum: MassSpectrum | None, keep_view: bool = False) -> None:
         """Show a new spectrum (whole run or sub-volume); peaks are found here from the bins."""
         self.spectrum = spectrum
@@ -283,10 +372,12 @@ class SpectrumPanel(QWidget):
         """The fit check's warnings, in red under the spectrum (empty: hidden)."""
         self.warning.setText("\n".join(f"⚠ {w}" for w in warnings))
         self.warning.setVisible(bool(warnings))
+        self._arrange()  # the text's height at this width changed
 
     def set_status(self, text: str) -> None:
         """One line of information under the spectrum (ranged share, candidates)."""
         self.info.setText(text)
+        self._arrange()
 
     # ---- drawing --------------------------------------------------------------------------------
     def _draw_ranges(self) -> None:
