@@ -163,10 +163,12 @@ def hinge_fit(L, Z, weights=None) -> HingeFit:
     return HingeFit(best_edge, best_b, best_sse)
 
 
-def _fit_points(curve: Sequence[ScaleResult]) -> list[ScaleResult]:
-    # science.md 5: at least 8 cubes and not undersampled (an undersampled edge keeps only the densest
-    # places, not a sample of the material).
-    return [s for s in curve if s.in_fit]
+def deficit_significant(scale: ScaleResult, S_bulk: float) -> bool:
+    """The null-SUME criterion of science.md 5: D(L) > max(2 S_sem(L), 0.005 S_bulk)."""
+    if scale.deficit is None:
+        return False
+    sem = scale.S_sem if scale.S_sem is not None else 0.0
+    return float(scale.deficit) > max(NULL_SEM_FACTOR * sem, NULL_BULK_SHARE * S_bulk)
 
 
 def sume_null(curve: Sequence[ScaleResult], S_bulk: float) -> NullSumeResult:
@@ -178,13 +180,11 @@ def sume_null(curve: Sequence[ScaleResult], S_bulk: float) -> NullSumeResult:
     # Undersampled edges stay in: the reference is taken over the same surviving cubes at their own
     # atom counts, so the deficit test is fair there, unlike a straight-line fit through S_mean.
     pts = [s for s in curve if s.n_cubes > 0 and s.S_mean is not None and s.deficit is not None]
-    deficits = [float(s.deficit) for s in pts if s.deficit is not None]
     if not pts:
         return NullSumeResult(None, "no edge has cubes to test")
     edge = None
-    for s, deficit in zip(reversed(pts), reversed(deficits)):
-        sem = s.S_sem if s.S_sem is not None else 0.0
-        if deficit > max(NULL_SEM_FACTOR * sem, NULL_BULK_SHARE * S_bulk):
+    for s in reversed(pts):
+        if deficit_significant(s, S_bulk):
             break
         edge = s.size_nm
     if edge is None:

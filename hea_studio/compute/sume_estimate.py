@@ -21,7 +21,7 @@ from hea_studio.compute.binning import PreparedRoi
 from hea_studio.compute.curve import reference_table
 from hea_studio.compute.ionref import IonNullTable
 from hea_studio.compute.reference import NullEntropyTable
-from hea_studio.compute.sume import NULL_BULK_SHARE, NULL_SEM_FACTOR, hinge_fit, tangent_fit
+from hea_studio.compute.sume import deficit_significant, hinge_fit, tangent_fit, unit_cells
 from hea_studio.core.progress import TaskState, check_cancelled
 from hea_studio.core.results import Line, ScaleResult, SumeResult
 from hea_studio.core.settings import Lattice
@@ -216,7 +216,7 @@ def _sume(
 ) -> SumeResult:
     """A :class:`SumeResult` at ``edge``, expressed in nm^3, unit cells, atoms and detected atoms."""
     volume = edge**3
-    cells = volume / lattice.cell_volume_nm3 if lattice is not None else None
+    cells = unit_cells(edge, lattice) if lattice is not None else None
     atoms = cells * lattice.atoms_per_cell if (lattice is not None and cells is not None) else None
     return SumeResult(
         edge_nm=edge,
@@ -318,14 +318,6 @@ def tangent_result(
         n_boot_valid=n_valid,
     )
     return result, None
-
-
-def deficit_significant(scale: ScaleResult, S_bulk: float) -> bool:
-    """The null-SUME criterion of science.md 5: D(L) > max(2 S_sem(L), 0.005 S_bulk)."""
-    if scale.deficit is None:
-        return False
-    sem = scale.S_sem if scale.S_sem is not None else 0.0
-    return float(scale.deficit) > max(NULL_SEM_FACTOR * sem, NULL_BULK_SHARE * S_bulk)
 
 
 @dataclass(frozen=True)
