@@ -38,12 +38,15 @@ class SublatticePlan:
         (S,) sites per formula unit.
     mixing
         (S,) True for the sublattices holding two or more elements.
+    elements
+        The entropy elements, in the order of the columns of ``weights``.
     """
 
     sublattices: tuple[Sublattice, ...]
     weights: np.ndarray
     multiplicity: np.ndarray
     mixing: np.ndarray
+    elements: tuple[str, ...]
 
     @classmethod
     def build(cls, sublattices: Sequence[Sublattice], elements: Sequence[str]) -> SublatticePlan:
@@ -66,6 +69,7 @@ class SublatticePlan:
             W,
             np.array([s.multiplicity for s in sublattices], dtype=np.float64),
             np.array([s.name in mix for s in sublattices]),
+            tuple(elements),
         )
 
     @property
@@ -255,10 +259,12 @@ def sublattice_scale(
 def sublattice_bulk(plan: SublatticePlan, bulk_counts: np.ndarray) -> dict[str, Any]:
     """Bulk entropy per sublattice, per formula unit and per site, and the class (science.md 2)."""
     amounts = plan.amounts(np.asarray(bulk_counts)[None, :])[0]
+    col = {e: k for k, e in enumerate(plan.elements)}
     per: dict[str, Any] = {}
     values = np.zeros(len(plan.sublattices))
     for s, sub in enumerate(plan.sublattices):
-        a = amounts[s][plan.weights[s] > 0]
+        # In the sublattice's own element order (the columns follow the analysed elements).
+        a = amounts[s][[col[e] for e in sub.elements]]
         values[s] = mixing_entropy(a) if a.sum() > 0 else 0.0
         total = a.sum()
         per[sub.name] = {

@@ -6,11 +6,13 @@ import dataclasses
 import json
 import math
 
+import numpy as np
 import pytest
 
 from hea_studio.cli import main
 from hea_studio.compute.analysis import run_analysis
 from hea_studio.compute.entropy import composition_entropy
+from hea_studio.compute.sublattice_curve import SublatticePlan, sublattice_bulk
 from hea_studio.core.errors import InputError
 from hea_studio.core.settings import AnalysisSettings, parse_sizes
 from hea_studio.core.sublattices import Sublattice, check_sublattices, preset_sublattices
@@ -200,3 +202,13 @@ def test_a_cation_sublattice_with_two_cations_per_ion_draws_ions():
     atom_level = run_analysis(dataclasses.replace(atoms, ions=None), settings)
     first = atom_level.sublattices["curve"][0]["per_sublattice"]["A"]
     assert first["deficit"] > 3.0 * first["S_sem"]
+
+
+def test_bulk_fractions_follow_the_sublattice_element_order():
+    # Elements listed out of the analysed (column) order: each fraction must stay with its element.
+    plan = SublatticePlan.build([Sublattice.parse("A:Zn,Mg:1"), Sublattice.parse("O:O:1")], ("Mg", "O", "Zn"))
+    bulk = sublattice_bulk(plan, np.array([10, 40, 30]))
+    assert bulk["per_sublattice"]["A"]["fractions"] == pytest.approx({"Zn": 0.75, "Mg": 0.25})
+    assert bulk["per_sublattice"]["A"]["S_R"] == pytest.approx(
+        -(0.75 * math.log(0.75) + 0.25 * math.log(0.25))
+    )
