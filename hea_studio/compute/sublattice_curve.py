@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from hea_studio.compute.entropy import classify, mixing_entropy, to_joules
+from hea_studio.compute.entropy import classify, mixing_entropy, mixing_site_entropy, to_joules
 from hea_studio.compute.ionref import IonNullTable
 from hea_studio.compute.reference import NullEntropyTable
 from hea_studio.core.errors import InputError
@@ -36,8 +36,6 @@ class SublatticePlan:
         (S, K) share of entropy element k's atoms on sublattice s.
     multiplicity
         (S,) sites per formula unit.
-    mixing
-        (S,) True for the sublattices holding two or more elements.
     elements
         The entropy elements, in the order of the columns of ``weights``.
     """
@@ -45,7 +43,6 @@ class SublatticePlan:
     sublattices: tuple[Sublattice, ...]
     weights: np.ndarray
     multiplicity: np.ndarray
-    mixing: np.ndarray
     elements: tuple[str, ...]
 
     @classmethod
@@ -63,12 +60,10 @@ class SublatticePlan:
         for i, s in enumerate(sublattices):
             for e, share in zip(s.elements, s.shares):
                 W[i, col[e]] = share
-        mix = {s.name for s in mixing_sublattices(sublattices)}
         return cls(
             tuple(sublattices),
             W,
             np.array([s.multiplicity for s in sublattices], dtype=np.float64),
-            np.array([s.name in mix for s in sublattices]),
             tuple(elements),
         )
 
@@ -89,13 +84,6 @@ class SublatticePlan:
             x = np.where(n > 0, a / n, 0.0)
             terms = np.where(x > 0, x * np.log(np.where(x > 0, x, 1.0)), 0.0)
         return -terms.sum(axis=2) + 0.0
-
-    def mixing_site(self, per_sublattice: np.ndarray) -> np.ndarray:
-        """Site-weighted entropy of the mixing sublattices (the value that classifies the compound)."""
-        m = self.multiplicity * self.mixing
-        if m.sum() <= 0:
-            return np.zeros(per_sublattice.shape[:-1])
-        return per_sublattice @ m / m.sum()
 
 
 @dataclass(frozen=True, eq=False)
@@ -272,7 +260,9 @@ def sublattice_bulk(plan: SublatticePlan, bulk_counts: np.ndarray) -> dict[str, 
             "fractions": {e: float(v / total) if total > 0 else 0.0 for e, v in zip(sub.elements, a)},
         }
     S_fu = float(values @ plan.multiplicity)
-    S_mix = float(plan.mixing_site(values))
+    S_mix = mixing_site_entropy(
+        plan.sublattices, {sub.name: float(v) for sub, v in zip(plan.sublattices, values)}
+    )
     return {
         "S_fu_R": S_fu,
         "S_fu_J_per_molK": to_joules(S_fu),
