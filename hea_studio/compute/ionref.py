@@ -220,15 +220,17 @@ class IonNullTable:
         weights = np.asarray(weights, dtype=np.float64)
         large = uniq > self.exact_max
         one = self._one_ion[element]
-        if one[2:].sum() == 0 and np.any(large):
-            # At most one atom of the element per ion: its count is Binomial(m, P(ion holds one)).
-            hist += _kernels.binomial_mixture_hist(
-                np.ascontiguousarray(uniq[large]), np.ascontiguousarray(weights[large]), float(one[1]), length
-            )
-            uniq, weights = uniq[~large], weights[~large]
-        large = uniq > self.exact_max
         if np.any(large):
-            hist += self._fft_mixture(element, uniq[large], weights[large], length)
+            if one[2:].sum() == 0:
+                # At most one atom of the element per ion: its count is Binomial(m, P(ion holds one)).
+                hist += _kernels.binomial_mixture_hist(
+                    np.ascontiguousarray(uniq[large]),
+                    np.ascontiguousarray(weights[large]),
+                    float(one[1]),
+                    length,
+                )
+            else:
+                hist += self._fft_mixture(element, uniq[large], weights[large], length)
             uniq, weights = uniq[~large], weights[~large]
         for m, wgt in zip(uniq.tolist(), weights.tolist()):
             pmf = self.count_pmf(element, int(m))[:length]
