@@ -114,6 +114,15 @@ def resample_means(a: np.ndarray, b: np.ndarray, n_boot: int, stream: int) -> tu
     return draws[:, 0].copy(), draws[:, 1].copy()
 
 
+def resample_mean(a: np.ndarray, n_boot: int, stream: int) -> np.ndarray:
+    """:func:`resample_means` of one cube value: the same indices up to :data:`EXACT_RESAMPLE_CUBES`
+    cubes (those of ``bootstrap_means``), the same normal limit above."""
+    n = a.shape[0]
+    if n <= EXACT_RESAMPLE_CUBES:
+        return _kernels.bootstrap_means(np.ascontiguousarray(a), n_boot, stream)
+    return np.random.default_rng(stream).normal(a.mean(), a.std(ddof=1) / math.sqrt(n), n_boot)
+
+
 def edge_subsets(n_rep: int, n_edges: int, seed: int) -> np.ndarray:
     """0/1 weights (n_rep, n_edges): each replicate fits a random subset of the fitted edges.
 
@@ -444,9 +453,7 @@ def curve_sumes(
     if n_rep > 0:
         reps = np.empty((n_rep, L.size))
         for j, s in enumerate(fitted):
-            reps[:, j] = _kernels.bootstrap_means(
-                np.ascontiguousarray(s.cube_entropy), n_rep, _stream(seed, 0, s.index)
-            )
+            reps[:, j] = resample_mean(s.cube_entropy, n_rep, _stream(seed, 0, s.index))
         keep = edge_subsets(n_rep, L.size, seed)
     primary = hinge_result(
         L, S_plateau - S, S_plateau, "hinge-bulk", lattice, density_per_nm3,

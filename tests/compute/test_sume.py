@@ -175,7 +175,7 @@ def test_undersampled_and_few_cube_edges_are_shown_but_left_out_of_the_fits():
 
 def test_large_cube_sets_resample_from_the_normal_limit_with_the_bootstrap_spread():
     from hea_studio.compute import _kernels
-    from hea_studio.compute.sume_estimate import EXACT_RESAMPLE_CUBES, resample_means
+    from hea_studio.compute.sume_estimate import EXACT_RESAMPLE_CUBES, resample_mean, resample_means
 
     rng = np.random.default_rng(8)
     n = EXACT_RESAMPLE_CUBES + 5000
@@ -192,3 +192,8 @@ def test_large_cube_sets_resample_from_the_normal_limit_with_the_bootstrap_sprea
     np.testing.assert_array_equal(resample_means(a, b, 50, 7)[0], resample_means(a, b, 50, 7)[0])
     small_a, _ = resample_means(a[:100], b[:100], 30, 9)
     np.testing.assert_array_equal(small_a, _kernels.bootstrap_means(a[:100], 30, 9))
+    # The one-value version (derived curves) follows the same rule.
+    np.testing.assert_array_equal(resample_mean(a[:100], 30, 9), small_a)
+    fast = resample_mean(a, 2000, 42)
+    assert fast.std() == pytest.approx(exact_a.std(), rel=0.12)
+    assert abs(fast.mean() - a.mean()) < 3 * fast.std() / np.sqrt(2000)
