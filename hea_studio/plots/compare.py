@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from hea_studio.core.results import AnalysisResult
-from hea_studio.plots.curve import _dark_axes, ensure_qapp, export_plot_png
+from hea_studio.plots.curve import ensure_qapp, export_plot_png, inset_legend, white_plot
 
 # Distinct on white and for the common colour-vision deficiencies (Okabe-Ito, then Tol's muted).
 PALETTE: tuple[tuple[int, int, int], ...] = (
@@ -46,16 +46,9 @@ class ComparisonPlot:
     """
 
     def __init__(self, parent: Any = None) -> None:
-        self.widget = pg.PlotWidget(parent=parent, background="w")
-        p = self.plot = self.widget.getPlotItem()
-        p.setLabel("bottom", "cube edge L (nm)")
-        p.setLabel("left", "S_mix (R)")
-        p.showGrid(x=True, y=True, alpha=0.2)
-        _dark_axes(p)
-        self.legend = p.addLegend(
-            offset=(-5, -5), labelTextColor=(40, 40, 40), labelTextSize="8pt",
-            brush=pg.mkBrush(255, 255, 255, 190), verSpacing=-6,
-        )  # fmt: skip
+        self.widget, p = white_plot(parent, "cube edge L (nm)", "S_mix (R)")
+        self.plot = p
+        self.legend = inset_legend(p, (-5, -5), verSpacing=-6)
         self._items: dict[Hashable, tuple[pg.PlotDataItem, pg.PlotDataItem, pg.PlotDataItem]] = {}
 
     def shown_keys(self) -> list[Hashable]:

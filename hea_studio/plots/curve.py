@@ -55,6 +55,28 @@ def _dark_axes(plot_item) -> None:
     cache_axes(plot_item)
 
 
+def white_plot(
+    parent: Any, bottom: str, left: str, grid_x: bool = True, grid_alpha: float = 0.2
+) -> tuple[pg.PlotWidget, pg.PlotItem]:
+    """A ``PlotWidget`` on white with its axis labels, grid and dark (cached) axes: the setup every
+    single-axes plot of the package shares. Returns the widget and its plot item."""
+    widget = pg.PlotWidget(parent=parent, background="w")
+    plot_item = widget.getPlotItem()
+    plot_item.setLabel("bottom", bottom)
+    plot_item.setLabel("left", left)
+    plot_item.showGrid(x=grid_x, y=True, alpha=grid_alpha)
+    _dark_axes(plot_item)
+    return widget, plot_item
+
+
+def inset_legend(plot_item, offset: tuple[int, int], **options: Any) -> pg.LegendItem:
+    """The translucent legend inside the axes that the comparison, local and frequency plots use."""
+    return plot_item.addLegend(
+        offset=offset, labelTextColor=(40, 40, 40), labelTextSize="8pt",
+        brush=pg.mkBrush(255, 255, 255, 190), **options,
+    )  # fmt: skip
+
+
 class EntropyCurvePlot:
     """Entropy of mixing versus cube edge (paper Fig. 4a, plus the random-mixing reference).
 
@@ -348,12 +370,8 @@ class ConcentrationStdPlot:
     """Standard deviation over cubes of each element's fraction versus cube edge (paper Fig. 4b)."""
 
     def __init__(self, parent: Any = None) -> None:
-        self.widget = pg.PlotWidget(parent=parent, background="w")
-        p = self.plot = self.widget.getPlotItem()
-        p.setLabel("bottom", "cube edge L (nm)")
-        p.setLabel("left", "std of atomic fraction")
-        p.showGrid(x=True, y=True, alpha=0.2)
-        _dark_axes(p)
+        self.widget, p = white_plot(parent, "cube edge L (nm)", "std of atomic fraction")
+        self.plot = p
         # The key in a column right of the axes, not over the data: the spread of a phase-separated
         # box stays high up to the largest edges, exactly where an inset legend sat.
         self.legend = pg.LegendItem(

@@ -8,25 +8,16 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 
-from hea_studio.plots.axes import cache_axes
-from hea_studio.plots.curve import _NULL_COLOUR, _S_COLOUR, _dark_axes
+from hea_studio.plots.curve import _NULL_COLOUR, _S_COLOUR, inset_legend, white_plot
 
 
 class FrequencyPlot:
     """Cubes holding 0, 1, 2, ... atoms of an element: observed (bars) and random (line)."""
 
     def __init__(self, parent: Any = None) -> None:
-        self.widget = pg.PlotWidget(parent=parent, background="w")
-        p = self.plot = self.widget.getPlotItem()
-        p.setLabel("bottom", "atoms of the element in a cube")
-        p.setLabel("left", "cubes")
-        p.showGrid(x=False, y=True, alpha=0.2)
-        _dark_axes(p)
-        cache_axes(p)
-        self.legend = p.addLegend(
-            offset=(-5, 5), labelTextColor=(40, 40, 40), labelTextSize="8pt",
-            brush=pg.mkBrush(255, 255, 255, 190),
-        )  # fmt: skip
+        self.widget, p = white_plot(parent, "atoms of the element in a cube", "cubes", grid_x=False)
+        self.plot = p
+        self.legend = inset_legend(p, (-5, 5))
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=pg.mkBrush(*_S_COLOUR, 140), pen=None)
         p.addItem(self.bars)
         self.legend.addItem(self.bars, "observed")

@@ -9,8 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from hea_studio.compute.local import LocalEntropyResult
-from hea_studio.plots.axes import cache_axes
-from hea_studio.plots.curve import _BULK_COLOUR, _NULL_COLOUR, _S_COLOUR, _dark_axes
+from hea_studio.plots.curve import _BULK_COLOUR, _NULL_COLOUR, _S_COLOUR, inset_legend, white_plot
 
 
 class LocalEntropyPlot:
@@ -18,18 +17,10 @@ class LocalEntropyPlot:
     atoms at the bulk composition, with k on a logarithmic axis."""
 
     def __init__(self, parent: Any = None) -> None:
-        self.widget = pg.PlotWidget(parent=parent, background="w")
-        p = self.plot = self.widget.getPlotItem()
-        p.setLabel("bottom", "neighbourhood size k (atoms, centre included)")
-        p.setLabel("left", "S_local (R)")
+        self.widget, p = white_plot(parent, "neighbourhood size k (atoms, centre included)", "S_local (R)")
+        self.plot = p
         p.setLogMode(x=True, y=False)
-        p.showGrid(x=True, y=True, alpha=0.2)
-        _dark_axes(p)
-        cache_axes(p)
-        self.legend = p.addLegend(
-            offset=(-5, -5), labelTextColor=(40, 40, 40), labelTextSize="8pt", colCount=3,
-            brush=pg.mkBrush(255, 255, 255, 190), verSpacing=-6,
-        )  # fmt: skip
+        self.legend = inset_legend(p, (-5, -5), colCount=3, verSpacing=-6)
         self.band_upper = pg.PlotDataItem(pen=pg.mkPen(None))
         self.band_lower = pg.PlotDataItem(pen=pg.mkPen(None))
         p.addItem(self.band_upper)

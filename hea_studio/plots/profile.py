@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from hea_studio.compute.profile import CompositionProfile, interface_position
-from hea_studio.plots.curve import _CYCLE, _dark_axes, _rgb255, ensure_qapp, export_plot_png
+from hea_studio.plots.curve import _CYCLE, _rgb255, ensure_qapp, export_plot_png, white_plot
 
 
 class ProfilePlot:
@@ -26,16 +26,11 @@ class ProfilePlot:
     """
 
     def __init__(self, parent: Any = None) -> None:
-        self.widget = pg.PlotWidget(parent=parent, background="w")
-        self.plot = self.widget.getPlotItem()
-        self.plot.showGrid(x=True, y=True, alpha=0.25)
-        self.plot.setLabel("left", "concentration (at.%)")
-        self.plot.setLabel("bottom", "position (nm)")
+        self.widget, self.plot = white_plot(parent, "position (nm)", "concentration (at.%)", grid_alpha=0.25)
         # One row across the top, on a translucent background: a column at the right hid the curves.
         self.legend = self.plot.addLegend(
             offset=(40, 2), labelTextColor=(30, 30, 30), colCount=8, brush=pg.mkBrush(255, 255, 255, 200)
         )
-        _dark_axes(self.plot)
         self._lines: dict[str, pg.PlotDataItem] = {}
         self._bars: dict[str, pg.ErrorBarItem] = {}
         self._colours: dict[str, tuple[int, int, int]] = {}
