@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog
 
 from hea_studio.app.comparison_job import CompareItem, ComparisonJob, run_id_of
@@ -83,14 +83,9 @@ class CompareFeatures(QObject):
     def _build_actions(self) -> None:
         w = self.window
 
-        def action(text: str, slot: Callable, shortcut: str | None, tip: str) -> QAction:
-            a = QAction(text, w)
-            if shortcut:
-                a.setShortcut(QKeySequence(shortcut))
-            a.setStatusTip(tip)
-            a.setToolTip(tip)
-            a.triggered.connect(lambda _=False: slot())
-            return a
+        def action(text: str, slot: Callable, shortcut: str, tip: str) -> QAction:
+            # The slots take an optional path: ``triggered``'s ``checked`` must not reach it.
+            return w._action(text, lambda _=False: slot(), shortcut, tip)
 
         self.report_action = action(
             "Export &report (HTML)...", self.export_report, "Ctrl+Shift+R",
@@ -215,16 +210,33 @@ class CompareFeatures(QObject):
         self.window.show_message("Hashing the input files...")
         self.profile_job.run_other(job, then, self.export_failed.emit, "hashing input files")
 
-    def export_report(self, path: Path | None = None) -> None:
-        """File > Export report: the compared sub-volumes (or the last analysis) as one HTML file."""
+    def _export_target(self, path: Path | None, title: str, default: str, file_filter: str):
+        """What File > Export report and Export results start with: ``(path, sections)``, the path
+        asked for unless given; ``None`` when there is nothing to export (said as
+        :attr:`export_failed`) or the user cancelled the dialog."""
         try:
             sections = self._sections()
         except InputError as exc:
             self.export_failed.emit(str(exc))
+            return None
+        path = path or self._ask(title, default, file_filter)
+        return None if path is None else (path, sections)
+
+    def _write_export(self, path: Path, write: Callable[[], None]) -> None:
+        """``write()``, then :attr:`export_done`, or :attr:`export_failed` on an :class:`InputError`."""
+        try:
+            write()
+        except InputError as exc:
+            self.export_failed.emit(str(exc))
             return
-        path = path or self._ask("Export report", "report.html", "HTML (*.html)")
-        if path is None:
+        self.export_done.emit(str(path))
+
+    def export_report(self, path: Path | None = None) -> None:
+        """File > Export report: the compared sub-volumes (or the last analysis) as one HTML file."""
+        target = self._export_target(path, "Export report", "report.html", "HTML (*.html)")
+        if target is None:
             return
+        path, sections = target
         settings = self.window.controller.settings
         profile = self.profile_panel.profile if self.profile_dock.isVisible() else None
 
@@ -237,25 +249,18 @@ class CompareFeatures(QObject):
                 rid = item.run_id if item is not None else run_id_of(dataset)
                 colour = self.job.colour(item) if item is not None else None
                 built.append(ReportSection(name, run, result, inputs.get(rid, ()), settings, colour))
-            try:
-                write_report(path, built, title="HEA Studio report", profile=profile)
-            except InputError as exc:
-                self.export_failed.emit(str(exc))
-                return
-            self.export_done.emit(str(path))
+            self._write_export(
+                path, lambda: write_report(path, built, title="HEA Studio report", profile=profile)
+            )
 
         self._with_inputs(sections, write)
 
     def export_nexus(self, path: Path | None = None) -> None:
         """File > Export results (NeXus): one NXentry per compared sub-volume (or the last analysis)."""
-        try:
-            sections = self._sections()
-        except InputError as exc:
-            self.export_failed.emit(str(exc))
+        target = self._export_target(path, "Export results as NeXus", "results.nxs", "NeXus (*.nxs *.h5)")
+        if target is None:
             return
-        path = path or self._ask("Export results as NeXus", "results.nxs", "NeXus (*.nxs *.h5)")
-        if path is None:
-            return
+        path, sections = target
 
         def write(inputs: dict) -> None:
             from hea_studio.io.nexus import write_nexus
@@ -263,12 +268,8 @@ class CompareFeatures(QObject):
             files: list[InputFile] = []
             for found in inputs.values():
                 files += [f for f in found if f not in files]
-            try:
-                write_nexus(path, [(f"{name} ({run})", result) for _, name, run, result in sections], files)
-            except InputError as exc:
-                self.export_failed.emit(str(exc))
-                return
-            self.export_done.emit(str(path))
+            entries = [(f"{name} ({run})", result) for _, name, run, result in sections]
+            self._write_export(path, lambda: write_nexus(path, entries, files))
 
         self._with_inputs(sections, write)
 
