@@ -5,6 +5,8 @@ A profile is one pass of numpy over the atoms (no numba kernel), a few milliseco
 so it runs on a light worker of its own: it follows the box while the entropy curve, which takes the
 main worker for seconds, is being computed, instead of cancelling it or waiting behind it. The same
 light worker hashes input files for the report. Both jobs check for cancellation between chunks.
+The profiles are a :class:`~hea_studio.workers.LatestJob` of that worker (only the newest one's
+result or failure is shown); the hashing jobs are tracked one by one, each with its own callbacks.
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from hea_studio.compute.profile import CompositionProfile, composition_profile
-from hea_studio.workers import ComputeWorker, Job
+from hea_studio.workers import ComputeWorker, Job, LatestJob
 
 THROTTLE_MS = 120
 
 
 class ProfileJob(QObject):
-    """Owns the light worker, the newest profile request and its generation.
+    """Owns the light worker and the newest profile request.
 
     Signals
     -------
@@ -39,13 +41,15 @@ class ProfileJob(QObject):
         self.params = params
         self.worker = ComputeWorker(self)
         self.profile: CompositionProfile | None = None
-        self._gen = -1
+        self.profiles = LatestJob(self.worker, parent=self)
         self._other: dict[int, tuple[Callable, Callable]] = {}
         self.enabled = True
         self._throttle = QTimer(self)
         self._throttle.setSingleShot(True)
         self._throttle.setInterval(THROTTLE_MS)
         self._throttle.timeout.connect(self.compute_now)
+        self.profiles.finished.connect(self._profile_done)
+        self.profiles.failed.connect(self.profile_failed)
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
         self.worker.cancelled.connect(self._on_cancelled)
@@ -74,8 +78,7 @@ class ProfileJob(QObject):
         def job(task):
             return composition_profile(atoms, box, axis, bin_nm, radius, task)
 
-        self._gen = self.worker.submit(Job(job, "composition profile"))
-        return self._gen
+        return self.profiles.submit(job, "composition profile")
 
     def run_other(self, fn, on_done: Callable, on_fail: Callable, name: str) -> int:
         """Run another light job ``fn(task)`` (e.g. hashing files for a report). It is not cancelled
@@ -88,7 +91,7 @@ class ProfileJob(QObject):
 
     def is_busy(self) -> bool:
         """True while a profile is waiting for the throttle or being computed."""
-        return self._throttle.isActive() or (self._gen >= 0 and self._gen == self.worker.generation)
+        return self._throttle.isActive() or self.profiles.running
 
     def shutdown(self) -> None:
         """Stop the light worker (the window is closing)."""
@@ -96,25 +99,23 @@ class ProfileJob(QObject):
         self._throttle.stop()
         self.worker.shutdown()
 
+    def _profile_done(self, result: object) -> None:
+        if self.profiles.generation != self.worker.generation:
+            return  # a hashing job took the worker: the profile is computed again after it
+        assert isinstance(result, CompositionProfile)
+        self.profile = result
+        self.profile_ready.emit(result)
+
+    # ---- the other light jobs (worker signals, GUI thread) --------------------------------------
     def _on_finished(self, gen: int, result: object) -> None:
         if gen in self._other:
             on_done, _ = self._other.pop(gen)
             on_done(result)
-            return
-        if gen == self._gen and gen == self.worker.generation:
-            self._gen = -1
-            assert isinstance(result, CompositionProfile)
-            self.profile = result
-            self.profile_ready.emit(result)
 
     def _on_failed(self, gen: int, message: str, _input: bool) -> None:
         if gen in self._other:
             _, on_fail = self._other.pop(gen)
             on_fail(message)
-            return
-        if gen == self._gen:
-            self._gen = -1
-            self.profile_failed.emit(message)
 
     def _on_cancelled(self, gen: int) -> None:
         if gen in self._other:
