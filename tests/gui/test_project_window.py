@@ -58,12 +58,7 @@ def test_recovery_copy_is_offered_after_a_crash_and_removed_on_clean_exit(
     make_main_window, qtbot, small_files, monkeypatch
 ):
 
-    pos, rrng = small_files
-    crashed = make_main_window()
-    _open(crashed, qtbot, pos, rrng)
-    crashed.session.add_subvolume(Box((2.0, 2.0, 2.0), (6.0, 6.0, 6.0)), "Precipitate")
-    recovery = crashed.keeper.recovery_file
-    qtbot.waitUntil(recovery.is_file, timeout=30_000)  # the debounced autosave writes it
+    crashed, recovery = _window_with_recovery_copy(make_main_window, qtbot, small_files, "Precipitate")
     restored = _crash_and_recover(crashed, make_main_window, qtbot, monkeypatch)
     assert restored.session.subvolumes[1].name == "Precipitate"
     # The session lives on in the new instance's own copy; the crashed one's copy is gone.
@@ -72,6 +67,18 @@ def test_recovery_copy_is_offered_after_a_crash_and_removed_on_clean_exit(
     assert own != recovery and own.is_file()
     restored.close()
     assert not own.exists(), "a clean exit must delete the recovery copy"
+
+
+def _window_with_recovery_copy(make_main_window, qtbot, files, name: str):
+    """A new window with ``files`` open and one more sub-volume, ``name``, once the debounced
+    autosave has written the recovery copy; returns the window and its copy."""
+    pos, rrng = files
+    window = make_main_window()
+    _open(window, qtbot, pos, rrng)
+    window.session.add_subvolume(Box((2.0, 2.0, 2.0), (6.0, 6.0, 6.0)), name)
+    copy = window.keeper.recovery_file
+    qtbot.waitUntil(copy.is_file, timeout=30_000)
+    return window, copy
 
 
 def _crash(window) -> None:
@@ -194,11 +201,7 @@ def test_recovery_is_offered_when_started_with_a_file(make_main_window, qtbot, s
     from hea_studio.app.launch import first_open
 
     pos, rrng = small_files
-    crashed = make_main_window()
-    _open(crashed, qtbot, pos, rrng)
-    crashed.session.add_subvolume(Box((2.0, 2.0, 2.0), (6.0, 6.0, 6.0)), "Precipitate")
-    copy = crashed.keeper.recovery_file
-    qtbot.waitUntil(copy.is_file, timeout=30_000)
+    crashed, copy = _window_with_recovery_copy(make_main_window, qtbot, small_files, "Precipitate")
     _crash(crashed)
 
     # Started with a FILE, "Cancel": the file opens and the copy is kept, not overwritten or deleted.
@@ -225,11 +228,7 @@ def test_recovery_is_offered_when_started_with_a_file(make_main_window, qtbot, s
 @pytest.mark.gui
 def test_a_running_instance_is_never_offered_or_deleted(make_main_window, qtbot, small_files, monkeypatch):
     pos, rrng = small_files
-    first = make_main_window()
-    _open(first, qtbot, pos, rrng)
-    first.session.add_subvolume(Box((2.0, 2.0, 2.0), (6.0, 6.0, 6.0)), "Live work")
-    copy = first.keeper.recovery_file
-    qtbot.waitUntil(copy.is_file, timeout=30_000)
+    _first, copy = _window_with_recovery_copy(make_main_window, qtbot, small_files, "Live work")
     asked = _answer(monkeypatch, "No")
     second = make_main_window()
     assert second.offer_recovery() is False and asked == []  # its owner runs: no offer
