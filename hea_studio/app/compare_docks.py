@@ -88,7 +88,7 @@ class CompareFeatures(QObject):
             return w._action(text, lambda _=False: slot(), shortcut, tip)
 
         self.report_action = action(
-            "Export &report (HTML)...", self.export_report, "Ctrl+Shift+R",
+            "Export &report (HTML)...", self.export_report, "Ctrl+Shift+H",
             "One self-contained HTML file: figures, comparison table, parameters, versions, input SHA-256",
         )  # fmt: skip
         self.nexus_action = action(

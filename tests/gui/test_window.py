@@ -297,3 +297,20 @@ def test_file_export_plot_writes_the_entropy_png(
     # The plot was rendered off screen: no window popped up.
     assert not [w for w in set(QApplication.topLevelWidgets()) - before if w.isVisible()]
     assert "Plot written" in window.status_label.text()
+
+
+def test_no_two_actions_share_a_shortcut(make_main_window):
+    """Qt fires neither of two actions bound to the same key (it reports the key as ambiguous):
+    File > Save ranges and File > Export report were both Ctrl+Shift+R."""
+    from PySide6.QtGui import QAction
+
+    window = make_main_window()
+    seen: dict[str, str] = {}
+    for action in window.findChildren(QAction):
+        for key in action.shortcuts():
+            text = key.toString()
+            if not text:
+                continue
+            assert text not in seen, f"{text} is both {seen[text]!r} and {action.text()!r}"
+            seen[text] = action.text()
+    assert "Ctrl+Shift+R" in seen and "Ctrl+Shift+H" in seen
