@@ -8,7 +8,7 @@ import io
 import sys
 from pathlib import Path
 
-from hea_studio.cli.outputs import check_outputs, write_text
+from hea_studio.cli.outputs import check_outputs, warn, write_figure, write_text
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 from hea_studio.core.results import AnalysisResult
@@ -173,11 +173,6 @@ def curve_csv(result: AnalysisResult) -> str:
     return out.getvalue()
 
 
-def write_output(target: str, text: str) -> None:
-    """Write ``text`` to the file ``target`` atomically (``-``: standard output); InputError if it cannot."""
-    write_text(target, text)
-
-
 def check_run_outputs(args: argparse.Namespace, *extra: tuple[str, object]) -> None:
     """Check every output path of a sub-volume subcommand before anything is loaded or computed."""
     outputs = [("--json", args.json), ("--csv", args.csv), *extra]
@@ -194,11 +189,6 @@ def apply_memory_budget(args: argparse.Namespace) -> None:
     from hea_studio.core import memory
 
     memory.set_budget(int(value * (1 << 20)))
-
-
-def warn(text: str) -> None:
-    """Print a warning on stderr, in the contract's one-line form."""
-    print(f"hea-studio: warning: {text}", file=sys.stderr)
 
 
 def warn_roi(positions, roi: Box) -> None:
@@ -273,13 +263,13 @@ def run(args: argparse.Namespace) -> int:
     # Edges the user asked for must fit (else exit 2); the default list is cut to the box.
     result = analyze_files(args.file, args.ranges, settings, roi, cut_sizes=not args.sizes, on_warning=warn)
     if args.json:
-        write_output(args.json, result.dumps() + "\n")
+        write_text(args.json, result.dumps() + "\n")
     if args.csv:
-        write_output(args.csv, curve_csv(result))
+        write_text(args.csv, curve_csv(result))
     if args.plot:
         from hea_studio.plots.curve import export_curve_png
 
-        export_curve_png(result, args.plot)
+        write_figure(args.plot, lambda png: export_curve_png(result, png))
     if args.nexus or args.report:
         from hea_studio.core.provenance import input_file
 

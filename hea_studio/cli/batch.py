@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from hea_studio.cli.analyze import add_settings_arguments, settings_from_args
-from hea_studio.cli.outputs import check_outputs
+from hea_studio.cli.outputs import check_outputs, write_text
 from hea_studio.core.errors import InputError
 
 HELP = "analyse many runs and boxes on Dask distributed (a local cluster or --scheduler), one results table"
@@ -142,7 +142,6 @@ def _client(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     """Read the rows, skip those already done, run the others on Dask, write the table."""
     from hea_studio.compute.batch import read_records, run_row, table_csv
-    from hea_studio.io.project import write_atomically
 
     jsonl = args.jsonl or args.out.with_suffix(".jsonl")
     if args.json_dir is not None and args.json_dir.exists() and not args.json_dir.is_dir():
@@ -196,10 +195,8 @@ def run(args: argparse.Namespace) -> int:
                 cluster.close()
     # The table lists this manifest's rows in its order (records of other manifests stay in the JSON lines).
     ordered = [records[k] for k in keys if k in records]
-    text = table_csv(ordered)
-    write_atomically(args.out, lambda tmp: tmp.write_text(text, encoding="utf-8"), durable=False)
-    lines = "".join(json.dumps(r) + "\n" for r in records.values())
-    write_atomically(jsonl, lambda tmp: tmp.write_text(lines, encoding="utf-8"), durable=False)
+    write_text(args.out, table_csv(ordered))
+    write_text(jsonl, "".join(json.dumps(r) + "\n" for r in records.values()))
     failed = [r for r in ordered if r.get("status") != "ok"]
     print(
         f"batch: {len(ordered) - len(failed)} ok, {len(failed)} failed -> {args.out}, {jsonl}",

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from hea_studio.cli.outputs import warn
+
 HELP = "summarise an ion file (.pos, .epos, .apt), optionally ranged with a range file"
 
 
@@ -88,5 +90,5 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(_text(report))
     for w in warnings:
-        print(f"hea-studio: warning: {w}", file=sys.stderr)
+        warn(w)
     return 0

@@ -9,13 +9,8 @@ import sys
 import time
 from dataclasses import replace
 
-from hea_studio.cli.analyze import (
-    add_data_arguments,
-    check_run_outputs,
-    parse_elements,
-    warn_roi,
-    write_output,
-)
+from hea_studio.cli.analyze import add_data_arguments, check_run_outputs, parse_elements, warn_roi
+from hea_studio.cli.outputs import write_text
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 from hea_studio.core.settings import COCUFENI_LATTICE, Lattice
@@ -116,9 +111,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         import json
 
-        write_output(args.json, json.dumps(result.to_json(), indent=1, allow_nan=False) + "\n")
+        write_text(args.json, json.dumps(result.to_json(), indent=1, allow_nan=False) + "\n")
     if args.csv:
-        write_output(args.csv, points_csv(result))
+        write_text(args.csv, points_csv(result))
     if args.json != "-" and args.csv != "-":
         sys.stdout.write(summary(result))
     return 0

@@ -4,7 +4,8 @@ A finished run must never be thrown away because of a typo in an output folder, 
 must never replace one of the run's own inputs (``--json run.pos`` would destroy the data). So every
 subcommand calls :func:`check_outputs` right after parsing, before it loads or computes anything,
 and writes through :func:`write_text` / :func:`write_with`, which go through a temporary file in the
-same folder and an atomic rename.
+same folder and an atomic rename (figures through :func:`write_figure`). Warnings go to stderr
+through :func:`warn`.
 """
 
 from __future__ import annotations
@@ -105,3 +106,28 @@ def write_text(target: StrPath, text: str) -> None:
         sys.stdout.write(text)
         return
     write_with(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_figure(target: StrPath, export: Callable[[Path], object]) -> None:
+    """Write a figure atomically through ``export(path)``, an exporter that picks the image format
+    from the file's suffix (``--plot OUT.png``).
+
+    The exporter renders to a temporary file beside ``target`` carrying ``target``'s suffix (``.png``
+    when it has none), which then takes ``target``'s place; a failed render leaves no file behind.
+    """
+    suffix = Path(target).suffix or ".png"
+
+    def write(tmp: Path) -> None:
+        image = tmp.with_suffix(suffix)
+        try:
+            export(image)
+            os.replace(image, tmp)
+        finally:
+            image.unlink(missing_ok=True)
+
+    write_with(target, write)
+
+
+def warn(text: str) -> None:
+    """Print a warning on stderr, in the contract's one-line form."""
+    print(f"hea-studio: warning: {text}", file=sys.stderr)

@@ -7,7 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from hea_studio.cli.analyze import check_run_outputs, write_output
+from hea_studio.cli.analyze import check_run_outputs
+from hea_studio.cli.outputs import write_figure, write_text
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 
@@ -74,13 +75,13 @@ def run(args: argparse.Namespace) -> int:
     if int(profile.totals.sum()) == 0:
         raise InputError(f"{args.file}: no ranged atoms inside the {'cylinder' if args.radius else 'box'}")
     if args.json:
-        write_output(args.json, json.dumps(profile.to_json(), indent=1) + "\n")
+        write_text(args.json, json.dumps(profile.to_json(), indent=1) + "\n")
     if args.csv:
-        write_output(args.csv, profile.to_csv())
+        write_text(args.csv, profile.to_csv())
     if args.plot:
         from hea_studio.plots.profile import export_profile_png
 
-        export_profile_png(profile, args.plot)
+        write_figure(args.plot, lambda png: export_profile_png(profile, png))
     if args.json != "-" and args.csv != "-":
         sys.stdout.write(summary(profile))
     return 0

@@ -10,12 +10,10 @@ import argparse
 import csv
 import io
 import json
-import os
 import sys
 from pathlib import Path
 
-from hea_studio.cli.outputs import check_outputs
-from hea_studio.core.errors import InputError
+from hea_studio.cli.outputs import check_outputs, warn, write_figure, write_text
 
 HELP = "mass spectrum, ranged/unranged share and the range-file fit check"
 
@@ -36,19 +34,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--plot", metavar="OUT.png", type=Path, help="write a PNG of the spectrum with its ranges"
     )
-
-
-def write_text(target: str | Path, text: str) -> None:
-    """Write ``text`` to ``target`` atomically (``-``: standard output)."""
-    if str(target) == "-":
-        sys.stdout.write(text)
-        return
-    from hea_studio.io.project import write_atomically
-
-    try:
-        write_atomically(Path(target), lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot write {target}: {exc.strerror or exc}") from None
 
 
 def spectrum_csv(spectrum) -> str:
@@ -147,23 +132,12 @@ def run(args: argparse.Namespace) -> int:
     if args.csv:
         write_text(args.csv, spectrum_csv(spectrum))
     if args.plot:
-        from hea_studio.io.project import write_atomically
         from hea_studio.plots.spectrum import export_spectrum_png
 
         title = Path(args.file).name + (f" + {Path(args.ranges).name}" if args.ranges else "")
-
-        def write_png(tmp: Path) -> None:
-            # The exporter picks the format from the suffix: render to a .png, then take its place.
-            png = tmp.with_suffix(".png")
-            try:
-                export_spectrum_png(spectrum, png, table, peaks, title)
-                os.replace(png, tmp)
-            finally:
-                png.unlink(missing_ok=True)
-
-        write_atomically(args.plot, write_png)
+        write_figure(args.plot, lambda png: export_spectrum_png(spectrum, png, table, peaks, title))
     if args.json != "-" and args.csv != "-":
         sys.stdout.write(_text(report))
     for w in report["warnings"]:
-        print(f"hea-studio: warning: {w}", file=sys.stderr)
+        warn(w)
     return 0
