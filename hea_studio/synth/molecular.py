@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from hea_studio.core.errors import InputError
+from hea_studio.core.isotopes import parse_formula
 from hea_studio.core.settings import Lattice
 from hea_studio.synth.shape import BoxShape
 from hea_studio.synth.specimen import SynthParams
-from hea_studio.synth.spectrum import parse_formula
 
 # Shares of Cr atoms detected as CrO+ and CrO2+ in oxidised Cr-bearing alloys are typically tens of
 # per cent; this split puts about two thirds of the Cr into oxide ions.

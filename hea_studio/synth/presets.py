@@ -9,6 +9,7 @@ from hea_studio.core.errors import InputError
 from hea_studio.core.settings import COCUFENI_LATTICE, Lattice
 from hea_studio.synth.heterogeneity import ClusterSpec, FieldSpec
 from hea_studio.synth.instrument import Instrument
+from hea_studio.synth.molecular import cocrfeni_oxide_random, rocksalt_hea_oxide_random
 from hea_studio.synth.shape import BoxShape, TipShape
 from hea_studio.synth.specimen import SynthParams
 
@@ -106,16 +107,6 @@ def hfnbtatizr_random(seed: int = 0) -> SynthParams:
     )
 
 
-def _molecular_presets() -> dict[str, Callable[..., SynthParams]]:
-    # Imported here: the molecular-ion module builds on SynthParams and keeps its own presets.
-    from hea_studio.synth.molecular import cocrfeni_oxide_random, rocksalt_hea_oxide_random
-
-    return {
-        "cocrfeni-oxide-random": cocrfeni_oxide_random,
-        "rocksalt-oxide-random": rocksalt_hea_oxide_random,
-    }
-
-
 PRESETS: dict[str, Callable[..., SynthParams]] = {
     "cocufeni-paper": cocufeni_paper,
     "cocufeni-paper-40": cocufeni_paper_40,
@@ -123,7 +114,8 @@ PRESETS: dict[str, Callable[..., SynthParams]] = {
     "cantor-random": cantor_random,
     "alcocrfeni-spinodal": alcocrfeni_spinodal,
     "hfnbtatizr-random": hfnbtatizr_random,
-    **_molecular_presets(),
+    "cocrfeni-oxide-random": cocrfeni_oxide_random,
+    "rocksalt-oxide-random": rocksalt_hea_oxide_random,
 }
 
 

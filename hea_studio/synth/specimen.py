@@ -21,6 +21,7 @@ import numpy as np
 
 from hea_studio.core.errors import InputError
 from hea_studio.core.ions import IonData
+from hea_studio.core.isotopes import parse_formula
 from hea_studio.core.progress import TaskState, check_cancelled
 from hea_studio.core.ranges import RangeTable
 from hea_studio.core.settings import COCUFENI_LATTICE, Lattice
@@ -41,7 +42,6 @@ from hea_studio.synth.spectrum import (
     background_mass_to_charge,
     build_range_table,
     expected_peaks,
-    parse_formula,
     sample_mass_to_charge,
 )
 
