@@ -37,6 +37,8 @@ from hea_studio.io.project import write_atomically
 # Units of the results' keys, by name (the JSON keys end in their unit where they have one).
 _UNITS_BY_SUFFIX = (("_nm3", "nm^3"), ("_nm", "nm"), ("_J_per_molK", "J/(mol K)"), ("_s", "s"))
 _ENTROPY_KEYS = {"S_R", "S_ideal_R", "S_mean", "S_std", "S_sem", "S_null", "deficit"}
+# Keys of the analysis JSON written under process/parameters (every other key but the curve goes to results).
+_PARAMETER_KEYS = ("elements", "roi_nm", "mode", "min_atoms", "lattice", "bootstrap", "seed", "schema")
 
 
 def _units(key: str) -> str | None:
@@ -106,7 +108,7 @@ def _write_entry(
     software.create_dataset("type", data="application/json")
     software.create_dataset("data", data=json.dumps(versions))
     params = _group(process, "parameters", "NXparameters")
-    for key in ("elements", "roi_nm", "mode", "min_atoms", "lattice", "bootstrap", "seed", "schema"):
+    for key in _PARAMETER_KEYS:
         if key in data and data[key] is not None:
             value = data[key]
             if key == "elements":
@@ -159,17 +161,7 @@ def _write_entry(
 
     results = _group(entry, "results", "NXcollection")
     for key, value in data.items():
-        if key in (
-            "curve",
-            "elements",
-            "roi_nm",
-            "mode",
-            "min_atoms",
-            "lattice",
-            "bootstrap",
-            "seed",
-            "schema",
-        ):
+        if key == "curve" or key in _PARAMETER_KEYS:
             continue
         _write_value(results, key, value)
 
