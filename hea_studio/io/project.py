@@ -51,13 +51,13 @@ def _settings_from_dict(d: dict) -> AnalysisSettings:
     elements = d.get("elements")
     return AnalysisSettings(
         sizes_nm=tuple(float(v) for v in d["sizes_nm"]),
-        mode=str(d.get("mode", "tiling")),
-        min_atoms=int(d.get("min_atoms", 10)),
+        mode=str(d.get("mode", _DEFAULTS.mode)),
+        min_atoms=int(d.get("min_atoms", _DEFAULTS.min_atoms)),
         elements=tuple(elements) if elements is not None else None,
         lattice=Lattice(lattice["structure"], float(lattice["a_nm"])) if lattice else None,
-        bootstrap=int(d.get("bootstrap", 200)),
-        seed=int(d.get("seed", 0)),
-        decompose=bool(d.get("decompose", True)),
+        bootstrap=int(d.get("bootstrap", _DEFAULTS.bootstrap)),
+        seed=int(d.get("seed", _DEFAULTS.seed)),
+        decompose=bool(d.get("decompose", _DEFAULTS.decompose)),
         sume_method=str(d.get("sume_method", _DEFAULTS.sume_method)),
         grid_shifts=int(d.get("grid_shifts", _DEFAULTS.grid_shifts)),
         sublattices=tuple(Sublattice.parse(t) for t in d["sublattices"]) if d.get("sublattices") else None,
@@ -193,7 +193,7 @@ def save_project(path: str | Path, state: ProjectState, durable: bool = True) ->
             f.attrs["ion_file_relative"] = _relative(state.ion_file, Path(path))
             f.attrs["range_file_relative"] = _relative(state.range_file, Path(path))
             f.attrs["active"] = int(state.active)
-            f.attrs["settings"] = json.dumps(_settings_to_dict(state.settings))
+            f.attrs["settings"] = settings_to_json(state.settings)
             f.attrs["colours"] = json.dumps({k: list(v) for k, v in state.colours.items()})
             f.attrs["hidden_species"] = json.dumps(list(state.hidden_species))
             boxes = np.array([nb.box.flat() for nb in state.subvolumes], dtype=np.float64).reshape(-1, 6)
