@@ -54,6 +54,20 @@ def colour_for(table: RangeTable, ion: str) -> RGB:
     return next((c for c in fresh if c not in used), fresh[len(used) % len(fresh)])
 
 
+def _check_index(table: RangeTable, index: int) -> None:
+    if not 0 <= index < len(table.ranges):
+        raise InputError(f"no range number {index + 1}")
+
+
+def _species(table: RangeTable, ion: str) -> tuple[str, tuple[tuple[str, float], ...], RGB, dict[str, RGB]]:
+    """Name, atoms and colour of the typed ``ion``, and ``table``'s colours with it added if new."""
+    name, comp = ion_atoms(ion)
+    colour = colour_for(table, name)
+    colours = dict(table.colours)
+    colours.setdefault(name, colour)
+    return name, comp, colour, colours
+
+
 def _check_span(lo: float, hi: float) -> tuple[float, float]:
     lo, hi = float(min(lo, hi)), float(max(lo, hi))
     if not hi - lo > 1e-6:
@@ -67,24 +81,19 @@ def add_range(table: RangeTable | None, lo: float, hi: float, ion: str) -> Range
     """``table`` with a new range ``[lo, hi)`` of ``ion`` (a formula, optionally with a charge)."""
     table = table if table is not None else RangeTable([])
     lo, hi = _check_span(lo, hi)
-    name, comp = ion_atoms(ion)
-    colour = colour_for(table, name)
-    colours = dict(table.colours)
-    colours.setdefault(name, colour)
+    name, comp, colour, colours = _species(table, ion)
     return _sorted(table, [*table.ranges, Range(lo, hi, name, comp, colour)], colours)
 
 
 def remove_range(table: RangeTable, index: int) -> RangeTable:
     """``table`` without its range number ``index``."""
-    if not 0 <= index < len(table.ranges):
-        raise InputError(f"no range number {index + 1}")
+    _check_index(table, index)
     return _sorted(table, [r for i, r in enumerate(table.ranges) if i != index])
 
 
 def resize_range(table: RangeTable, index: int, lo: float, hi: float) -> RangeTable:
     """``table`` with range ``index`` spanning ``[lo, hi)``."""
-    if not 0 <= index < len(table.ranges):
-        raise InputError(f"no range number {index + 1}")
+    _check_index(table, index)
     lo, hi = _check_span(lo, hi)
     ranges = list(table.ranges)
     ranges[index] = replace(ranges[index], lo=lo, hi=hi)
@@ -93,12 +102,8 @@ def resize_range(table: RangeTable, index: int, lo: float, hi: float) -> RangeTa
 
 def rename_range(table: RangeTable, index: int, ion: str) -> RangeTable:
     """``table`` with range ``index`` assigned to ``ion`` (element or formula, optionally charged)."""
-    if not 0 <= index < len(table.ranges):
-        raise InputError(f"no range number {index + 1}")
-    name, comp = ion_atoms(ion)
-    colour = colour_for(table, name)
-    colours = dict(table.colours)
-    colours.setdefault(name, colour)
+    _check_index(table, index)
+    name, comp, colour, colours = _species(table, ion)
     ranges = list(table.ranges)
     ranges[index] = replace(ranges[index], ion=name, composition=comp, colour=colour)
     return _sorted(table, ranges, colours)
