@@ -200,6 +200,11 @@ def warn_roi(positions, roi: Box) -> None:
         warn(text)
 
 
+def _ci_text(ci: tuple[float, float] | None) -> str:
+    """`` [95% CI lo, hi]`` after a SUME in the summary, empty without an interval."""
+    return f" [95% CI {ci[0]:.2f}, {ci[1]:.2f}]" if ci else ""
+
+
 def summary(result: AnalysisResult) -> str:
     """A few human-readable lines about the result."""
     b = result.bulk
@@ -214,7 +219,7 @@ def summary(result: AnalysisResult) -> str:
     ]
     if result.sume is not None:
         s = result.sume
-        ci = f" [95% CI {s.ci95_nm[0]:.2f}, {s.ci95_nm[1]:.2f}]" if s.ci95_nm else ""
+        ci = _ci_text(s.ci95_nm)
         cells = f", {s.unit_cells:.0f} unit cells, {s.atoms:.0f} atoms" if s.unit_cells is not None else ""
         lines.append(f"SUME ({s.method}) = {s.edge_nm:.2f} nm{ci}{cells}, ~{s.detected_atoms:.0f} detected")
     else:
@@ -224,11 +229,10 @@ def summary(result: AnalysisResult) -> str:
         if c.below_range:
             lines.append(f"chemical SUME (hinge-deficit): below the smallest fitted edge ({c.edge_nm:g} nm)")
         else:
-            ci = f" [95% CI {c.ci95_nm[0]:.2f}, {c.ci95_nm[1]:.2f}]" if c.ci95_nm else ""
+            ci = _ci_text(c.ci95_nm)
             lines.append(f"chemical SUME (hinge-deficit) = {c.edge_nm:.2f} nm{ci}")
     for name, v in result.sume_variants.items():
-        ci = f" [95% CI {v.ci95_nm[0]:.2f}, {v.ci95_nm[1]:.2f}]" if v.ci95_nm else ""
-        lines.append(f"  variant {name}: {v.edge_nm:.2f} nm{ci}")
+        lines.append(f"  variant {name}: {v.edge_nm:.2f} nm{_ci_text(v.ci95_nm)}")
     n = result.sume_null
     lines.append(
         f"null-corrected SUME = {n.edge_nm:g} nm"
