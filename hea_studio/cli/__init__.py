@@ -107,7 +107,7 @@ def guarded(runner, args) -> int:
 
 
 def _register_builtin() -> None:
-    # One line per subcommand that exists; the others arrive with their issues.
+    # One line per subcommand.
     register("info", "hea_studio.cli.info")
     register("analyze", "hea_studio.cli.analyze")
     register("entropy", "hea_studio.cli.entropy")
@@ -117,7 +117,6 @@ def _register_builtin() -> None:
     register("batch", "hea_studio.cli.batch")
     register("spectrum", "hea_studio.cli.spectrum")
     register("ranges", "hea_studio.cli.ranges")
-    pass
 
 
 if __name__ == "__main__":  # pragma: no cover
