@@ -43,6 +43,7 @@ def _charges(text: str) -> tuple[int, ...]:
 
 def run(args: argparse.Namespace) -> int:
     """Suggest ranges, write them, print them with the share of ions they hold."""
+    from hea_studio.cli.analyze import parse_elements
     from hea_studio.cli.outputs import check_outputs
     from hea_studio.compute.spectrum import mass_spectrum, suggest_ranges
     from hea_studio.core.isotopes import parse_formula
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out.suffix.lower() != ".rrng":
         raise InputError(f"--out {args.out}: the suggested ranges are written as .rrng")
     check_outputs([("--out", args.out)], inputs=[args.file])
-    ions_asked = [e.strip() for e in args.elements.split(",") if e.strip()]
+    ions_asked = list(parse_elements(args.elements) or ())
     for ion in ions_asked:
         parse_formula(ion)
     charges = _charges(args.charges)
