@@ -138,6 +138,7 @@ class Controller(QObject):
         self.ranging.cancelled.connect(lambda: self._ranging_failed("cancelled"))
         self.spectrum.finished.connect(self._spectrum_done)
         self.spectrum.failed.connect(lambda _message: self._resume())
+        self.spectrum.cancelled.connect(self._replaced)
 
     # ---- state ----------------------------------------------------------------------------------
     @property
@@ -374,8 +375,13 @@ class Controller(QObject):
         self._resume()
 
     def _local_cancelled(self) -> None:
-        self._resume_analysis = False  # whatever replaced it runs now
+        self._replaced()
         self.local_failed.emit(self.local.generation, "cancelled")
+
+    def _replaced(self) -> None:
+        """A job that interrupted the curve was cancelled: whatever replaced it runs now, and the
+        curve is not rerun later on its behalf (after some unrelated job)."""
+        self._resume_analysis = False
 
     # ---- the user and the window ----------------------------------------------------------------
     def cancel(self) -> None:

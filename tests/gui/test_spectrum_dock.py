@@ -228,3 +228,26 @@ def _save(window, path: Path) -> bool:
     """File > Save project to ``path`` (as after a Save as, so no dialog)."""
     window.keeper.project_file = path
     return window.save_project()
+
+
+def test_a_cancelled_spectrum_leaves_no_stale_rerun_behind(make_main_window, qtbot, tmp_path):
+    """A spectrum job takes the worker from a running curve, which is recomputed when the spectrum is
+    done. When the spectrum is cancelled instead (the user, or a box change), whatever replaced it
+    runs; the old promise to rerun the curve must not fire later, after some unrelated job."""
+    pos, rrng = write_specimen(tmp_path, "run")
+    window = make_main_window()
+    _open(window, qtbot, pos, rrng)
+    c = window.controller
+    qtbot.waitUntil(lambda: c.result is not None and not c.is_analysing(), timeout=60_000)
+    c.analyse_now()
+    assert c.is_analysing()
+    with qtbot.waitSignal(c.spectrum.cancelled, timeout=60_000):
+        c.compute_spectrum(0.0005)  # a fine bin: long enough to be cancelled
+        c.cancel()
+    qtbot.waitUntil(lambda: not c.spectrum.running, timeout=60_000)
+    started: list[int] = []
+    c.analysis_started.connect(started.append)
+    with qtbot.waitSignal(c.local_finished, timeout=60_000):
+        c.run_local(300)
+    qtbot.wait(200)
+    assert started == [], "an analysis nobody asked for started after the local entropy"
