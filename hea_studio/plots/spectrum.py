@@ -219,27 +219,13 @@ def export_spectrum_png(
     height: int = 600,
 ) -> Path:
     """Write the spectrum (with range bands and unranged peaks) to a PNG, offscreen."""
-    from pyqtgraph.exporters import ImageExporter
+    from hea_studio.plots.curve import ensure_qapp, export_plot_png
 
-    from hea_studio.core.errors import InputError
-    from hea_studio.plots.curve import ensure_qapp
-
-    app = ensure_qapp()
+    ensure_qapp()
     plot = SpectrumPlot()
-    plot.widget.resize(width, height)
     plot.set_spectrum(spectrum)
     plot.set_ranges(table)
     plot.set_unranged_peaks(peaks, table, spectrum.n_ions)
     if title:
         plot.plot.setTitle(title, color=(30, 30, 30))
-    plot.widget.setAttribute(pg.QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-    plot.widget.show()
-    app.processEvents()
-    exporter = ImageExporter(plot.plot)
-    exporter.parameters()["width"] = width
-    out = Path(path)
-    if not exporter.export(str(out)) and not out.exists():
-        raise InputError(f"cannot write the plot to {out}")
-    plot.widget.hide()
-    plot.widget.deleteLater()
-    return out
+    return export_plot_png(plot.widget, plot.plot, path, width, height)
