@@ -8,13 +8,18 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from hea_studio.core.errors import InputError
-from hea_studio.core.results import CompositionEntropy
+from hea_studio.core.results import R_J_PER_MOLK, CompositionEntropy
 from hea_studio.core.sublattices import Sublattice, check_sublattices, mixing_sublattices
 
-__all__ = ["Sublattice", "classify", "composition_entropy", "ideal_entropy", "mixing_entropy", "to_joules"]
-
-R_J_PER_MOLK = 8.314462618
-"""Gas constant in J mol^-1 K^-1."""
+__all__ = [
+    "R_J_PER_MOLK",
+    "Sublattice",
+    "classify",
+    "composition_entropy",
+    "ideal_entropy",
+    "mixing_entropy",
+    "to_joules",
+]
 
 LOW_MEDIUM = 1.0
 MEDIUM_HIGH = 1.5

@@ -28,6 +28,9 @@ MIN_FIT_CUBES = 8
 # selection, and the counting-noise drop of such edges pulled the hinge by ~20 % between edge lists.
 FIT_KEPT_SHARE = 0.9
 
+R_J_PER_MOLK = 8.314462618
+"""The gas constant (J mol⁻¹ K⁻¹): entropies in units of R times this are J mol⁻¹ K⁻¹."""
+
 
 def json_ready(value: Any) -> Any:
     """Convert ``value`` to JSON-serialisable built-ins; non-finite floats become ``None``."""
@@ -424,7 +427,7 @@ class CompositionEntropy:
             out["sublattices"] = self.sublattices
             out["S_fu_R"] = self.S_fu_R
             out["S_site_R"] = self.S_site_R
-            out["S_fu_J_per_molK"] = None if self.S_fu_R is None else self.S_fu_R * 8.314462618
+            out["S_fu_J_per_molK"] = None if self.S_fu_R is None else self.S_fu_R * R_J_PER_MOLK
             # The class is that of the mixing sublattice(s) (science.md 2), not of all atoms.
             out["S_mixing_R"] = self.S_mixing_R
             out["class_basis"] = "mixing sublattice(s)"
