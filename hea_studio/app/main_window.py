@@ -300,9 +300,7 @@ class MainWindow(QMainWindow):
 
         self.plots = AnalysisPlots()
         self.add_dock("entropy", "Entropy vs cube edge", self.plots.entropy_widget, right)
-        conc = self.add_dock(
-            "concentration", "Concentration spread", self.plots.concentration_widget, right
-        )
+        conc = self.add_dock("concentration", "Concentration spread", self.plots.concentration_widget, right)
         self.local_panel = LocalEntropyPanel()
         local = self.add_dock("local", "Local entropy", self.local_panel, right)
         self.freq_panel = FrequencyPanel()
