@@ -78,7 +78,7 @@ def build_dataset(
     if task is not None:
         task.report(0.8, "placing the default sub-volume")
     box = default_box(positions, task, (0.8, 0.86), bounds=bounds, weights=weights)
-    cube = largest_cube(positions, weights)
+    cube = largest_cube(positions, weights, bounds)
     check_cancelled(task)
     # Counted here once (atoms.counts() remembers), so that the window never counts 10^8 labels itself.
     display = atoms_display_sample(atoms, task=task, span=(0.9, 0.99), bounds=bounds)
@@ -87,7 +87,7 @@ def build_dataset(
         # a few seconds per 10^8 atoms): built now, on the worker, so the first drag need not wait.
         if task is not None:
             task.report(0.99, "binning the specimen for live previews")
-        preview.dataset_table(atoms, AnalysisSettings(), task)
+        preview.dataset_table(atoms, AnalysisSettings(), task, bounds)
     return Dataset(
         atoms=atoms,
         title=title,

@@ -64,10 +64,15 @@ class DatasetTable:
 
     @classmethod
     def build(
-        cls, atoms: AtomSet, g: float, task: TaskState | None = None, span: tuple[float, float] | None = None
+        cls,
+        atoms: AtomSet,
+        g: float,
+        task: TaskState | None = None,
+        span: tuple[float, float] | None = None,
+        bounds: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> DatasetTable:
-        """Bin every atom (one chunked pass after the bounds)."""
-        lo, hi = scan.bounds(atoms.positions, task, None)
+        """Bin every atom (one chunked pass, after the bounds unless they are given)."""
+        lo, hi = scan.bounds(atoms.positions, task, None) if bounds is None else bounds
         nx, ny, nz = (int(v) for v in np.maximum(np.floor((hi - lo) / g).astype(np.int64) + 1, 1))
         shape = (nx, ny, nz)
         box = Box(tuple(lo), tuple(lo + np.array(shape) * g))
@@ -228,15 +233,21 @@ _tables: weakref.WeakKeyDictionary[AtomSet, DatasetTable] = weakref.WeakKeyDicti
 _lock = threading.Lock()
 
 
-def voxel_for(atoms: AtomSet, settings: AnalysisSettings, budget: int | None = None) -> float:
+def voxel_for(
+    atoms: AtomSet,
+    settings: AnalysisSettings,
+    budget: int | None = None,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
+) -> float:
     """The table's voxel: the smallest multiple of the edges' common voxel (else of 0.5 nm) of at
-    least :data:`MIN_VOXEL_NM`, doubled until the table fits :data:`TABLE_SHARE` of the budget."""
+    least :data:`MIN_VOXEL_NM`, doubled until the table fits :data:`TABLE_SHARE` of the budget.
+    ``bounds``: the atoms' corners if already known (saves a pass)."""
     from hea_studio.compute.binning import common_voxel_edge
 
     g0 = common_voxel_edge(settings.sizes_nm) or 0.5
     g = g0 * max(1, int(np.ceil(MIN_VOXEL_NM / g0 - 1e-9)))
     limit = (budget if budget is not None else memory.budget()) * TABLE_SHARE
-    lo, hi = scan.bounds(atoms.positions)
+    lo, hi = scan.bounds(atoms.positions) if bounds is None else bounds
     extent = np.maximum(hi - lo, 1e-9)
     item = np.dtype(scan.table_dtype(atoms.n_rows)).itemsize
     while float(np.prod(np.floor(extent / g) + 2)) * _n_labels(atoms) * item > limit:
@@ -244,12 +255,21 @@ def voxel_for(atoms: AtomSet, settings: AnalysisSettings, budget: int | None = N
     return g
 
 
-def dataset_table(atoms: AtomSet, settings: AnalysisSettings, task: TaskState | None = None) -> DatasetTable:
-    """The dataset's table (built on first use, then shared by every preview of ``atoms``)."""
+def dataset_table(
+    atoms: AtomSet,
+    settings: AnalysisSettings,
+    task: TaskState | None = None,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
+) -> DatasetTable:
+    """The dataset's table (built on first use, then shared by every preview of ``atoms``).
+    ``bounds``: the atoms' corners if already known; else measured once, for the voxel and the table."""
     with _lock:
         table = _tables.get(atoms)
     if table is None:
-        table = DatasetTable.build(atoms, voxel_for(atoms, settings), task)
+        if bounds is None:
+            bounds = scan.bounds(atoms.positions, task, None)
+        lo, hi = (np.asarray(v, dtype=np.float64) for v in bounds)
+        table = DatasetTable.build(atoms, voxel_for(atoms, settings, bounds=(lo, hi)), task, bounds=(lo, hi))
         with _lock:
             _tables[atoms] = table
     return table

@@ -135,9 +135,14 @@ def largest_cube_in_mask(mask: np.ndarray) -> tuple[int, tuple[int, int, int]]:
     return lo_k, corner
 
 
-def largest_cube(positions: np.ndarray, weights: scan.RowWeights = None) -> Box:
-    """The largest axis-aligned cube lying inside the specimen (nm); ``weights`` as in :func:`inside_mask`."""
-    mask, origin, _hi, edge = inside_mask(positions, weights=weights)
+def largest_cube(
+    positions: np.ndarray,
+    weights: scan.RowWeights = None,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Box:
+    """The largest axis-aligned cube lying inside the specimen (nm); ``weights`` and ``bounds`` as in
+    :func:`inside_mask`."""
+    mask, origin, _hi, edge = inside_mask(positions, weights=weights, bounds=bounds)
     k, corner = largest_cube_in_mask(mask)
     if k == 0:
         raise InputError("could not find a cube inside the specimen: the data are too sparse")
