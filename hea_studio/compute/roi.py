@@ -385,22 +385,11 @@ def outside_share(
     return 1.0 - inside / box.volume if box.volume > 0 else 1.0
 
 
-def data_bounds(positions: np.ndarray, chunk: int = 1 << 21) -> tuple[np.ndarray, np.ndarray]:
-    """Bounding box (lo, hi) of ``positions`` (N, 3), chunk by chunk (a mapped file is not copied)."""
-    lo = np.full(3, np.inf)
-    hi = np.full(3, -np.inf)
-    for start in range(0, positions.shape[0], chunk):
-        block = np.asarray(positions[start : start + chunk], dtype=np.float64)
-        lo = np.minimum(lo, block.min(axis=0))
-        hi = np.maximum(hi, block.max(axis=0))
-    return lo, hi
-
-
 def roi_warning(positions: np.ndarray, box: Box) -> str | None:
     """A warning when most of ``box`` lies outside the data (its statistics would rest on a corner)."""
     if positions.shape[0] == 0:
         return None
-    lo, hi = data_bounds(positions)
+    lo, hi = scan.bounds(positions)
     share = outside_share(box, lo, hi)
     if share <= OUTSIDE_WARN_SHARE:
         return None
