@@ -16,15 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from hea_studio.compute import scan
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
-from hea_studio.core.progress import TaskState, check_cancelled
+from hea_studio.core.progress import TaskState
 
 AXES = ("x", "y", "z")
-# Atoms handled per pass: bounds the temporary masks (a few bytes per atom) on 10^8-atom runs and gives
-# the worker a place to report progress and notice a cancel.
-_CHUNK = 2_000_000
 # An interface needs end plateaus this many combined standard errors apart, and at least this far apart
 # in atomic fraction: a drift of a fraction of a percent across a random solid solution is no interface.
 INTERFACE_SIGMAS = 5.0
@@ -210,16 +208,15 @@ def composition_profile(
     total = atoms.n_rows
     # Rows that are ions stand for their atoms: one pass per layer (atom r of every ion).
     layers = atoms.layer_luts(np.arange(n_species, dtype=np.int64))
-    for start in range(0, total, _CHUNK):
-        check_cancelled(task)
-        pos = atoms.positions[start : start + _CHUNK]
+    for start, stop in scan.chunks(total, task, (0.0, 1.0), "composition profile"):
+        pos = atoms.positions[start:stop]
         mask = box.contains(pos)
         if r2 is not None:
             d0 = pos[:, others[0]] - centre[others[0]]
             d1 = pos[:, others[1]] - centre[others[1]]
             mask &= d0 * d0 + d1 * d1 <= r2
         coord = pos[mask, ax].astype(np.float64)
-        row_labels = atoms.labels[start : start + _CHUNK][mask].astype(np.int64)
+        row_labels = atoms.labels[start:stop][mask].astype(np.int64)
         # Slab index from the regular grid; the clip puts the short last slab's atoms where they belong.
         slab = np.minimum(((coord - lo) / bin_nm).astype(np.int64), n_bins - 1)
         for layer in layers:
@@ -228,8 +225,6 @@ def composition_profile(
             counts += np.bincount(
                 slab[keep] * n_species + labels[keep], minlength=n_bins * n_species
             ).reshape(n_bins, n_species)
-        if task is not None:
-            task.report(min(1.0, (start + _CHUNK) / max(total, 1)), "composition profile")
     return CompositionProfile(
         axis=AXES[ax],
         box=box,
