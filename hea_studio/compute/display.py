@@ -87,10 +87,7 @@ def build_display_sample(
     ``bounds`` and ``species_counts``, when already known, save their passes."""
     pos = scan.native(positions)
     lab = scan.native(labels)
-    first = second = None
-    if span is not None:
-        mid = 0.5 * (span[0] + span[1])
-        first, second = (span[0], mid), (mid, span[1])
+    first, second = scan.halves(span)
     if bounds is None:
         lo, hi = scan.bounds(pos, task, first) if len(pos) else (np.zeros(3), np.zeros(3))
     else:

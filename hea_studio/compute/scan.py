@@ -32,6 +32,14 @@ Luts = np.ndarray | Sequence[np.ndarray]
 a (n_labels,) array, a (n_labels, R) array whose columns are the layers, or a list of layers."""
 
 
+def halves(span: Span) -> tuple[Span, Span]:
+    """The first and second half of ``span`` (``None``, ``None`` for no span): two passes, one bar."""
+    if span is None:
+        return None, None
+    mid = 0.5 * (span[0] + span[1])
+    return (span[0], mid), (mid, span[1])
+
+
 def layers(lut: Luts) -> list[np.ndarray]:
     """The layers of ``lut`` as C-contiguous int64 (n_labels,) arrays.
 
@@ -270,10 +278,7 @@ def compact_selection(
     nb = int(max(1, min(1 << 16, np.ceil(box.size[0] / width))))
     bucket = np.empty(min(CHUNK_ATOMS, len(src)), dtype=np.int32)
     sizes = np.zeros(nb, dtype=np.int64)
-    first = second = None
-    if span is not None:
-        mid = 0.5 * (span[0] + span[1])
-        first, second = (span[0], mid), (mid, span[1])
+    first, second = halves(span)
     luts = layers(lut)
     for start, stop in chunks(len(src), task, first, "selecting the sub-volume's atoms"):
         part = bucket[: stop - start]

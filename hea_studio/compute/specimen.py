@@ -60,10 +60,7 @@ def inside_mask(
     pos = scan.native(positions)
     if pos.ndim != 2 or pos.shape[1] != 3 or pos.shape[0] < 100:
         raise InputError("need at least 100 atoms to find the specimen")
-    first = second = None
-    if span is not None:
-        mid = 0.5 * (span[0] + span[1])
-        first, second = (span[0], mid), (mid, span[1])
+    first, second = scan.halves(span)
     if bounds is None:
         lo, hi = scan.bounds(pos, task, first)
     else:
