@@ -123,6 +123,7 @@ class PreparedRoi:
     _compact: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = field(default=None, repr=False)
     _relative: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _sorted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _ions_sorted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         lut = np.asarray(self.lut, dtype=np.int64)
@@ -384,7 +385,7 @@ class PreparedRoi:
         frac = np.clip(np.asarray(fraction, dtype=np.float64), 0.0, 1.0 - 1e-12)
         if voxel is not None and voxel in self._tables:
             m = round(L / voxel)
-            table, face_pos, face_lab = self._tables[voxel]
+            table = self._tables[voxel][0]
             if m >= 1 and abs(m * voxel - L) <= 1e-9 * L:
                 o = np.floor(frac * m).astype(np.int64)
                 off = o * voxel
@@ -394,12 +395,8 @@ class PreparedRoi:
                 ]
                 if min(shape) <= 0:
                     return np.zeros((0, self.K), dtype=np.int64), _triple(off), _triple(shape)
-                cx, cy, cz = shape
-                counts = _kernels.prefix_cube_counts(table, m, cx, cy, cz, int(o[0]), int(o[1]), int(o[2]))
-                if face_lab.size:
-                    counts += _kernels.tile_counts_dense(
-                        face_pos, face_lab, self.lo, np.ascontiguousarray(off), float(L), cx, cy, cz, self.K
-                    )
+                counts = self._table_counts(L, voxel, np.ascontiguousarray(off), *shape)
+                assert counts is not None  # off is whole voxels and the shape fits the table
                 return counts, _triple(off), _triple(shape)
         off = frac * L
         shape = [n_tiles(float(e - s), L) for e, s in zip(self.extent, off)]
@@ -467,15 +464,22 @@ class PreparedRoi:
         if self.ion_rel is None:
             return None
         assert self.ion_type is not None and self.ion_types is not None
-        order = np.argsort(self.ion_rel[:, 0], kind="stable")
-        rel = np.ascontiguousarray(self.ion_rel[order])
+        if self._ions_sorted is None:
+            # Sorted by x once (as paper_counts does for the atoms), not at every edge.
+            order = np.argsort(self.ion_rel[:, 0], kind="stable")
+            rel = np.ascontiguousarray(self.ion_rel[order])
+            self._ions_sorted = (
+                rel,
+                np.ascontiguousarray(self.ion_type[order]),
+                np.ascontiguousarray(rel[:, 0]),
+            )
+        rel, types, xs = self._ions_sorted
         lows = self.paper_lows(L, n_cubes)
         if by_type:
-            types = np.ascontiguousarray(self.ion_type[order])
             T = self.ion_types.shape[0]
-            return _kernels.box_counts(rel, types, np.ascontiguousarray(rel[:, 0]), lows, float(L), T)
+            return _kernels.box_counts(rel, types, xs, lows, float(L), T)
         zeros = np.zeros(rel.shape[0], dtype=np.int64)
-        return _kernels.box_counts(rel, zeros, np.ascontiguousarray(rel[:, 0]), lows, float(L), 1)[:, 0]
+        return _kernels.box_counts(rel, zeros, xs, lows, float(L), 1)[:, 0]
 
 
 def estimate_run_bytes(
