@@ -22,13 +22,7 @@ import numpy as np
 
 from hea_studio.compute import _kernels, scan
 from hea_studio.compute.binning import PreparedRoi, n_tiles
-from hea_studio.compute.roi import (
-    MIN_ROI_ATOMS,
-    compound_anions,
-    default_elements,
-    ion_types_over,
-    resolve_elements,
-)
+from hea_studio.compute.roi import MIN_ROI_ATOMS, choose_elements, ion_types_over
 from hea_studio.core import memory
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
@@ -297,18 +291,10 @@ def preview_inputs(
     if not sizes:
         raise InputError("the box is smaller than the smallest cube edge")
     species = atoms.element_counts(table.block_sum(a, n))
-    names = resolve_elements(atoms.names, species, settings.elements, compound_anions(atoms))
-    lut = np.full(len(atoms.names), -1, dtype=np.int64)
-    for k, name in enumerate(names):
-        lut[atoms.index_of(name)] = k
-    counts = np.array([species[lut == k].sum() for k in range(len(names))], dtype=np.int64)
+    names, lut, counts, note = choose_elements(atoms, species, settings.elements)
     layered = np.stack(atoms.layer_luts(lut), axis=1)
     if counts.sum() < MIN_ROI_ATOMS:
         raise InputError(f"the box holds only {int(counts.sum())} atoms of {', '.join(names)}")
-    note = None
-    anions = compound_anions(atoms)
-    if not settings.elements:
-        note = default_elements({nm: int(species[i]) for i, nm in enumerate(atoms.names)}, anions)[1]
     # Molecular ion rows: the preview follows the ion draws of the exact analysis (science.md 4).
     found = ion_types_over(atoms, names) if atoms.rows is not None else None
     class_type, ion_types = (None, None) if found is None else found

@@ -241,6 +241,30 @@ def resolve_elements(
     return names
 
 
+def choose_elements(
+    atoms: AtomSet, counts: np.ndarray, requested: Sequence[str] | None
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, str | None]:
+    """The entropy elements of a volume holding ``counts`` atoms per species (:func:`resolve_elements`).
+
+    Returns ``(names, lut, element_counts, note)``: ``lut`` (n_species,) int64 maps a species to its
+    element index or -1, ``element_counts`` (K,) int64 are the volume's atoms per element, and
+    ``note`` is :func:`default_elements`' note when the default was used.
+    """
+    anions = compound_anions(atoms)
+    names = resolve_elements(atoms.names, counts, requested, anions)
+    note = None
+    if requested_is_empty(requested):
+        note = default_elements({n: int(counts[i]) for i, n in enumerate(atoms.names)}, anions)[1]
+    lut = np.full(len(atoms.names), -1, dtype=np.int64)
+    for k, name in enumerate(names):
+        lut[atoms.index_of(name)] = k
+    element_counts = np.zeros(len(names), dtype=np.int64)
+    for s_, kk in enumerate(lut):
+        if kk >= 0:
+            element_counts[kk] += counts[s_]
+    return names, lut, element_counts, note
+
+
 def prepare_roi(
     atoms: AtomSet,
     box: Box,
@@ -272,18 +296,7 @@ def prepare_roi(
     counts = atoms.element_counts(scan.box_species_counts(pos, labels, box, n_labels, task, span))
     if counts.sum() < MIN_ROI_ATOMS:
         _check_overlap(pos, box)
-    anions = compound_anions(atoms)
-    names = resolve_elements(atoms.names, counts, elements, anions)
-    note = None
-    if requested_is_empty(elements):
-        note = default_elements({n: int(counts[i]) for i, n in enumerate(atoms.names)}, anions)[1]
-    lut = np.full(n_species, -1, dtype=np.int64)
-    for k, name in enumerate(names):
-        lut[atoms.index_of(name)] = k
-    element_counts = np.zeros(len(names), dtype=np.int64)
-    for s_, kk in enumerate(lut):
-        if kk >= 0:
-            element_counts[kk] += counts[s_]
+    names, lut, element_counts, note = choose_elements(atoms, counts, elements)
     n = int(element_counts.sum())
     if n < MIN_ROI_ATOMS:
         raise InputError(
