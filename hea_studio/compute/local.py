@@ -30,7 +30,7 @@ import numpy as np
 from hea_studio.compute import _kernels
 from hea_studio.compute.analysis import bulk_result
 from hea_studio.compute.reference import NullEntropyTable, log_table
-from hea_studio.compute.roi import atoms_default_box, prepare_roi, specimen_mask
+from hea_studio.compute.roi import prepare_roi, specimen_mask
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
@@ -218,10 +218,12 @@ def local_entropy(
         If the data around the sub-volume hold fewer atoms than the largest ``k``.
     """
     t0 = time.perf_counter()
-    box = roi if roi is not None else atoms_default_box(atoms)
     ks_arr = np.array(sorted(set(int(k) for k in (ks or default_ks()))), dtype=np.int64)
     if ks_arr.size == 0 or ks_arr[0] < 2:
         raise InputError("neighbourhood sizes k must be at least 2")
+    # The specimen's voxels: they place the default box and bound the neighbour region below.
+    mask = specimen_mask(atoms.positions, weights=atoms.row_weights())
+    box = roi if roi is not None else mask.largest_box()
     prep = prepare_roi(atoms, box, elements)  # the centres' box, its composition and elements
     n = prep.n_atoms
     kmax = int(ks_arr[-1])
@@ -229,7 +231,6 @@ def local_entropy(
     # Neighbours come from the whole data set (science.md 7): the atoms of the box grown by a margin
     # well beyond the k-th neighbour distance at this density, clipped to the data. Centres whose
     # k-th neighbour sphere reaches outside the specimen, or outside that region, are left out.
-    mask = specimen_mask(atoms.positions, weights=atoms.row_weights())
     radius = (3.0 * kmax / (4.0 * math.pi * density)) ** (1.0 / 3.0)
     margin = 2.0 * radius + 0.5
     big_lo = np.maximum(np.asarray(box.lo) - margin, mask.lo)

@@ -62,6 +62,20 @@ class SpecimenMask:
         )  # fmt: skip
         return count == 0
 
+    def largest_box(self) -> Box:
+        """The largest all-inside box of voxels, shrunk by half a voxel on every face (see
+        :func:`default_box`)."""
+        lo, hi, edge = self.lo, self.hi, self.edge
+        vol, i0, i1, j0, j1, l0, l1 = _kernels.largest_box(self.inside)
+        if vol == 0:  # pragma: no cover - the densest voxel always passes the threshold
+            return Box(tuple(lo), tuple(hi))
+        box_lo = lo + edge * (np.array([i0, j0, l0]) + 0.5)
+        box_hi = np.minimum(lo + edge * (np.array([i1, j1, l1]) - 0.5), hi)
+        if np.any(box_hi <= box_lo):  # a one-voxel box: keep the voxel itself
+            box_lo = lo + edge * np.array([i0, j0, l0])
+            box_hi = np.minimum(lo + edge * np.array([i1, j1, l1]), hi)
+        return Box(tuple(box_lo), tuple(box_hi))
+
 
 def specimen_mask(
     positions: np.ndarray,
@@ -112,17 +126,7 @@ def default_box(
 
     Parameters are those of :func:`specimen_mask` (chunked passes, no copy of the positions).
     """
-    mask_info = specimen_mask(positions, task, span, bounds, weights)
-    lo, hi, edge, mask = mask_info.lo, mask_info.hi, mask_info.edge, mask_info.inside
-    vol, i0, i1, j0, j1, l0, l1 = _kernels.largest_box(mask)
-    if vol == 0:  # pragma: no cover - the densest voxel always passes the threshold
-        return Box(tuple(lo), tuple(hi))
-    box_lo = lo + edge * (np.array([i0, j0, l0]) + 0.5)
-    box_hi = np.minimum(lo + edge * (np.array([i1, j1, l1]) - 0.5), hi)
-    if np.any(box_hi <= box_lo):  # a one-voxel box: keep the voxel itself
-        box_lo = lo + edge * np.array([i0, j0, l0])
-        box_hi = np.minimum(lo + edge * np.array([i1, j1, l1]), hi)
-    return Box(tuple(box_lo), tuple(box_hi))
+    return specimen_mask(positions, task, span, bounds, weights).largest_box()
 
 
 def atoms_default_box(
