@@ -86,8 +86,8 @@ def bounds(
     return lo, hi
 
 
-RowWeights = tuple[np.ndarray, np.ndarray] | None
-"""``(labels, weights)``: row ``a`` stands for ``weights[labels[a]]`` atoms (ion rows,
+RowWeights = tuple[np.ndarray, np.ndarray, int] | None
+"""``(labels, weights, total)``: row ``a`` stands for ``weights[labels[a]]`` atoms, ``total`` in all (ion rows,
 :meth:`~hea_studio.core.atoms.AtomSet.row_weights`); ``None``: every row is one atom."""
 
 
@@ -190,7 +190,7 @@ def density_map(
         if weights is None:
             _kernels.projection_chunk(pos, a, b, start, stop, origin, float(pixel), counts)
         else:
-            lab, w = weights
+            lab, w, _total = weights
             _kernels.projection_weighted_chunk(pos, lab, w, a, b, start, stop, origin, float(pixel), counts)
     return counts.astype(np.float32)
 

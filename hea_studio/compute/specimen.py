@@ -67,8 +67,8 @@ def inside_mask(
         lo, hi = (np.asarray(v, dtype=np.float64) for v in bounds)
     extent = np.maximum(hi - lo, 1e-9)
     n = pos.shape[0]
-    if weights is not None:  # the atoms the rows stand for (chunked: no int64 copy of the labels)
-        n = int(scan.species_counts(weights[0], len(weights[1]), None, None) @ weights[1])
+    if weights is not None:  # the atoms the rows stand for (counted once, with the atom set)
+        n = int(weights[2])
     density = n / float(np.prod(extent))
     edge = max(float(extent.max()) / VOXELS, (min_atoms_per_voxel / density) ** (1.0 / 3.0))
     shape = np.maximum(np.ceil(extent / edge).astype(np.int64), 1)

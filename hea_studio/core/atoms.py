@@ -172,13 +172,13 @@ class AtomSet:
                 out.append(np.ascontiguousarray(layer))
         return out or [np.full(len(self.rows.species), -1, dtype=np.int64)]
 
-    def row_weights(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """``(labels, atoms per label)`` when rows are ions (each counts as its atoms in density
-        maps and the specimen outline), else ``None`` (every row is one atom)."""
+    def row_weights(self) -> tuple[np.ndarray, np.ndarray, int] | None:
+        """``(labels, atoms per label, atoms in all)`` when rows are ions (each counts as its atoms
+        in density maps and the specimen outline), else ``None`` (every row is one atom)."""
         if self.rows is None:
             return None
         per_class = (self.rows.members >= 0).sum(axis=1).astype(np.int64)
-        return np.ascontiguousarray(self.labels), per_class
+        return np.ascontiguousarray(self.labels), per_class, self.n_atoms
 
     def counts(self) -> dict[str, int]:
         """Atoms per name (counted once, chunk by chunk, then remembered)."""
