@@ -14,6 +14,7 @@ from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 from hea_studio.core.progress import TaskState
+from hea_studio.core.sublattices import ANIONS
 
 PRINCIPAL_FRACTION = 0.05
 """Default entropy elements: bulk atomic fraction at least 5 at.% (science.md 1)."""
@@ -147,7 +148,7 @@ def principal_elements(counts: dict[str, int], floor: float = PRINCIPAL_FRACTION
 
 # Elements that form the anion sublattice of oxides, carbides, nitrides, borides, halides and
 # chalcogenides: with molecular ions of O, N or C in the range file they are left out of the default.
-ANION_ELEMENTS = frozenset({"H", "B", "C", "N", "O", "F", "P", "S", "Cl", "Se", "Br", "Te", "I"})
+ANION_ELEMENTS = frozenset(ANIONS)
 # Molecular ions holding one of these mark a compound (oxide, nitride, carbide), issue 12.
 COMPOUND_MARKERS = frozenset({"O", "N", "C"})
 
