@@ -126,7 +126,7 @@ def atoms_display_sample(
             atoms.positions, atoms.labels, len(atoms.names), size, seed, task, span, bounds, counts
         )
     rows = build_display_sample(
-        atoms.positions, atoms.labels, len(atoms.rows.species), size, seed, task, span, bounds,
+        atoms.positions, atoms.labels, atoms.n_labels, size, seed, task, span, bounds,
         atoms.label_counts(),
     )  # fmt: skip
     members = atoms.rows.members[np.asarray(rows.labels, dtype=np.int64)]

@@ -71,7 +71,7 @@ class DatasetTable:
         shape = (nx, ny, nz)
         box = Box(tuple(lo), tuple(lo + np.array(shape) * g))
         # By row label: species, or ion classes whose atoms the preview's lut counts.
-        n_species = _n_labels(atoms)
+        n_species = atoms.n_labels
         lut = np.arange(n_species, dtype=np.int64)
         P, face, lab = scan.voxel_table(
             atoms.positions, atoms.labels, lut, box, g, shape, n_species, atoms.n_rows, task, span
@@ -244,7 +244,7 @@ def voxel_for(
     lo, hi = scan.bounds(atoms.positions) if bounds is None else bounds
     extent = np.maximum(hi - lo, 1e-9)
     item = np.dtype(scan.table_dtype(atoms.n_rows)).itemsize
-    while float(np.prod(np.floor(extent / g) + 2)) * _n_labels(atoms) * item > limit:
+    while float(np.prod(np.floor(extent / g) + 2)) * atoms.n_labels * item > limit:
         g *= 2.0
     return g
 
@@ -313,11 +313,6 @@ def preview_inputs(
         class_type=class_type,
     )
     return prep, snapped, replace(settings, sizes_nm=tuple(sizes))
-
-
-def _n_labels(atoms: AtomSet) -> int:
-    """Distinct row labels: species, or ion classes when the rows are ions."""
-    return len(atoms.names) if atoms.rows is None else len(atoms.rows.species)
 
 
 def use_table(atoms: AtomSet, settings: AnalysisSettings) -> bool:

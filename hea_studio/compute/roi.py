@@ -295,8 +295,7 @@ def prepare_roi(
     # Any integer width: numba compiles one pass per label dtype, which saves converting (copying)
     # every label of the dataset at each box change.
     labels = scan.native(atoms.labels)
-    n_species = len(atoms.names)
-    n_labels = n_species if atoms.rows is None else len(atoms.rows.species)
+    n_labels = atoms.n_labels
     # Rows per label (per ion class when the rows are ions), then atoms per element.
     counts = atoms.element_counts(scan.box_species_counts(pos, labels, box, n_labels, task, span))
     if counts.sum() < MIN_ROI_ATOMS:

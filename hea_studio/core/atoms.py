@@ -128,6 +128,11 @@ class AtomSet:
         return int(self.positions.shape[0])
 
     @property
+    def n_labels(self) -> int:
+        """Distinct row labels: names, or ion classes when the rows are ions."""
+        return len(self.names) if self.rows is None else len(self.rows.species)
+
+    @property
     def n_atoms(self) -> int:
         """Number of atoms (with :attr:`rows`, the atoms all ions stand for)."""
         if self.rows is None:
@@ -139,7 +144,7 @@ class AtomSet:
         arrays never change, and a 10^8-row count must not be repeated on the GUI thread)."""
         cached = self.__dict__.get("_label_counts")
         if cached is None:
-            n = len(self.names) if self.rows is None else len(self.rows.species)
+            n = self.n_labels
             cached = np.zeros(n, dtype=np.int64)
             step = 1 << 22
             for start in range(0, self.labels.shape[0], step):
@@ -170,7 +175,7 @@ class AtomSet:
             layer = np.where(col >= 0, lut[np.maximum(col, 0)], -1).astype(np.int64)
             if np.any(layer >= 0):
                 out.append(np.ascontiguousarray(layer))
-        return out or [np.full(len(self.rows.species), -1, dtype=np.int64)]
+        return out or [np.full(self.n_labels, -1, dtype=np.int64)]
 
     def row_weights(self) -> tuple[np.ndarray, np.ndarray, int] | None:
         """``(labels, atoms per label, atoms in all)`` when rows are ions (each counts as its atoms
