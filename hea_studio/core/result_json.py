@@ -49,7 +49,7 @@ def _sume(d: dict[str, Any] | None) -> SumeResult | None:
     )
 
 
-def _scale(i: int, d: dict[str, Any]) -> ScaleResult:
+def _scale(i: int, d: dict[str, Any], min_atoms: int = 0) -> ScaleResult:
     return ScaleResult(
         index=i,
         size_nm=float(d["size_nm"]),
@@ -67,6 +67,8 @@ def _scale(i: int, d: dict[str, Any]) -> ScaleResult:
         chi2=dict(d.get("chi2") or {}),
         chi2_dof={k: int(v) for k, v in (d.get("chi2_dof") or {}).items() if v is not None},
         n_occupied=int(d.get("n_occupied") or 0),
+        occupied_mean_atoms=d.get("occupied_mean_atoms"),
+        min_atoms=min_atoms if d.get("occupied_mean_atoms") is not None else 0,
     )
 
 
@@ -90,7 +92,7 @@ def result_from_json(data: dict[str, Any]) -> AnalysisResult:
             mode=str(data["mode"]),
             min_atoms=int(data["min_atoms"]),
             bulk=bulk,
-            curve=tuple(_scale(i, s) for i, s in enumerate(data["curve"])),
+            curve=tuple(_scale(i, s, int(data["min_atoms"])) for i, s in enumerate(data["curve"])),
             sume=_sume(data.get("sume")),
             sume_reason=data.get("sume_reason"),
             sume_null=NullSumeResult(null.get("edge_nm"), null.get("reason")),
