@@ -19,10 +19,12 @@ MIXED_PHASE_DIFFERENCE = 0.05
 MIXED_PHASE_SIGMAS = 5.0
 INSIDE_SHARE_WARN = 0.9
 # Cubes judged inside the specimen hold at least this share of the typical (90th percentile) count.
-_INSIDE_DENSITY_SHARE = 0.5
+# Low: the phases of one specimen can differ in detected density by several times (an oxide on Si),
+# while a cube outside the specimen holds nothing and one cut by the surface a fraction.
+_INSIDE_DENSITY_SHARE = 0.2
 # The edge used for the inside test holds at least this many atoms per cube on average (counting
-# noise of ~15 %, well clear of the 50 % cut).
-_INSIDE_MIN_ATOMS = 40.0
+# noise of ~10 %, far from the 20 % cut).
+_INSIDE_MIN_ATOMS = 100.0
 AXES = "xyz"
 
 NAMES = {"sume": "SUME", "sume_apparent": "apparent SUME"}
@@ -41,9 +43,7 @@ def range_edge_warning(sumes: Mapping[str, SumeResult | None]) -> AnalysisWarnin
     fit that ran out of range, so it does not warn.
     """
     upper = [k for k, s in sumes.items() if s is not None and s.at_least_nm is not None]
-    lower = [
-        k for k, s in sumes.items() if s is not None and s.at_most_nm is not None and not s.below_range
-    ]
+    lower = [k for k, s in sumes.items() if s is not None and s.at_most_nm is not None and not s.below_range]
     if not upper and not lower:
         return None
     parts = []
@@ -113,7 +113,9 @@ def half_compositions(prep: PreparedRoi) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def predicted_half_sd(curve: Sequence[ScaleResult], elements: Sequence[str], half_volume: float) -> np.ndarray | None:
+def predicted_half_sd(
+    curve: Sequence[ScaleResult], elements: Sequence[str], half_volume: float
+) -> np.ndarray | None:
     """Standard deviation of an element's fraction over half-box volumes that the curve predicts.
 
     The spread of x_i over cubes of the largest edge with >= 8 cubes, scaled to the half-box volume as
@@ -121,7 +123,11 @@ def predicted_half_sd(curve: Sequence[ScaleResult], elements: Sequence[str], hal
     to be homogeneous. Long-range clustering shows in that spread and raises the prediction; an
     interface does not average out, so its halves differ far beyond it.
     """
-    usable = [s for s in curve if s.n_cubes >= MIN_FIT_CUBES and all(s.conc_std.get(e) is not None for e in elements)]
+    usable = [
+        s
+        for s in curve
+        if s.n_cubes >= MIN_FIT_CUBES and all(s.conc_std.get(e) is not None for e in elements)
+    ]
     if not usable:
         return None
     s = usable[-1]
@@ -130,15 +136,16 @@ def predicted_half_sd(curve: Sequence[ScaleResult], elements: Sequence[str], hal
 
 
 def mixed_phase_warning(prep: PreparedRoi, curve: Sequence[ScaleResult]) -> AnalysisWarning | None:
-    """``mixed_phases``: the box's halves differ by > 5 at.% and by > 5 sigma of the difference the
-    curve predicts for half-box volumes (:func:`predicted_half_sd`)."""
+    """``mixed_phases``: the box's halves differ by > 5 at.% and by > 5 sigma of the fluctuation the
+    curve predicts for a half-box volume (:func:`predicted_half_sd`)."""
     sd = predicted_half_sd(curve, prep.elements, 0.5 * float(np.prod(prep.box.size)))
     worst = None
     for axis, (lo, hi) in enumerate(half_compositions(prep)):
         if lo.sum() == 0 or hi.sum() == 0:
             continue
         diff = np.abs(hi - lo)
-        sigma = math.sqrt(2.0) * sd if sd is not None else np.zeros_like(diff)
+        # science.md 5: the halves differ by > 5 sigma of the fluctuation predicted for a half-box volume.
+        sigma = sd if sd is not None else np.zeros_like(diff)
         z = np.where(sigma > 0, diff / np.maximum(sigma, 1e-300), np.inf)
         hits = (diff > MIXED_PHASE_DIFFERENCE) & (z > MIXED_PHASE_SIGMAS)
         if not hits.any():
@@ -162,8 +169,8 @@ def mixed_phase_warning(prep: PreparedRoi, curve: Sequence[ScaleResult]) -> Anal
 def inside_share(curve: Sequence[ScaleResult], box_size: Sequence[float]) -> float | None:
     """Share of the box inside the specimen, from the curve's own cubes (no extra pass).
 
-    At the smallest edge whose cubes hold >= 40 atoms on average, a grid cube counts as inside when it
-    holds at least half the typical (90th percentile) count; the share is over all grid cubes that fit
+    At the smallest edge whose cubes hold >= 100 atoms on average, a grid cube counts as inside when it
+    holds at least a fifth of the typical (90th percentile) count; the share is over all grid cubes that fit
     in the box. Needs the per-cube counts (a live analysis, not one read back from JSON).
     """
     for s in curve:
@@ -178,7 +185,9 @@ def inside_share(curve: Sequence[ScaleResult], box_size: Sequence[float]) -> flo
     return None
 
 
-def outside_warning(curve: Sequence[ScaleResult], box_size: Sequence[float], mode: str) -> AnalysisWarning | None:
+def outside_warning(
+    curve: Sequence[ScaleResult], box_size: Sequence[float], mode: str
+) -> AnalysisWarning | None:
     """``box_outside_specimen``: < 90 % of the box lies inside the specimen (tiling mode)."""
     if mode != "tiling":
         return None

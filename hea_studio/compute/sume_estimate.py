@@ -218,12 +218,15 @@ def _sampling_interval(
     return (low, high), int(ok.sum())
 
 
-def _sensitivity(fit_edges: np.ndarray, lo_edge: float, hi_edge: float) -> tuple[float, float] | None:
+def _sensitivity(
+    fit_edges: np.ndarray, estimate: float, res: float, lo_edge: float, hi_edge: float
+) -> tuple[float, float] | None:
+    """2.5-97.5 % range of the subset fits, never narrower than the resolution (as the interval)."""
     ok = np.isfinite(fit_edges) & (fit_edges >= lo_edge) & (fit_edges <= hi_edge)
     if int(ok.sum()) < 2:
         return None
     lo, hi = np.percentile(fit_edges[ok], [2.5, 97.5])
-    return float(lo), float(hi)
+    return max(min(float(lo), estimate - res / 2), lo_edge), min(max(float(hi), estimate + res / 2), hi_edge)
 
 
 def _sume(
@@ -312,7 +315,9 @@ def hinge_result(
         lo, hi = np.percentile(boot.slope, [2.5, 97.5])
         slope_ci = (float(lo), float(hi))
     subsets = edge_subsets(N_SUBSETS, L.size, seed)
-    sens = _sensitivity(hinge_fit(L, np.broadcast_to(z, subsets.shape), subsets).edge, L[0], L[-1])
+    sens = _sensitivity(
+        hinge_fit(L, np.broadcast_to(z, subsets.shape), subsets).edge, edge, res, float(L[0]), float(L[-1])
+    )
     if method == "hinge-deficit":
         descending = Line(-b, b * edge, float(L[0]), edge)
         bulk = Line(0.0, 0.0, edge, float(L[-1]))
@@ -322,6 +327,8 @@ def hinge_result(
     place = _bounds(L, edge)
     if place["edge_nm"] is not None:
         place["ci95_nm"] = ci
+    else:
+        sens = None  # a bound has no location for the edge list to move
     return _sume(
         place.pop("edge_nm"),
         lattice,
@@ -485,7 +492,9 @@ def estimate_sumes(
     tangent, tangent_reason = tangent_result(
         L, S, lattice, density_per_nm3, None if reps is None else reps.S, seed
     )
-    chem = deficit_sume(L, D, fitted, S_bulk, lattice, density_per_nm3, None if reps is None else reps.D, seed)
+    chem = deficit_sume(
+        L, D, fitted, S_bulk, lattice, density_per_nm3, None if reps is None else reps.D, seed
+    )
     variants = {"tangent-free": tangent} if tangent is not None else {}
     primary: SumeResult | None = chem
     reason: str | None = None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,25 +52,6 @@ def json_ready(value: Any) -> Any:
         v = float(value)
         return v if math.isfinite(v) else None
     return value
-
-
-def interval_text(ci: Sequence[float | None] | None, fitted_edges: Sequence[float] = ()) -> str:
-    """The 95 % interval of a SUME as the window writes it after the value, e.g. `` (95 %: 1.61–2.10)``.
-
-    An interval that collapses onto one end of the fitted edges (every replicate put the hinge at
-    the largest edge: the curve does not level off within the range) says so, instead of printing
-    a zero-width range such as "7.00–7.00". Empty when there is no interval.
-    """
-    if ci is None or None in ci:
-        return ""
-    lo, hi = float(ci[0]), float(ci[1])  # type: ignore[arg-type]
-    if f"{lo:.2f}" != f"{hi:.2f}":
-        return f" (95 %: {lo:.2f}–{hi:.2f})"
-    if fitted_edges and abs(lo - max(fitted_edges)) < 5e-3:
-        return " (95 %: at the largest fitted edge)"
-    if fitted_edges and abs(lo - min(fitted_edges)) < 5e-3:
-        return " (95 %: at the smallest fitted edge)"
-    return f" (95 %: {lo:.2f})"
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ import numpy as np
 from hea_studio.core.errors import InputError
 from hea_studio.core.provenance import InputFile, software_versions
 from hea_studio.core.results import AnalysisResult
+from hea_studio.core.summary import headline
 from hea_studio.io.project import write_atomically
 
 # Units of the results' keys, by name (the JSON keys end in their unit where they have one).
@@ -164,6 +165,10 @@ def _write_entry(
         if key == "curve" or key in _PARAMETER_KEYS:
             continue
         _write_value(results, key, value)
+    # The headline SUME in the words the window and the report use (a bound is never a bare number).
+    results.create_dataset(
+        "sume_text", data=headline(data, ascii_only=True).line(), dtype=h5py.string_dtype()
+    )
 
     note = _group(entry, "analysis_json", "NXnote")
     note.create_dataset("type", data="application/json")

@@ -22,6 +22,7 @@ from hea_studio.core.errors import InputError
 from hea_studio.core.provenance import InputFile, software_versions
 from hea_studio.core.results import AnalysisResult
 from hea_studio.core.settings import AnalysisSettings
+from hea_studio.core.summary import report_rows
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,7 +98,7 @@ def comparison_table_html(
     """The comparison table as HTML (the same columns as the window's table and its CSV)."""
     head = [
         HEADERS[k]
-        for k in ("name", "run", "atoms", "composition", "S_bulk_R", "cls", "sume_nm", "sume_chemical_nm")
+        for k in ("name", "run", "atoms", "composition", "S_bulk_R", "cls", "sume", "sume_apparent_nm")
     ] + ["warnings"]
     body = []
     for i, r in enumerate(rows):
@@ -112,11 +113,11 @@ def comparison_table_html(
                 f"{r.S_bulk_R:.3f}",
                 _esc(r.cls),
                 _esc(r.sume_text),
-                _num(r.sume_chemical_nm, ".2f"),
+                _num(r.sume_apparent_nm, ".2f"),
                 _esc(r.warnings or ""),
             ]
         )
-    return _table(head, body, numeric=(False, False, True, False, True, False, True, True, False))
+    return _table(head, body, numeric=(False, False, True, False, True, False, False, True, False))
 
 
 def _parameters(section: ReportSection) -> str:
@@ -139,37 +140,9 @@ def _parameters(section: ReportSection) -> str:
 
 
 def _sume_block(result: AnalysisResult) -> str:
-    data = result.to_json()
-    rows = []
-    sume = data.get("sume")
-    if sume:
-        ci = sume.get("ci95_nm")
-        ci_text = f"[{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "-"
-        rows.append(["SUME (" + _esc(sume.get("method", "")) + ")", f"{sume['edge_nm']:.2f}", ci_text])
-    else:
-        rows.append(["SUME", "not determined", _esc(data.get("reason") or "")])
-    chem = data.get("sume_chemical")
-    if isinstance(chem, dict):
-        ci = chem.get("ci95_nm")
-        rows.append(
-            [
-                "chemical SUME",
-                _num(chem.get("edge_nm"), ".2f"),
-                f"[{ci[0]:.2f}, {ci[1]:.2f}]" if ci and None not in ci else "-",
-            ]
-        )
-    for method, v in (data.get("sume_variants") or {}).items():
-        ci = (v or {}).get("ci95_nm")
-        rows.append(
-            [
-                f"variant: {_esc(method)}",
-                _num((v or {}).get("edge_nm"), ".2f"),
-                f"[{ci[0]:.2f}, {ci[1]:.2f}]" if ci and None not in ci else "-",
-            ]
-        )
-    null = data.get("sume_null") or {}
-    rows.append(["null-corrected SUME", _num(null.get("edge_nm"), ".2f"), _esc(null.get("reason") or "")])
-    return _table(["quantity", "edge (nm)", "95 % interval (nm) / note"], rows, numeric=(False, True, False))
+    """The SUME table: the words of :func:`hea_studio.core.summary.report_rows` (as the window's)."""
+    rows = [[_esc(q), _esc(v), _esc(n)] for q, v, n in report_rows(result.to_json())]
+    return _table(["quantity", "value", "interval / note"], rows, numeric=(False, False, False))
 
 
 def _bulk_block(result: AnalysisResult) -> str:

@@ -39,7 +39,7 @@ def test_json_matches_cli_contract(alloy_small):
     settings = AnalysisSettings(sizes_nm=parse_sizes("0.5:5:0.5"), bootstrap=20)
     result = run_analysis(alloy_small, settings, full_box(alloy_small))
     data = json.loads(result.dumps())
-    assert data["schema"] == "hea-studio/analysis/2"
+    assert data["schema"] == "hea-studio/analysis/3"
     assert data["elements"] == list(NAMES) and len(data["roi_nm"]) == 6
     assert data["mode"] == "tiling" and data["min_atoms"] == 10
     assert set(data["bulk"]) >= {"counts", "fractions", "S_R", "S_J_per_molK", "class"}
