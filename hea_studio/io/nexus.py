@@ -103,12 +103,16 @@ def _json_note(group: h5py.Group, text: str) -> None:
     _text(group, "algorithm", "sha256")
 
 
-def _sume_group(entry: h5py.Group, name: str, sume: dict[str, Any] | None, method: str, reason: str | None) -> None:
+def _sume_group(
+    entry: h5py.Group, name: str, sume: dict[str, Any] | None, method: str, reason: str | None
+) -> None:
     g = _group(entry, name, "NXprocess")
     if name == "sume":
         g.create_dataset("sequence_index", data=np.int64(2))
     _text(g, "method", (sume or {}).get("method") or method)
-    found = sume is not None and any((sume.get(k) is not None) for k in ("edge_nm", "at_least_nm", "at_most_nm"))
+    found = sume is not None and any(
+        (sume.get(k) is not None) for k in ("edge_nm", "at_least_nm", "at_most_nm")
+    )
     g.create_dataset("determined", data=np.bool_(found))
     why = (sume or {}).get("reason") or reason
     if why:

@@ -54,9 +54,9 @@ def _numbers_without_units(f: h5py.File) -> list[str]:
     missing: list[str] = []
 
     def visit(name, obj):
-        if isinstance(obj, h5py.Dataset) and obj.dtype.kind in "iuf" and "units" not in obj.attrs:
-            if not name.endswith("sequence_index"):
-                missing.append(name)
+        numeric = isinstance(obj, h5py.Dataset) and obj.dtype.kind in "iuf"
+        if numeric and "units" not in obj.attrs and not name.endswith("sequence_index"):
+            missing.append(name)
 
     f.visititems(visit)
     return missing
@@ -115,9 +115,16 @@ def test_nexus_reads_back_with_valid_nxdata(analysed, specimen):  # noqa: F811
         assert _text(process["elements"]) == ",".join(data["elements"])
         assert process["entropy_bulk"][()] == pytest.approx(data["bulk"]["S_R"])
         # Input files as NXnote: checksum + algorithm.
-        notes = {_text(g["file_name"]).rsplit("/", 1)[-1]: g for k, g in entry.items() if k.startswith("input_")}
-        assert _text(notes["s.pos"]["checksum"]) == hashlib.sha256((specimen / "s.pos").read_bytes()).hexdigest()
-        assert _text(notes["s.pos"]["algorithm"]) == "sha256" and _text(notes["s.pos"]["type"]) == "reconstruction"
+        notes = {
+            _text(g["file_name"]).rsplit("/", 1)[-1]: g for k, g in entry.items() if k.startswith("input_")
+        }
+        assert (
+            _text(notes["s.pos"]["checksum"]) == hashlib.sha256((specimen / "s.pos").read_bytes()).hexdigest()
+        )
+        assert (
+            _text(notes["s.pos"]["algorithm"]) == "sha256"
+            and _text(notes["s.pos"]["type"]) == "reconstruction"
+        )
         assert _text(notes["s.rrng"]["type"]) == "ranging"
         config = entry["config"]
         text = _text(config["data"])
@@ -126,7 +133,9 @@ def test_nexus_reads_back_with_valid_nxdata(analysed, specimen):  # noqa: F811
         # The SUME with its method and interval as fields of their own, in nm, with unit cells.
         sume = entry["sume"]
         assert _text(sume["method"]) == data["sume"]["method"] and bool(sume["determined"][()])
-        assert sume["edge"][()] == pytest.approx(data["sume"]["edge_nm"]) and sume["edge"].attrs["units"] == "nm"
+        assert (
+            sume["edge"][()] == pytest.approx(data["sume"]["edge_nm"]) and sume["edge"].attrs["units"] == "nm"
+        )
         assert list(sume["ci95"][()]) == pytest.approx(data["sume"]["ci95_nm"])
         assert sume["unit_cells"][()] == pytest.approx(data["sume"]["unit_cells"])
         assert "sume_null" in entry and _text(entry["sume_null/method"]) == "null-corrected"
@@ -157,7 +166,7 @@ def test_nexusformat_finds_no_errors_and_the_nxdl_is_valid_nxdl(analysed):
     from nexusformat.nexus.validate import validate_file
 
     out, _ = analysed
-    warnings, errors = validate_file(str(out / "a.nxs"))
+    _warnings, errors = validate_file(str(out / "a.nxs"))
     assert errors == 0
     import pynxtools
 
