@@ -118,6 +118,8 @@ def _register_builtin() -> None:
     register("spectrum", "hea_studio.cli.spectrum")
     register("ranges", "hea_studio.cli.ranges")
     register("clusters", "hea_studio.cli.clusters")
+    register("nn", "hea_studio.cli.nn")
+    register("isosurface", "hea_studio.cli.isosurface")
 
 
 if __name__ == "__main__":  # pragma: no cover
