@@ -133,10 +133,10 @@ def net_count_maps(
         if task is not None:
             task.report(y1 / ny, "net-count maps")
     K = len(windows)
-    sums = sums.reshape(K, 3, ny, nx)
+    per_line = sums.reshape(K, 3, ny, nx)
     cl = np.array([w.coef_left for w in windows])[:, None, None]
     cr = np.array([w.coef_right for w in windows])[:, None, None]
-    gross, left, right = sums[:, 0], sums[:, 1], sums[:, 2]
+    gross, left, right = per_line[:, 0], per_line[:, 1], per_line[:, 2]
     net = gross - cl * left - cr * right
     var = gross + cl * cl * left + cr * cr * right
     return NetCounts(

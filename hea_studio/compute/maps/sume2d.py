@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -94,7 +95,7 @@ def sume_object(
     """
     warnings: list[dict] = []
     fitted = [s for s in curve if s.in_fit]
-    base = {
+    base: dict[str, Any] = {
         "method": "hinge-deficit",
         "projection": True,
         "thickness_nm": thickness_nm,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -110,7 +111,7 @@ def sume_3d_equivalent(
     apt_edges_nm
         Cube edges the cube curve is predicted at (the APT analysis's default list).
     """
-    out = {
+    out: dict[str, Any] = {
         "method": "hinge-deficit",
         "model": "gaussian-correlation",
         "edge_nm": None,
