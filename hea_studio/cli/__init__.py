@@ -117,6 +117,7 @@ def _register_builtin() -> None:
     register("batch", "hea_studio.cli.batch")
     register("spectrum", "hea_studio.cli.spectrum")
     register("ranges", "hea_studio.cli.ranges")
+    register("clusters", "hea_studio.cli.clusters")
 
 
 if __name__ == "__main__":  # pragma: no cover
