@@ -114,7 +114,7 @@ def test_cli_nn_and_isosurface(one_precipitate, tmp_path, capsys):
                "--proxigram", str(tmp_path / "px.json")])  # fmt: skip
     assert rc == 0
     v, f = read_ply(tmp_path / "s.ply")
-    assert len(f) > 100
+    assert len(f) > 100 and f.max() < len(v)
     px = json.loads((tmp_path / "px.json").read_text())
     assert px["schema"] == "hea-studio/proxigram/1" and px["threshold_percent"] == 20
     capsys.readouterr()
