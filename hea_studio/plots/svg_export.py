@@ -15,8 +15,9 @@ from pathlib import Path
 from pyqtgraph.exporters.Exporter import Exporter
 from pyqtgraph.parametertree import Parameter
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QRectF, QSize
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QPainter, QPicture
 from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QGraphicsItem
 
 from hea_studio.core.errors import InputError
 
@@ -55,8 +56,16 @@ class QtSvgExporter(Exporter):
         gen.setOutputDevice(buffer)
         gen.setSize(QSize(w, h))
         gen.setViewBox(QRect(0, 0, w, h))
+        # pyqtgraph's axes replay a QPicture recorded at the screen's resolution; a generator at
+        # another resolution (Qt's default is 72 dpi) would scale the axes against the data.
+        gen.setResolution(QPicture().logicalDpiX())
         gen.setTitle("HEA Studio plot")
         painter = QPainter(gen)
+        # Items painted from a cached pixmap (the axes, see plots/axes.py) would land in the SVG
+        # as embedded bitmaps: render every item directly while exporting, so the file is all vector.
+        cached = [(item, item.cacheMode()) for item in self.getScene().items() if item.cacheMode()]
+        for item, _ in cached:
+            item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
         try:
             background = QColor(self.params["background"])
             if background.alpha():
@@ -67,6 +76,8 @@ class QtSvgExporter(Exporter):
         finally:
             self.setExportMode(False)
             painter.end()
+            for item, mode in cached:
+                item.setCacheMode(mode)
         data = QByteArray(buffer.data())
         buffer.close()
         return bytes(data.data())
@@ -115,3 +126,32 @@ def install() -> None:
             registry[i] = QtSvgExporter
             return
     registry.append(QtSvgExporter)
+
+
+def plot_svg(widget, item, width: int, height: int) -> str:
+    """``item`` (a plot inside ``widget``) as an SVG element ready to inline in HTML; disposes of the widget.
+
+    The widget is laid out at its final size off screen (as the PNG export does), rendered through
+    :class:`QtSvgExporter` (vector only: no cached bitmaps), and the XML prolog is dropped. The
+    element scales to its container's width (``viewBox`` kept), so it prints sharp at any size.
+    """
+    import re
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    widget.resize(width, height)
+    widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    widget.show()
+    QApplication.processEvents()
+    exporter = QtSvgExporter(item)
+    exporter.params["width"] = width
+    exporter.params["height"] = height
+    exporter.params["background"] = QColor(255, 255, 255)
+    text = exporter.svg_bytes().decode("utf-8")
+    widget.hide()
+    widget.deleteLater()
+    start = text.index("<svg")
+    # Qt writes the size in mm; in a page the figure takes the column's width at the viewBox's aspect.
+    head = re.sub(r'\swidth="[^"]*"\s+height="[^"]*"', ' width="100%" role="img"', text[start:], count=1)
+    return head.replace("<desc>Generated with Qt</desc>", "")
