@@ -230,7 +230,9 @@ def test_an_exported_window_plot_is_all_vector_with_axes_on_the_data(qtbot, tmp_
     pdf.write_bytes(pdf_exporter.pdf_bytes())
     listed = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True)
     assert listed.stdout.strip().splitlines()[2:] == []
-    subprocess.run(["pdftoppm", "-r", "96", "-png", "-singlefile", str(pdf), str(tmp_path / "pdf")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "96", "-png", "-singlefile", str(pdf), str(tmp_path / "pdf")], check=True
+    )
     page = QImage(str(tmp_path / "pdf.png"))
     assert abs(page.width() - source.width()) <= 1
     c = lines(on_white(lambda p: p.drawImage(0, 0, page), source.size()))
