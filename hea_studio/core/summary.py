@@ -77,11 +77,46 @@ def interval_words(ci: Sequence[float | None] | None, ascii_only: bool = False) 
     return f"{_pct(ascii_only)} {lo:.2f}{_dash(ascii_only)}{hi:.2f} nm"
 
 
+def normalised(sume: Mapping[str, Any], fitted_edges: Sequence[float] = ()) -> dict[str, Any]:
+    """A SUME object with schema-3 bounds, also when it comes from a schema-2 file.
+
+    Schema 2 wrote a below-range SUME as the smallest fitted edge, and a fit stuck at a range end as
+    an interval collapsed on that edge ("[7.00, 7.00]"): both become the bounds they are.
+    """
+    out = dict(sume)
+    edge = out.get("edge_nm")
+    if out.get("below_range") and out.get("at_most_nm") is None:
+        out["at_most_nm"] = edge if edge is not None else (min(fitted_edges) if fitted_edges else None)
+        out["edge_nm"] = None
+        return out
+    ci = out.get("ci95_nm")
+    if edge is not None and ci and None not in ci and f"{ci[0]:.2f}" == f"{ci[1]:.2f}" and fitted_edges:
+        if abs(float(ci[0]) - max(fitted_edges)) < 5e-3:
+            out.update(edge_nm=None, at_least_nm=float(ci[0]))
+        elif abs(float(ci[0]) - min(fitted_edges)) < 5e-3:
+            out.update(edge_nm=None, at_most_nm=float(ci[0]))
+    return out
+
+
+def fitted_edges(data: Mapping[str, Any]) -> list[float]:
+    """The edges the SUME fits used (``in_fit``), or every edge for files that do not say."""
+    rows = data.get("curve") or []
+    fitted = [float(row["size_nm"]) for row in rows if row.get("in_fit")]
+    return fitted or [float(row["size_nm"]) for row in rows]
+
+
 def sume_text(
-    sume: Mapping[str, Any] | None, key: str = "sume", reason: str | None = None, ascii_only: bool = False
+    sume: Mapping[str, Any] | None,
+    key: str = "sume",
+    reason: str | None = None,
+    ascii_only: bool = False,
+    edges: Sequence[float] = (),
 ) -> SumeText:
-    """The words for one SUME object of the JSON (``None``: not determined, with ``reason``)."""
+    """The words for one SUME object of the JSON (``None``: not determined, with ``reason``);
+    ``edges``: the fitted edges, to read schema-2 objects (see :func:`normalised`)."""
     label = LABELS.get(key, key)
+    if sume:
+        sume = normalised(sume, edges)
     if not sume:
         why = f"not determined ({reason})" if reason else "not determined"
         return SumeText(label, why, "", False, "", "")
@@ -94,7 +129,7 @@ def sume_text(
         details.append(f"resolution {sume['resolution_nm']:.2f} nm")
     detail = ", ".join(details)
     edge = sume.get("edge_nm")
-    if sume.get("below_range"):
+    if sume.get("below_range") and sume.get("at_most_nm") is not None:
         value = f"random down to {float(sume['at_most_nm']):.2f} nm"
         return SumeText(label, value, "", False, method, detail)
     if edge is None and sume.get("at_least_nm") is not None:
@@ -112,12 +147,15 @@ def sume_text(
 
 def headline(data: Mapping[str, Any], ascii_only: bool = False) -> SumeText:
     """The headline SUME of an analysis in JSON form."""
-    return sume_text(data.get("sume"), "sume", data.get("sume_reason") or data.get("reason"), ascii_only)
+    reason = data.get("sume_reason") or data.get("reason")
+    return sume_text(data.get("sume"), "sume", reason, ascii_only, fitted_edges(data))
 
 
 def apparent(data: Mapping[str, Any], ascii_only: bool = False) -> SumeText:
     """The apparent SUME (hinge on S(L)), labelled as including counting noise."""
-    t = sume_text(data.get("sume_apparent"), "sume_apparent", data.get("sume_apparent_reason"), ascii_only)
+    t = sume_text(
+        data.get("sume_apparent"), "sume_apparent", data.get("sume_apparent_reason"), ascii_only, fitted_edges(data)
+    )
     return SumeText(
         "apparent SUME (includes counting noise)", t.value, t.interval, t.is_number, t.method, t.details
     )
@@ -170,25 +208,3 @@ def warning_lines(data: Mapping[str, Any]) -> list[str]:
         scope = f" ({', '.join(LABELS.get(a, a) for a in applies)})" if applies else ""
         out.append(f"warning [{w.get('code')}]{scope}: {w.get('message')}")
     return out
-
-
-def report_rows(data: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-    """Rows (quantity, value, notes) of the report's SUME table."""
-    rows = []
-    head = headline(data)
-    rows.append((f"SUME ({head.method or 'none'})", head.line(), head.details))
-    app = apparent(data)
-    if (data.get("sume") or {}).get("method") != "hinge-bulk":
-        rows.append((app.label, app.line(), app.details))
-    for name, v in (data.get("sume_variants") or {}).items():
-        t = sume_text(v, name)
-        rows.append((f"variant {name}", t.line(), t.details))
-    null = data.get("sume_null") or {}
-    rows.append(
-        (
-            "null-corrected SUME",
-            "–" if null.get("edge_nm") is None else f"{null['edge_nm']:.2f} nm",
-            str(null.get("reason") or ""),
-        )
-    )
-    return rows
