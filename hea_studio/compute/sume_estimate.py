@@ -121,15 +121,17 @@ def resample_mean(a: np.ndarray, n_boot: int, stream: int) -> np.ndarray:
     return np.random.default_rng(stream).normal(a.mean(), a.std(ddof=1) / math.sqrt(n), n_boot)
 
 
-def edge_subsets(n_rep: int, n_edges: int, seed: int) -> np.ndarray:
+def edge_subsets(n_rep: int, n_edges: int, seed: int, forced: int = 2) -> np.ndarray:
     """0/1 weights (n_rep, n_edges): random subsets of :data:`EDGE_KEEP` of the fitted edges.
 
-    They measure the edge-list sensitivity (``edge_sensitivity_nm``, science.md 5). No edge is forced
-    in: forcing the two smallest collapsed the spread when L* lay between them (round 3: 2.42
-    [2.39, 2.45] against 2.70 on another list). At least three edges always remain.
+    The APT analysis uses them for the edge-list sensitivity (``edge_sensitivity_nm``, science.md 5)
+    with ``forced=0``: forcing the two smallest edges in collapsed the spread when L* lay between them
+    (round 3: 2.42 [2.39, 2.45] against 2.70 on another list). ``forced`` keeps the first edges in every
+    subset (the map SUMEs still use 2). At least three edges always remain.
     """
     rng = np.random.default_rng([int(seed), 0xED6E5])
     keep = (rng.random((n_rep, n_edges)) < EDGE_KEEP).astype(np.float64)
+    keep[:, :forced] = 1.0
     keep[keep.sum(axis=1) < 3] = 1.0
     return keep
 
@@ -294,9 +296,13 @@ def hinge_result(
     lattice: Lattice | None,
     density_per_nm3: float,
     reps: np.ndarray | None,
+    keep: np.ndarray | None = None,
     seed: int = 0,
 ) -> SumeResult:
     """A hinge SUME from the measured drop ``z`` (and replicate drops ``reps``, shape (B, n), if any).
+
+    ``keep`` (0/1, shape of ``reps``) lets each replicate fit a subset of the edges (the map SUMEs do);
+    the APT analysis passes ``None``: its sampling interval fits every replicate to all fitted edges.
 
     For ``hinge-bulk`` ``plateau`` is S_bulk and the branches describe S(L); for ``hinge-deficit`` it
     is 0 and they describe the deficit D(L) (drawn upwards: D = b (L* - L) below L*). The sampling
@@ -310,11 +316,11 @@ def hinge_result(
     ci = slope_ci = None
     n_valid = 0
     if reps is not None and reps.shape[0] > 0:
-        boot = hinge_fit(L, reps)
+        boot = hinge_fit(L, reps, keep)
         ci, n_valid = _sampling_interval(boot.edge, edge, res, float(L[0]), float(L[-1]))
         lo, hi = np.percentile(boot.slope, [2.5, 97.5])
         slope_ci = (float(lo), float(hi))
-    subsets = edge_subsets(N_SUBSETS, L.size, seed)
+    subsets = edge_subsets(N_SUBSETS, L.size, seed, forced=0)
     sens = _sensitivity(
         hinge_fit(L, np.broadcast_to(z, subsets.shape), subsets).edge, edge, res, float(L[0]), float(L[-1])
     )
@@ -428,7 +434,7 @@ def deficit_sume(
     seed: int,
 ) -> SumeResult:
     """The material's SUME (``hinge-deficit``), ``below_range`` when no chemistry is resolved."""
-    chem = hinge_result(L, D, 0.0, "hinge-deficit", lattice, density_per_nm3, reps, seed)
+    chem = hinge_result(L, D, 0.0, "hinge-deficit", lattice, density_per_nm3, reps, seed=seed)
     significant_edge = any(deficit_significant(s, S_bulk) for s in fitted)
     zero_share = None if reps is None else float(np.mean(hinge_fit(L, reps).slope <= 0.0))
     if not significant_edge or (zero_share is not None and zero_share >= SLOPE_ZERO_SHARE):
@@ -487,7 +493,7 @@ def estimate_sumes(
     reps = replicate_curves(prep, fitted, min_atoms, n_rep, seed, n_shifts, task, null) if n_rep > 0 else None
     apparent = hinge_result(
         L, S_bulk - S, S_bulk, "hinge-bulk", lattice, density_per_nm3,
-        None if reps is None else S_bulk - reps.S, seed,
+        None if reps is None else S_bulk - reps.S, seed=seed,
     )  # fmt: skip
     tangent, tangent_reason = tangent_result(
         L, S, lattice, density_per_nm3, None if reps is None else reps.S, seed
@@ -533,7 +539,7 @@ def curve_sumes(
             reps[:, j] = resample_mean(s.cube_entropy, n_rep, _stream(seed, 0, s.index))
     apparent = hinge_result(
         L, S_plateau - S, S_plateau, "hinge-bulk", lattice, density_per_nm3,
-        None if reps is None else S_plateau - reps, seed,
+        None if reps is None else S_plateau - reps, seed=seed,
     )  # fmt: skip
     # The per-cube deficit of a derived curve is not stored, so its replicates shift the measured
     # deficit by the resampled S_mean (the reference per cube count does not change under resampling).

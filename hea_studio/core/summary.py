@@ -154,7 +154,11 @@ def headline(data: Mapping[str, Any], ascii_only: bool = False) -> SumeText:
 def apparent(data: Mapping[str, Any], ascii_only: bool = False) -> SumeText:
     """The apparent SUME (hinge on S(L)), labelled as including counting noise."""
     t = sume_text(
-        data.get("sume_apparent"), "sume_apparent", data.get("sume_apparent_reason"), ascii_only, fitted_edges(data)
+        data.get("sume_apparent"),
+        "sume_apparent",
+        data.get("sume_apparent_reason"),
+        ascii_only,
+        fitted_edges(data),
     )
     return SumeText(
         "apparent SUME (includes counting noise)", t.value, t.interval, t.is_number, t.method, t.details

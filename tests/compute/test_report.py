@@ -138,7 +138,10 @@ def test_sume_cells_show_bounds_never_a_zero_width_interval():
     assert value == "random down to 1.00 nm"
     value, _ = sume_cells({"edge_nm": 1.0, "below_range": True, "ci95_nm": None}, None, edges)
     assert value == "random down to 1.00 nm"
-    assert sume_cells({"edge_nm": 2.5, "ci95_nm": [2.1, 2.9]}, None, edges) == ("2.50 nm", "95 % CI 2.10–2.90 nm")
+    assert sume_cells({"edge_nm": 2.5, "ci95_nm": [2.1, 2.9]}, None, edges) == (
+        "2.50 nm",
+        "95 % CI 2.10–2.90 nm",
+    )
     assert sume_cells(None, "the curve is too short", edges) == ("not determined", "the curve is too short")
 
 
