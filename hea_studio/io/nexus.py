@@ -42,7 +42,6 @@ import numpy as np
 from hea_studio.core.errors import InputError
 from hea_studio.core.provenance import InputFile, software_versions
 from hea_studio.core.results import AnalysisResult
-from hea_studio.core.summary import sume_text
 from hea_studio.io.project import write_atomically
 
 DEFINITION = "NXapm_hea_studio_results"
@@ -133,9 +132,7 @@ def _sume_group(
         g.create_dataset("below_range", data=np.bool_(sume["below_range"]))
     if sume.get("n_boot_valid") is not None:
         _number(g, "n_boot_valid", sume["n_boot_valid"], NO_UNIT, np.int64)
-    if name != "sume_null":
-        # The words the window, the CLI and the report use ("random down to 1.00 nm", ">= 7.00 nm ...").
-        _text(g, "text", sume_text(sume, name, reason, ascii_only=True).line())
+
 
 
 def _sume_groups(entry: h5py.Group, data: dict[str, Any]) -> None:
