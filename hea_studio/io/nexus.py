@@ -134,7 +134,6 @@ def _sume_group(
         _number(g, "n_boot_valid", sume["n_boot_valid"], NO_UNIT, np.int64)
 
 
-
 def _sume_groups(entry: h5py.Group, data: dict[str, Any]) -> None:
     """The primary SUME as ``sume``, every other estimate of the JSON as ``sume_<name>``."""
     primary = data.get("sume")
