@@ -35,6 +35,7 @@ from hea_studio.app.recent_files import guess_range_file, read_recent, remember,
 from hea_studio.app.session import Session
 from hea_studio.app.spectrum_binding import SpectrumBinder
 from hea_studio.app.unsaved import UnsavedGuard
+from hea_studio.app.window_layout import SpectrumRoom, initial_geometry, screen_key
 from hea_studio.core import memory
 from hea_studio.core.errors import InputError
 from hea_studio.io.project import PROJECT_SUFFIX
@@ -107,7 +108,6 @@ class MainWindow(QMainWindow):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"HEA Studio {__version__}")
-        self.resize(1400, 900)
         self.setAcceptDrops(True)
         # Collection on this (the GUI) thread only, from before the worker thread starts: see gui_gc.
         self._gc_lease: gui_gc.GuiThreadCollector | None = gui_gc.acquire()
@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         self.controller.memory_warned.connect(lambda text: self.show_message(f"⚠ {text}"))
         self.binder = ViewBinder(self)
         self.keeper = ProjectKeeper(self)
+        self.spectrum_room = SpectrumRoom(self)
         self.unsaved = UnsavedGuard(self)  # the title, and the question on close
         self.spectrum_binder = SpectrumBinder(self)
         self.restore_settings()
@@ -297,8 +298,9 @@ class MainWindow(QMainWindow):
         self.add_dock("projections", "Projections (drag to place the box)", projections, left)
         self.subvolume_panel = SubVolumePanel()
         self.species_panel = SpeciesPanel()
-        sub = self.add_dock("subvolumes", "Sub-volumes", self.subvolume_panel, left)
-        disp = self.add_dock("display", "Display", self.species_panel, left)
+        # Scrolling, so the left column can give height to the mass spectrum (see SpectrumRoom).
+        sub = self.add_dock("subvolumes", "Sub-volumes", _scrolling(self.subvolume_panel), left)
+        disp = self.add_dock("display", "Display", _scrolling(self.species_panel), left)
         self.tabifyDockWidget(sub, disp)
         sub.raise_()
 
@@ -333,7 +335,7 @@ class MainWindow(QMainWindow):
         conc.raise_()
         res.raise_()
         # The 3D view keeps a usable size however the docks are arranged.
-        self.atom_view.native.setMinimumSize(420, 300)
+        self.atom_view.native.setMinimumSize(420, 220)
         self._apply_default_dock_sizes()
 
     def _apply_default_dock_sizes(self) -> None:
@@ -742,10 +744,12 @@ class MainWindow(QMainWindow):
     def restore_settings(self) -> None:
         """Restore window geometry and dock layout from QSettings."""
         s = app_settings()
-        geometry = s.value("window/geometry")
-        if isinstance(geometry, QByteArray | bytes):
-            self.restoreGeometry(geometry)
-        state = s.value("window/state")
+        # One layout per screen size: a laptop's and a monitor's arrangement differ.
+        key = screen_key(self)
+        geometry = s.value(f"{key}/geometry")
+        if not (isinstance(geometry, QByteArray | bytes) and self.restoreGeometry(geometry)):
+            self.setGeometry(initial_geometry(self.screen().availableGeometry()))
+        state = s.value(f"{key}/state")
         # restoreState refuses a layout saved under another LAYOUT_VERSION, so a dock arrangement from
         # an older release never lands in a newer window; the defaults apply instead.
         if not (isinstance(state, QByteArray | bytes) and self.restoreState(state, LAYOUT_VERSION)):
@@ -762,8 +766,9 @@ class MainWindow(QMainWindow):
     def save_settings(self) -> None:
         """Remember window geometry and dock layout."""
         s = app_settings()
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        key = screen_key(self)
+        s.setValue(f"{key}/geometry", self.saveGeometry())
+        s.setValue(f"{key}/state", self.saveState(LAYOUT_VERSION))
         self.settings_panel.save(s)
         self.local_panel.save(s)
         self.spectrum_panel.save(s)
