@@ -139,7 +139,7 @@ def main() -> int:
     db_kept = np.where((db >= 0) & (sizes[np.maximum(db, 0)] >= 20), db, -1)
     print(f"sklearn DBSCAN (solutes):  {t_db:7.2f} s  ratio {t_db / t_ours:.2f}x  [{load()}]")
     print(f"  same solute clusters as DBSCAN: {same_partition(ours_sol, db_kept)}")
-    del pos, labels, solutes, ours, kd, core_only
+    pos = labels = solutes = ours = kd = core_only = None  # free the 10^7-ion arrays
     if args.pipeline_ions:
         pos, labels, n_prec = specimen(args.pipeline_ions, seed=1)
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20

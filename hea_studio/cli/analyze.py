@@ -265,14 +265,26 @@ def summary(result: AnalysisResult) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Load, analyse, write the requested outputs."""
-    from hea_studio.compute.batch import analyze_files
+    import time
+
+    from hea_studio.compute.batch import analyze_atoms
+    from hea_studio.io import load_ions, load_ranges, to_atoms_and_summary
+    from hea_studio.io.nexus import iso_now
 
     check_run_outputs(args, ("--plot", args.plot), ("--nexus", args.nexus), ("--report", args.report))
     settings = settings_from_args(args)
     apply_memory_budget(args)
     roi = parse_roi(args.roi) if args.roi else None
+    started = iso_now()
+    # analyze_files, with the ranging summary and the atoms kept for the report (one ranging pass).
+    t0 = time.perf_counter()
+    atoms, ranging = to_atoms_and_summary(
+        load_ions(args.file), load_ranges(args.ranges), decompose=settings.decompose
+    )
     # Edges the user asked for must fit (else exit 2); the default list is cut to the box.
-    result = analyze_files(args.file, args.ranges, settings, roi, cut_sizes=not args.sizes, on_warning=warn)
+    result = analyze_atoms(
+        atoms, settings, roi, cut_sizes=not args.sizes, on_warning=warn, load_s=time.perf_counter() - t0
+    )
     if args.json:
         write_text(args.json, result.dumps() + "\n")
     if args.csv:
@@ -288,12 +300,23 @@ def run(args: argparse.Namespace) -> int:
     if args.nexus:
         from hea_studio.io.nexus import write_nexus
 
-        write_nexus(args.nexus, [(Path(args.file).name, result)], inputs)
+        write_nexus(args.nexus, [(Path(args.file).name, result)], inputs, started=started)
     if args.report:
+        from hea_studio.core.display import species_colours
         from hea_studio.plots.report import ReportSection, write_report
 
         box_name = "sub-volume " + ", ".join(f"{v:.2f}" for v in result.roi_nm) + " nm"
-        section = ReportSection(box_name, Path(args.file).name, result, inputs, settings)
+        # The colours the window gives these species: the range file's, else the shared palette.
+        colours = dict(zip(atoms.names, species_colours(atoms.names, atoms.colours)))
+        section = ReportSection(
+            box_name,
+            Path(args.file).name,
+            result,
+            inputs,
+            settings,
+            species_colours=colours,
+            ranged=(ranging.ranged, ranging.n_ions),
+        )
         write_report(args.report, [section], title=f"HEA Studio analysis of {Path(args.file).name}")
     if args.json != "-" and args.csv != "-":
         sys.stdout.write(summary(result))
