@@ -20,6 +20,7 @@ from hea_studio.core.settings import (
     Lattice,
     parse_sizes,
 )
+from hea_studio.core.shapes import parse_roi
 
 HELP = "entropy versus cube edge, random-mixing reference and SUME of a sub-volume"
 
@@ -34,7 +35,8 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--roi",
-        help="sub-volume xmin,ymin,zmin,xmax,ymax,zmax in nm (default: largest box inside the specimen)",
+        help="sub-volume: box xmin,ymin,zmin,xmax,ymax,zmax, sphere:cx,cy,cz,r or cylinder:x0,y0,z0,x1,y1,z1,r "
+        "in nm (default: largest box inside the specimen; with a sphere or cylinder only cubes fully inside count)",
     )
 
 
@@ -273,7 +275,7 @@ def run(args: argparse.Namespace) -> int:
     check_run_outputs(args, ("--plot", args.plot), ("--nexus", args.nexus), ("--report", args.report))
     settings = settings_from_args(args)
     apply_memory_budget(args)
-    roi = Box.parse(args.roi) if args.roi else None
+    roi = parse_roi(args.roi) if args.roi else None
     started = iso_now()
     # analyze_files, with the ranging summary and the atoms kept for the report (one ranging pass).
     t0 = time.perf_counter()
