@@ -33,6 +33,15 @@ COMMON_ELEMENTS = (
 )  # fmt: skip
 
 
+PHRASE = "the isotope ratios do not fit"
+
+
+def is_isotope_warning(text: str) -> bool:
+    """True for a fit-check sentence written by :meth:`IsotopeMismatch.sentence` (the window lists
+    those in the spectrum dock without a dialog: they concern single ranges, not the whole file)."""
+    return PHRASE in text
+
+
 def line_tolerance(mn: float, bin_width: float) -> float:
     """How far (Da) a peak may sit from an isotope line and still be that line (uncalibrated
     spectra are off by a few hundredths of a Da)."""
@@ -167,7 +176,7 @@ class IsotopeMismatch:
         else:
             why = f"its peak at {self.peak_mn:.2f} Da is no isotope line of {r.ion}"
         fits = f"; the peak's isotope pattern fits {self.fits}" if self.fits else ""
-        return f"{range_name}: range {what}: the isotope ratios do not fit ({why}){fits}"
+        return f"{range_name}: range {what}: {PHRASE} ({why}){fits}"
 
     def to_json(self) -> dict:
         """Plain JSON types."""
