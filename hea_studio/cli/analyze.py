@@ -193,7 +193,7 @@ def apply_memory_budget(args: argparse.Namespace) -> None:
 
 def warn_roi(positions, roi: Box) -> None:
     """Warn (stderr) when most of the requested sub-volume lies outside the data."""
-    from hea_studio.compute.roi import roi_warning
+    from hea_studio.compute.lac.roi import roi_warning
 
     text = roi_warning(positions, roi)
     if text:
@@ -279,7 +279,7 @@ def run(args: argparse.Namespace) -> int:
 
         inputs = (input_file(args.file), input_file(args.ranges))
     if args.nexus:
-        from hea_studio.io.nexus import write_nexus
+        from hea_studio.io.exports.nexus import write_nexus
 
         write_nexus(args.nexus, [(Path(args.file).name, result)], inputs)
     if args.report:

@@ -55,7 +55,7 @@ def analyze_files(
         Called with a one-line warning, e.g. when most of ``roi`` lies outside the data.
     """
     from hea_studio.compute.analysis import memory_warning, run_analysis
-    from hea_studio.compute.roi import atoms_default_box
+    from hea_studio.compute.lac.roi import atoms_default_box
     from hea_studio.io import load_ions, load_ranges, to_atoms
 
     t0 = time.perf_counter()
@@ -65,7 +65,7 @@ def analyze_files(
     t_load = time.perf_counter() - t0
     box = roi if roi is not None else atoms_default_box(atoms)
     if roi is not None and on_warning is not None:
-        from hea_studio.compute.roi import roi_warning
+        from hea_studio.compute.lac.roi import roi_warning
 
         text = roi_warning(atoms.positions, roi)
         if text:
@@ -202,7 +202,7 @@ def run_row(
             row.file, row.ranges, settings, Box.parse(row.roi) if row.roi else None, not sizes_given
         )
         if json_dir is not None:
-            from hea_studio.io.project import write_atomically
+            from hea_studio.io.project.store import write_atomically
 
             out = Path(json_dir) / f"{safe_name(row.label)}.json"
             text = result.dumps() + "\n"

@@ -8,9 +8,9 @@ from compute_specimens import DENSITY, NAMES, clustered_alloy, full_box, random_
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hea_studio.compute import _twins as tw
-from hea_studio.compute import binning
-from hea_studio.compute.curve import iter_curve
+from hea_studio.compute.lac import _twins as tw
+from hea_studio.compute.lac import binning
+from hea_studio.compute.lac.curve import iter_curve
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
@@ -166,7 +166,7 @@ def test_atoms_exactly_on_cube_faces(step, sizes):
     labels = np.random.default_rng(0).integers(0, 4, len(grid)).astype(np.int64)
     atoms = AtomSet(grid, labels, NAMES)
     box = Box((0.0, 0.0, 0.0), (4.0, 4.0, 4.0))
-    from hea_studio.compute.roi import prepare_roi
+    from hea_studio.compute.lac.roi import prepare_roi
 
     prep = prepare_roi(atoms, box, NAMES)
     voxel = prep.prepare_voxels(sizes)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hea_studio.compute import _kernels as nb
-from hea_studio.compute import _twins as tw
-from hea_studio.compute.reference import log_table
+from hea_studio.compute.lac import _kernels as nb
+from hea_studio.compute.lac import _twins as tw
+from hea_studio.compute.reference.atoms import log_table
 
 # Each test runs with the kernels compiled and as plain Python (bounds-checked): see tests/jit_support.py.
 pytestmark = pytest.mark.usefixtures("jit")

@@ -16,7 +16,7 @@ from hea_studio.compute.analysis import run_analysis
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 from hea_studio.core.settings import AnalysisSettings
-from hea_studio.io.nexus import write_nexus
+from hea_studio.io.exports.nexus import write_nexus
 
 
 def _text(ds) -> str:

@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 from compute_specimens import NAMES, clustered_alloy, drain
 
-from hea_studio.compute import _kernels as nb
-from hea_studio.compute import _twins as tw
-from hea_studio.compute import binning, scan
-from hea_studio.compute.curve import iter_prepared
-from hea_studio.compute.reference import NullEntropyTable
-from hea_studio.compute.roi import default_box, prepare_roi
+from hea_studio.compute.common import scan
+from hea_studio.compute.lac import _kernels as nb
+from hea_studio.compute.lac import _twins as tw
+from hea_studio.compute.lac import binning
+from hea_studio.compute.lac.curve import iter_prepared
+from hea_studio.compute.lac.roi import default_box, prepare_roi
+from hea_studio.compute.reference.atoms import NullEntropyTable
 from hea_studio.core import memory
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.geometry import Box
@@ -72,7 +73,7 @@ def assert_same_curve(atoms, box, sizes, min_atoms=5):
     null = NullEntropyTable(bulk)
     prep = prepare_roi(atoms, box, NAMES)
     got = list(iter_prepared(prep, AnalysisSettings(sizes_nm=sizes, min_atoms=min_atoms)))
-    from hea_studio.compute.curve import scale_result
+    from hea_studio.compute.lac.curve import scale_result
 
     for i, (L, counts, s) in enumerate(zip(sizes, want_counts, got)):
         want = scale_result(prep, counts, L, i, min_atoms, null, True, (i + 1) / len(sizes))
@@ -227,7 +228,8 @@ def test_scans_stop_when_cancelled(alloy32, monkeypatch):
 
 def test_load_path_allocates_no_per_atom_float64(tmp_path, monkeypatch):
     from hea_studio.core.ranges import Range, RangeTable
-    from hea_studio.io import load_ions, load_ranges, ranging, to_atoms, write_pos, write_rrng
+    from hea_studio.io import load_ions, load_ranges, to_atoms, write_pos, write_rrng
+    from hea_studio.io.ranges import ranging
 
     # Chunks of 2^16 atoms, so that chunk buffers cannot hide a per-atom array at this size.
     monkeypatch.setattr(ranging, "CHUNK", 1 << 16)
@@ -291,7 +293,7 @@ def test_shifted_tilings_of_the_sume_interval_match_the_floor_definition(alloy32
 
 
 def test_display_sample_draws_distinct_atoms_without_a_full_permutation():
-    from hea_studio.compute.display import sample_indices
+    from hea_studio.compute.common.display import sample_indices
 
     tracemalloc.start()
     try:
@@ -308,7 +310,7 @@ def test_display_sample_draws_distinct_atoms_without_a_full_permutation():
 
 
 def test_display_sample_and_projection_equal_numpy(alloy32, monkeypatch):
-    from hea_studio.compute.display import build_display_sample, sample_indices
+    from hea_studio.compute.common.display import build_display_sample, sample_indices
 
     monkeypatch.setattr(scan, "CHUNK_ATOMS", 7000)
     pos, lab = alloy32.positions, alloy32.labels
@@ -329,9 +331,9 @@ def test_display_sample_and_projection_equal_numpy(alloy32, monkeypatch):
 
 
 def test_preview_from_the_dataset_table_equals_the_analysis_of_the_snapped_box(monkeypatch):
-    from hea_studio.compute import preview
     from hea_studio.compute.analysis import iter_analysis, run_analysis
-    from hea_studio.compute.roi import prepare_roi as prep_exact
+    from hea_studio.compute.lac import preview
+    from hea_studio.compute.lac.roi import prepare_roi as prep_exact
 
     atoms = compact_atoms(clustered_alloy(120_000, 1.5, seed=8))
     monkeypatch.setattr(preview, "MIN_ATOMS", 1000)
@@ -356,7 +358,7 @@ def test_preview_from_the_dataset_table_equals_the_analysis_of_the_snapped_box(m
 
 
 def test_preview_edges_are_whole_voxels_of_at_least_one_nm(monkeypatch):
-    from hea_studio.compute import preview
+    from hea_studio.compute.lac import preview
 
     atoms = compact_atoms(clustered_alloy(50_000, 1.5, seed=2))
     monkeypatch.setattr(preview, "MIN_ATOMS", 1000)

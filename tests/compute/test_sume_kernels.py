@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hea_studio.compute import _kernels as nb
-from hea_studio.compute import _twins as tw
-from hea_studio.compute.roi import prepare_roi
+from hea_studio.compute.lac import _kernels as nb
+from hea_studio.compute.lac import _twins as tw
+from hea_studio.compute.lac.roi import prepare_roi
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.geometry import Box
 
