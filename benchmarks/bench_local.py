@@ -30,8 +30,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from hea_studio.compute.dataset import load_dataset
-    from hea_studio.compute.lac import _twins
     from hea_studio.compute.lac.roi import default_box, prepare_roi
+    from hea_studio.compute.local import _twins
     from hea_studio.compute.local.knn import NeighbourGrid, default_ks, local_entropy
     from hea_studio.compute.reference.atoms import log_table
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from compute_specimens import NAMES, clustered_alloy, full_box, random_alloy
 
-from hea_studio.compute.lac import _kernels as nb
-from hea_studio.compute.lac import _twins as tw
+from hea_studio.compute.local import _kernels as nb
+from hea_studio.compute.local import _twins as tw
 from hea_studio.compute.local.knn import NeighbourGrid, default_ks, local_entropy, parse_ks
 from hea_studio.compute.reference.atoms import log_table
 from hea_studio.core.atoms import AtomSet

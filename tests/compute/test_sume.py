@@ -174,7 +174,7 @@ def test_undersampled_and_few_cube_edges_are_shown_but_left_out_of_the_fits():
 
 
 def test_large_cube_sets_resample_from_the_normal_limit_with_the_bootstrap_spread():
-    from hea_studio.compute.lac import _kernels
+    from hea_studio.compute.sume import _kernels
     from hea_studio.compute.sume.estimate import EXACT_RESAMPLE_CUBES, resample_mean, resample_means
 
     rng = np.random.default_rng(8)

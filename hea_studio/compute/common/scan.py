@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from hea_studio.compute.lac import _kernels
+from hea_studio.compute.common import _kernels
 from hea_studio.core.geometry import Box
 from hea_studio.core.progress import TaskState, check_cancelled
 
@@ -216,7 +216,7 @@ def voxel_table(
 
     Returns ``(P, face, face_lab)``: ``P`` (nx+1, ny+1, nz+1, K) in :func:`table_dtype` of
     ``total`` (the number of element atoms in the box), with the meaning of
-    :func:`~hea_studio.compute.lac._kernels.voxel_prefix`; ``face`` the row numbers (int64, few) of
+    :func:`~hea_studio.compute.common._kernels.voxel_prefix`; ``face`` the row numbers (int64, few) of
     the atoms within rounding distance of a voxel face, left for per-edge binning, and
     ``face_lab`` (int64) their elements (a row appears once per atom it stands for).
     """

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hea_studio.compute.common import _kernels as common_kernels
 from hea_studio.compute.common import scan
 from hea_studio.compute.lac import _kernels
 from hea_studio.core import memory
@@ -215,7 +216,7 @@ class PreparedRoi:
             out = np.zeros((3, self.K), dtype=np.int64)
             ident = np.arange(self.K, dtype=np.int64)
             hi = np.asarray(self.box.hi, dtype=np.float64)
-            _kernels.half_counts_chunk(pos, lab, ident, self.lo, hi, half, 0, len(pos), out)
+            common_kernels.half_counts_chunk(pos, lab, ident, self.lo, hi, half, 0, len(pos), out)
             return out
         return scan.half_counts(
             self.positions, self.species, self.lut, self.box, self.K, self.task, self.span

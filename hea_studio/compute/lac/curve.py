@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
-from hea_studio.compute.lac import _kernels
+from hea_studio.compute.common import _kernels
 from hea_studio.compute.lac.binning import PreparedRoi
 from hea_studio.compute.lac.roi import prepare_roi
 from hea_studio.compute.reference.atoms import NullEntropyTable

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hea_studio.compute.lac import _kernels
+from hea_studio.compute.reference import _kernels
 
 _LOG_TABLE = np.zeros(1)
 

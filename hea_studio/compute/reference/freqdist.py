@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hea_studio.compute.lac import _kernels
+from hea_studio.compute.reference import _kernels
 
 MIN_EXPECTED = 5.0
 

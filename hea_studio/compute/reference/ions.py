@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from hea_studio.compute.common._jit import njit
-from hea_studio.compute.lac import _kernels
+from hea_studio.compute.reference import _kernels
 
 EXACT_MAX = 128
 """Ions per cube up to which the expectation is the exact convolution."""

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hea_studio.compute.lac import _kernels
+from hea_studio.compute.common import _kernels as common_kernels
 from hea_studio.compute.lac.binning import PreparedRoi
 from hea_studio.compute.lac.curve import reference_table
 from hea_studio.compute.reference.atoms import NullEntropyTable
 from hea_studio.compute.reference.ions import IonNullTable
+from hea_studio.compute.sume import _kernels
 from hea_studio.compute.sume.fits import deficit_significant, hinge_fit, tangent_fit, unit_cells
 from hea_studio.core.progress import TaskState, check_cancelled
 from hea_studio.core.results import Line, ScaleResult, SumeResult
@@ -88,7 +89,7 @@ def tiling_samples(
     counts, off, shape = prep.tile_counts_shifted(L, fraction, voxel)
     if counts.shape[0] == 0:
         return CubeSamples(np.empty(0), np.empty(0))
-    keep, S, n, _xm, _xs = _kernels.cube_stats(counts, int(min_atoms))
+    keep, S, n, _xm, _xs = common_kernels.cube_stats(counts, int(min_atoms))
     if isinstance(null, IonNullTable):
         ions = prep.shifted_ion_counts(L, off, shape)
         if ions is not None:

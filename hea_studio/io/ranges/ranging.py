@@ -130,7 +130,7 @@ def assign_species(mass: np.ndarray, table: RangeTable | RangeLookup) -> tuple[n
     if lookup.edges.size == 0:
         out.fill(-1)
         return out, list(lookup.names)
-    from hea_studio.io.apt._kernels import assign
+    from hea_studio.io.ranges._kernels import assign
 
     for start in range(0, m.shape[0], CHUNK):
         stop = min(m.shape[0], start + CHUNK)
@@ -259,7 +259,7 @@ def _ranged_rows(
     out_lab = np.empty(total, dtype=label_dtype(n_names))
     if positions.dtype.kind == "f" and positions.dtype.itemsize == 4 and positions.ndim == 2:
         # float32 in either byte order (a mapped .pos is big-endian): one numba pass moves the bits.
-        from hea_studio.io.apt._kernels import gather_ranged
+        from hea_studio.io.ranges._kernels import gather_ranged
 
         raw = positions.view(np.uint32)
         swap = not positions.dtype.isnative
