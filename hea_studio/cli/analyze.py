@@ -111,7 +111,12 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     """The output files of ``analyze``."""
     parser.add_argument("--json", metavar="OUT", help="write the result as JSON (- for stdout)")
     parser.add_argument("--csv", metavar="OUT", help="write the curve as CSV (- for stdout)")
-    parser.add_argument("--plot", metavar="OUT.png", type=Path, help="write a PNG of the entropy curve")
+    parser.add_argument(
+        "--plot",
+        metavar="OUT",
+        type=Path,
+        help="write a figure (.png, .svg or .pdf by the suffix) of the entropy curve",
+    )
     parser.add_argument(
         "--nexus", metavar="OUT.nxs", type=Path, help="write the curves, SUMEs and parameters as NeXus (HDF5)"
     )

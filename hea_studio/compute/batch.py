@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from hea_studio.core.atoms import AtomSet
 from hea_studio.core.comparison import comparison_row
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
@@ -54,15 +55,37 @@ def analyze_files(
     on_warning
         Called with a one-line warning, e.g. when most of ``roi`` lies outside the data.
     """
-    from hea_studio.compute.analysis import memory_warning, run_analysis
-    from hea_studio.compute.lac.roi import atoms_default_box
     from hea_studio.io import load_ions, load_ranges, to_atoms
 
     t0 = time.perf_counter()
     ions = load_ions(ion_path)
     table = load_ranges(range_path)
     atoms = to_atoms(ions, table, decompose=settings.decompose)
-    t_load = time.perf_counter() - t0
+    return analyze_atoms(atoms, settings, roi, cut_sizes, on_warning, load_s=time.perf_counter() - t0)
+
+
+def analyze_atoms(
+    atoms: AtomSet,
+    settings: AnalysisSettings,
+    roi: Box | None = None,
+    cut_sizes: bool = True,
+    on_warning: Callable[[str], None] | None = None,
+    load_s: float = 0.0,
+) -> AnalysisResult:
+    """Analyse one sub-volume of ranged atoms the way ``analyze`` does (the Python API's path too).
+
+    Parameters
+    ----------
+    atoms
+        Ranged atoms (from :func:`hea_studio.io.to_atoms` or built from arrays).
+    settings, roi, cut_sizes, on_warning
+        As for :func:`analyze_files`.
+    load_s
+        Seconds spent loading, added to the result's ``timing_s`` as ``load``.
+    """
+    from hea_studio.compute.analysis import memory_warning, run_analysis
+    from hea_studio.compute.lac.roi import atoms_default_box
+
     box = roi if roi is not None else atoms_default_box(atoms)
     if roi is not None and on_warning is not None:
         from hea_studio.compute.lac.roi import roi_warning
@@ -80,7 +103,7 @@ def analyze_files(
         if text:
             on_warning(text)
     result = run_analysis(atoms, settings, box)
-    timing = dict(result.timing_s, load=t_load, total=t_load + result.timing_s["total"])
+    timing = dict(result.timing_s, load=load_s, total=load_s + result.timing_s["total"])
     return replace(result, timing_s=timing)
 
 

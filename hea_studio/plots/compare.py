@@ -15,6 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from hea_studio.core.results import AnalysisResult
+from hea_studio.plots.axes import S_MIX_LABEL
 from hea_studio.plots.curve import ensure_qapp, export_plot_png, inset_legend, white_plot
 
 # Distinct on white and for the common colour-vision deficiencies (Okabe-Ito, then Tol's muted).
@@ -46,7 +47,7 @@ class ComparisonPlot:
     """
 
     def __init__(self, parent: Any = None) -> None:
-        self.widget, p = white_plot(parent, "cube edge L (nm)", "S_mix (R)")
+        self.widget, p = white_plot(parent, "cube edge L (nm)", S_MIX_LABEL)
         self.plot = p
         self.legend = inset_legend(p, (-5, -5), verSpacing=-6)
         self._items: dict[Hashable, tuple[pg.PlotDataItem, pg.PlotDataItem, pg.PlotDataItem]] = {}

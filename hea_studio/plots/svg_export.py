@@ -1,11 +1,14 @@
-"""SVG export through Qt's own SVG generator, replacing pyqtgraph's SVG exporter.
+"""SVG and PDF export through Qt's own generators, replacing pyqtgraph's SVG exporter.
 
 pyqtgraph 0.14's SVG exporter post-processes the SVG text Qt writes and expects the path format of
 older Qt versions; with Qt 6 it raises while parsing coordinates, and in the plots' right-click
 Export dialog the exception is swallowed: the user picks a file and nothing is written. This
 exporter paints the scene with :class:`QSvgGenerator` (the same rendering as the PNG export, into
-vector form) and writes the file atomically. :func:`install` puts it in place of pyqtgraph's SVG
-entry, so every plot's context menu offers the working one under the same name.
+vector form) and writes the file atomically. :func:`install` removes pyqtgraph's SVG entry (named
+"Scalable Vector Graphics (SVG)", so a test for names starting with "SVG" never saw it) and offers
+this one, and a PDF exporter, once each. :func:`write_figure_file` writes PNG, SVG or PDF by the
+file's suffix (``--plot``), and :func:`offer_whole_figure` makes a figure whose header and legend
+sit outside the axes export as shown.
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ from pathlib import Path
 
 from pyqtgraph.exporters.Exporter import Exporter
 from pyqtgraph.parametertree import Parameter
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QRectF, QSize
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRect, QRectF, QSize, QSizeF
+from PySide6.QtGui import QColor, QPageSize, QPainter, QPdfWriter
 from PySide6.QtSvg import QSvgGenerator
 
 from hea_studio.core.errors import InputError
 
 NAME = "SVG (Scalable Vector Graphics)"
+PDF_NAME = "PDF (Portable Document Format)"
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 class QtSvgExporter(Exporter):
@@ -46,17 +51,10 @@ class QtSvgExporter(Exporter):
         """The exporter's options as shown in pyqtgraph's Export dialog."""
         return self.params
 
-    def svg_bytes(self) -> bytes:
-        """The SVG document of the item."""
+    def _paint(self, device) -> None:
+        """Render the item onto ``device`` (``width`` x ``height`` units)."""
         w, h = int(self.params["width"]), int(self.params["height"])
-        buffer = QBuffer()
-        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        gen = QSvgGenerator()
-        gen.setOutputDevice(buffer)
-        gen.setSize(QSize(w, h))
-        gen.setViewBox(QRect(0, 0, w, h))
-        gen.setTitle("HEA Studio plot")
-        painter = QPainter(gen)
+        painter = QPainter(device)
         try:
             background = QColor(self.params["background"])
             if background.alpha():
@@ -67,6 +65,34 @@ class QtSvgExporter(Exporter):
         finally:
             self.setExportMode(False)
             painter.end()
+
+    def svg_bytes(self) -> bytes:
+        """The SVG document of the item."""
+        w, h = int(self.params["width"]), int(self.params["height"])
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        gen = QSvgGenerator()
+        gen.setOutputDevice(buffer)
+        gen.setSize(QSize(w, h))
+        gen.setViewBox(QRect(0, 0, w, h))
+        gen.setTitle("HEA Studio plot")
+        self._paint(gen)
+        data = QByteArray(buffer.data())
+        buffer.close()
+        return bytes(data.data())
+
+    def pdf_bytes(self) -> bytes:
+        """The item as a one-page PDF the size of the plot (1 px = 1 pt)."""
+        w, h = int(self.params["width"]), int(self.params["height"])
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        writer = QPdfWriter(buffer)
+        writer.setResolution(72)
+        writer.setPageSize(QPageSize(QSizeF(w, h), QPageSize.Unit.Point, "plot"))
+        writer.setPageMargins(QMarginsF(0, 0, 0, 0))
+        writer.setCreator("HEA Studio")
+        self._paint(writer)
+        del writer  # the PDF is complete once the writer is gone
         data = QByteArray(buffer.data())
         buffer.close()
         return bytes(data.data())
@@ -91,8 +117,24 @@ class QtSvgExporter(Exporter):
             QMessageBox.warning(None, "Cannot export the plot", str(exc))
 
 
+class QtPdfExporter(QtSvgExporter):
+    """Export a plot as a vector PDF page via :class:`QPdfWriter`."""
+
+    Name = PDF_NAME
+
+    def export(self, fileName=None, toBytes=False, copy=False):
+        """Write the PDF to ``fileName`` (a save dialog first if none), or return it as bytes."""
+        if toBytes:
+            return self.pdf_bytes()
+        if fileName is None:
+            self.fileSaveDialog(filter="Portable Document Format (*.pdf)")
+            return None
+        write_svg(self.pdf_bytes(), fileName)
+        return True
+
+
 def write_svg(data: bytes, path: str | Path) -> Path:
-    """Write SVG bytes atomically; :class:`InputError` if the file cannot be written."""
+    """Write SVG (or PDF) bytes atomically; :class:`InputError` if the file cannot be written."""
     from hea_studio.io.project.store import write_atomically
 
     out = Path(path)
@@ -104,14 +146,61 @@ def write_svg(data: bytes, path: str | Path) -> Path:
 
 
 def install() -> None:
-    """Offer :class:`QtSvgExporter` in every plot's Export dialog instead of pyqtgraph's SVG exporter."""
+    """Offer :class:`QtSvgExporter` and :class:`QtPdfExporter` in every plot's Export dialog, once
+    each, and no other SVG exporter (pyqtgraph's writes nothing with Qt 6)."""
     import pyqtgraph.exporters  # noqa: F401  (registers pyqtgraph's exporters first)
 
     registry = Exporter.Exporters
-    if QtSvgExporter in registry:
-        return
-    for i, cls in enumerate(registry):
-        if getattr(cls, "Name", "").startswith("SVG"):
-            registry[i] = QtSvgExporter
-            return
-    registry.append(QtSvgExporter)
+    ours = (QtSvgExporter, QtPdfExporter)
+    kept = [c for c in registry if c in ours or "SVG" not in getattr(c, "Name", "").upper()]
+    image = next((i for i, c in enumerate(kept) if c not in ours), -1)
+    for cls in ours:
+        if cls not in kept:
+            kept.insert(image + 1, cls)  # right after the image (PNG) exporter
+            image += 1
+    registry[:] = kept
+
+
+def offer_whole_figure(widget) -> None:
+    """Right-click > Export on ``widget`` starts with the entire figure selected, not the axes.
+
+    pyqtgraph preselects the plot that was clicked; for a figure whose header (SUME values) and
+    legend are items of their own around the axes, that exported a plot without them.
+    """
+    scene = widget.scene()
+    action = scene.contextMenu[0]
+
+    def show() -> None:
+        scene.showExportDialog()
+        tree = scene.exportDialog.ui.itemTree
+        tree.setCurrentItem(tree.topLevelItem(0))  # "Entire Scene": what the window shows
+
+    action.triggered.disconnect()
+    action.triggered.connect(show)
+
+
+def write_figure_file(item, path: str | Path, width: int, height: int) -> Path:
+    """Write ``item`` (a plot, layout or scene) as PNG, SVG or PDF, chosen by ``path``'s suffix.
+
+    Raises
+    ------
+    InputError
+        Another suffix, or the file cannot be written.
+    """
+    out = Path(path)
+    suffix = out.suffix.lower()
+    if suffix not in FIGURE_SUFFIXES:
+        raise InputError(f"{out}: cannot write a {suffix or 'suffix-less'} figure; use .png, .svg or .pdf")
+    if suffix == ".png":
+        from pyqtgraph.exporters import ImageExporter
+
+        exporter = ImageExporter(item)
+        exporter.parameters()["width"] = width
+        if not exporter.export(str(out)) and not out.exists():
+            raise InputError(f"cannot write the plot to {out}")
+        return out
+    vector = QtSvgExporter(item) if suffix == ".svg" else QtPdfExporter(item)
+    vector.params["width"], vector.params["height"] = width, height
+    vector.params["background"] = QColor(255, 255, 255)
+    vector.export(str(out))
+    return out

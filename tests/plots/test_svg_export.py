@@ -11,12 +11,74 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _export_dialog_svg_exporter():
+    """The one SVG exporter the Export dialog lists (any entry naming SVG counts)."""
     import pyqtgraph.exporters
 
     import hea_studio.plots  # noqa: F401  (installs the exporter)
 
-    (cls,) = [c for c in pyqtgraph.exporters.listExporters() if c.Name.startswith("SVG")]
+    (cls,) = [c for c in pyqtgraph.exporters.listExporters() if "svg" in c.Name.lower()]
     return cls
+
+
+def _entropy_plot(qtbot):
+    from compute_specimens import full_box, random_alloy
+
+    from hea_studio.compute.analysis import run_analysis
+    from hea_studio.core.settings import AnalysisSettings
+    from hea_studio.plots.curve import EntropyCurvePlot
+
+    atoms = random_alloy(20_000, seed=2)
+    result = run_analysis(
+        atoms, AnalysisSettings(sizes_nm=(1.0, 1.5, 2.0, 3.0), bootstrap=0), full_box(atoms)
+    )
+    plot = EntropyCurvePlot()
+    qtbot.addWidget(plot.widget)
+    plot.widget.resize(700, 480)
+    plot.set_result(result)
+    plot.widget.show()
+    qtbot.waitExposed(plot.widget)
+    return plot
+
+
+def _export_from_the_menu(qtbot, plot, fmt: str, out) -> None:
+    """Right-click on the axes > Export..., pick the entry naming ``fmt``, Export, choose ``out``."""
+    scene = plot.widget.scene()
+    scene.contextMenuItem = plot.plot.vb  # where the right-click landed
+    scene.contextMenu[0].trigger()  # "Export..."
+    dialog = scene.exportDialog
+    names = [dialog.ui.formatList.item(i).text() for i in range(dialog.ui.formatList.count())]
+    rows = [i for i, name in enumerate(names) if fmt.lower() in name.lower()]
+    assert len(rows) == 1, f"the Export dialog must list one {fmt} entry, it lists {names}"
+    dialog.ui.formatList.setCurrentRow(rows[0])
+    dialog.ui.exportBtn.click()
+    files = dialog.currentExporter.fileDialog
+    files.selectFile(str(out))
+    files.accept()
+    dialog.close()
+
+
+def test_the_export_menu_writes_the_entropy_figure_as_shown(qtbot, tmp_path):
+    """What the user gets from Export > SVG: the whole figure, with the SUME header, the legend and
+    the S_mix axis label as rich text (on main: two SVG entries, one writing nothing, the other
+    only the axes, with a literal "S_mix (R)")."""
+    plot = _entropy_plot(qtbot)
+    out = tmp_path / "figure.svg"
+    _export_from_the_menu(qtbot, plot, "SVG", out)
+    root = ET.parse(out).getroot()
+    assert root.tag == SVG + "svg" and _path_points(root)
+    text = " ".join(t.strip() for t in root.itertext() if t.strip())
+    assert "SUME" in text  # the header
+    legend = [label.text for _sample, label in plot.legend.items]
+    assert legend and all(name in text for name in legend)
+    assert "S_mix" not in text and "mix" in text  # the label drawn with its subscript
+
+
+def test_the_export_menu_writes_a_pdf(qtbot, tmp_path):
+    plot = _entropy_plot(qtbot)
+    out = tmp_path / "figure.pdf"
+    _export_from_the_menu(qtbot, plot, "PDF", out)
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF") and len(data) > 2000
 
 
 def _path_points(root) -> list[int]:
