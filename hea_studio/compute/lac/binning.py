@@ -69,6 +69,11 @@ def _triple(values):
     return tuple(v.item() if hasattr(v, "item") else v for v in values)
 
 
+def scratch_index(n: int) -> np.ndarray:
+    """Uninitialised room for ``n`` atom indices: int32 while they fit (half the memory to write)."""
+    return np.empty(n, dtype=np.int32 if n < 2**31 else np.int64)
+
+
 @dataclass(eq=False)
 class PreparedRoi:
     """Entropy-element atoms inside one box, ready for binning at many edges.
@@ -160,8 +165,6 @@ class PreparedRoi:
     # ---- per-atom views (local entropy, paper mode, tests) ---------------------------------
     def _relative_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         if self._relative is None:
-            from hea_studio.compute.lac.roi import scratch_index
-
             pos = self.positions
             lab = self.species
             hi = np.asarray(self.box.hi, dtype=np.float64)

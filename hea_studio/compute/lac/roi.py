@@ -10,7 +10,7 @@ import numpy as np
 from hea_studio.compute.common import scan
 from hea_studio.compute.common.specimen import inside_mask
 from hea_studio.compute.lac import _kernels
-from hea_studio.compute.lac.binning import PreparedRoi
+from hea_studio.compute.lac.binning import PreparedRoi, scratch_index
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
@@ -372,11 +372,6 @@ def _select_ions(
     lead = scan.native(atoms.ions.lead) + 1
     ion_rel, ion_type = _kernels.select_box(pos, lead, shifted, lo, hi, scratch_index(len(pos)))
     return ion_rel, ion_type, types
-
-
-def scratch_index(n: int) -> np.ndarray:
-    """Uninitialised room for ``n`` atom indices: int32 while they fit (half the memory to write)."""
-    return np.empty(n, dtype=np.int32 if n < 2**31 else np.int64)
 
 
 def _check_overlap(pos: np.ndarray, box: Box) -> None:
