@@ -106,3 +106,18 @@ def export_comparison_png(
         plot.set_curve(i, label, result, colour or palette_colour(i))
     plot.plot.setTitle("Entropy versus cube edge (dashed: random-mixing reference)", color=(30, 30, 30))
     return export_plot_png(plot.widget, plot.plot, path, width, height)
+
+
+def comparison_svg(
+    entries: Sequence[tuple[str, AnalysisResult, tuple[int, int, int] | None]],
+    width: int = 1000,
+    height: int = 560,
+) -> str:
+    """The overlaid curves of ``(label, result, colour or None)`` entries as an inline SVG element."""
+    from hea_studio.plots.svg_export import plot_svg
+
+    ensure_qapp()
+    plot = ComparisonPlot()
+    for i, (label, result, colour) in enumerate(entries):
+        plot.set_curve(i, label, result, colour or palette_colour(i))
+    return plot_svg(plot.widget, plot.plot, width, height)

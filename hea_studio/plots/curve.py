@@ -503,3 +503,30 @@ def export_concentration_png(
         plot.set_colours(colours)
     plot.set_result(result)
     return export_plot_png(plot.widget, plot.plot, path, width, height)
+
+
+def curve_svg(result: AnalysisResult, width: int = 1000, height: int = 560) -> str:
+    """The entropy curve of ``result`` (as in the window) as an inline SVG element (the report)."""
+    from hea_studio.plots.svg_export import plot_svg
+
+    ensure_qapp()
+    plot = EntropyCurvePlot()
+    plot.set_result(result, title=f"{'-'.join(result.elements)}: S vs cube edge")
+    return plot_svg(plot.widget, plot.widget.ci, width, height)
+
+
+def concentration_svg(
+    result: AnalysisResult,
+    width: int = 1000,
+    height: int = 380,
+    colours: dict[str, tuple[float, float, float]] | None = None,
+) -> str:
+    """The concentration spread of ``result`` as an inline SVG element, in the window's species colours."""
+    from hea_studio.plots.svg_export import plot_svg
+
+    ensure_qapp()
+    plot = ConcentrationStdPlot()
+    if colours:
+        plot.set_colours(colours)
+    plot.set_result(result)
+    return plot_svg(plot.widget, plot.plot, width, height)

@@ -18,14 +18,22 @@ from pathlib import Path
 from pyqtgraph.exporters.Exporter import Exporter
 from pyqtgraph.parametertree import Parameter
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRect, QRectF, QSize, QSizeF
-from PySide6.QtGui import QColor, QPageSize, QPainter, QPdfWriter
+from PySide6.QtGui import QColor, QPageSize, QPainter, QPdfWriter, QPicture
 from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QGraphicsItem
 
 from hea_studio.core.errors import InputError
 
 NAME = "SVG (Scalable Vector Graphics)"
 PDF_NAME = "PDF (Portable Document Format)"
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def picture_dpi() -> int:
+    """The resolution vector output must use: pyqtgraph's axes replay a ``QPicture`` recorded at the
+    screen's resolution, and Qt scales a picture by the ratio of resolutions when it is replayed, so
+    an SVG or PDF at another one (Qt's default is 72 dpi) drew the axes at 3/4 of the data's scale."""
+    return QPicture().logicalDpiX()
 
 
 class QtSvgExporter(Exporter):
@@ -52,9 +60,14 @@ class QtSvgExporter(Exporter):
         return self.params
 
     def _paint(self, device) -> None:
-        """Render the item onto ``device`` (``width`` x ``height`` units)."""
+        """Render the item onto ``device`` (``width`` x ``height`` units, at :func:`picture_dpi`)."""
         w, h = int(self.params["width"]), int(self.params["height"])
         painter = QPainter(device)
+        # Items painted from a cached pixmap (the axes, see plots/axes.py) would land in the file as
+        # embedded bitmaps: render every item directly while exporting, so the file is all vector.
+        cached = [(item, item.cacheMode()) for item in self.getScene().items() if item.cacheMode()]
+        for item, _ in cached:
+            item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
         try:
             background = QColor(self.params["background"])
             if background.alpha():
@@ -65,6 +78,8 @@ class QtSvgExporter(Exporter):
         finally:
             self.setExportMode(False)
             painter.end()
+            for item, mode in cached:
+                item.setCacheMode(mode)
 
     def svg_bytes(self) -> bytes:
         """The SVG document of the item."""
@@ -75,6 +90,7 @@ class QtSvgExporter(Exporter):
         gen.setOutputDevice(buffer)
         gen.setSize(QSize(w, h))
         gen.setViewBox(QRect(0, 0, w, h))
+        gen.setResolution(picture_dpi())
         gen.setTitle("HEA Studio plot")
         self._paint(gen)
         data = QByteArray(buffer.data())
@@ -82,13 +98,14 @@ class QtSvgExporter(Exporter):
         return bytes(data.data())
 
     def pdf_bytes(self) -> bytes:
-        """The item as a one-page PDF the size of the plot (1 px = 1 pt)."""
+        """The item as a one-page PDF the size of the plot (1 px = 1/96 in, as in CSS)."""
         w, h = int(self.params["width"]), int(self.params["height"])
         buffer = QBuffer()
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         writer = QPdfWriter(buffer)
-        writer.setResolution(72)
-        writer.setPageSize(QPageSize(QSizeF(w, h), QPageSize.Unit.Point, "plot"))
+        dpi = picture_dpi()
+        writer.setResolution(dpi)
+        writer.setPageSize(QPageSize(QSizeF(w * 72 / dpi, h * 72 / dpi), QPageSize.Unit.Point, "plot"))
         writer.setPageMargins(QMarginsF(0, 0, 0, 0))
         writer.setCreator("HEA Studio")
         self._paint(writer)
@@ -204,3 +221,32 @@ def write_figure_file(item, path: str | Path, width: int, height: int) -> Path:
     vector.params["background"] = QColor(255, 255, 255)
     vector.export(str(out))
     return out
+
+
+def plot_svg(widget, item, width: int, height: int) -> str:
+    """``item`` (a plot inside ``widget``) as an SVG element ready to inline in HTML; disposes of the widget.
+
+    The widget is laid out at its final size off screen (as the PNG export does), rendered through
+    :class:`QtSvgExporter` (vector only: no cached bitmaps), and the XML prolog is dropped. The
+    element scales to its container's width (``viewBox`` kept), so it prints sharp at any size.
+    """
+    import re
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    widget.resize(width, height)
+    widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    widget.show()
+    QApplication.processEvents()
+    exporter = QtSvgExporter(item)
+    exporter.params["width"] = width
+    exporter.params["height"] = height
+    exporter.params["background"] = QColor(255, 255, 255)
+    text = exporter.svg_bytes().decode("utf-8")
+    widget.hide()
+    widget.deleteLater()
+    start = text.index("<svg")
+    # Qt writes the size in mm; in a page the figure takes the column's width at the viewBox's aspect.
+    head = re.sub(r'\swidth="[^"]*"\s+height="[^"]*"', ' width="100%" role="img"', text[start:], count=1)
+    return head.replace("<desc>Generated with Qt</desc>", "")

@@ -37,12 +37,18 @@ def test_patch_entropy_matches(L, oy, ox):
 
 
 def test_two_stage_reference_draws_the_same_numbers():
-    args = (
-        1500, np.array([0.3, 0.3, 0.2, 0.2]), np.array([0.2, 0.3, 0.1, 0.4]), np.array([1.0, 2, 0.5, 0.1]),
-        np.array([1.0, 2, 0.5, 0.1]), np.array([1.0, 0, 0.5, 0.1]), np.array([0.5, 1, 0.5, 0.5]),
-        np.array([0.5, 0, 0.5, 0.5]), np.array([1.0, 1.2, 1, 0.9]), 10.0, 300, 11,
-    )  # fmt: skip
+    rng = np.random.default_rng(5)
+    K = 4
+    E = rng.uniform(0.0, 0.3, (3 * K, K))
+    bg = rng.uniform(0.0, 2.0, 3 * K)
+    G = rng.normal(0.0, 0.2, (K, 3 * K))
+    for i in range(K):
+        G[i, 3 * i] = 1.0
+    p = np.array([0.3, 0.3, 0.2, 0.2])
+    kf = np.array([1.0, 1.2, 1.0, 0.9])
+    args = (1500, p, E, bg, G, kf, 10.0, 300, 11)
     got = nb.two_stage_reference(*args)
     want = tw.two_stage_reference(*args)
     assert got[2] == want[2] > 250
     assert got[0] == pytest.approx(want[0], abs=1e-12) and got[1] == pytest.approx(want[1], rel=1e-9)
+    assert got[3] == pytest.approx(want[3], rel=1e-12) and got[4] == pytest.approx(want[4], rel=1e-9)

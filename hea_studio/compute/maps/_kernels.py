@@ -5,7 +5,7 @@
 * ``patch_entropy``: sums of K net-count maps over square patches of side ``L`` pixels on a grid
   anchored at ``(oy, ox)``, and each patch's Cliff-Lorimer entropy.
 * ``two_stage_reference``: the random-mixing expectation of a patch's entropy when atoms are the
-  random draws and X-rays a second Poisson stage (Monte Carlo; numba's generator follows NumPy's
+  random draws and X-rays a second Poisson stage in every energy window (Monte Carlo; numba's generator follows NumPy's
   legacy ``RandomState`` algorithms, so the twin, seeded the same way, draws the same numbers).
 """
 
@@ -83,22 +83,27 @@ def patch_entropy(maps, L, oy, ox, kf):
 
 
 @njit(cache=True, nogil=True)
-def two_stage_reference(n_atoms, p, y, b_sig, b_left, b_right, c_left, c_right, kf, min_counts, n_draw, seed):
+def two_stage_reference(n_atoms, p, E, bg, G, kf, min_counts, n_draw, seed):
     """Mean and variance of a patch's plug-in entropy under random mixing (science.md 9).
 
-    Each draw: atoms ``n ~ Multinomial(n_atoms, p)`` (sequential binomials); window counts
-    ``Poisson(y_i n_i + b_sig_i)``, side windows ``Poisson(b_left_i)`` and ``Poisson(b_right_i)``;
-    net ``= signal - c_left_i left - c_right_i right``, clipped at 0; entropy of the k-weighted
-    fractions. Draws whose clipped total is below ``min_counts`` are left out, as such patches are in
-    the map. Returns ``(mean, variance, accepted draws)``.
+    Each draw: atoms ``n ~ Multinomial(n_atoms, p)`` (sequential binomials); the counts of every
+    window ``w`` are ``Poisson(sum_j E[w, j] n_j + bg[w])`` (``E``: counts per atom of element j in
+    window w, overlaps included); the element intensities ``G @ counts`` (net counts corrected for
+    overlaps), clipped at 0; the entropy of the k-weighted fractions. Draws whose clipped total is
+    below ``min_counts`` are left out, as such patches are in the map. Returns
+    ``(mean, variance, accepted draws, mean total, variance of the total)`` (totals over all draws).
     """
     np.random.seed(seed)
     K = p.shape[0]
+    W = E.shape[0]
     counts = np.empty(K, dtype=np.float64)
     work = np.empty(K, dtype=np.float64)
     atoms = np.empty(K, dtype=np.int64)
+    win = np.empty(W, dtype=np.float64)
     s1 = 0.0
     s2 = 0.0
+    t1 = 0.0
+    t2 = 0.0
     acc = 0
     for _ in range(n_draw):
         left = n_atoms
@@ -117,18 +122,27 @@ def two_stage_reference(n_atoms, p, y, b_sig, b_left, b_right, c_left, c_right, 
             left -= atoms[i]
             rest -= p[i]
         atoms[K - 1] = left
+        for w in range(W):
+            lam = bg[w]
+            for j in range(K):
+                lam += E[w, j] * atoms[j]
+            win[w] = np.random.poisson(lam) if lam > 0.0 else 0.0
         for i in range(K):
-            sig = np.random.poisson(y[i] * atoms[i] + b_sig[i])
-            bl = np.random.poisson(b_left[i]) if b_left[i] > 0.0 else 0
-            br = np.random.poisson(b_right[i]) if b_right[i] > 0.0 else 0
-            counts[i] = sig - c_left[i] * bl - c_right[i] * br
+            c = 0.0
+            for w in range(W):
+                c += G[i, w] * win[w]
+            counts[i] = c
         S, T = _entropy_of(counts, kf, work)
+        t1 += T
+        t2 += T * T
         if min_counts <= T:
             s1 += S
             s2 += S * S
             acc += 1
+    tm = t1 / n_draw
+    tv = max(t2 / n_draw - tm * tm, 0.0)
     if acc == 0:
-        return np.nan, np.nan, 0
+        return np.nan, np.nan, 0, tm, tv
     mean = s1 / acc
     var = s2 / acc - mean * mean
-    return mean, max(var, 0.0) * acc / max(acc - 1, 1), acc
+    return mean, max(var, 0.0) * acc / max(acc - 1, 1), acc, tm, tv

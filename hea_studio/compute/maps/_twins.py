@@ -33,12 +33,13 @@ def patch_entropy(maps: np.ndarray, L: int, oy: int, ox: int, kf: np.ndarray):
     return sums, S, T
 
 
-def two_stage_reference(n_atoms, p, y, b_sig, b_left, b_right, c_left, c_right, kf, min_counts, n_draw, seed):
+def two_stage_reference(n_atoms, p, E, bg, G, kf, min_counts, n_draw, seed):
     """The kernel's draws, one by one from ``numpy.random`` seeded the same way (slow; tests only)."""
     rs = np.random
     rs.seed(seed)
     K = p.shape[0]
     values = []
+    totals = []
     for _ in range(n_draw):
         atoms = np.zeros(K, dtype=np.int64)
         left, rest = int(n_atoms), 1.0
@@ -49,16 +50,21 @@ def two_stage_reference(n_atoms, p, y, b_sig, b_left, b_right, c_left, c_right, 
             left -= atoms[i]
             rest -= p[i]
         atoms[K - 1] = left
-        counts = np.empty(K)
-        for i in range(K):
-            sig = rs.poisson(y[i] * atoms[i] + b_sig[i])
-            bl = rs.poisson(b_left[i]) if b_left[i] > 0.0 else 0
-            br = rs.poisson(b_right[i]) if b_right[i] > 0.0 else 0
-            counts[i] = sig - c_left[i] * bl - c_right[i] * br
+        lam = bg + E @ atoms
+        win = np.array([rs.poisson(v) if v > 0.0 else 0 for v in lam], dtype=np.float64)
+        counts = G @ win
         S, T = _entropy_rows(counts[None, :], kf)
+        totals.append(T[0])
         if T[0] >= min_counts:
             values.append(S[0])
+    t = np.array(totals)
     if not values:
-        return np.nan, np.nan, 0
+        return np.nan, np.nan, 0, float(t.mean()), float(t.var())
     v = np.array(values)
-    return float(v.mean()), float(v.var(ddof=1)) if v.size > 1 else 0.0, v.size
+    return (
+        float(v.mean()),
+        float(v.var(ddof=1)) if v.size > 1 else 0.0,
+        v.size,
+        float(t.mean()),
+        float(t.var()),
+    )

@@ -187,11 +187,12 @@ def analyze_prepared(
     except InputError as exc:
         raise InputError(exc.reason, si.path) from exc
     net_roi = nc.net[:, y0:y1, x0:x1].sum(axis=(1, 2))
-    x = cliff_lorimer(net_roi, mi.k_factors)
+    inten_roi = nc.intensity[:, y0:y1, x0:x1].sum(axis=(1, 2))
+    x = cliff_lorimer(inten_roi, mi.k_factors)
     S_bulk = entropy_R(x)
     curve = lac_curve(nc, roi, model, sizes, settings.min_counts, settings.seed, settings.ref_draws, task)
     t_curve = time.perf_counter() - t0
-    maps = np.ascontiguousarray(nc.net[:, y0:y1, x0:x1])
+    maps = np.ascontiguousarray(nc.intensity[:, y0:y1, x0:x1])
     fitted = [s for s in curve if s.in_fit]
     reps = None
     if settings.bootstrap > 0 and len(fitted) >= 3:
@@ -228,6 +229,7 @@ def analyze_prepared(
         "bulk": {
             "fractions": dict(zip(els, (float(v) for v in x), strict=True)),
             "net_counts": dict(zip(els, (float(v) for v in net_roi), strict=True)),
+            "intensities": dict(zip(els, (float(v) for v in inten_roi), strict=True)),
             "S_R": S_bulk,
             "S_J_per_molK": S_bulk * R_J_PER_MOLK,
             "class": classify(S_bulk),

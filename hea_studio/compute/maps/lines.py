@@ -1,92 +1,38 @@
-"""X-ray lines, detector resolution and the three-window integration of science.md 9.
+"""The three-window integration of science.md 9: signal and background windows per X-ray line.
 
-Line energies and relative intensities come from xraydb (a maintained compilation: Elam, Ravel and
-Sieber's tables), never from numbers typed in here. A line family ``Ka`` is the intensity-weighted
-mean of its members (Ka1, Ka2, ...); ``Fe_Ka`` is HyperSpy's spelling, used on the command line.
+Line energies and the detector resolution come from :mod:`hea_studio.core.xray` (xraydb's tables).
 """
 
 from __future__ import annotations
 
-import functools
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from hea_studio.core.errors import InputError
+from hea_studio.core.xray import (
+    DEFAULT_FWHM_MN_EV,
+    MIN_USEFUL_KEV,
+    default_line,
+    emission_profile,
+    fwhm_kev,
+    line_energy,
+    parse_line,
+)
 
-# Detector resolution grows as sqrt(E): FWHM(E)^2 = FWHM(Mn Ka)^2 + 8 ln2 * eps * F * (E - E(Mn Ka)),
-# with eps = 3.85 eV per electron-hole pair in Si and Fano factor F = 0.115 (the 2.45 below, eV).
-MN_KA_KEV = 5.8987
-FANO_TERM_EV = 2.45
-DEFAULT_FWHM_MN_EV = 130.0
+__all__ = [
+    "DEFAULT_FWHM_MN_EV",
+    "LineWindows",
+    "default_line",
+    "parse_line",
+    "plan_windows",
+    "window_fractions",
+]
+
 SIGNAL_HALF_WIDTH = 1.2  # signal window: line +- 1.2 FWHM (science.md 9)
 BACKGROUND_GAP = 1.0  # side windows start 1 FWHM outside the signal window ...
 BACKGROUND_WIDTH = 1.0  # ... and are 1 FWHM wide
-MIN_USEFUL_KEV = 0.1  # below this the detector's noise peak sits
-KA_LIMIT_KEV = 20.0  # K alpha below ~20 keV, else L alpha (science.md 9)
-
-_LINE = re.compile(r"^([A-Z][a-z]?)_([KLM][a-z])$")
-_FAMILIES = {"Ka": ("Ka",), "Kb": ("Kb",), "La": ("La",), "Lb": ("Lb",), "Ma": ("Ma",), "Mb": ("Mb",)}
-
-
-@functools.lru_cache(maxsize=256)
-def _xraydb_lines(element: str) -> dict[str, tuple[float, float]]:
-    import xraydb  # imported lazily: it opens its SQLite database on first use (~1 s)
-
-    try:
-        lines = xraydb.xray_lines(element)
-    except Exception as exc:  # xraydb raises ValueError / KeyError for unknown symbols
-        raise InputError(f"unknown element {element!r}") from exc
-    return {name: (float(v.energy) / 1000.0, float(v.intensity)) for name, v in lines.items()}
-
-
-def family_lines(element: str, family: str) -> list[tuple[float, float]]:
-    """(energy keV, relative intensity) of every member of ``family`` (``"Ka"``, ``"Kb"``, ``"La"``...)."""
-    prefix = _FAMILIES.get(family)
-    if prefix is None:
-        raise InputError(f"unknown X-ray line family {family!r} (use Ka, Kb, La, Lb, Ma)")
-    return [(e, w) for name, (e, w) in _xraydb_lines(element).items() if name.startswith(prefix[0]) and w > 0]
-
-
-def line_energy(element: str, family: str) -> float:
-    """Intensity-weighted energy (keV) of ``element``'s ``family`` line."""
-    members = family_lines(element, family)
-    if not members:
-        raise InputError(f"{element} has no {family} line in the table (xraydb)")
-    e = np.array([m[0] for m in members])
-    w = np.array([m[1] for m in members])
-    return float((e * w).sum() / w.sum())
-
-
-def parse_line(text: str) -> tuple[str, str]:
-    """``"Fe_Ka"`` to ``("Fe", "Ka")`` (InputError otherwise)."""
-    m = _LINE.match(text.strip())
-    if not m:
-        raise InputError(f"X-ray line {text!r} is not of the form Element_Family, e.g. Fe_Ka or Pd_La")
-    return m.group(1), m.group(2)
-
-
-def default_line(element: str, e_max_kev: float) -> str:
-    """K alpha below ~20 keV (and inside the energy axis), else L alpha, else M alpha."""
-    for family in ("Ka", "La", "Ma"):
-        try:
-            e = line_energy(element, family)
-        except InputError:
-            continue
-        limit = min(KA_LIMIT_KEV, e_max_kev) if family == "Ka" else e_max_kev
-        if MIN_USEFUL_KEV < e <= limit:
-            return f"{element}_{family}"
-    raise InputError(
-        f"{element} has no K, L or M alpha line inside the energy axis (up to {e_max_kev:.1f} keV)"
-    )
-
-
-def fwhm_kev(energy_kev: float, fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV) -> float:
-    """Detector FWHM (keV) at ``energy_kev`` from its FWHM at Mn K alpha (eV)."""
-    sq = fwhm_mn_ev**2 + FANO_TERM_EV * (energy_kev - MN_KA_KEV) * 1000.0
-    return math.sqrt(max(sq, 1.0)) / 1000.0
 
 
 @dataclass(frozen=True)
@@ -200,3 +146,31 @@ def plan_windows(
             LineWindows(el, text, e, fw, (s[0], lch[0], rch[0]), (s[1], lch[1], rch[1]), coef_l, coef_r, note)
         )
     return out
+
+
+def window_fractions(
+    windows: list[LineWindows], e0: float, de: float, n: int, fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV
+) -> np.ndarray:
+    """``F[w, j]``: share of element j's emitted X-rays falling in window w (3K x K; signal, left, right).
+
+    Lines overlap (Co K beta sits on the edge of Ni K alpha's window, Fe K beta in its left background
+    window); this matrix is what lets the net counts be corrected for it (:func:`response_matrix`).
+    """
+    K = len(windows)
+    F = np.zeros((3 * K, K))
+    for j, wj in enumerate(windows):
+        _, fam = parse_line(wj.line)
+        prof = emission_profile(wj.element, fam, e0, de, n, fwhm_mn_ev)
+        for i, wi in enumerate(windows):
+            for k in range(3):
+                F[3 * i + k, j] = prof[wi.starts[k] : wi.stops[k]].sum()
+    return F
+
+
+def net_combination(windows: list[LineWindows]) -> np.ndarray:
+    """``D`` (K x 3K) with ``net = D @ window_counts``: signal minus the scaled side windows."""
+    K = len(windows)
+    D = np.zeros((K, 3 * K))
+    for i, w in enumerate(windows):
+        D[i, 3 * i : 3 * i + 3] = (1.0, -w.coef_left, -w.coef_right)
+    return D

@@ -16,8 +16,10 @@ from hea_studio.compute.maps.lines import (
     DEFAULT_FWHM_MN_EV,
     LineWindows,
     default_line,
+    net_combination,
     parse_line,
     plan_windows,
+    window_fractions,
 )
 from hea_studio.core.errors import InputError
 from hea_studio.core.progress import TaskState, check_cancelled
@@ -43,6 +45,16 @@ class NetCounts:
         (K, ny, nx) int64 counts in the signal and side windows.
     windows
         The windows of every line.
+    fractions
+        (3K, K) share of element j's emitted X-rays in window w (:func:`.lines.window_fractions`).
+    combination
+        (K, 3K) net = combination @ window counts.
+    unmix
+        (K, 3K) emitted X-rays of each element's shell = unmix @ window counts: the net counts
+        corrected for the overlap of every analysed element's lines with the others' windows.
+    intensity
+        (K, ny, nx) emitted X-rays per element and pixel (``unmix`` applied per pixel); the
+        Cliff-Lorimer intensities.
     """
 
     elements: tuple[str, ...]
@@ -53,6 +65,10 @@ class NetCounts:
     left: np.ndarray
     right: np.ndarray
     windows: tuple[LineWindows, ...]
+    fractions: np.ndarray
+    combination: np.ndarray
+    unmix: np.ndarray
+    intensity: np.ndarray
 
     def coefficients(self) -> tuple[np.ndarray, np.ndarray]:
         """Background coefficients (left, right) per element."""
@@ -66,7 +82,7 @@ class NetCounts:
         s = np.s_[:, y0:y1, x0:x1]
         return NetCounts(
             self.elements, self.lines, self.net[s], self.variance[s], self.gross[s], self.left[s], self.right[s],
-            self.windows,
+            self.windows, self.fractions, self.combination, self.unmix, self.intensity[s],
         )  # fmt: skip
 
 
@@ -139,9 +155,23 @@ def net_count_maps(
     gross, left, right = per_line[:, 0], per_line[:, 1], per_line[:, 2]
     net = gross - cl * left - cr * right
     var = gross + cl * cl * left + cr * cr * right
+    fwhm = si.fwhm_mn_ka_ev or DEFAULT_FWHM_MN_EV
+    F = window_fractions(windows, si.energy_offset_kev, si.energy_scale_kev, si.n_channels, fwhm)
+    D = net_combination(windows)
+    R = D @ F  # net counts of element i per X-ray emitted by element j
+    if np.linalg.cond(R) > 1e3:
+        raise InputError(
+            "the lines "
+            + ", ".join(chosen)
+            + " overlap too much to be told apart; choose others with --lines",
+            si.path,
+        )
+    unmix = np.linalg.solve(R, D)
+    intensity = np.einsum("kw,wyx->kyx", unmix, per_line.reshape(3 * K, ny, nx).astype(np.float64))
     return NetCounts(
-        tuple(elements), tuple(chosen), net, var.astype(np.float64), gross, left, right, tuple(windows)
-    )
+        tuple(elements), tuple(chosen), net, var.astype(np.float64), gross, left, right, tuple(windows),
+        F, D, unmix, intensity,
+    )  # fmt: skip
 
 
 def sum_spectrum(si: SpectrumImage, roi: tuple[int, int, int, int] | None = None) -> np.ndarray:

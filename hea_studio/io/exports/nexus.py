@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib.resources
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,7 +45,10 @@ from hea_studio.core.results import AnalysisResult
 from hea_studio.io.project.store import write_atomically
 
 DEFINITION = "NXapm_hea_studio_results"
-NXDL_PATH = Path(__file__).resolve().parents[2] / "resources" / "nexus" / f"{DEFINITION}.nxdl.xml"
+# Found from the package root, so the path holds wherever this module sits inside io/.
+NXDL_PATH = (
+    Path(str(importlib.resources.files("hea_studio"))) / "resources" / "nexus" / f"{DEFINITION}.nxdl.xml"
+)
 # NeXus writes the unit of counts and fractions (NX_UNITLESS, NX_DIMENSIONLESS) as an empty string.
 NO_UNIT = ""
 # Keys of the analysis JSON that are settings (the config note), not results.
