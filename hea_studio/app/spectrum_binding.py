@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from hea_studio.compute.isotope_check import is_isotope_warning
+from hea_studio.compute.spectrum.isotope_check import is_isotope_warning
 from hea_studio.core.errors import InputError
 from hea_studio.core.range_edits import same_ranges
 from hea_studio.core.ranges import RangeTable

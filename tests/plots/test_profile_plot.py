@@ -8,7 +8,7 @@ from compute_specimens import two_phase_alloy
 
 
 def test_profile_legend_does_not_cover_the_data(qtbot):
-    from hea_studio.compute.profile import composition_profile
+    from hea_studio.compute.profile.slabs import composition_profile
     from hea_studio.core.geometry import Box
     from hea_studio.plots.profile import ProfilePlot
 

@@ -414,7 +414,7 @@ class FitCheck:
         One clear sentence per problem, naming the files.
     isotope_mismatches
         Ranges whose ion's isotope ratios the spectrum contradicts
-        (:class:`~hea_studio.compute.isotope_check.IsotopeMismatch`).
+        (:class:`~hea_studio.compute.spectrum.isotope_check.IsotopeMismatch`).
     """
 
     ranged_fraction: float
@@ -505,7 +505,7 @@ def fit_check(
             f"{range_name} ranges only {100 * ranged_fraction:.1f} % of the ions of {ion_name} "
             f"(usually well over {100 * LOW_RANGED_FRACTION:.0f} %)"
         )
-    from hea_studio.compute.isotope_check import isotope_mismatches
+    from hea_studio.compute.spectrum.isotope_check import isotope_mismatches
 
     # Ranges with a peak whose isotope partners are missing or wrong (an empty range is said above).
     mismatches = isotope_mismatches(spectrum, [r for r in table.ranges if r not in empty], bg)
