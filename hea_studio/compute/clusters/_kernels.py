@@ -119,11 +119,14 @@ def flatten(parent):
 
 
 @njit(cache=True, nogil=True)
-def nearest_within(query, pts, starts, lo, cell, dims, r2, out_idx, out_d2):
+def nearest_within(query, pts, starts, near, lo, cell, dims, r2, out_idx, out_d2):
     """For every query point, the nearest grid point within ``sqrt(r2)``.
 
     ``out_idx`` gets its sorted index (-1: none within the radius) and ``out_d2`` the squared
-    distance (``inf`` for none). Queries may lie outside the grid.
+    distance (``inf`` for none). Queries may lie outside the grid. ``near`` (n_cells,) uint8 marks the
+    cells with a point in them or in a neighbour: a query in any other cell is done after one byte
+    (most ions of a specimen are far from every cluster, and the byte table is 8x smaller than the
+    cell starts, so it stays in cache).
     """
     nx, ny, nz = dims[0], dims[1], dims[2]
     glo0 = lo[0] - cell
@@ -139,6 +142,10 @@ def nearest_within(query, pts, starts, lo, cell, dims, r2, out_idx, out_d2):
         # Far outside the grid: nothing can be within one cell edge (>= the radius).
         if glo0 <= x < ghi0 and glo1 <= y < ghi1 and glo2 <= z < ghi2:
             ix, iy, iz = _cell_of(x, y, z, lo, cell, dims)
+            if near[(ix * ny + iy) * nz + iz] == 0:
+                out_idx[q] = -1
+                out_d2[q] = np.inf
+                continue
             for gx in range(max(ix - 1, 0), min(ix + 2, nx)):
                 for gy in range(max(iy - 1, 0), min(iy + 2, ny)):
                     base = (gx * ny + gy) * nz
