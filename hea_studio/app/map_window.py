@@ -278,7 +278,7 @@ class MapWindow(QMainWindow):
 
     def write_json(self, out: Path) -> None:
         """Write the last full analysis to ``out`` (atomically)."""
-        from hea_studio.io.project import write_atomically
+        from hea_studio.io.project.store import write_atomically
 
         text = json.dumps(self.result, indent=1) + "\n"
         write_atomically(Path(out), lambda tmp: tmp.write_text(text, encoding="utf-8"), durable=False)
