@@ -38,6 +38,7 @@ from hea_studio.app.unsaved import UnsavedGuard
 from hea_studio.app.window_layout import SpectrumRoom, initial_geometry, screen_key
 from hea_studio.core import memory
 from hea_studio.core.errors import InputError
+from hea_studio.io.eds import is_eds_file
 from hea_studio.io.project.store import PROJECT_SUFFIX
 from hea_studio.render.atom_view import AtomView
 from hea_studio.widgets.analysis_plots import AnalysisPlots
@@ -193,7 +194,7 @@ class MainWindow(QMainWindow):
             "&Open...",
             self.open_dialog,
             QKeySequence.StandardKey.Open,
-            "Open an ion file, then its range file",
+            "Open an ion file, then its range file, or a STEM-EDS spectrum image (.bcf, .emd, .hspy)",
         )
         self.demo_action = self._action(
             "Open &demo specimen", self.open_demo, tip="The bundled CoCuFeNi demo"
@@ -415,11 +416,24 @@ class MainWindow(QMainWindow):
         analysis starts once ranges are drawn, suggested or applied. ``ranges`` (a range table, e.g.
         a project's edited ranges) is used instead of any range file, and nothing is guessed.
         """
+        if ion_path is not None and is_eds_file(ion_path):
+            return self.open_map(Path(ion_path))
         if ion_path is not None and range_path is None and ranges is None:
             range_path = guess_range_file(Path(ion_path))
         self.show_message("Opening the demo specimen..." if ion_path is None else f"Opening {ion_path}...")
         self._opening = (ion_path, range_path)
         return self.controller.open_files(ion_path, range_path, ranges)
+
+    def open_map(self, path: Path) -> int:
+        """Open a STEM-EDS spectrum image in a map window of its own (see app/map_window.py)."""
+        from hea_studio.app.map_window import MapWindow
+
+        window = MapWindow(self)
+        window.setWindowFlag(Qt.WindowType.Window, True)
+        self.map_windows = [w for w in getattr(self, "map_windows", []) if w.isVisible()] + [window]
+        window.show()
+        self.show_message(f"Opening the spectrum image {Path(path).name} in its own window...")
+        return window.open(Path(path))
 
     def open_demo(self) -> int:
         """Open the bundled demo specimen."""
@@ -430,9 +444,16 @@ class MainWindow(QMainWindow):
         store = app_settings()
         start = str(store.value("files/last_dir", ""))
         ion, _ = QFileDialog.getOpenFileName(
-            self, "Open ion file", start, "Ion files (*.pos *.epos *.apt);;All files (*)"
+            self,
+            "Open ion file or spectrum image",
+            start,
+            "Ion files (*.pos *.epos *.apt);;Spectrum images (*.bcf *.emd *.hspy);;All files (*)",
         )
         if not ion:
+            return
+        if is_eds_file(ion):
+            store.setValue("files/last_dir", str(Path(ion).parent))
+            self.open_map(Path(ion))
             return
         guess = guess_range_file(Path(ion))
         ranges, _ = QFileDialog.getOpenFileName(
@@ -503,6 +524,10 @@ class MainWindow(QMainWindow):
         projects = [p for p in paths if p.suffix.lower() == PROJECT_SUFFIX]
         if projects:
             self.open_project(projects[0])
+            return
+        maps = [p for p in paths if is_eds_file(p)]
+        if maps:
+            self.open_map(maps[0])
             return
         ion, ranges = split_dropped(paths)
         if ion is not None:
