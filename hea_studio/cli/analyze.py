@@ -8,6 +8,7 @@ import io
 import sys
 from pathlib import Path
 
+from hea_studio.cli.logs import LOGGER, quiet
 from hea_studio.cli.outputs import check_outputs, warn, write_figure, write_text
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
@@ -281,6 +282,11 @@ def run(args: argparse.Namespace) -> int:
     atoms, ranging = to_atoms_and_summary(
         load_ions(args.file), load_ranges(args.ranges), decompose=settings.decompose
     )
+    LOGGER.info(
+        "%s: %s ions, %s ranged, %s atoms of %d species (%.2f s)",
+        args.file, f"{ranging.n_ions:,}", f"{ranging.ranged:,}", f"{atoms.n_atoms:,}", len(atoms.names),
+        time.perf_counter() - t0,
+    )  # fmt: skip
     # Edges the user asked for must fit (else exit 2); the default list is cut to the box.
     result = analyze_atoms(
         atoms, settings, roi, cut_sizes=not args.sizes, on_warning=warn, load_s=time.perf_counter() - t0
@@ -318,6 +324,10 @@ def run(args: argparse.Namespace) -> int:
             ranged=(ranging.ranged, ranging.n_ions),
         )
         write_report(args.report, [section], title=f"HEA Studio analysis of {Path(args.file).name}")
-    if args.json != "-" and args.csv != "-":
+    for option, target in (("--json", args.json), ("--csv", args.csv), ("--plot", args.plot),
+                           ("--nexus", args.nexus), ("--report", args.report)):  # fmt: skip
+        if target is not None and str(target) != "-":
+            LOGGER.info("%s written: %s", option, target)
+    if args.json != "-" and args.csv != "-" and not quiet():
         sys.stdout.write(summary(result))
     return 0

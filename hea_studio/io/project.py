@@ -20,7 +20,7 @@ import numpy as np
 
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box, SubVolume
-from hea_studio.core.paths import user_cache_dir
+from hea_studio.core.paths import user_state_dir
 from hea_studio.core.project import PROJECT_SCHEMA, ProjectState
 from hea_studio.core.settings import AnalysisSettings, Lattice
 from hea_studio.core.sublattices import Sublattice
@@ -283,5 +283,5 @@ def load_project(path: str | Path) -> ProjectState:
 
 
 def recovery_path() -> Path:
-    """Where the running session keeps its recovery copy."""
-    return user_cache_dir() / "recovery" / f"session{PROJECT_SUFFIX}"
+    """Where the running session keeps its recovery copy (state, not cache: cleaners empty caches)."""
+    return user_state_dir() / "recovery" / f"session{PROJECT_SUFFIX}"
