@@ -201,7 +201,7 @@ def apply_memory_budget(args: argparse.Namespace) -> None:
 
 def warn_roi(positions, roi: Box) -> None:
     """Warn (stderr) when most of the requested sub-volume lies outside the data."""
-    from hea_studio.compute.roi import roi_warning
+    from hea_studio.compute.lac.roi import roi_warning
 
     text = roi_warning(positions, roi)
     if text:
@@ -270,7 +270,7 @@ def run(args: argparse.Namespace) -> int:
 
     from hea_studio.compute.batch import analyze_atoms
     from hea_studio.io import load_ions, load_ranges, to_atoms_and_summary
-    from hea_studio.io.nexus import iso_now
+    from hea_studio.io.exports.nexus import iso_now
 
     check_run_outputs(args, ("--plot", args.plot), ("--nexus", args.nexus), ("--report", args.report))
     settings = settings_from_args(args)
@@ -304,7 +304,7 @@ def run(args: argparse.Namespace) -> int:
 
         inputs = (input_file(args.file), input_file(args.ranges))
     if args.nexus:
-        from hea_studio.io.nexus import write_nexus
+        from hea_studio.io.exports.nexus import write_nexus
 
         write_nexus(args.nexus, [(Path(args.file).name, result)], inputs, started=started)
     if args.report:
