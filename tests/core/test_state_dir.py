@@ -40,7 +40,7 @@ def test_old_logs_and_recovery_copies_move_from_the_cache_to_state(xdg):
     except RuntimeError:
         log = paths.write_crash_log()
     assert log.startswith(str(state / "logs")) and "boom" in Path(log).read_text()
-    from hea_studio.io.project import recovery_path
+    from hea_studio.io.project.store import recovery_path
 
     assert recovery_path() == state / "recovery" / "session.heaproj"
 
