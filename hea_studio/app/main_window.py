@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from hea_studio import __version__
 from hea_studio.app.bindings import ViewBinder
+from hea_studio.app.clusters_feature import ClustersFeature
 from hea_studio.app.compare_docks import CompareFeatures
 from hea_studio.app.controller import Controller
 from hea_studio.app.dataset_settings import DatasetSettingsMemory, dataset_key
@@ -58,7 +59,7 @@ APP = "HEA Studio"
 
 
 # Bump when docks are added, removed or regrouped: saved layouts of another version are ignored.
-LAYOUT_VERSION = 6  # 6: the Frequency distribution and Sublattice curve docks
+LAYOUT_VERSION = 7  # 6: the Frequency distribution and Sublattice curve docks; 7: Clusters
 
 
 def app_settings() -> QSettings:
@@ -128,6 +129,7 @@ class MainWindow(QMainWindow):
         self._build_docks()
         # Comparison and composition-profile docks, File > Export report / NeXus.
         self.compare = CompareFeatures(self)
+        self.clusters = ClustersFeature(self)  # Clusters dock, 3D overlay, Analysis > at this scale
         self._connect_worker()
         # Before the project keeper connects: a project's own settings must win over these.
         self.dataset_settings = DatasetSettingsMemory(app_settings())
@@ -812,6 +814,7 @@ class MainWindow(QMainWindow):
         # job is cancelled between scales (the numba kernels cannot be interrupted mid-call).
         self.controller.shutdown()
         self.compare.close()
+        self.clusters.close()
         self.binder.stop()
         self._progress_timer.stop()
         self.worker.shutdown()
