@@ -8,6 +8,7 @@ import io
 import sys
 from pathlib import Path
 
+from hea_studio.cli.logs import LOGGER, quiet
 from hea_studio.cli.outputs import check_outputs, warn, write_figure, write_text
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
@@ -19,6 +20,7 @@ from hea_studio.core.settings import (
     Lattice,
     parse_sizes,
 )
+from hea_studio.core.shapes import parse_roi
 
 HELP = "entropy versus cube edge, random-mixing reference and SUME of a sub-volume"
 
@@ -33,7 +35,8 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--roi",
-        help="sub-volume xmin,ymin,zmin,xmax,ymax,zmax in nm (default: largest box inside the specimen)",
+        help="sub-volume: box xmin,ymin,zmin,xmax,ymax,zmax, sphere:cx,cy,cz,r or cylinder:x0,y0,z0,x1,y1,z1,r "
+        "in nm (default: largest box inside the specimen; with a sphere or cylinder only cubes fully inside count)",
     )
 
 
@@ -111,7 +114,12 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     """The output files of ``analyze``."""
     parser.add_argument("--json", metavar="OUT", help="write the result as JSON (- for stdout)")
     parser.add_argument("--csv", metavar="OUT", help="write the curve as CSV (- for stdout)")
-    parser.add_argument("--plot", metavar="OUT.png", type=Path, help="write a PNG of the entropy curve")
+    parser.add_argument(
+        "--plot",
+        metavar="OUT",
+        type=Path,
+        help="write a figure (.png, .svg or .pdf by the suffix) of the entropy curve",
+    )
     parser.add_argument(
         "--nexus", metavar="OUT.nxs", type=Path, help="write the curves, SUMEs and parameters as NeXus (HDF5)"
     )
@@ -201,7 +209,7 @@ def apply_memory_budget(args: argparse.Namespace) -> None:
 
 def warn_roi(positions, roi: Box) -> None:
     """Warn (stderr) when most of the requested sub-volume lies outside the data."""
-    from hea_studio.compute.roi import roi_warning
+    from hea_studio.compute.lac.roi import roi_warning
 
     text = roi_warning(positions, roi)
     if text:
@@ -266,14 +274,31 @@ def summary(result: AnalysisResult) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Load, analyse, write the requested outputs."""
-    from hea_studio.compute.batch import analyze_files
+    import time
+
+    from hea_studio.compute.batch import analyze_atoms
+    from hea_studio.io import load_ions, load_ranges, to_atoms_and_summary
+    from hea_studio.io.exports.nexus import iso_now
 
     check_run_outputs(args, ("--plot", args.plot), ("--nexus", args.nexus), ("--report", args.report))
     settings = settings_from_args(args)
     apply_memory_budget(args)
-    roi = Box.parse(args.roi) if args.roi else None
+    roi = parse_roi(args.roi) if args.roi else None
+    started = iso_now()
+    # analyze_files, with the ranging summary and the atoms kept for the report (one ranging pass).
+    t0 = time.perf_counter()
+    atoms, ranging = to_atoms_and_summary(
+        load_ions(args.file), load_ranges(args.ranges), decompose=settings.decompose
+    )
+    LOGGER.info(
+        "%s: %s ions, %s ranged, %s atoms of %d species (%.2f s)",
+        args.file, f"{ranging.n_ions:,}", f"{ranging.ranged:,}", f"{atoms.n_atoms:,}", len(atoms.names),
+        time.perf_counter() - t0,
+    )  # fmt: skip
     # Edges the user asked for must fit (else exit 2); the default list is cut to the box.
-    result = analyze_files(args.file, args.ranges, settings, roi, cut_sizes=not args.sizes, on_warning=warn)
+    result = analyze_atoms(
+        atoms, settings, roi, cut_sizes=not args.sizes, on_warning=warn, load_s=time.perf_counter() - t0
+    )
     if args.json:
         write_text(args.json, result.dumps() + "\n")
     if args.csv:
@@ -287,15 +312,30 @@ def run(args: argparse.Namespace) -> int:
 
         inputs = (input_file(args.file), input_file(args.ranges))
     if args.nexus:
-        from hea_studio.io.nexus import write_nexus
+        from hea_studio.io.exports.nexus import write_nexus
 
-        write_nexus(args.nexus, [(Path(args.file).name, result)], inputs)
+        write_nexus(args.nexus, [(Path(args.file).name, result)], inputs, started=started)
     if args.report:
+        from hea_studio.core.display import species_colours
         from hea_studio.plots.report import ReportSection, write_report
 
         box_name = "sub-volume " + ", ".join(f"{v:.2f}" for v in result.roi_nm) + " nm"
-        section = ReportSection(box_name, Path(args.file).name, result, inputs, settings)
+        # The colours the window gives these species: the range file's, else the shared palette.
+        colours = dict(zip(atoms.names, species_colours(atoms.names, atoms.colours)))
+        section = ReportSection(
+            box_name,
+            Path(args.file).name,
+            result,
+            inputs,
+            settings,
+            species_colours=colours,
+            ranged=(ranging.ranged, ranging.n_ions),
+        )
         write_report(args.report, [section], title=f"HEA Studio analysis of {Path(args.file).name}")
-    if args.json != "-" and args.csv != "-":
+    for option, target in (("--json", args.json), ("--csv", args.csv), ("--plot", args.plot),
+                           ("--nexus", args.nexus), ("--report", args.report)):  # fmt: skip
+        if target is not None and str(target) != "-":
+            LOGGER.info("%s written: %s", option, target)
+    if args.json != "-" and args.csv != "-" and not quiet():
         sys.stdout.write(summary(result))
     return 0

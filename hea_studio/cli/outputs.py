@@ -19,6 +19,8 @@ from pathlib import Path
 from hea_studio.core.errors import InputError
 
 StrPath = str | os.PathLike[str]
+# What ``--plot`` writes, by the file's suffix (no suffix: PNG).
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -47,14 +49,25 @@ def check_outputs(
     ------
     InputError
         The output is an input, a folder, in a folder that does not exist or cannot be written,
-        or two options name the same output file.
+        two options name the same output file, or ``--plot`` names a format it cannot write.
     """
+    pairs = list(outputs)
+    to_stdout = [option for option, raw in pairs if raw is not None and str(raw) == "-"]
+    if len(to_stdout) > 1:
+        raise InputError(
+            f"{' and '.join(to_stdout)} both write to standard output (-), where they would mix: "
+            "send all but one of them to a file"
+        )
     ins = [Path(p) for p in inputs if p is not None]
     seen: dict[Path, str] = {}
-    for option, raw in outputs:
+    for option, raw in pairs:
         if raw is None or str(raw) == "-":
             continue
         path = Path(raw)
+        if option == "--plot" and path.suffix and path.suffix.lower() not in FIGURE_SUFFIXES:
+            raise InputError(
+                f"--plot {path}: cannot write a {path.suffix} figure; name it .png, .svg or .pdf"
+            )
         for src in ins:
             if _same_file(path, src):
                 raise InputError(
@@ -92,7 +105,7 @@ def write_with(path: StrPath, write: Callable[[Path], None]) -> None:
     file gets the old file's permissions or a new file's usual ones. Raises :class:`InputError`
     when the file system refuses the write.
     """
-    from hea_studio.io.project import write_atomically
+    from hea_studio.io.project.store import write_atomically
 
     try:
         write_atomically(Path(path), write, durable=False)
@@ -109,13 +122,13 @@ def write_text(target: StrPath, text: str) -> None:
 
 
 def write_figure(target: StrPath, export: Callable[[Path], object]) -> None:
-    """Write a figure atomically through ``export(path)``, an exporter that picks the image format
-    from the file's suffix (``--plot OUT.png``).
+    """Write a figure atomically through ``export(path)``, an exporter that picks the format from
+    the file's suffix (``--plot OUT.png``, ``.svg`` or ``.pdf``).
 
     The exporter renders to a temporary file beside ``target`` carrying ``target``'s suffix (``.png``
     when it has none), which then takes ``target``'s place; a failed render leaves no file behind.
     """
-    suffix = Path(target).suffix or ".png"
+    suffix = Path(target).suffix.lower() or ".png"
 
     def write(tmp: Path) -> None:
         image = tmp.with_suffix(suffix)
@@ -129,5 +142,10 @@ def write_figure(target: StrPath, export: Callable[[Path], object]) -> None:
 
 
 def warn(text: str) -> None:
-    """Print a warning on stderr, in the contract's one-line form."""
-    print(f"hea-studio: warning: {text}", file=sys.stderr)
+    """A warning on stderr in the contract's one-line form, through the ``hea_studio`` logger
+    (``--quiet`` silences it)."""
+    from hea_studio.cli.logs import LOGGER, configure
+
+    if not LOGGER.handlers:  # called outside main(): still print it
+        configure()
+    LOGGER.warning(text)

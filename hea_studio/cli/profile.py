@@ -38,12 +38,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", metavar="OUT", help="write the profile as JSON (- for stdout)")
     parser.add_argument("--csv", metavar="OUT", help="write one row per slab as CSV (- for stdout)")
-    parser.add_argument("--plot", metavar="OUT.png", type=Path, help="write a PNG of the profile")
+    parser.add_argument(
+        "--plot",
+        metavar="OUT",
+        type=Path,
+        help="write a figure (.png, .svg or .pdf by the suffix) of the profile",
+    )
 
 
 def summary(profile) -> str:
     """Slab count, atoms and each species' interface position, for the terminal."""
-    from hea_studio.compute.profile import interface_position
+    from hea_studio.compute.profile.slabs import interface_position
 
     shape = "box" if profile.radius_nm is None else f"cylinder of radius {profile.radius_nm:g} nm"
     lines = [
@@ -59,8 +64,8 @@ def summary(profile) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Load, profile, write the requested outputs."""
-    from hea_studio.compute.profile import composition_profile, slab_edges
-    from hea_studio.compute.roi import atoms_default_box
+    from hea_studio.compute.lac.roi import atoms_default_box
+    from hea_studio.compute.profile.slabs import composition_profile, slab_edges
     from hea_studio.io import load_ions, load_ranges, to_atoms
 
     check_run_outputs(args, ("--plot", args.plot))

@@ -32,7 +32,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--csv", metavar="OUT", help="write counts per bin as CSV (- for stdout)")
     parser.add_argument(
-        "--plot", metavar="OUT.png", type=Path, help="write a PNG of the spectrum with its ranges"
+        "--plot",
+        metavar="OUT",
+        type=Path,
+        help="write a figure (.png, .svg or .pdf by the suffix) of the spectrum with its ranges",
     )
 
 
@@ -56,7 +59,7 @@ def collect(file: Path, ranges: Path | None, bin_width: float, lo: float = 0.0, 
     report, spectrum, table, peaks
         ``report`` is the JSON-ready dict (without the bins).
     """
-    from hea_studio.compute.spectrum import find_peaks, fit_check, mass_spectrum
+    from hea_studio.compute.spectrum.mass import find_peaks, fit_check, mass_spectrum
     from hea_studio.io import load_ions, load_ranges, ranging_summary
 
     ions = load_ions(file)

@@ -76,7 +76,7 @@ def test_an_edge_that_makes_too_many_cubes_is_refused_before_allocating(files, c
 
 def test_rows_outside_the_sampled_blocks_are_checked_too(tmp_path):
     """3 ions at 3e38 nm among 100 000 (outside the 16 sampled blocks) used to set the bounds."""
-    from hea_studio.io._plausible import sample_rows
+    from hea_studio.io.apt._plausible import sample_rows
 
     rng = np.random.default_rng(4)
     n = 100_000

@@ -13,7 +13,7 @@ from compute_specimens import two_phase_alloy
 from gui_helpers import show_dataset, write_specimen
 
 from hea_studio.compute.batch import analyze_files
-from hea_studio.compute.profile import interface_position
+from hea_studio.compute.profile.slabs import interface_position
 from hea_studio.core.comparison import rows_from_csv
 from hea_studio.core.geometry import Box
 
@@ -140,7 +140,8 @@ def test_window_exports_report_and_nexus_of_the_comparison(make_main_window, qtb
     with qtbot.waitSignal(feats.export_done, timeout=120_000):
         feats.export_report(tmp_path / "r.html")
     text = (tmp_path / "r.html").read_text()
-    assert text.count('src="data:image/png;base64,') >= 1 + 2 * 3
+    assert text.count("<svg") == 1 + 2 * 3 and "<img" not in text  # vector figures
+    assert "Ranged: " in text and "doi.org/10.1039/d4cp00776j" in text
     assert all(name in text for name in BOXES)
     import hashlib
 
