@@ -103,3 +103,22 @@ def test_refused_files_show_a_dialog_naming_the_file(map_window, qtbot, name, sa
     qtbot.waitUntil(lambda: bool(w.errors), timeout=60_000)
     assert w.errors[-1].startswith(name) and says in w.errors[-1]
     assert w.result is None
+
+
+def test_main_window_drop_opens_the_map_window(make_main_window, qtbot):
+    """Dropping a spectrum image on the main window opens it in a map window (the APT data stays)."""
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    window = make_main_window()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(_real() / "test_TEM.bcf"))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    window.dropEvent(event)
+    assert len(window.map_windows) == 1
+    mw = window.map_windows[0]
+    r = _wait_full(mw, qtbot)
+    assert r["file"].endswith("test_TEM.bcf") and mw.isVisible()
+    assert "test_TEM.bcf" in mw.windowTitle()
+    mw.close()
