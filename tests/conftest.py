@@ -86,6 +86,8 @@ def make_main_window(qtbot):
     Fails the test if any worker thread is still running once the windows are closed, or if a
     Python thread started during the test is still alive.
     """
+    from window_support import close_discarding
+
     from hea_studio.app.main_window import MainWindow
     from hea_studio.workers import live_threads
 
@@ -94,7 +96,8 @@ def make_main_window(qtbot):
 
     def factory(**kwargs) -> MainWindow:
         window = MainWindow(**kwargs)
-        qtbot.addWidget(window)
+        # Not qtbot.addWidget: pytest-qt closes and deletes its widgets before this fixture's
+        # teardown, which would delete a window still asking about unsaved work (below).
         windows.append(window)
         window.show()
         qtbot.waitExposed(window)
@@ -104,7 +107,9 @@ def make_main_window(qtbot):
     yield factory
 
     for window in windows:
-        window.close()
+        # The window may ask about unsaved work: the test is over, drop it.
+        close_discarding(window, qtbot)
+        window.deleteLater()
     qtbot.waitUntil(lambda: not live_threads(), timeout=5000)
     leaked_py = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
     assert not live_threads(), f"worker threads left running: {live_threads()}"

@@ -244,11 +244,28 @@ class CompareFeatures(QObject):
             from hea_studio.plots.report import ReportSection, write_report
 
             dataset = self.window.session.dataset
+            # The species colours the window draws (range file's, the palette's, or the user's).
+            species = self.window.session.display.colour_map()
+            current = run_id_of(dataset) if dataset is not None else None
             built = []
             for item, name, run, result in sections:
-                rid = item.run_id if item is not None else run_id_of(dataset)
+                rid = item.run_id if item is not None else current
                 colour = self.job.colour(item) if item is not None else None
-                built.append(ReportSection(name, run, result, inputs.get(rid, ()), settings, colour))
+                ranged = None
+                if dataset is not None and rid == current and dataset.n_ions:
+                    ranged = (dataset.n_ions - dataset.n_unranged, dataset.n_ions)
+                built.append(
+                    ReportSection(
+                        name,
+                        run,
+                        result,
+                        inputs.get(rid, ()),
+                        settings,
+                        colour,
+                        species_colours=species,
+                        ranged=ranged,
+                    )
+                )
             self._write_export(
                 path, lambda: write_report(path, built, title="HEA Studio report", profile=profile)
             )

@@ -34,6 +34,7 @@ from hea_studio.app.project_keeper import ProjectKeeper
 from hea_studio.app.recent_files import guess_range_file, read_recent, remember, split_dropped
 from hea_studio.app.session import Session
 from hea_studio.app.spectrum_binding import SpectrumBinder
+from hea_studio.app.unsaved import UnsavedGuard
 from hea_studio.core import memory
 from hea_studio.core.errors import InputError
 from hea_studio.io.project import PROJECT_SUFFIX
@@ -48,7 +49,7 @@ from hea_studio.widgets.species_panel import SpeciesPanel
 from hea_studio.widgets.spectrum_panel import SpectrumPanel
 from hea_studio.widgets.sublattice_curve_panel import SublatticeCurvePanel
 from hea_studio.widgets.subvolume_panel import SubVolumePanel
-from hea_studio.workers import ComputeWorker
+from hea_studio.workers import ComputeWorker, gui_gc
 
 ORG = "HEA Studio"
 APP = "HEA Studio"
@@ -108,6 +109,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"HEA Studio {__version__}")
         self.resize(1400, 900)
         self.setAcceptDrops(True)
+        # Collection on this (the GUI) thread only, from before the worker thread starts: see gui_gc.
+        self._gc_lease: gui_gc.GuiThreadCollector | None = gui_gc.acquire()
         self.worker = ComputeWorker(self)
         self.session = Session(self)
         self.controller = Controller(self.session, self.worker, self)
@@ -133,6 +136,7 @@ class MainWindow(QMainWindow):
         self.controller.memory_warned.connect(lambda text: self.show_message(f"⚠ {text}"))
         self.binder = ViewBinder(self)
         self.keeper = ProjectKeeper(self)
+        self.unsaved = UnsavedGuard(self)  # the title, and the question on close
         self.spectrum_binder = SpectrumBinder(self)
         self.restore_settings()
         self.controller.load_failed.connect(lambda msg: self.show_error("Cannot open the file", msg))
@@ -440,7 +444,6 @@ class MainWindow(QMainWindow):
         self.open_files(Path(ion), Path(ranges) if ranges else None)
 
     def _dataset_loaded(self, dataset) -> None:
-        self.setWindowTitle(f"HEA Studio {__version__}: {dataset.title}")
         self.show_message(
             f"{dataset.title}: {dataset.atoms.n_atoms:,} atoms ({dataset.n_ions:,} ions) "
             f"opened in {self.controller.load_seconds:.1f} s"
@@ -563,6 +566,7 @@ class MainWindow(QMainWindow):
         except (InputError, OSError) as exc:
             self.show_error("Cannot save the project", str(exc))
             return False
+        self.unsaved.update_title()
         extra = f" (its edited ranges to {ranges_file.name})" if ranges_file is not None else ""
         self.show_message(f"Project saved to {path}{extra}")
         return True
@@ -767,8 +771,12 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event) -> None:
+        if not self.unsaved.may_close():
+            event.ignore()  # asked to save, discard or cancel; the recovery copy stays meanwhile
+            return
         self.save_settings()
-        # A clean exit: the recovery copy is only for sessions that end without this.
+        # A clean exit (the user saved or discarded): the recovery copy is only for sessions that
+        # end without this.
         self.keeper.discard_recovery()
         # Stop timers first so no new job is submitted while the worker shuts down; the running
         # job is cancelled between scales (the numba kernels cannot be interrupted mid-call).
@@ -777,6 +785,9 @@ class MainWindow(QMainWindow):
         self.binder.stop()
         self._progress_timer.stop()
         self.worker.shutdown()
+        if self._gc_lease is not None:  # once the worker thread has stopped
+            self._gc_lease.release()
+            self._gc_lease = None
         if self.error_dialog is not None:
             self.error_dialog.close()
         if self.spectrum_binder.fit_dialog is not None:

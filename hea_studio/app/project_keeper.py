@@ -20,7 +20,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from hea_studio.core.display import RGB, DisplayState, species_colours
 from hea_studio.core.errors import InputError
@@ -61,6 +61,26 @@ def _restored_display(display: DisplayState, state: ProjectState) -> DisplayStat
     return replace(display, colours=colours, hidden=hidden)
 
 
+def _fingerprint(state: ProjectState | None) -> tuple | None:
+    """What of a session is the user's work: files, boxes, settings, display, ranges and ticks.
+
+    The last result (recomputed on reopen), which box is active (a selection, not an edit) and the
+    analysis settings (remembered per data file anyway) are left out, so running an analysis,
+    clicking another box or changing a setting does not ask to save on quit.
+    """
+    if state is None:
+        return None
+    return (
+        state.ion_file,
+        state.range_file,
+        tuple(state.subvolumes),
+        tuple(sorted(state.colours.items())),
+        tuple(state.hidden_species),
+        state.ranges,
+        state.comparison,
+    )
+
+
 class ProjectKeeper(QObject):
     """Saves and restores sessions for one main window.
 
@@ -70,7 +90,14 @@ class ProjectKeeper(QObject):
         The main window (its ``session``, ``controller``, ``settings_panel`` and ``open_files``).
     recovery_folder
         Where the recovery copies live (default: :func:`default_recovery_folder`).
+
+    Signals
+    -------
+    modified_changed(bool)
+        The session started or stopped differing from what was last opened or saved.
     """
+
+    modified_changed = Signal(bool)
 
     def __init__(self, window, recovery_folder: Path | None = None) -> None:
         super().__init__(window)
@@ -80,6 +107,8 @@ class ProjectKeeper(QObject):
         self._pending: ProjectState | None = None
         self._pending_project: Path | None = None  # becomes project_file once its data opened
         self._adopting: Orphan | None = None  # a recovered copy, deleted once its session is back
+        self._clean: tuple | None = None  # the session's fingerprint when last opened or saved
+        self._modified = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(AUTOSAVE_MS)
@@ -93,6 +122,9 @@ class ProjectKeeper(QObject):
         window.controller.ranging_applied.connect(self.schedule)
         window.controller.dataset_loaded.connect(self._dataset_loaded)
         window.controller.load_failed.connect(self._load_failed)
+        # A new dataset starts a session with nothing to save (a project restore marks it again
+        # once its boxes and settings are applied, see _dataset_loaded).
+        session.dataset_changed.connect(self.mark_clean)
 
     @property
     def recovery_file(self) -> Path:
@@ -100,15 +132,16 @@ class ProjectKeeper(QObject):
         return self.recovery.own_copy()
 
     # ---- capture and write ------------------------------------------------------------------------
-    def capture(self) -> ProjectState | None:
-        """The session as a :class:`ProjectState` (``None`` with no dataset open)."""
+    def capture(self, with_result: bool = True) -> ProjectState | None:
+        """The session as a :class:`ProjectState` (``None`` with no dataset open; ``with_result``
+        False leaves the last analysis out, which is the costly part)."""
         session = self.window.session
         dataset = session.dataset
         if dataset is None:
             return None
         controller = self.window.controller
         last = None
-        if controller.result is not None:
+        if with_result and controller.result is not None:
             try:
                 last = json.dumps(controller.result_json())
             except (TypeError, ValueError):
@@ -131,6 +164,24 @@ class ProjectKeeper(QObject):
         """Save the recovery copy once changes settle (not while a project is being restored)."""
         if self._pending is None:
             self._timer.start()
+            self._update_modified()
+
+    # ---- unsaved work -----------------------------------------------------------------------------
+    def is_modified(self) -> bool:
+        """True if the session holds work that no project file has (asked about on quit)."""
+        current = _fingerprint(self.capture(with_result=False))
+        return current is not None and current != self._clean
+
+    def mark_clean(self, *_args) -> None:
+        """The session as it is now needs no saving (just opened or saved)."""
+        self._clean = _fingerprint(self.capture(with_result=False))
+        self._update_modified()
+
+    def _update_modified(self) -> None:
+        modified = self.is_modified()
+        if modified != self._modified:
+            self._modified = modified
+            self.modified_changed.emit(modified)
 
     def write_recovery(self) -> bool:
         """Write the recovery copy now; False (with a status message) if it could not be written."""
@@ -179,6 +230,7 @@ class ProjectKeeper(QObject):
             raise InputError("nothing to save: open a dataset first")
         save_project(path, state)
         self.project_file = Path(path)
+        self.mark_clean()
 
     def open(self, path: Path) -> int:
         """Open a project file: load its data files, then restore its sub-volumes and settings.
@@ -241,6 +293,7 @@ class ProjectKeeper(QObject):
         ):
             # No restore waiting, or another file was opened before the project's data arrived.
             self._drop_pending()
+            self.mark_clean()  # the remembered per-file settings are not the user's edits
             self.schedule()
             return
         self._adopting = None  # handled below, not released
@@ -259,7 +312,12 @@ class ProjectKeeper(QObject):
             session.set_active(min(state.active, len(state.subvolumes) - 1), force=True)
         session.set_display(_restored_display(session.display, state))
         self.window.compare.job.restore_project_json(state.comparison)
-        if adopted is not None:
+        if adopted is None:
+            self.mark_clean()
+        else:
+            # A recovered session is work no project file holds: quitting asks about it.
+            self._clean = None
+            self._update_modified()
             # The session lives on in this instance's copy before the crashed one's goes away.
             if self.write_recovery():
                 adopted.discard()

@@ -79,8 +79,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         name = args_list.pop(0)
         module = _load(name)
         parser = _Parser(prog=f"hea-studio {name}", description=module.HELP)
-        module.add_arguments(parser)
-        runner = module.run
+        if name in ("analyze", "info") and _is_map(args_list):
+            # A spectrum image takes the map options (cli.md round 3), not the ion file's.
+            from hea_studio.cli import maps
+
+            parser.description = maps.HELP if name == "analyze" else maps.INFO_HELP
+            (maps.add_arguments if name == "analyze" else maps.add_info_arguments)(parser)
+            runner = maps.run if name == "analyze" else maps.info_run
+        else:
+            module.add_arguments(parser)
+            runner = module.run
     else:
         from hea_studio.cli import gui
 
@@ -88,6 +96,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         runner = gui.run
     args = parser.parse_args(args_list)
     return guarded(runner, args)
+
+
+def _is_map(args: list[str]) -> bool:
+    """True when the first positional argument names a spectrum image (.bcf, .emd, .hspy, .spx)."""
+    from hea_studio.io.eds import is_eds_file
+
+    first = next((a for a in args if not a.startswith("-")), None)
+    return first is not None and is_eds_file(first)
 
 
 def guarded(runner, args) -> int:
@@ -117,6 +133,9 @@ def _register_builtin() -> None:
     register("batch", "hea_studio.cli.batch")
     register("spectrum", "hea_studio.cli.spectrum")
     register("ranges", "hea_studio.cli.ranges")
+    register("clusters", "hea_studio.cli.clusters")
+    register("nn", "hea_studio.cli.nn")
+    register("isosurface", "hea_studio.cli.isosurface")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,6 +19,7 @@ from hea_studio.core.settings import (
     Lattice,
     parse_sizes,
 )
+from hea_studio.core.shapes import parse_roi
 
 HELP = "entropy versus cube edge, random-mixing reference and SUME of a sub-volume"
 
@@ -33,7 +34,8 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--roi",
-        help="sub-volume xmin,ymin,zmin,xmax,ymax,zmax in nm (default: largest box inside the specimen)",
+        help="sub-volume: box xmin,ymin,zmin,xmax,ymax,zmax, sphere:cx,cy,cz,r or cylinder:x0,y0,z0,x1,y1,z1,r "
+        "in nm (default: largest box inside the specimen; with a sphere or cylinder only cubes fully inside count)",
     )
 
 
@@ -111,7 +113,12 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     """The output files of ``analyze``."""
     parser.add_argument("--json", metavar="OUT", help="write the result as JSON (- for stdout)")
     parser.add_argument("--csv", metavar="OUT", help="write the curve as CSV (- for stdout)")
-    parser.add_argument("--plot", metavar="OUT.png", type=Path, help="write a PNG of the entropy curve")
+    parser.add_argument(
+        "--plot",
+        metavar="OUT",
+        type=Path,
+        help="write a figure (.png, .svg or .pdf by the suffix) of the entropy curve",
+    )
     parser.add_argument(
         "--nexus", metavar="OUT.nxs", type=Path, help="write the curves, SUMEs and parameters as NeXus (HDF5)"
     )
@@ -258,14 +265,26 @@ def summary(result: AnalysisResult) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Load, analyse, write the requested outputs."""
-    from hea_studio.compute.batch import analyze_files
+    import time
+
+    from hea_studio.compute.batch import analyze_atoms
+    from hea_studio.io import load_ions, load_ranges, to_atoms_and_summary
+    from hea_studio.io.nexus import iso_now
 
     check_run_outputs(args, ("--plot", args.plot), ("--nexus", args.nexus), ("--report", args.report))
     settings = settings_from_args(args)
     apply_memory_budget(args)
-    roi = Box.parse(args.roi) if args.roi else None
+    roi = parse_roi(args.roi) if args.roi else None
+    started = iso_now()
+    # analyze_files, with the ranging summary and the atoms kept for the report (one ranging pass).
+    t0 = time.perf_counter()
+    atoms, ranging = to_atoms_and_summary(
+        load_ions(args.file), load_ranges(args.ranges), decompose=settings.decompose
+    )
     # Edges the user asked for must fit (else exit 2); the default list is cut to the box.
-    result = analyze_files(args.file, args.ranges, settings, roi, cut_sizes=not args.sizes, on_warning=warn)
+    result = analyze_atoms(
+        atoms, settings, roi, cut_sizes=not args.sizes, on_warning=warn, load_s=time.perf_counter() - t0
+    )
     if args.json:
         write_text(args.json, result.dumps() + "\n")
     if args.csv:
@@ -281,12 +300,23 @@ def run(args: argparse.Namespace) -> int:
     if args.nexus:
         from hea_studio.io.nexus import write_nexus
 
-        write_nexus(args.nexus, [(Path(args.file).name, result)], inputs)
+        write_nexus(args.nexus, [(Path(args.file).name, result)], inputs, started=started)
     if args.report:
+        from hea_studio.core.display import species_colours
         from hea_studio.plots.report import ReportSection, write_report
 
         box_name = "sub-volume " + ", ".join(f"{v:.2f}" for v in result.roi_nm) + " nm"
-        section = ReportSection(box_name, Path(args.file).name, result, inputs, settings)
+        # The colours the window gives these species: the range file's, else the shared palette.
+        colours = dict(zip(atoms.names, species_colours(atoms.names, atoms.colours)))
+        section = ReportSection(
+            box_name,
+            Path(args.file).name,
+            result,
+            inputs,
+            settings,
+            species_colours=colours,
+            ranged=(ranging.ranged, ranging.n_ions),
+        )
         write_report(args.report, [section], title=f"HEA Studio analysis of {Path(args.file).name}")
     if args.json != "-" and args.csv != "-":
         sys.stdout.write(summary(result))

@@ -111,14 +111,22 @@ class Progress:
         sys.stderr.flush()
 
 
+def _require_distributed() -> None:
+    """Raise :class:`InputError` saying how to install Dask when the ``batch`` extra is missing."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:  # an extra (pyproject.toml); the standalone app does not carry Dask either
+        raise InputError(
+            "batch needs Dask distributed, which is not installed: pip install 'hea-studio[batch]' "
+            "(the standalone app does not include it; install HEA Studio with pip for batch runs)"
+        ) from None
+
+
 def _client(args: argparse.Namespace):
     """A Dask client: on --scheduler, or on a new LocalCluster (returned too, to be closed)."""
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:  # the standalone app does not carry Dask (packaging/hea_studio.spec)
-        raise InputError(
-            "batch needs Dask distributed: pip install 'hea-studio' (the standalone app lacks it)"
-        ) from None
+    _require_distributed()
+    from distributed import Client, LocalCluster
+
     if args.scheduler:
         try:
             return Client(args.scheduler, timeout=args.connect_timeout), None
@@ -143,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
     """Read the rows, skip those already done, run the others on Dask, write the table."""
     from hea_studio.compute.batch import read_records, run_row, table_csv
 
+    _require_distributed()  # before reading rows: say how to install it, not a traceback later
     jsonl = args.jsonl or args.out.with_suffix(".jsonl")
     if args.json_dir is not None and args.json_dir.exists() and not args.json_dir.is_dir():
         raise InputError(f"--json-dir {args.json_dir} is a file, not a folder")

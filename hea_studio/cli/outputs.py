@@ -19,6 +19,8 @@ from pathlib import Path
 from hea_studio.core.errors import InputError
 
 StrPath = str | os.PathLike[str]
+# What ``--plot`` writes, by the file's suffix (no suffix: PNG).
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -47,7 +49,7 @@ def check_outputs(
     ------
     InputError
         The output is an input, a folder, in a folder that does not exist or cannot be written,
-        or two options name the same output file.
+        two options name the same output file, or ``--plot`` names a format it cannot write.
     """
     ins = [Path(p) for p in inputs if p is not None]
     seen: dict[Path, str] = {}
@@ -55,6 +57,10 @@ def check_outputs(
         if raw is None or str(raw) == "-":
             continue
         path = Path(raw)
+        if option == "--plot" and path.suffix and path.suffix.lower() not in FIGURE_SUFFIXES:
+            raise InputError(
+                f"--plot {path}: cannot write a {path.suffix} figure; name it .png, .svg or .pdf"
+            )
         for src in ins:
             if _same_file(path, src):
                 raise InputError(
@@ -109,13 +115,13 @@ def write_text(target: StrPath, text: str) -> None:
 
 
 def write_figure(target: StrPath, export: Callable[[Path], object]) -> None:
-    """Write a figure atomically through ``export(path)``, an exporter that picks the image format
-    from the file's suffix (``--plot OUT.png``).
+    """Write a figure atomically through ``export(path)``, an exporter that picks the format from
+    the file's suffix (``--plot OUT.png``, ``.svg`` or ``.pdf``).
 
     The exporter renders to a temporary file beside ``target`` carrying ``target``'s suffix (``.png``
     when it has none), which then takes ``target``'s place; a failed render leaves no file behind.
     """
-    suffix = Path(target).suffix or ".png"
+    suffix = Path(target).suffix.lower() or ".png"
 
     def write(tmp: Path) -> None:
         image = tmp.with_suffix(suffix)

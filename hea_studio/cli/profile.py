@@ -38,7 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", metavar="OUT", help="write the profile as JSON (- for stdout)")
     parser.add_argument("--csv", metavar="OUT", help="write one row per slab as CSV (- for stdout)")
-    parser.add_argument("--plot", metavar="OUT.png", type=Path, help="write a PNG of the profile")
+    parser.add_argument(
+        "--plot",
+        metavar="OUT",
+        type=Path,
+        help="write a figure (.png, .svg or .pdf by the suffix) of the profile",
+    )
 
 
 def summary(profile) -> str:

@@ -32,7 +32,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--csv", metavar="OUT", help="write counts per bin as CSV (- for stdout)")
     parser.add_argument(
-        "--plot", metavar="OUT.png", type=Path, help="write a PNG of the spectrum with its ranges"
+        "--plot",
+        metavar="OUT",
+        type=Path,
+        help="write a figure (.png, .svg or .pdf by the suffix) of the spectrum with its ranges",
     )
 
 

@@ -8,10 +8,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from hea_studio.core.errors import InputError
 from hea_studio.core.settings import Lattice
 
-HELP = "generate a synthetic APT specimen with known ground truth (.pos, .rrng, .json)"
+HELP = "generate a synthetic APT specimen with known ground truth (.pos, .rrng, .json), or with --eds a STEM-EDS map"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,6 +67,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--blur-depth-nm", type=float, help="depth position blur sigma (nm)")
     parser.add_argument("--background", type=float, help="share of background (noise) ions, default 0.01")
     parser.add_argument("--seed", type=int, help="random seed (same seed, same bytes)")
+    eds = parser.add_argument_group("STEM-EDS spectrum image of a lamella of the same material (--eds)")
+    eds.add_argument("--eds", action="store_true", help="write PREFIX.hspy (+ PREFIX_HAADF.hspy) instead")
+    eds.add_argument("--thickness", type=float, default=20.0, help="foil thickness in nm (20)")
+    eds.add_argument("--width", type=float, default=32.0, help="map width and height in nm (32)")
+    eds.add_argument("--pixel", type=float, default=0.25, help="pixel size in nm (0.25)")
+    eds.add_argument("--probe", type=float, default=0.2, help="probe FWHM in nm (0.2)")
+    eds.add_argument(
+        "--counts-per-atom", type=float, default=0.4, help="characteristic X-rays per atom (0.4)"
+    )
 
 
 def _floats(text: str, what: str) -> list[float]:
@@ -218,8 +229,8 @@ def build_params(args: argparse.Namespace):
     return p
 
 
-def _check_prefix(prefix: Path) -> None:
-    """Make sure PREFIX.pos/.rrng/.json can be written before generating anything."""
+def _check_prefix(prefix: Path, exts: tuple[str, ...] = (".pos", ".rrng", ".json")) -> None:
+    """Make sure PREFIX.pos/.rrng/.json (or the ``exts`` given) can be written before generating anything."""
     from hea_studio.cli.outputs import check_outputs
 
     folder = prefix.parent if str(prefix.parent) else Path(".")
@@ -230,7 +241,7 @@ def _check_prefix(prefix: Path) -> None:
             raise InputError(
                 f"--out {prefix}: cannot create the folder {folder} ({exc.strerror or exc})"
             ) from None
-    check_outputs([("--out", prefix.with_name(prefix.name + ext)) for ext in (".pos", ".rrng", ".json")])
+    check_outputs([("--out", prefix.with_name(prefix.name + ext)) for ext in exts])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -247,7 +258,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("synth needs --out PREFIX (the .pos, .rrng and .json are written there)")
     params = build_params(args)
     prefix = Path(args.out)
-    _check_prefix(prefix)
+    _check_prefix(prefix, (".hspy", "_HAADF.hspy") if args.eds else (".pos", ".rrng", ".json"))
+    if args.eds:
+        return _run_eds(args, params, prefix)
     t0 = time.perf_counter()
     specimen = generate(params)
     t1 = time.perf_counter()
@@ -264,4 +277,34 @@ def run(args: argparse.Namespace) -> int:
         f"{truth['cluster_count']} clusters; generated in {t1 - t0:.2f} s, written in {t2 - t1:.2f} s"
     )
     print(f"detected alloy composition (at.%): {comp}")
+    return 0
+
+
+def _run_eds(args: argparse.Namespace, material, prefix: Path) -> int:
+    """``synth --eds``: a lamella of ``material`` as a spectrum image (science.md 9)."""
+    from hea_studio.synth.eds import EdsParams, generate_map, write_map
+
+    params = EdsParams(
+        material=material,
+        width_nm=args.width,
+        thickness_nm=args.thickness,
+        pixel_nm=args.pixel,
+        probe_fwhm_nm=args.probe,
+        counts_per_atom=args.counts_per_atom,
+        seed=material.seed,
+    )
+    t0 = time.perf_counter()
+    m = generate_map(params)
+    try:
+        si_path, img_path = write_map(prefix, m)
+    except OSError as exc:
+        raise InputError(f"cannot write {prefix}.hspy: {exc.strerror or exc}") from None
+    comp = ", ".join(f"{e} {100 * x:.2f}" for e, x in m.truth["composition"].items())
+    print(f"wrote {si_path}, {img_path}")
+    print(
+        f"{m.data.shape[1]} x {m.data.shape[0]} px of {params.pixel_nm:g} nm, {m.data.shape[2]} channels, "
+        f"t = {params.thickness_nm:g} nm, {m.truth['atoms']} atoms, {int(m.data.sum(dtype=np.int64))} counts "
+        f"in {time.perf_counter() - t0:.2f} s"
+    )
+    print(f"lamella composition (at.%): {comp}")
     return 0

@@ -18,10 +18,12 @@ from hea_studio.compute.sume import sume_null
 from hea_studio.compute.sume_estimate import estimate_sumes
 from hea_studio.core import memory
 from hea_studio.core.atoms import AtomSet
+from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 from hea_studio.core.progress import TaskState, check_cancelled
 from hea_studio.core.results import AnalysisResult, BulkResult, ScaleResult
 from hea_studio.core.settings import AnalysisSettings
+from hea_studio.core.shapes import Roi, bounding_box
 from hea_studio.core.sublattices import preset_sublattices
 
 # Share of the progress bar given to the curve; the rest is the bootstrap.
@@ -68,7 +70,7 @@ def resolve_sublattice_preset(settings: AnalysisSettings, atoms: AtomSet) -> Ana
 def iter_analysis(
     atoms: AtomSet,
     settings: AnalysisSettings,
-    roi: Box | None = None,
+    roi: Roi | None = None,
     task: TaskState | None = None,
     fda: bool = True,
     prepared: PreparedRoi | None = None,
@@ -82,7 +84,8 @@ def iter_analysis(
     settings
         The analysis settings (``settings.elements`` ``None`` means principal elements).
     roi
-        The sub-volume; ``None`` places the default box inside the specimen.
+        The sub-volume: a box, or a sphere or cylinder (:mod:`hea_studio.core.shapes`: the curve
+        then counts only cubes fully inside it); ``None`` places the default box inside the specimen.
     task
         Progress and cancellation (checked between edges, also during the bootstrap).
     fda
@@ -93,11 +96,14 @@ def iter_analysis(
     """
     t0 = time.perf_counter()
     settings = resolve_sublattice_preset(settings, atoms)
+    shape = None if roi is None or isinstance(roi, Box) else roi
+    if shape is not None and settings.mode != "tiling":
+        raise InputError(f"a {shape.kind} ROI needs the tiling mode (paper mode places cubes in a box)")
     if prepared is not None:
         box, prep = prepared.box, prepared
     else:
-        box = roi if roi is not None else atoms_default_box(atoms, task, None)
-        prep = prepare_roi(atoms, box, settings.elements, task)
+        box = bounding_box(roi) if roi is not None else atoms_default_box(atoms, task, None)
+        prep = prepare_roi(atoms, box, settings.elements, task, shape=shape)
     bulk = bulk_result(prep.elements, prep.bulk_counts())
     curve_task = _ScaledTask(task, _CURVE_SHARE) if task is not None else None
     curve: list[ScaleResult] = []
@@ -112,7 +118,7 @@ def iter_analysis(
     check_cancelled(task)
     if task is not None:
         task.report(_CURVE_SHARE, "fitting SUME" + (" with its interval" if settings.bootstrap else ""))
-    density = prep.n_atoms / box.volume
+    density = prep.n_atoms / (shape.volume if shape is not None else box.volume)
     sumes = estimate_sumes(
         prep,
         curve,
@@ -141,6 +147,7 @@ def iter_analysis(
     result = AnalysisResult(
         elements=prep.elements,
         roi_nm=tuple(box.flat()),  # type: ignore[arg-type]
+        roi_shape=shape.to_dict() if shape is not None else None,
         mode=settings.mode,
         min_atoms=settings.min_atoms,
         bulk=bulk,
@@ -169,7 +176,7 @@ def iter_analysis(
 def run_analysis(
     atoms: AtomSet,
     settings: AnalysisSettings,
-    roi: Box | None = None,
+    roi: Roi | None = None,
     task: TaskState | None = None,
     fda: bool = True,
 ) -> AnalysisResult:

@@ -20,11 +20,13 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from hea_studio.core.atoms import AtomSet
 from hea_studio.core.comparison import comparison_row
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 from hea_studio.core.results import AnalysisResult
 from hea_studio.core.settings import AnalysisSettings
+from hea_studio.core.shapes import parse_roi
 
 MANIFEST_COLUMNS = ("file", "ranges", "roi", "label")
 RESULT_SCHEMA = "hea-studio/batch/1"
@@ -54,20 +56,43 @@ def analyze_files(
     on_warning
         Called with a one-line warning, e.g. when most of ``roi`` lies outside the data.
     """
-    from hea_studio.compute.analysis import memory_warning, run_analysis
-    from hea_studio.compute.roi import atoms_default_box
     from hea_studio.io import load_ions, load_ranges, to_atoms
 
     t0 = time.perf_counter()
     ions = load_ions(ion_path)
     table = load_ranges(range_path)
     atoms = to_atoms(ions, table, decompose=settings.decompose)
-    t_load = time.perf_counter() - t0
-    box = roi if roi is not None else atoms_default_box(atoms)
+    return analyze_atoms(atoms, settings, roi, cut_sizes, on_warning, load_s=time.perf_counter() - t0)
+
+
+def analyze_atoms(
+    atoms: AtomSet,
+    settings: AnalysisSettings,
+    roi: Box | None = None,
+    cut_sizes: bool = True,
+    on_warning: Callable[[str], None] | None = None,
+    load_s: float = 0.0,
+) -> AnalysisResult:
+    """Analyse one sub-volume of ranged atoms the way ``analyze`` does (the Python API's path too).
+
+    Parameters
+    ----------
+    atoms
+        Ranged atoms (from :func:`hea_studio.io.to_atoms` or built from arrays).
+    settings, roi, cut_sizes, on_warning
+        As for :func:`analyze_files`.
+    load_s
+        Seconds spent loading, added to the result's ``timing_s`` as ``load``.
+    """
+    from hea_studio.compute.analysis import memory_warning, run_analysis
+    from hea_studio.compute.roi import atoms_default_box
+    from hea_studio.core.shapes import bounding_box
+
+    box = bounding_box(roi) if roi is not None else atoms_default_box(atoms)
     if roi is not None and on_warning is not None:
         from hea_studio.compute.roi import roi_warning
 
-        text = roi_warning(atoms.positions, roi)
+        text = roi_warning(atoms.positions, box)
         if text:
             on_warning(text)
     if cut_sizes:
@@ -79,8 +104,8 @@ def analyze_files(
         text = memory_warning(atoms, box, settings)
         if text:
             on_warning(text)
-    result = run_analysis(atoms, settings, box)
-    timing = dict(result.timing_s, load=t_load, total=t_load + result.timing_s["total"])
+    result = run_analysis(atoms, settings, roi if roi is not None else box)
+    timing = dict(result.timing_s, load=load_s, total=load_s + result.timing_s["total"])
     return replace(result, timing_s=timing)
 
 
@@ -140,7 +165,7 @@ def read_manifest(path: str | os.PathLike[str]) -> list[BatchRow]:
         roi = rec.get("roi") or None
         if roi is not None:
             try:
-                Box.parse(roi)
+                parse_roi(roi)
             except InputError as exc:
                 raise InputError(f"line {line}: {exc}", path) from None
         rows.append(
@@ -165,7 +190,7 @@ def rows_from_files(patterns: list[str], ranges: str, roi: str | None = None) ->
             raise InputError(f"no file matches {pattern!r}")
         files += [f for f in found if f not in files]
     if roi is not None:
-        Box.parse(roi)
+        parse_roi(roi)
     return _unique_labels([BatchRow(str(Path(f)), str(Path(ranges)), roi, "") for f in files])
 
 
@@ -199,7 +224,7 @@ def run_row(
     t0 = time.perf_counter()
     try:
         result = analyze_files(
-            row.file, row.ranges, settings, Box.parse(row.roi) if row.roi else None, not sizes_given
+            row.file, row.ranges, settings, parse_roi(row.roi) if row.roi else None, not sizes_given
         )
         if json_dir is not None:
             from hea_studio.io.project import write_atomically

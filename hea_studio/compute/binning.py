@@ -27,6 +27,7 @@ from hea_studio.compute.finegrid import FineGrid
 from hea_studio.core import memory
 from hea_studio.core.geometry import Box
 from hea_studio.core.progress import TaskState
+from hea_studio.core.shapes import Shape, cubes_inside
 
 # Voxel tables with more entries than this are never built (besides the memory budget): a test
 # sets it to 0 to force the per-edge path.
@@ -127,6 +128,7 @@ class PreparedRoi:
     ion_type: np.ndarray | None = None
     ion_types: np.ndarray | None = None
     elements_note: str | None = None
+    shape: Shape | None = None
     _tables: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     _fine: dict[float, FineGrid | None] = field(default_factory=dict, repr=False)
     _compact: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = field(default=None, repr=False)
@@ -383,7 +385,30 @@ class PreparedRoi:
         return counts, np.bincount(ids, minlength=counts.shape[0]).astype(np.int64)
 
     def _tile(self, L: float, voxel: float | None, shift) -> tuple[np.ndarray, np.ndarray | None]:
-        """Counts per row and the cube number of every row (``None``: row r is cube r)."""
+        """Counts per row and the cube number of every row (``None``: row r is cube r).
+
+        With a :attr:`shape` (sphere, cylinder) the cubes not fully inside it count nothing.
+        """
+        counts, numbers = self._tile_box(L, voxel, shift)
+        if self.shape is not None:
+            sh = np.zeros(3) if shift is None else np.asarray(shift, dtype=np.float64)
+            cx, cy, cz = self.grid_shape(L, sh if shift is not None else None)
+            counts = self.outside_zeroed(counts, numbers, L, sh, (cx, cy, cz))
+        return counts, numbers
+
+    def outside_zeroed(self, counts, numbers, L: float, sh, shape) -> np.ndarray:
+        """``counts`` with the rows of cubes not fully inside :attr:`shape` set to zero."""
+        if self.shape is None or counts.shape[0] == 0:
+            return counts
+        cx, cy, cz = shape
+        ids = np.arange(cx * cy * cz, dtype=np.int64) if numbers is None else np.asarray(numbers, np.int64)
+        idx = np.stack([ids // (cy * cz), (ids // cz) % cy, ids % cz], axis=1)
+        lows = self.lo + np.asarray(sh, dtype=np.float64) + float(L) * idx
+        out = np.array(counts, copy=True)
+        out[~cubes_inside(self.shape, lows, float(L))] = 0
+        return out
+
+    def _tile_box(self, L: float, voxel: float | None, shift) -> tuple[np.ndarray, np.ndarray | None]:
         sh = np.zeros(3) if shift is None else np.ascontiguousarray(shift, dtype=np.float64)
         cx, cy, cz = self.grid_shape(L, sh if shift is not None else None)
         if min(cx, cy, cz) <= 0:
@@ -441,7 +466,7 @@ class PreparedRoi:
                 else:
                     pos, lab, _, _ = self.compact(float(L))
                     counts = _kernels.tile_counts_dense(pos, lab, self.lo, sh, float(L), *shape, self.K)
-            return counts, _triple(off), _triple(shape)
+            return self.outside_zeroed(counts, None, L, off, shape), _triple(off), _triple(shape)
         off = frac * L
         shape = [n_tiles(float(e - s), L) for e, s in zip(self.extent, off)]
         if min(shape) <= 0:
@@ -451,7 +476,7 @@ class PreparedRoi:
         counts = _kernels.tile_counts_dense(
             pos, lab, self.lo, np.ascontiguousarray(off), float(L), cx, cy, cz, self.K
         )
-        return counts, _triple(off), _triple(shape)
+        return self.outside_zeroed(counts, None, L, off, shape), _triple(off), _triple(shape)
 
     def _table_counts(self, L, voxel, sh, cx, cy, cz) -> np.ndarray | None:
         """Counts from the voxel table, or ``None`` if ``L`` or the shift is off its grid."""

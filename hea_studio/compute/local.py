@@ -36,6 +36,7 @@ from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 from hea_studio.core.progress import TaskState, check_cancelled
 from hea_studio.core.results import BulkResult, json_ready
+from hea_studio.core.shapes import Roi, bounding_box
 
 SCHEMA = "hea-studio/local-entropy/1"
 FIRST_SHELL = {"fcc": 12, "bcc": 8, "hcp": 12}
@@ -184,7 +185,7 @@ class NeighbourGrid:
 
 def local_entropy(
     atoms: AtomSet,
-    roi: Box | None = None,
+    roi: Roi | None = None,
     elements: Sequence[str] | None = None,
     ks: Sequence[int] | None = None,
     n_centres: int | None = DEFAULT_CENTRES,
@@ -223,11 +224,13 @@ def local_entropy(
         raise InputError("neighbourhood sizes k must be at least 2")
     # The specimen's voxels: they place the default box and bound the neighbour region below.
     mask = specimen_mask(atoms.positions, weights=atoms.row_weights())
-    box = roi if roi is not None else mask.largest_box()
-    prep = prepare_roi(atoms, box, elements)  # the centres' box, its composition and elements
+    shape = None if roi is None or isinstance(roi, Box) else roi
+    box = bounding_box(roi) if roi is not None else mask.largest_box()
+    # The centres' region, its composition and elements (a sphere or cylinder: the atoms inside it).
+    prep = prepare_roi(atoms, box, elements, shape=shape)
     n = prep.n_atoms
     kmax = int(ks_arr[-1])
-    density = n / box.volume
+    density = n / (shape.volume if shape is not None else box.volume)
     # Neighbours come from the whole data set (science.md 7): the atoms of the box grown by a margin
     # well beyond the k-th neighbour distance at this density, clipped to the data. Centres whose
     # k-th neighbour sphere reaches outside the specimen, or outside that region, are left out.
@@ -244,6 +247,8 @@ def local_entropy(
     grid = NeighbourGrid.build(near.rel, near.labels, region.size, density)
     absolute = near.rel + big_lo
     in_box = np.all((absolute >= np.asarray(box.lo)) & (absolute < np.asarray(box.hi)), axis=1)
+    if shape is not None:
+        in_box &= shape.contains(absolute)
     candidates = np.flatnonzero(in_box)
 
     rng = np.random.default_rng(seed)

@@ -13,7 +13,8 @@ from hea_studio.compute.specimen import inside_mask
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
-from hea_studio.core.progress import TaskState
+from hea_studio.core.progress import TaskState, check_cancelled
+from hea_studio.core.shapes import Shape
 from hea_studio.core.sublattices import ANIONS
 
 PRINCIPAL_FRACTION = 0.05
@@ -276,8 +277,12 @@ def prepare_roi(
     elements: Sequence[str] | None,
     task: TaskState | None = None,
     span: tuple[float, float] | None = None,
+    shape: Shape | None = None,
 ) -> PreparedRoi:
     """Count the atoms of ``box`` per species in one chunked pass and choose the entropy elements.
+
+    With a ``shape`` (sphere, cylinder; ``box`` is then its bounding box) the atoms counted are those
+    inside the shape, and the curve counts only cubes fully inside it.
 
     Nothing per atom is copied here: the returned :class:`PreparedRoi` reads the dataset's arrays
     when it builds its voxel tables or its compact copy of the box's atoms. ``task`` is checked
@@ -297,7 +302,10 @@ def prepare_roi(
     labels = scan.native(atoms.labels)
     n_labels = atoms.n_labels
     # Rows per label (per ion class when the rows are ions), then atoms per element.
-    counts = atoms.element_counts(scan.box_species_counts(pos, labels, box, n_labels, task, span))
+    if shape is None:
+        counts = atoms.element_counts(scan.box_species_counts(pos, labels, box, n_labels, task, span))
+    else:
+        counts = atoms.element_counts(shape_species_counts(pos, labels, shape, n_labels, task))
     if counts.sum() < MIN_ROI_ATOMS:
         _check_overlap(pos, box)
     names, lut, element_counts, note = choose_elements(atoms, counts, elements)
@@ -323,7 +331,21 @@ def prepare_roi(
         ion_type=ion_type,
         ion_types=ion_types,
         elements_note=note,
+        shape=shape,
     )
+
+
+def shape_species_counts(
+    pos, labels, shape: Shape, n_labels: int, task: TaskState | None = None
+) -> np.ndarray:
+    """(n_labels,) rows per label inside ``shape``, chunk by chunk."""
+    counts = np.zeros(n_labels, dtype=np.int64)
+    step = 1 << 21
+    for a in range(0, pos.shape[0], step):
+        check_cancelled(task)
+        inside = shape.contains(pos[a : a + step])
+        counts += np.bincount(np.asarray(labels[a : a + step])[inside], minlength=n_labels)[:n_labels]
+    return counts
 
 
 def ion_types_over(atoms: AtomSet, elements: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:

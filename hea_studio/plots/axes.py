@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QGraphicsItem
 
 AXIS_NAMES = ("left", "bottom", "right", "top")
+# The entropy axis as the window, PNG, SVG and PDF show it (Qt rich text: "mix" as a subscript).
+S_MIX_LABEL = "S<sub>mix</sub> (R)"
 
 
 def cache_axes(plot_item) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from hea_studio.core.results import AnalysisResult
+from hea_studio.plots.axes import S_MIX_LABEL
 from hea_studio.plots.curve import ensure_qapp, export_plot_png, inset_legend, white_plot
 
 # Distinct on white and for the common colour-vision deficiencies (Okabe-Ito, then Tol's muted).
@@ -46,7 +47,7 @@ class ComparisonPlot:
     """
 
     def __init__(self, parent: Any = None) -> None:
-        self.widget, p = white_plot(parent, "cube edge L (nm)", "S_mix (R)")
+        self.widget, p = white_plot(parent, "cube edge L (nm)", S_MIX_LABEL)
         self.plot = p
         self.legend = inset_legend(p, (-5, -5), verSpacing=-6)
         self._items: dict[Hashable, tuple[pg.PlotDataItem, pg.PlotDataItem, pg.PlotDataItem]] = {}
@@ -105,3 +106,18 @@ def export_comparison_png(
         plot.set_curve(i, label, result, colour or palette_colour(i))
     plot.plot.setTitle("Entropy versus cube edge (dashed: random-mixing reference)", color=(30, 30, 30))
     return export_plot_png(plot.widget, plot.plot, path, width, height)
+
+
+def comparison_svg(
+    entries: Sequence[tuple[str, AnalysisResult, tuple[int, int, int] | None]],
+    width: int = 1000,
+    height: int = 560,
+) -> str:
+    """The overlaid curves of ``(label, result, colour or None)`` entries as an inline SVG element."""
+    from hea_studio.plots.svg_export import plot_svg
+
+    ensure_qapp()
+    plot = ComparisonPlot()
+    for i, (label, result, colour) in enumerate(entries):
+        plot.set_curve(i, label, result, colour or palette_colour(i))
+    return plot_svg(plot.widget, plot.plot, width, height)

@@ -17,7 +17,8 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QSizePolicy
 
 from hea_studio.core.results import AnalysisResult, ScaleResult, interval_text
-from hea_studio.plots.axes import cache_axes
+from hea_studio.plots.axes import S_MIX_LABEL, cache_axes
+from hea_studio.plots.svg_export import offer_whole_figure
 
 _S_COLOUR = (31, 90, 180)
 _NULL_COLOUR = (120, 120, 120)
@@ -105,7 +106,7 @@ class EntropyCurvePlot:
         layout.addItem(self.header, row=0, col=0)
         p = self.plot = layout.addPlot(row=1, col=0)
         p.setLabel("bottom", "cube edge L (nm)")
-        p.setLabel("left", "S_mix (R)")
+        p.setLabel("left", S_MIX_LABEL)
         p.showGrid(x=True, y=True, alpha=0.2)
         _dark_axes(p)
         self.legend = pg.LegendItem(
@@ -117,6 +118,7 @@ class EntropyCurvePlot:
         grid.setRowStretchFactor(0, 0)
         grid.setRowStretchFactor(1, 1)
         grid.setRowStretchFactor(2, 0)
+        offer_whole_figure(self.widget)  # Export writes the header and legend too, as shown
         self._L: list[float] = []
         self._rows: list[tuple[float, float, float, float, float, float]] = []
         self._title: str | None = None
@@ -460,10 +462,9 @@ def ensure_qapp():
 
 
 def export_plot_png(widget, plot_item, path: str | Path, width: int, height: int) -> Path:
-    """Render ``plot_item`` (inside ``widget``) to a PNG off screen, then dispose of the widget."""
-    from pyqtgraph.exporters import ImageExporter
-
-    from hea_studio.core.errors import InputError
+    """Render ``plot_item`` (inside ``widget``) off screen to PNG, SVG or PDF by ``path``'s suffix,
+    then dispose of the widget (the name is older than the other formats)."""
+    from hea_studio.plots.svg_export import write_figure_file
 
     app = ensure_qapp()
     widget.resize(width, height)
@@ -472,14 +473,11 @@ def export_plot_png(widget, plot_item, path: str | Path, width: int, height: int
     widget.setAttribute(pg.QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     widget.show()
     app.processEvents()
-    exporter = ImageExporter(plot_item)
-    exporter.parameters()["width"] = width
-    out = Path(path)
-    if not exporter.export(str(out)) and not out.exists():
-        raise InputError(f"cannot write the plot to {out}")
-    widget.hide()
-    widget.deleteLater()
-    return out
+    try:
+        return write_figure_file(plot_item, path, width, height)
+    finally:
+        widget.hide()
+        widget.deleteLater()
 
 
 def export_curve_png(result: AnalysisResult, path: str | Path, width: int = 1000, height: int = 650) -> Path:
@@ -505,3 +503,30 @@ def export_concentration_png(
         plot.set_colours(colours)
     plot.set_result(result)
     return export_plot_png(plot.widget, plot.plot, path, width, height)
+
+
+def curve_svg(result: AnalysisResult, width: int = 1000, height: int = 560) -> str:
+    """The entropy curve of ``result`` (as in the window) as an inline SVG element (the report)."""
+    from hea_studio.plots.svg_export import plot_svg
+
+    ensure_qapp()
+    plot = EntropyCurvePlot()
+    plot.set_result(result, title=f"{'-'.join(result.elements)}: S vs cube edge")
+    return plot_svg(plot.widget, plot.widget.ci, width, height)
+
+
+def concentration_svg(
+    result: AnalysisResult,
+    width: int = 1000,
+    height: int = 380,
+    colours: dict[str, tuple[float, float, float]] | None = None,
+) -> str:
+    """The concentration spread of ``result`` as an inline SVG element, in the window's species colours."""
+    from hea_studio.plots.svg_export import plot_svg
+
+    ensure_qapp()
+    plot = ConcentrationStdPlot()
+    if colours:
+        plot.set_colours(colours)
+    plot.set_result(result)
+    return plot_svg(plot.widget, plot.plot, width, height)

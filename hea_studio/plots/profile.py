@@ -79,10 +79,8 @@ class ProfilePlot:
             self.plot.removeItem(line)
         self._markers.clear()
         if show_interfaces:
-            for j, name in enumerate(profile.species):
-                pos = interface_position(profile, name)
-                if pos is None:
-                    continue
+            for name, pos in profile_interfaces(profile):
+                j = profile.species.index(name)
                 line = pg.InfiniteLine(
                     pos=pos,
                     angle=90,
@@ -94,6 +92,12 @@ class ProfilePlot:
         self.plot.setLabel("bottom", f"{profile.axis} (nm), {shape}")
 
 
+def profile_interfaces(profile: CompositionProfile) -> list[tuple[str, float]]:
+    """``(species, position)`` of every interface the window marks (the report lists the same)."""
+    found = [(name, interface_position(profile, name)) for name in profile.species]
+    return [(name, pos) for name, pos in found if pos is not None]
+
+
 def export_profile_png(
     profile: CompositionProfile, path: str | Path, width: int = 1000, height: int = 600
 ) -> Path:
@@ -103,3 +107,20 @@ def export_profile_png(
     plot.set_profile(profile)
     plot.plot.setTitle(f"Composition profile along {profile.axis}", color=(30, 30, 30))
     return export_plot_png(plot.widget, plot.plot, path, width, height)
+
+
+def profile_svg(
+    profile: CompositionProfile,
+    width: int = 1000,
+    height: int = 520,
+    colours: dict[str, tuple[float, float, float]] | None = None,
+) -> str:
+    """``profile`` as an inline SVG element (the report), with the window's interface markers."""
+    from hea_studio.plots.svg_export import plot_svg
+
+    ensure_qapp()
+    plot = ProfilePlot()
+    if colours:
+        plot.set_colours(colours)
+    plot.set_profile(profile)
+    return plot_svg(plot.widget, plot.plot, width, height)

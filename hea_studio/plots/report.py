@@ -1,27 +1,32 @@
 """A self-contained HTML report of one or more analyses (``analyze --report``, File > Export report).
 
-One file a collaborator can open anywhere and print to PDF: the figures are embedded as base64 PNG, the
-styles are inline, nothing is fetched. It holds the parameters, the software and dependency versions, the
-input files with their SHA-256, every warning, the comparison table and, per sub-volume, the entropy
-curve, the concentration spread and the SUME numbers; optionally a composition profile.
+One file a collaborator can open anywhere and print to PDF for a paper's supplement: the figures are
+inline SVG (vector: they print as paths, sharp at any size), numbered and captioned; the styles are
+inline, nothing is fetched. It holds a methods paragraph written from the settings with its
+references (DOIs), every warning, the comparison table and, per sub-volume, the composition with the
+elements note and the ranged share, the SUME table (edges or one-sided bounds, intervals, unit cells,
+atoms), the entropy curve and the concentration spread in the window's species colours, the
+parameters; optionally a composition profile with the window's interfaces; then the input files with
+their SHA-256 and the software versions.
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hea_studio.compute.profile import CompositionProfile, interface_position
+from hea_studio.compute.profile import CompositionProfile
 from hea_studio.core.comparison import HEADERS, ComparisonRow, comparison_row
 from hea_studio.core.errors import InputError
 from hea_studio.core.provenance import InputFile, software_versions
 from hea_studio.core.results import AnalysisResult
 from hea_studio.core.settings import AnalysisSettings
+from hea_studio.plots.report_text import methods_html, references_html, sume_rows
+
+RGB = tuple[float, float, float]
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,6 +40,8 @@ class ReportSection:
     settings: AnalysisSettings | None = None
     colour: tuple[int, int, int] | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    species_colours: dict[str, RGB] | None = None  # the window's colours (range file's, else palette)
+    ranged: tuple[int, int] | None = None  # (ranged ions, ions read) of the run
 
 
 _CSS = """
@@ -47,8 +54,10 @@ table { border-collapse: collapse; margin: 8px 0 14px; font-size: 12.5px; }
 th, td { border: 1px solid #c8c8c8; padding: 3px 7px; text-align: left; vertical-align: top; }
 th { background: #eef1f5; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.hash { font-family: "DejaVu Sans Mono", monospace; font-size: 11px; word-break: break-all; }
-figure { margin: 8px 0 16px; } figure img { width: 100%; height: auto; border: 1px solid #ddd; }
-figcaption { font-size: 12px; color: #444; }
+figure { margin: 8px 0 16px; } figure svg { width: 100%; height: auto; border: 1px solid #ddd; display: block; }
+figcaption { font-size: 12px; color: #333; margin-top: 4px; } figcaption b { color: #1e1e1e; }
+.methods { text-align: justify; } ol.refs { font-size: 12.5px; padding-left: 22px; }
+.note { color: #444; font-size: 12.5px; }
 .warn { background: #fff4d6; border-left: 4px solid #e0a100; padding: 6px 10px; margin: 6px 0; }
 .swatch { display: inline-block; width: 11px; height: 11px; margin-right: 5px; vertical-align: -1px; }
 .section { page-break-inside: avoid; break-inside: avoid; }
@@ -65,18 +74,16 @@ def _num(v: float | None, fmt: str = ".3f") -> str:
     return "-" if v is None else format(v, fmt)
 
 
-def png_data_uri(png: bytes) -> str:
-    """``data:image/png;base64,...`` of PNG bytes."""
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+class _Figures:
+    """Numbers the figures in page order and wraps each SVG with its caption."""
 
+    def __init__(self) -> None:
+        self.count = 0
 
-def _figure(render, caption: str) -> str:
-    """Render a figure with ``render(path)`` into a temporary PNG and embed it."""
-    with tempfile.TemporaryDirectory(prefix="hea-report-") as tmp:
-        path = Path(tmp) / "figure.png"
-        render(path)
-        uri = png_data_uri(path.read_bytes())
-    return f'<figure><img alt="{_esc(caption)}" src="{uri}"><figcaption>{_esc(caption)}</figcaption></figure>'
+    def add(self, svg: str, caption: str) -> str:
+        self.count += 1
+        n = self.count
+        return f'<figure id="figure-{n}">{svg}<figcaption><b>Figure {n}.</b> {_esc(caption)}</figcaption></figure>'
 
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[bool] = ()) -> str:
@@ -139,45 +146,47 @@ def _parameters(section: ReportSection) -> str:
 
 
 def _sume_block(result: AnalysisResult) -> str:
-    data = result.to_json()
-    rows = []
-    sume = data.get("sume")
-    if sume:
-        ci = sume.get("ci95_nm")
-        ci_text = f"[{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "-"
-        rows.append(["SUME (" + _esc(sume.get("method", "")) + ")", f"{sume['edge_nm']:.2f}", ci_text])
-    else:
-        rows.append(["SUME", "not determined", _esc(data.get("reason") or "")])
-    chem = data.get("sume_chemical")
-    if isinstance(chem, dict):
-        ci = chem.get("ci95_nm")
-        rows.append(
-            [
-                "chemical SUME",
-                _num(chem.get("edge_nm"), ".2f"),
-                f"[{ci[0]:.2f}, {ci[1]:.2f}]" if ci and None not in ci else "-",
-            ]
-        )
-    for method, v in (data.get("sume_variants") or {}).items():
-        ci = (v or {}).get("ci95_nm")
-        rows.append(
-            [
-                f"variant: {_esc(method)}",
-                _num((v or {}).get("edge_nm"), ".2f"),
-                f"[{ci[0]:.2f}, {ci[1]:.2f}]" if ci and None not in ci else "-",
-            ]
-        )
-    null = data.get("sume_null") or {}
-    rows.append(["null-corrected SUME", _num(null.get("edge_nm"), ".2f"), _esc(null.get("reason") or "")])
-    return _table(["quantity", "edge (nm)", "95 % interval (nm) / note"], rows, numeric=(False, True, False))
+    head = [
+        "quantity",
+        "method",
+        "edge (nm)",
+        "95 % interval (nm) / note",
+        "unit cells",
+        "atoms",
+        "detected atoms",
+    ]
+    return _table(head, sume_rows(result.to_json()), numeric=(False, False, True, False, True, True, True))
 
 
-def _bulk_block(result: AnalysisResult) -> str:
+def _swatch(rgb: RGB | None) -> str:
+    if rgb is None:
+        return ""
+    r, g, b = (round(255 * c) if max(rgb) <= 1.0 else round(c) for c in rgb)
+    return f'<span class="swatch" style="background: rgb({r}, {g}, {b})"></span>'
+
+
+def _bulk_block(section: ReportSection) -> str:
+    result = section.result
     b = result.bulk
-    rows = [[_esc(e), f"{b.counts[e]:,}", f"{100 * b.fractions[e]:.2f}"] for e in result.elements]
+    colours = section.species_colours or {}
+    rows = [
+        [_swatch(colours.get(e)) + _esc(e), f"{b.counts[e]:,}", f"{100 * b.fractions[e]:.2f}"]
+        for e in result.elements
+    ]
     table = _table(["element", "atoms", "at.%"], rows, numeric=(False, True, True))
+    notes = []
+    if result.elements_note:
+        notes.append(_esc(result.elements_note))
+    if section.ranged is not None:
+        ranged, total = section.ranged
+        share = 100 * ranged / total if total else 0.0
+        notes.append(
+            f"Ranged: {ranged:,} of {total:,} ions ({share:.1f} %) fall in a range of the range file."
+        )
+    note = "".join(f'<p class="note">{n}</p>' for n in notes)
     return (
         table
+        + note
         + f"<p>S<sub>bulk</sub> = {b.S_R:.3f} R = {b.S_J_per_molK:.2f} J/(mol K), {_esc(b.cls)} entropy; "
         f"ideal R ln {len(result.elements)} = {b.S_ideal_R:.3f} R</p>"
     )
@@ -209,8 +218,8 @@ def build_report(
     notes
         Extra warnings to list (e.g. about the input files).
     """
-    from hea_studio.plots.compare import export_comparison_png, palette_colour
-    from hea_studio.plots.curve import export_concentration_png, export_curve_png
+    from hea_studio.plots.compare import comparison_svg, palette_colour
+    from hea_studio.plots.curve import concentration_svg, curve_svg
 
     if not sections:
         raise InputError("a report needs at least one analysis")
@@ -219,6 +228,7 @@ def build_report(
     rows = [comparison_row(s.name, s.run, s.result) for s in sections]
     # With several sub-volumes the table's swatches key the overlay plot's colours.
     colours = [s.colour or palette_colour(i) for i, s in enumerate(sections)] if len(sections) > 1 else []
+    figures = _Figures()
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -226,7 +236,15 @@ def build_report(
         f"<h1>{_esc(title)}</h1>",
         f'<p class="meta">Written {_esc(when)} by hea-studio {_esc(versions["hea-studio"])}. Entropies are '
         "positive, S = -R &Sigma; x ln x, in units of the gas constant R.</p>",
+        "<h2>Methods</h2>",
+        f'<p class="methods">{methods_html(sections[0].result.to_json(), sections[0].settings)}</p>',
     ]
+    if len(sections) > 1:
+        parts.append(
+            f'<p class="methods">The same settings were applied to each of the {len(sections)} sub-volumes '
+            "below; their boxes and atom counts are listed with them.</p>"
+        )
+    parts.append("<h3>References</h3>" + references_html(versions["hea-studio"]))
     all_warnings = [(None, n) for n in notes]
     for s in sections:
         all_warnings += [(s.name, w) for w in _warnings(s.result)]
@@ -242,50 +260,52 @@ def build_report(
     parts.append(comparison_table_html(rows, colours))
     if len(sections) > 1:
         parts.append(
-            _figure(
-                lambda p: export_comparison_png(
-                    [(s.name, s.result, c) for s, c in zip(sections, colours)], p, width=1000, height=560
-                ),
-                "Entropy versus cube edge of every sub-volume (solid) with its random-mixing reference (dashed).",
+            figures.add(
+                comparison_svg([(s.name, s.result, c) for s, c in zip(sections, colours)]),
+                "Mean configurational entropy over cubes versus cube edge for every sub-volume (solid, colours "
+                "as in the table) with its random-mixing reference (dashed).",
             )
         )
     for i, s in enumerate(sections):
         parts.append(f'<h2>{i + 1}. {_esc(s.name)} <span class="meta">({_esc(s.run)})</span></h2>')
-        parts.append('<div class="section"><h3>Composition and bulk entropy</h3>' + _bulk_block(s.result))
+        parts.append('<div class="section"><h3>Composition and bulk entropy</h3>' + _bulk_block(s))
         parts.append("<h3>SUME</h3>" + _sume_block(s.result) + "</div>")
         parts.append(
-            _figure(
-                lambda p, r=s.result: export_curve_png(r, p, width=1000, height=560),
-                f"{s.name}: mean entropy over cubes (+-1 std band) versus cube edge, random-mixing reference, "
-                "bulk and ideal entropy, the SUME fit and its 95 % interval.",
+            figures.add(
+                curve_svg(s.result),
+                f"{s.name}: mean entropy of mixing over cubes versus cube edge L (band: ±1 standard deviation "
+                "over cubes), the random-mixing reference (what counting noise alone gives), the bulk and ideal "
+                "entropy, and the SUME fit with its 95 % interval. Entropies in units of R.",
             )
         )
         parts.append(
-            _figure(
-                lambda p, r=s.result: export_concentration_png(r, p, width=1000, height=380),
-                f"{s.name}: standard deviation of each element's atomic fraction over cubes.",
+            figures.add(
+                concentration_svg(s.result, colours=s.species_colours),
+                f"{s.name}: standard deviation of each element's atomic fraction over the cubes versus cube "
+                "edge L (element colours as in the window).",
             )
         )
         parts.append('<div class="section"><h3>Parameters</h3>' + _parameters(s) + "</div>")
     if profile is not None:
-        from hea_studio.plots.profile import export_profile_png
+        from hea_studio.plots.profile import profile_interfaces, profile_svg
 
         shape = "box" if profile.radius_nm is None else f"cylinder of radius {profile.radius_nm:g} nm"
+        found = profile_interfaces(profile)
         parts.append(f"<h2>Composition profile along {_esc(profile.axis)}</h2>")
+        marked = "dashed: interfaces, half-way between the end plateaus." if found else "no interface found."
         parts.append(
-            _figure(
-                lambda p: export_profile_png(profile, p, width=1000, height=520),
+            figures.add(
+                profile_svg(profile, colours=sections[0].species_colours),
                 f"Concentration per {profile.edges_nm[1] - profile.edges_nm[0]:g} nm slab of the {shape} "
-                f"{', '.join(f'{v:.1f}' for v in profile.box.flat())} nm, +-1 binomial standard error; dashed: "
-                "interfaces (half-way between the end plateaus).",
+                f"{', '.join(f'{v:.1f}' for v in profile.box.flat())} nm, ±1 binomial standard error; {marked}",
             )
         )
-        found = [(n, interface_position(profile, n)) for n in profile.species]
-        found = [(n, p) for n, p in found if p is not None]
         if found:
             parts.append(
                 "<p>Interfaces: " + ", ".join(f"{_esc(n)} at {p:.2f} nm" for n, p in found) + ".</p>"
             )
+        else:
+            parts.append("<p>No interface: no species changes between the two ends of the profile.</p>")
     parts.append("<h2>Input files</h2>")
     seen: dict[str, InputFile] = {}
     for s in sections:

@@ -6,7 +6,7 @@ set -euo pipefail
 RUNTIME="libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0
 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxcb-xkb1
 libxcb-randr0 libxcb-xfixes0 libxcb-sync1 libxcb-shm0 libxcb-xinerama0 libgomp1"
-TEST="xvfb xauth chromium"  # chromium: the HTML report is rendered by a real browser in the tests
+TEST="xvfb xauth chromium poppler-utils"  # chromium renders the HTML report in the tests; poppler-utils checks its PDF
 PACKAGE="binutils"
 
 want="$RUNTIME"

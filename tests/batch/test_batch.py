@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import sys
 
 import pytest
 
@@ -164,3 +165,12 @@ def test_an_unreachable_scheduler_exits_2_in_one_line(runs, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert "cannot reach the Dask scheduler tcp://127.0.0.1:9" in err[-1]
     assert not (tmp_path / "t.csv").exists()
+
+
+def test_without_the_batch_extra_batch_says_how_to_install_it(tmp_path, monkeypatch, capsys):
+    # dask and distributed are the [batch] extra: a plain install lacks them.
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    code = main(["batch", str(tmp_path / "m.csv"), "--out", str(tmp_path / "t.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and "pip install 'hea-studio[batch]'" in err
+    assert "Traceback" not in err and not (tmp_path / "t.csv").exists()

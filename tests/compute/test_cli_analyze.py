@@ -130,3 +130,40 @@ def test_memory_budget_warns_before_the_run_and_bad_values_exit_2(specimen, caps
         assert "--memory-budget must be a positive number" in capsys.readouterr().err
     finally:
         memory.set_budget(None)
+
+
+@pytest.mark.parametrize("suffix, magic", [(".svg", b"<?xml"), (".pdf", b"%PDF-")])
+def test_plot_writes_svg_and_pdf_by_suffix(specimen, tmp_path, suffix, magic):
+    """On main, ``--plot x.svg`` exited 2 naming a temporary file: the CLI wrote PNG only."""
+    out = tmp_path / f"curve{suffix}"
+    code = main(
+        ["analyze", str(specimen / "s.pos"), "--ranges", str(specimen / "s.rrng"), "--sizes", "1,2,3",
+         "--bootstrap", "0", "--plot", str(out)]
+    )  # fmt: skip
+    assert code == 0
+    data = out.read_bytes()
+    assert data.startswith(magic) and len(data) > 2000
+    if suffix == ".svg":
+        assert b"SUME" in data  # the header, as in the window
+
+
+@pytest.mark.parametrize("command", ["analyze", "spectrum", "profile"])
+def test_plot_with_another_suffix_fails_before_the_work(specimen, tmp_path, capsys, command):
+    out, json_out = tmp_path / "curve.jpg", tmp_path / "out.json"
+    args = [command, str(specimen / "s.pos"), "--ranges", str(specimen / "s.rrng"), "--json", str(json_out)]
+    code = main([*args, "--plot", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "curve.jpg" in err and ".png, .svg or .pdf" in err and "Traceback" not in err
+    assert not out.exists() and not json_out.exists()  # refused before anything was computed
+
+
+@pytest.mark.parametrize(
+    "command, suffix, magic", [("spectrum", ".svg", b"<?xml"), ("profile", ".pdf", b"%PDF-")]
+)
+def test_spectrum_and_profile_plots_by_suffix(specimen, tmp_path, command, suffix, magic):
+    out = tmp_path / f"figure{suffix}"
+    code = main([command, str(specimen / "s.pos"), "--ranges", str(specimen / "s.rrng"), "--plot", str(out)])
+    assert code == 0
+    data = out.read_bytes()
+    assert data.startswith(magic) and len(data) > 2000

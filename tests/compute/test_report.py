@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 import shutil
@@ -54,7 +53,7 @@ def report(specimen, tmp_path_factory):  # noqa: F811
     code = main(
         [
             "analyze", str(specimen / "s.pos"), "--ranges", str(specimen / "s.rrng"), "--sizes", "0.5:5:0.5",
-            "--roi", "0,0,0,12,12,12", "--bootstrap", "20", "--report", str(out),
+            "--roi", "0,0,0,12,12,12", "--bootstrap", "20", "--report", str(out), "--lattice", "fcc:0.3583",
         ]
     )  # fmt: skip
     assert code == 0
@@ -63,12 +62,22 @@ def report(specimen, tmp_path_factory):  # noqa: F811
 
 def test_report_is_self_contained_and_complete(report, specimen):  # noqa: F811
     text = report.read_text(encoding="utf-8")
-    # Nothing is fetched: no links to other files or servers, every figure is an embedded PNG.
-    assert not re.search(r'(src|href)="(?!data:)', text)
-    figures = re.findall(r'<img alt="[^"]*" src="data:image/png;base64,([A-Za-z0-9+/=]+)"', text)
-    assert len(figures) == 2
-    for b64 in figures:
-        assert base64.b64decode(b64)[:8] == b"\x89PNG\r\n\x1a\n"
+    # Nothing is fetched: no sources, styles or scripts from elsewhere (the DOIs are plain links).
+    assert not re.search(r'\ssrc="', text) and "<link" not in text and "<script" not in text
+    # Two numbered, captioned vector figures, and no raster image anywhere.
+    assert text.count("<svg") == 2 and "<img" not in text and "<image" not in text
+    assert re.findall(r"<figcaption><b>Figure (\d)\.</b>", text) == ["1", "2"]
+    # The methods paragraph written from the settings, with its reference and DOI.
+    methods = text[text.index("<h2>Methods</h2>") : text.index("<h2>Warnings</h2>")]
+    for needle in ("0.5 to 5 nm in steps of 0.5 nm", "fewer than 10 atoms", "20 bootstrap replicates",
+                   "random-mixing reference", "principal elements", "fcc:0.3583", "Khort",
+                   'href="https://doi.org/10.1039/d4cp00776j"'):  # fmt: skip
+        assert needle in methods, needle
+    # The SUME table carries unit cells (a lattice was given) and the ranged share is stated.
+    sume = text[text.index("<h3>SUME</h3>") :]
+    sume = sume[: sume.index("</table>")]
+    assert "unit cells" in sume and re.search(r'<td class="num">\d{2,}</td>', sume)
+    assert "Ranged: 60,000 of 60,000 ions (100.0 %)" in text
     for needle in (
         "Warnings",
         "Comparison",
@@ -99,13 +108,38 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
     assert blue > 500, blue
 
 
-def test_report_prints_to_pdf(report, tmp_path):
+def test_report_prints_to_pdf_with_vector_figures(report, tmp_path):
     pdf = tmp_path / "report.pdf"
     run_chromium(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", report.as_uri())
     data = pdf.read_bytes()
     assert data[:5] == b"%PDF-"
     pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
     assert 2 <= pages <= 6, pages
+    # poppler (system-deps.sh --test) lists the PDF's raster images: none, the figures are paths and text.
+    images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True)
+    assert images.stdout.strip().splitlines()[2:] == []
+    words = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    # The figures' own text (axis titles, legend) is in the PDF as text, and so are methods and citation.
+    for needle in ("cube edge L (nm)", "std of atomic fraction", "Figure 1.", "Figure 2.", "Methods",
+                   "Khort", "10.1039/d4cp00776j"):  # fmt: skip
+        assert needle in words, needle
+
+
+def test_sume_cells_show_bounds_never_a_zero_width_interval():
+    from hea_studio.plots.report_text import sume_cells
+
+    edges = [1.0, 2.0, 3.0, 7.0]
+    # Schema 2: every replicate at the largest edge collapsed the interval to [7, 7].
+    value, interval = sume_cells({"edge_nm": 7.0, "ci95_nm": [7.0, 7.0]}, None, edges)
+    assert value == "&ge; 7.00" and "7.00, 7.00" not in interval and "&infin;" in interval
+    # Schema 3: one-sided bounds, and "random down to" below the range.
+    assert sume_cells({"edge_nm": None, "at_least_nm": 7.0}, None, edges)[0] == "&ge; 7.00"
+    value, interval = sume_cells({"edge_nm": None, "at_most_nm": 1.0, "below_range": True}, None, edges)
+    assert value == "&le; 1.00" and "random down to 1.00 nm" in interval
+    value, interval = sume_cells({"edge_nm": 1.0, "below_range": True, "ci95_nm": None}, None, edges)
+    assert value == "&le; 1.00"
+    assert sume_cells({"edge_nm": 2.5, "ci95_nm": [2.1, 2.9]}, None, edges) == ("2.50", "[2.10, 2.90]")
+    assert sume_cells(None, "the curve is too short", edges) == ("not determined", "the curve is too short")
 
 
 def test_report_of_several_sub_volumes_has_the_comparison_and_a_profile(tmp_path):
@@ -128,7 +162,8 @@ def test_report_of_several_sub_volumes_has_the_comparison_and_a_profile(tmp_path
     prof = composition_profile(atoms, Box((0, 0, 0), (10, 10, 18)), "z", 0.5)
     path = write_report(tmp_path / "r.html", sections, title="Three boxes", profile=prof)
     text = path.read_text()
-    assert len(re.findall(r'src="data:image/png;base64,', text)) == 1 + 2 * 3 + 1
-    table = text[text.index("<h2>Comparison</h2>") : text.index("<figure>")]
+    assert text.count("<svg") == 1 + 2 * 3 + 1
+    assert re.findall(r"<b>Figure (\d)\.</b>", text) == [str(i) for i in range(1, 9)]
+    table = text[text.index("<h2>Comparison</h2>") : text.index("<figure")]
     assert table.count("<tr>") == 4 and all(n in table for n in boxes)
     assert "Interfaces:" in text and "Not recorded" in text

@@ -140,7 +140,8 @@ def test_window_exports_report_and_nexus_of_the_comparison(make_main_window, qtb
     with qtbot.waitSignal(feats.export_done, timeout=120_000):
         feats.export_report(tmp_path / "r.html")
     text = (tmp_path / "r.html").read_text()
-    assert text.count('src="data:image/png;base64,') >= 1 + 2 * 3
+    assert text.count("<svg") == 1 + 2 * 3 and "<img" not in text  # vector figures
+    assert "Ranged: " in text and "doi.org/10.1039/d4cp00776j" in text
     assert all(name in text for name in BOXES)
     import hashlib
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from window_support import close_discarding
 
 from hea_studio.core.geometry import Box
 from hea_studio.io.project import load_project
@@ -65,7 +66,7 @@ def test_recovery_copy_is_offered_after_a_crash_and_removed_on_clean_exit(
     qtbot.waitUntil(lambda: not recovery.exists(), timeout=30_000)
     own = restored.keeper.recovery_file
     assert own != recovery and own.is_file()
-    restored.close()
+    close_discarding(restored, qtbot)  # a recovered session is unsaved work: asked, Discard
     assert not own.exists(), "a clean exit must delete the recovery copy"
 
 
@@ -212,7 +213,7 @@ def test_recovery_is_offered_when_started_with_a_file(make_main_window, qtbot, s
     assert len(asked) == 1 and pos.name in asked[0]
     second.session.add_subvolume(Box((1.0, 1.0, 1.0), (3.0, 3.0, 3.0)), "Other work")
     qtbot.waitUntil(second.keeper.recovery_file.is_file, timeout=30_000)
-    second.close()
+    close_discarding(second, qtbot)
     assert copy.is_file() and [nb.name for nb in load_project(copy).subvolumes][-1] == "Precipitate"
 
     # Next start, again with a FILE (a double-click): "Yes" restores the crashed session instead.
@@ -302,7 +303,7 @@ def test_edited_ranges_survive_a_crash_and_a_project(
         (r.lo, r.hi, r.ion) for r in edited.ranges
     ]
     assert dataset.atoms.counts() == counts
-    restored.close()
+    close_discarding(restored, qtbot)
 
     again = make_main_window()
     with qtbot.waitSignal(again.controller.dataset_loaded, timeout=60_000):
