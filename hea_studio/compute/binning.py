@@ -211,8 +211,10 @@ class PreparedRoi:
         """
         if self._compact is None:
             width = max(min(SLAB_NM, edge), float(self.extent[0]) / MAX_SLABS)
+            # With a shape the copy holds its bounding box's atoms, more than the shape's count.
+            total = self.n_atoms if self.shape is None else None
             pos, lab, starts = scan.compact_selection(
-                self.positions, self.species, self.lut, self.box, width, self.n_atoms, self.task, self.span
+                self.positions, self.species, self.lut, self.box, width, total, self.task, self.span
             )
             self._compact = (pos, lab, starts, width)
         return self._compact
