@@ -89,8 +89,8 @@ def timed(fn, repeat: int = 1):
 
 
 def bench_curves(atoms: AtomSet, box: Box, repeat: int) -> None:
-    from hea_studio.compute.curve import iter_prepared
-    from hea_studio.compute.roi import prepare_roi
+    from hea_studio.compute.lac.curve import iter_prepared
+    from hea_studio.compute.lac.roi import prepare_roi
 
     rel = atoms.positions.astype(np.float64) - np.asarray(box.lo)
     lab = np.asarray(atoms.labels, dtype=np.int64)
@@ -141,8 +141,8 @@ def bench_analysis(atoms: AtomSet, box: Box) -> None:
 
 def bench_pass(atoms: AtomSet, box: Box) -> None:
     """One pass over the compact arrays (positions + labels) against numpy sums of the same arrays."""
-    from hea_studio.compute import scan
-    from hea_studio.compute.roi import prepare_roi
+    from hea_studio.compute.common import scan
+    from hea_studio.compute.lac.roi import prepare_roi
 
     prep = prepare_roi(atoms, box, None)
     pos, lab = atoms.positions, atoms.labels
@@ -165,7 +165,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--only", choices=("curves", "analysis", "pass"), default=None)
     args = parser.parse_args()
-    from hea_studio.compute.curve import iter_curve
+    from hea_studio.compute.lac.curve import iter_curve
 
     print(f"hea-studio edge-list benchmark, {os.cpu_count()} CPUs ({load()})", flush=True)
     small, small_box = random_atoms(50_000, seed=9)

@@ -37,7 +37,7 @@ from hea_studio.app.spectrum_binding import SpectrumBinder
 from hea_studio.app.unsaved import UnsavedGuard
 from hea_studio.core import memory
 from hea_studio.core.errors import InputError
-from hea_studio.io.project import PROJECT_SUFFIX
+from hea_studio.io.project.store import PROJECT_SUFFIX
 from hea_studio.render.atom_view import AtomView
 from hea_studio.widgets.analysis_plots import AnalysisPlots
 from hea_studio.widgets.freqdist_panel import FrequencyPanel

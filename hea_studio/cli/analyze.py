@@ -8,6 +8,7 @@ import io
 import sys
 from pathlib import Path
 
+from hea_studio.cli.logs import LOGGER, quiet
 from hea_studio.cli.outputs import check_outputs, warn, write_figure, write_text
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
@@ -200,7 +201,7 @@ def apply_memory_budget(args: argparse.Namespace) -> None:
 
 def warn_roi(positions, roi: Box) -> None:
     """Warn (stderr) when most of the requested sub-volume lies outside the data."""
-    from hea_studio.compute.roi import roi_warning
+    from hea_studio.compute.lac.roi import roi_warning
 
     text = roi_warning(positions, roi)
     if text:
@@ -269,7 +270,7 @@ def run(args: argparse.Namespace) -> int:
 
     from hea_studio.compute.batch import analyze_atoms
     from hea_studio.io import load_ions, load_ranges, to_atoms_and_summary
-    from hea_studio.io.nexus import iso_now
+    from hea_studio.io.exports.nexus import iso_now
 
     check_run_outputs(args, ("--plot", args.plot), ("--nexus", args.nexus), ("--report", args.report))
     settings = settings_from_args(args)
@@ -281,6 +282,11 @@ def run(args: argparse.Namespace) -> int:
     atoms, ranging = to_atoms_and_summary(
         load_ions(args.file), load_ranges(args.ranges), decompose=settings.decompose
     )
+    LOGGER.info(
+        "%s: %s ions, %s ranged, %s atoms of %d species (%.2f s)",
+        args.file, f"{ranging.n_ions:,}", f"{ranging.ranged:,}", f"{atoms.n_atoms:,}", len(atoms.names),
+        time.perf_counter() - t0,
+    )  # fmt: skip
     # Edges the user asked for must fit (else exit 2); the default list is cut to the box.
     result = analyze_atoms(
         atoms, settings, roi, cut_sizes=not args.sizes, on_warning=warn, load_s=time.perf_counter() - t0
@@ -298,7 +304,7 @@ def run(args: argparse.Namespace) -> int:
 
         inputs = (input_file(args.file), input_file(args.ranges))
     if args.nexus:
-        from hea_studio.io.nexus import write_nexus
+        from hea_studio.io.exports.nexus import write_nexus
 
         write_nexus(args.nexus, [(Path(args.file).name, result)], inputs, started=started)
     if args.report:
@@ -318,6 +324,10 @@ def run(args: argparse.Namespace) -> int:
             ranged=(ranging.ranged, ranging.n_ions),
         )
         write_report(args.report, [section], title=f"HEA Studio analysis of {Path(args.file).name}")
-    if args.json != "-" and args.csv != "-":
+    for option, target in (("--json", args.json), ("--csv", args.csv), ("--plot", args.plot),
+                           ("--nexus", args.nexus), ("--report", args.report)):  # fmt: skip
+        if target is not None and str(target) != "-":
+            LOGGER.info("%s written: %s", option, target)
+    if args.json != "-" and args.csv != "-" and not quiet():
         sys.stdout.write(summary(result))
     return 0

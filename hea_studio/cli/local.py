@@ -90,7 +90,7 @@ def summary(result) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Load, compute, write the requested outputs."""
-    from hea_studio.compute.local import default_ks, local_entropy, parse_ks
+    from hea_studio.compute.local.knn import default_ks, local_entropy, parse_ks
     from hea_studio.io import load_ions, load_ranges, to_atoms
 
     lattice = Lattice.parse(args.lattice) if args.lattice else None

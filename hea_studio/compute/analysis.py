@@ -8,14 +8,14 @@ from dataclasses import replace
 
 import numpy as np
 
-from hea_studio.compute.binning import PreparedRoi, estimate_run_bytes
-from hea_studio.compute.curve import iter_prepared, reference_table
-from hea_studio.compute.entropy import classify, ideal_entropy, mixing_entropy, to_joules
-from hea_studio.compute.quality import analysis_warnings
-from hea_studio.compute.roi import atoms_default_box, prepare_roi, preset_elements
-from hea_studio.compute.sublattice_run import SublatticeRun
-from hea_studio.compute.sume import sume_null
-from hea_studio.compute.sume_estimate import estimate_sumes
+from hea_studio.compute.compounds.run import SublatticeRun
+from hea_studio.compute.lac.binning import PreparedRoi, estimate_run_bytes
+from hea_studio.compute.lac.curve import iter_prepared, reference_table
+from hea_studio.compute.lac.entropy import classify, ideal_entropy, mixing_entropy, to_joules
+from hea_studio.compute.lac.roi import atoms_default_box, prepare_roi, preset_elements
+from hea_studio.compute.sume.estimate import estimate_sumes
+from hea_studio.compute.sume.fits import sume_null
+from hea_studio.compute.sume.quality import analysis_warnings
 from hea_studio.core import memory
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
@@ -92,7 +92,7 @@ def iter_analysis(
         Run the frequency distribution test at every edge (off saves ~30 % while a box is dragged).
     prepared
         The box already prepared (e.g. the table-backed ROI of a live preview,
-        :mod:`hea_studio.compute.preview`); ``roi`` is then its box.
+        :mod:`hea_studio.compute.lac.preview`); ``roi`` is then its box.
     """
     t0 = time.perf_counter()
     settings = resolve_sublattice_preset(settings, atoms)

@@ -85,12 +85,12 @@ def analyze_atoms(
         Seconds spent loading, added to the result's ``timing_s`` as ``load``.
     """
     from hea_studio.compute.analysis import memory_warning, run_analysis
-    from hea_studio.compute.roi import atoms_default_box
+    from hea_studio.compute.lac.roi import atoms_default_box
     from hea_studio.core.shapes import bounding_box
 
     box = bounding_box(roi) if roi is not None else atoms_default_box(atoms)
     if roi is not None and on_warning is not None:
-        from hea_studio.compute.roi import roi_warning
+        from hea_studio.compute.lac.roi import roi_warning
 
         text = roi_warning(atoms.positions, box)
         if text:
@@ -227,7 +227,7 @@ def run_row(
             row.file, row.ranges, settings, parse_roi(row.roi) if row.roi else None, not sizes_given
         )
         if json_dir is not None:
-            from hea_studio.io.project import write_atomically
+            from hea_studio.io.project.store import write_atomically
 
             out = Path(json_dir) / f"{safe_name(row.label)}.json"
             text = result.dumps() + "\n"

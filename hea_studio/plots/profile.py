@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 
-from hea_studio.compute.profile import CompositionProfile, interface_position
+from hea_studio.compute.profile.slabs import CompositionProfile, interface_position
 from hea_studio.plots.curve import _CYCLE, _rgb255, ensure_qapp, export_plot_png, white_plot
 
 

@@ -1,6 +1,6 @@
 """The mass spectrum plot: binned counts (log scale), ranges as coloured bands, unranged peaks, overlays.
 
-Drawn only from the binned array (:class:`~hea_studio.compute.spectrum.MassSpectrum`), never from the
+Drawn only from the binned array (:class:`~hea_studio.compute.spectrum.mass.MassSpectrum`), never from the
 ions, so redrawing costs the same for 1e4 and 1e8 ions. Used by the spectrum dock (which adds
 editing on top) and by ``hea-studio spectrum --plot`` (:func:`export_spectrum_png`, offscreen).
 """
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 
-from hea_studio.compute.spectrum import MassSpectrum, Peak
+from hea_studio.compute.spectrum.mass import MassSpectrum, Peak
 from hea_studio.core.isotopes import IonPeak
 from hea_studio.core.ranges import RGB, Range, RangeTable
 from hea_studio.plots.axes import cache_axes

@@ -8,11 +8,11 @@ import pytest
 from compute_specimens import NAMES, clustered_alloy
 from jit_support import disable_jit
 
-from hea_studio.compute import _fine, binning
-from hea_studio.compute import _fine_twins as ft
-from hea_studio.compute import _twins as tw
-from hea_studio.compute.finegrid import FineGrid
-from hea_studio.compute.roi import prepare_roi
+from hea_studio.compute.common import _twins as tw
+from hea_studio.compute.lac import _fine, binning
+from hea_studio.compute.lac import _fine_twins as ft
+from hea_studio.compute.lac.finegrid import FineGrid
+from hea_studio.compute.lac.roi import prepare_roi
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.geometry import Box
 from hea_studio.core.settings import parse_sizes

@@ -14,8 +14,10 @@ KERNELS = numba_kernels()
 def test_kernels_are_found():
     """The discovery sees the kernels of every module that has them (not a hand-typed list)."""
     modules = {key.split(":")[0] for key in KERNELS}
-    assert {"hea_studio.compute._kernels", "hea_studio.io._kernels"} <= modules
-    assert "hea_studio.compute._kernels:select_box" in KERNELS
+    assert {
+        f"hea_studio.compute.{domain}._kernels" for domain in ("common", "lac", "reference", "sume", "local")
+    } | {"hea_studio.io.apt._kernels", "hea_studio.io.ranges._kernels"} <= modules
+    assert "hea_studio.compute.lac._kernels:select_box" in KERNELS
 
 
 @pytest.mark.parametrize("key", sorted(KERNELS))
@@ -25,20 +27,23 @@ def test_kernel_is_cached_and_nogil(key):
     assert kernel._cache.__class__.__name__ == "FunctionCache"  # cache=True
 
 
+# Every compute domain keeps its kernels in ``<domain>._kernels`` and their twins in ``<domain>._twins``.
 PUBLIC_COMPUTE_KERNELS = sorted(
-    name
-    for key, (_m, name, _k) in KERNELS.items()
-    if key.startswith("hea_studio.compute._kernels:") and not name.startswith("_")
+    key
+    for key, (module, name, _k) in KERNELS.items()
+    if key.startswith("hea_studio.compute.")
+    and module.__name__.endswith("._kernels")
+    and not name.startswith("_")
 )
 
 
-@pytest.mark.parametrize("name", PUBLIC_COMPUTE_KERNELS)
-def test_every_public_compute_kernel_has_a_numpy_twin(name):
+@pytest.mark.parametrize("key", PUBLIC_COMPUTE_KERNELS)
+def test_every_public_compute_kernel_has_a_numpy_twin(key):
     """The twins are what the kernel tests compare against; helpers (``_name``) are covered by the
     kernels that call them."""
-    from hea_studio.compute import _twins
-
-    assert callable(getattr(_twins, name, None)), f"_twins.{name} is missing"
+    module, name, _kernel = KERNELS[key]
+    twins = importlib.import_module(module.__name__.removesuffix("._kernels") + "._twins")
+    assert callable(getattr(twins, name, None)), f"{twins.__name__}.{name} is missing"
 
 
 def test_numba_is_pointed_at_the_user_cache_whatever_the_import_order(monkeypatch, tmp_path):
@@ -64,7 +69,7 @@ def test_numba_is_pointed_at_the_user_cache_whatever_the_import_order(monkeypatc
 
 _PROBE = """
 import numpy as np
-from hea_studio.compute import _kernels as k
+from hea_studio.compute.reference import _kernels as k
 print(k.merged_chi2(np.ones(3), np.full(3, 6.0), 5.0))
 s = k.merged_chi2.stats
 print(s.cache_path, sum(s.cache_hits.values()), sum(s.cache_misses.values()))

@@ -7,10 +7,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from hea_studio.compute import spectrum as S
+from hea_studio.compute.spectrum import mass as S
 from hea_studio.core.errors import InputError
 from hea_studio.core.ranges import Range, RangeTable
-from hea_studio.io.ranging import assign_species
+from hea_studio.io.ranges.ranging import assign_species
 
 
 def test_histogram_kernel_matches_its_numpy_twin_with_nan_inf_and_big_endian():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from hea_studio.compute.dataset import load_dataset
-from hea_studio.compute.spectrum_jobs import rerange, run_spectrum
+from hea_studio.compute.spectrum.jobs import rerange, run_spectrum
 from hea_studio.core.geometry import Box
 from hea_studio.core.ranges import Range, RangeTable
 from hea_studio.io import write_pos, write_rrng

@@ -208,7 +208,7 @@ def test_table_edits_rename_rebound_and_recolour_a_range(make_main_window, qtbot
 
 
 def test_a_project_saved_after_range_edits_keeps_them(make_main_window, qtbot, tmp_path):
-    from hea_studio.io.project import load_project
+    from hea_studio.io.project.store import load_project
 
     pos, rrng = write_specimen(tmp_path, "proj")
     window = make_main_window()

@@ -8,7 +8,7 @@ from io_files import write_apt
 
 from hea_studio.core.errors import InputError
 from hea_studio.io import load_ions, read_apt, read_epos, read_pos, write_pos
-from hea_studio.io._binary import _mapping_of
+from hea_studio.io.apt._binary import _mapping_of
 
 
 def _ions(n: int = 50, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -223,7 +223,7 @@ def test_opening_does_not_copy_the_file(tmp_path):
 @pytest.mark.usefixtures("jit")  # compiled, then as plain Python (bounds-checked)
 @pytest.mark.parametrize("dtype", ["<f4", ">f4", "<f8", ">f8"])
 def test_nonfinite_kernel_matches_numpy_twin(dtype):
-    from hea_studio.io._binary import nonfinite_mask, nonfinite_mask_numpy
+    from hea_studio.io.apt._binary import nonfinite_mask, nonfinite_mask_numpy
 
     rng = np.random.default_rng(11)
     table = rng.normal(size=(100_000, 4)).astype(dtype)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hea_studio.compute._jit import njit
+from hea_studio.compute.common._jit import njit
 
 
 @njit(cache=True, nogil=True)

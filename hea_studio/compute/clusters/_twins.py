@@ -45,3 +45,15 @@ def nearest_within(query, pts, r2):
     best = d2[np.arange(len(query)), idx]
     ok = best <= r2
     return np.where(ok, idx, -1).astype(np.int64), np.where(ok, best, np.inf)
+
+
+def flatten(parent):
+    """Every entry pointed at its root (in place, returned), by pointer jumping until nothing moves."""
+    out = np.asarray(parent).copy()
+    while True:
+        hop = out[out]
+        if np.array_equal(hop, out):
+            break
+        out = hop
+    parent[:] = out
+    return parent
