@@ -37,7 +37,7 @@ import time
 t0 = time.perf_counter()
 import numpy as np
 from hea_studio.compute.analysis import run_analysis
-from hea_studio.compute.roi import default_box
+from hea_studio.compute.lac.roi import default_box
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.geometry import Box
 from hea_studio.core.settings import AnalysisSettings
@@ -117,7 +117,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10^6 atoms instead of 5x10^6 for the ratio")
     parser.add_argument("--no-jit", action="store_true", help="skip the compile-time measurement")
     args = parser.parse_args()
-    from hea_studio.compute.curve import iter_curve
+    from hea_studio.compute.lac.curve import iter_curve
 
     print(f"hea-studio entropy benchmark, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     if not args.no_jit:
@@ -133,7 +133,7 @@ def main() -> None:
 
 def bench_ratio(n_atoms: int) -> None:
     """The full 40-edge curve: iter_curve against the numpy baseline on the same atoms."""
-    from hea_studio.compute.curve import iter_curve
+    from hea_studio.compute.lac.curve import iter_curve
 
     atoms, box = random_atoms(n_atoms, seed=1)
     sizes = parse_sizes("0.5:20:0.5")
@@ -151,7 +151,7 @@ def bench_ratio(n_atoms: int) -> None:
 
 def bench_drag() -> None:
     """A 10^6-atom sub-volume and 30 edges: what one update of a dragged box costs."""
-    from hea_studio.compute.curve import iter_curve
+    from hea_studio.compute.lac.curve import iter_curve
 
     atoms, box = random_atoms(1_000_000, seed=2)
     sizes = parse_sizes("0.5:15:0.5")

@@ -22,7 +22,7 @@ import time
 
 from hea_studio.compute.analysis import run_analysis
 from hea_studio.core.settings import AnalysisSettings, parse_sizes
-from hea_studio.io.ranging import to_atoms
+from hea_studio.io.ranges.ranging import to_atoms
 from hea_studio.synth import generate
 from hea_studio.synth.molecular import cocrfeni_oxide_random
 from hea_studio.synth.shape import BoxShape

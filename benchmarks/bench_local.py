@@ -7,7 +7,7 @@ On the demo specimen's default box (about 777,000 atoms) with the default neighb
 
 1. baseline: the plain numpy way for a few centres (every distance from the centre, a full sort),
    scaled to one centre;
-2. :func:`hea_studio.compute.local.local_entropy` for ``--centres`` centres (cell list, cell-ordered
+2. :func:`hea_studio.compute.local.knn.local_entropy` for ``--centres`` centres (cell list, cell-ordered
    atoms, partial sort, threads), per centre;
 3. their ratio, and the wall time of the whole call.
 
@@ -29,11 +29,11 @@ def main() -> int:
     parser.add_argument("--baseline-centres", type=int, default=20, help="centres for brute force")
     args = parser.parse_args()
 
-    from hea_studio.compute import _twins
     from hea_studio.compute.dataset import load_dataset
-    from hea_studio.compute.local import NeighbourGrid, default_ks, local_entropy
-    from hea_studio.compute.reference import log_table
-    from hea_studio.compute.roi import default_box, prepare_roi
+    from hea_studio.compute.lac.roi import default_box, prepare_roi
+    from hea_studio.compute.local import _twins
+    from hea_studio.compute.local.knn import NeighbourGrid, default_ks, local_entropy
+    from hea_studio.compute.reference.atoms import log_table
 
     dataset = load_dataset(None, None)
     box = default_box(dataset.atoms.positions)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hea_studio.io import _rangetext, load_ions, load_ranges, write_pos
+from hea_studio.io import load_ions, load_ranges, write_pos
+from hea_studio.io.ranges import _rangetext
 
 
 def _listing_overlaps(ordered, show: int = 5):
@@ -58,7 +59,7 @@ def bench_ranges(folder: Path, n: int) -> None:
 
 
 def bench_plausibility(folder: Path, n: int) -> bool:
-    import hea_studio.io.pos as pos_reader
+    import hea_studio.io.apt.pos as pos_reader
 
     rng = np.random.default_rng(0)
     path = folder / "run.pos"

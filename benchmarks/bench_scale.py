@@ -155,21 +155,21 @@ def sume_step(prep, curve, density: float):
 
     lattice = Lattice("fcc", 0.35834)
     try:
-        from hea_studio.compute.sume_estimate import estimate_sumes
+        from hea_studio.compute.sume.estimate import estimate_sumes
     except ImportError:  # the baseline tree (beece3f): tangent fit with 200 bootstrap resamples
-        from hea_studio.compute.sume import sume_tangent
+        from hea_studio.compute.sume.fits import sume_tangent
 
         return sume_tangent(curve, lattice, density, 200, 0)
-    from hea_studio.compute.curve import reference_table
-    from hea_studio.compute.entropy import mixing_entropy
+    from hea_studio.compute.lac.curve import reference_table
+    from hea_studio.compute.lac.entropy import mixing_entropy
 
     S_bulk = mixing_entropy(prep.bulk_counts())
     return estimate_sumes(prep, curve, S_bulk, lattice, density, 10, 200, 0, null=reference_table(prep, 10))
 
 
 def run_steps(pos_path: str, rr_path: str, extra: bool) -> dict:
-    from hea_studio.compute.curve import iter_prepared
-    from hea_studio.compute.roi import default_box, prepare_roi
+    from hea_studio.compute.lac.curve import iter_prepared
+    from hea_studio.compute.lac.roi import default_box, prepare_roi
     from hea_studio.core.settings import DEFAULT_SIZES, AnalysisSettings
     from hea_studio.io import load_ions, load_ranges, to_atoms
 
@@ -186,7 +186,7 @@ def run_steps(pos_path: str, rr_path: str, extra: bool) -> dict:
     atoms = step("ranging", lambda ions=ions: to_atoms(ions, table))
     del ions
     try:  # ion rows count as their atoms (newer trees)
-        from hea_studio.compute.roi import atoms_default_box
+        from hea_studio.compute.lac.roi import atoms_default_box
 
         box = step("default box", lambda: atoms_default_box(atoms))
     except ImportError:

@@ -6,7 +6,7 @@ Run: ``.venv/bin/python benchmarks/bench_spectrum.py [--ions 100000000] [--bin 0
 
 1. by ``numpy.histogram`` with the same uniform bins and span given up front (its fast path for
    uniform bins; the baseline a user would write);
-2. by :func:`hea_studio.compute.spectrum.mass_spectrum`, which the window runs in its worker: the
+2. by :func:`hea_studio.compute.spectrum.mass.mass_spectrum`, which the window runs in its worker: the
    numba kernel over 1 Mi-ion chunks, including its own pass to find the largest m/n.
 
 The spectrum is checked against its float64 numpy twin (identical); numpy.histogram differs by
@@ -28,7 +28,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs (interleaved)")
     args = parser.parse_args()
 
-    from hea_studio.compute.spectrum import mass_spectrum
+    from hea_studio.compute.spectrum.mass import mass_spectrum
 
     rng = np.random.default_rng(0)
     n = args.ions
@@ -55,7 +55,7 @@ def main() -> int:
         best_np = min(best_np, time.perf_counter() - t0)
     # numpy.histogram places float32 data on float32 edges; the spectrum uses float64 edges. Its
     # plain-numpy twin (float64, same edges) must agree exactly.
-    from hea_studio.compute.spectrum import histogram_numpy
+    from hea_studio.compute.spectrum.mass import histogram_numpy
 
     k = min(n, 10_000_000)
     twin, _ = histogram_numpy(mass[:k], spec.lo, spec.bin_width, spec.n_bins)

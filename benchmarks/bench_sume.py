@@ -12,7 +12,7 @@ import time
 from dataclasses import replace
 
 from hea_studio.compute.analysis import run_analysis
-from hea_studio.compute.roi import default_box
+from hea_studio.compute.lac.roi import default_box
 from hea_studio.core.settings import AnalysisSettings
 from hea_studio.io import load_ions, load_ranges, to_atoms
 from hea_studio.synth.demo import demo_files

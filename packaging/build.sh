@@ -5,7 +5,8 @@
 #
 # Output in packaging/dist/:
 #   hea-studio/                                   the application folder (run hea-studio/hea-studio; on Linux
-#                                                 hea-studio/install-desktop-entry.sh adds it to the app menu)
+#                                                 hea-studio/install-desktop-entry.sh adds it to the app menu;
+#                                                 LICENSE, THIRD-PARTY-NOTICES.txt and licenses/ at its top)
 #   hea-studio-<version>-<os>-<arch>.tar.gz       Linux and macOS archive of that folder
 #   hea-studio-<version>-<os>-<arch>.zip          Windows archive (the installer is built by windows/build-installer.ps1)
 #   build-info.json                               version, commit, build time and sizes (read by the tests)
@@ -55,6 +56,13 @@ APP_DIR="$DIST/hea-studio"
 EXE="$APP_DIR/hea-studio"
 [ "$OS" = windows ] && EXE="$APP_DIR/hea-studio.exe"
 [ -x "$EXE" ] || { echo "build: $EXE was not produced" >&2; exit 1; }
+
+# HEA Studio's licence, the third-party notices and every bundled component's licence texts, at the top
+# of the folder (and in the macOS app's resources), so the archive and the installers carry them.
+"$PYTHON" packaging/notices.py "$APP_DIR"
+if [ -d "$DIST/HEA Studio.app/Contents/Resources" ]; then
+  "$PYTHON" packaging/notices.py "$DIST/HEA Studio.app/Contents/Resources"
+fi
 
 if [ "$OS" = linux ]; then
   # Lets a Linux user add the app to the desktop's menu (see README, "Installing without Python").

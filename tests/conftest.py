@@ -22,6 +22,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
 _TMP_HOME = tempfile.mkdtemp(prefix="hea-test-home-")
 # Settings (QSettings on Linux honours XDG_CONFIG_HOME) stay inside the test session.
 os.environ["XDG_CONFIG_HOME"] = os.path.join(_TMP_HOME, "config")
+# State (crash logs, recovery copies) too: a test must never write into, or move, a developer's files.
+os.environ["HEA_STUDIO_STATE"] = os.path.join(_TMP_HOME, "state")
 # The session recovery copy too: a test must never offer a developer's session back, or take it.
 os.environ["HEA_STUDIO_RECOVERY"] = os.path.join(_TMP_HOME, "recovery", "session.heaproj")
 # The cache holds the demo specimen and downloaded test data; keep the real user cache if one is set

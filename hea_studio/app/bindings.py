@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QTimer
 
-from hea_studio.compute.display import atoms_display_sample
-from hea_studio.compute.roi import compound_anions, default_elements
+from hea_studio.compute.common.display import atoms_display_sample
+from hea_studio.compute.lac.roi import compound_anions, default_elements
 from hea_studio.core.dataset import Dataset
 from hea_studio.core.display import DisplayState
 from hea_studio.core.errors import InputError

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from hea_studio.app.comparison_job import CompareItem, ComparisonJob, run_id_of
 from hea_studio.app.profile_job import ProfileJob
+from hea_studio.app.window_layout import scrolling
 from hea_studio.core.comparison import rows_to_csv
 from hea_studio.core.errors import InputError
 from hea_studio.core.provenance import InputFile, input_file
@@ -45,8 +46,11 @@ class CompareFeatures(QObject):
         right = Qt.DockWidgetArea.RightDockWidgetArea
         self.compare_panel = ComparePanel()
         self.profile_panel = ProfilePanel()
-        self.compare_dock = window.add_dock("compare", "Compare sub-volumes", self.compare_panel, right)
-        self.profile_dock = window.add_dock("profile", "Profile", self.profile_panel, right)
+        # Scrolling, so the right column can give height to the mass spectrum (see SpectrumRoom).
+        self.compare_dock = window.add_dock(
+            "compare", "Compare sub-volumes", scrolling(self.compare_panel), right
+        )
+        self.profile_dock = window.add_dock("profile", "Profile", scrolling(self.profile_panel), right)
         # Tabbed with the plots they belong next to: the comparison with the entropy plot (it is one,
         # for several boxes), the profile with the concentration plots.
         window.tabifyDockWidget(window.docks["entropy"], self.compare_dock)
@@ -280,7 +284,7 @@ class CompareFeatures(QObject):
         path, sections = target
 
         def write(inputs: dict) -> None:
-            from hea_studio.io.nexus import write_nexus
+            from hea_studio.io.exports.nexus import write_nexus
 
             files: list[InputFile] = []
             for found in inputs.values():
@@ -313,7 +317,7 @@ class CompareFeatures(QObject):
         self._write_text(path, profile.to_csv())
 
     def _write_text(self, path: Path, text: str) -> None:
-        from hea_studio.io.project import write_atomically
+        from hea_studio.io.project.store import write_atomically
 
         try:
             write_atomically(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"), durable=False)

@@ -307,7 +307,7 @@ class Controller(QObject):
     def apply_ranges(self, table, range_path: Path | None = None) -> int:
         """Range the open ions with ``table`` in the worker, then analyse; returns the job's
         generation (-1 with nothing open). ``range_path``: the file it came from, if any."""
-        from hea_studio.compute.spectrum_jobs import rerange
+        from hea_studio.compute.spectrum.jobs import rerange
 
         dataset = self.session.dataset
         if dataset is None or dataset.ions is None or self.loading:
@@ -331,7 +331,7 @@ class Controller(QObject):
     def compute_spectrum(self, bin_width: float, box: Box | None = None) -> int:
         """Bin the spectrum of the whole run (``box`` ``None``) or of ``box`` in the worker; the
         result arrives as :attr:`spectrum_ready`. Returns the job's generation (-1: nothing to do)."""
-        from hea_studio.compute.spectrum_jobs import run_spectrum
+        from hea_studio.compute.spectrum.jobs import run_spectrum
 
         dataset = self.session.dataset
         if dataset is None or dataset.ions is None or self.loading or self.reranging:

@@ -16,7 +16,7 @@ from PySide6.QtCore import QSettings
 
 from hea_studio.core.errors import InputError
 from hea_studio.core.settings import AnalysisSettings
-from hea_studio.io.project import settings_from_json, settings_to_json
+from hea_studio.io.project.store import settings_from_json, settings_to_json
 
 STORE_KEY = "analysis/per_dataset"
 MAX_DATASETS = 50  # the oldest entries are forgotten beyond this

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from hea_studio.core.errors import InputError
-from hea_studio.io.project import PROJECT_SUFFIX
+from hea_studio.io.project.store import PROJECT_SUFFIX
 
 
 def ensure_qt_platform() -> None:

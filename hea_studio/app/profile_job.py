@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from hea_studio.compute.profile import CompositionProfile, composition_profile
+from hea_studio.compute.profile.slabs import CompositionProfile, composition_profile
 from hea_studio.workers import ComputeWorker, Job, LatestJob
 
 THROTTLE_MS = 120

@@ -4,7 +4,7 @@ While a dataset is open, every change of the sub-volumes, the active box or the 
 schedules a save of the session to this instance's own recovery copy (debounced, so dragging a box
 writes once it settles). A clean exit deletes that copy; a copy whose instance ended without
 closing is offered back at the next start, however that start happens (see
-:mod:`hea_studio.io.recovery`: one copy per running instance, each guarded by a lock, so a running
+:mod:`hea_studio.io.project.recovery`: one copy per running instance, each guarded by a lock, so a running
 instance's session is never offered, overwritten or deleted by another). Project files use the same
 format and the same atomic write, so neither a crash nor a full disk leaves a half-written file.
 
@@ -25,9 +25,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from hea_studio.core.display import RGB, DisplayState, species_colours
 from hea_studio.core.errors import InputError
 from hea_studio.core.project import ProjectState
-from hea_studio.io.project import PROJECT_SUFFIX, load_project, recovery_path, save_project
-from hea_studio.io.recovery import Orphan, RecoveryFolder
-from hea_studio.io.rrng import parse_rrng_text, rrng_text
+from hea_studio.io.project.recovery import Orphan, RecoveryFolder
+from hea_studio.io.project.store import PROJECT_SUFFIX, load_project, recovery_path, save_project
+from hea_studio.io.ranges.rrng import parse_rrng_text, rrng_text
 
 AUTOSAVE_MS = 1500
 

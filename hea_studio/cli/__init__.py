@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from hea_studio import __version__
+from hea_studio.cli import logs
 from hea_studio.core.errors import InputError
 from hea_studio.core.paths import write_crash_log
 
@@ -78,7 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args_list and args_list[0] in SUBCOMMANDS:
         name = args_list.pop(0)
         module = _load(name)
-        parser = _Parser(prog=f"hea-studio {name}", description=module.HELP)
+        parser = _Parser(
+            prog=f"hea-studio {name}", description=module.HELP, formatter_class=logs.DefaultsFormatter
+        )
         if name in ("analyze", "info") and _is_map(args_list):
             # A spectrum image takes the map options (cli.md round 3), not the ion file's.
             from hea_studio.cli import maps
@@ -89,12 +92,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             module.add_arguments(parser)
             runner = module.run
+        logs.add_arguments(parser)
     else:
         from hea_studio.cli import gui
 
         parser = build_gui_parser()
         runner = gui.run
     args = parser.parse_args(args_list)
+    logs.configure(getattr(args, "quiet", False), getattr(args, "verbose", 0))
     return guarded(runner, args)
 
 

@@ -8,6 +8,7 @@ import io
 import sys
 from pathlib import Path
 
+from hea_studio.cli.logs import LOGGER, quiet
 from hea_studio.cli.outputs import check_outputs, warn, write_figure, write_text
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
@@ -19,6 +20,7 @@ from hea_studio.core.settings import (
     Lattice,
     parse_sizes,
 )
+from hea_studio.core.shapes import parse_roi
 
 HELP = "entropy versus cube edge, random-mixing reference and SUME of a sub-volume"
 
@@ -33,7 +35,8 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--roi",
-        help="sub-volume xmin,ymin,zmin,xmax,ymax,zmax in nm (default: largest box inside the specimen)",
+        help="sub-volume: box xmin,ymin,zmin,xmax,ymax,zmax, sphere:cx,cy,cz,r or cylinder:x0,y0,z0,x1,y1,z1,r "
+        "in nm (default: largest box inside the specimen; with a sphere or cylinder only cubes fully inside count)",
     )
 
 
@@ -190,16 +193,24 @@ def apply_memory_budget(args: argparse.Namespace) -> None:
     value = getattr(args, "memory_budget", None)
     if value is None:
         return
+    from hea_studio.core import memory
+    from hea_studio.core.limits import MEMORY_BUDGET_MB, check_float
+
     if not value > 0:
         raise InputError(f"--memory-budget must be a positive number of MB, got {value:g}")
-    from hea_studio.core import memory
+    value = check_float(
+        "--memory-budget (MB)",
+        value,
+        *MEMORY_BUDGET_MB,
+        "a smaller budget rounds to none, no machine has more",
+    )
 
     memory.set_budget(int(value * (1 << 20)))
 
 
 def warn_roi(positions, roi: Box) -> None:
     """Warn (stderr) when most of the requested sub-volume lies outside the data."""
-    from hea_studio.compute.roi import roi_warning
+    from hea_studio.compute.lac.roi import roi_warning
 
     text = roi_warning(positions, roi)
     if text:
@@ -241,18 +252,23 @@ def run(args: argparse.Namespace) -> int:
 
     from hea_studio.compute.batch import analyze_atoms
     from hea_studio.io import load_ions, load_ranges, to_atoms_and_summary
-    from hea_studio.io.nexus import iso_now
+    from hea_studio.io.exports.nexus import iso_now
 
     check_run_outputs(args, ("--plot", args.plot), ("--nexus", args.nexus), ("--report", args.report))
     settings = settings_from_args(args)
     apply_memory_budget(args)
-    roi = Box.parse(args.roi) if args.roi else None
+    roi = parse_roi(args.roi) if args.roi else None
     started = iso_now()
     # analyze_files, with the ranging summary and the atoms kept for the report (one ranging pass).
     t0 = time.perf_counter()
     atoms, ranging = to_atoms_and_summary(
         load_ions(args.file), load_ranges(args.ranges), decompose=settings.decompose
     )
+    LOGGER.info(
+        "%s: %s ions, %s ranged, %s atoms of %d species (%.2f s)",
+        args.file, f"{ranging.n_ions:,}", f"{ranging.ranged:,}", f"{atoms.n_atoms:,}", len(atoms.names),
+        time.perf_counter() - t0,
+    )  # fmt: skip
     # Edges the user asked for must fit (else exit 2); the default list is cut to the box.
     result = analyze_atoms(
         atoms, settings, roi, cut_sizes=not args.sizes, on_warning=warn, load_s=time.perf_counter() - t0
@@ -270,7 +286,7 @@ def run(args: argparse.Namespace) -> int:
 
         inputs = (input_file(args.file), input_file(args.ranges))
     if args.nexus:
-        from hea_studio.io.nexus import write_nexus
+        from hea_studio.io.exports.nexus import write_nexus
 
         write_nexus(args.nexus, [(Path(args.file).name, result)], inputs, started=started)
     if args.report:
@@ -290,6 +306,10 @@ def run(args: argparse.Namespace) -> int:
             ranged=(ranging.ranged, ranging.n_ions),
         )
         write_report(args.report, [section], title=f"HEA Studio analysis of {Path(args.file).name}")
-    if args.json != "-" and args.csv != "-":
+    for option, target in (("--json", args.json), ("--csv", args.csv), ("--plot", args.plot),
+                           ("--nexus", args.nexus), ("--report", args.report)):  # fmt: skip
+        if target is not None and str(target) != "-":
+            LOGGER.info("%s written: %s", option, target)
+    if args.json != "-" and args.csv != "-" and not quiet():
         sys.stdout.write(summary(result))
     return 0

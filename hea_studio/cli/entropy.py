@@ -6,7 +6,7 @@ import argparse
 import json
 import math
 
-from hea_studio.compute.entropy import Sublattice, composition_entropy
+from hea_studio.compute.lac.entropy import Sublattice, composition_entropy
 from hea_studio.core.errors import InputError
 from hea_studio.io import ELEMENTS
 

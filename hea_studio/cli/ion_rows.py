@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from hea_studio.core.errors import InputError
-from hea_studio.core.geometry import Box
+from hea_studio.core.shapes import Roi, parse_roi
 
 
 @dataclass(frozen=True, eq=False)
@@ -24,7 +24,7 @@ class IonRows:
     labels: np.ndarray
     names: tuple[str, ...]
     colours: dict
-    roi: Box | None
+    roi: Roi | None
     volume_nm3: float | None
 
 
@@ -32,7 +32,11 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     """FILE, --ranges, --roi."""
     parser.add_argument("file", type=Path, help="ion file (.pos, .epos, .apt)")
     parser.add_argument("--ranges", type=Path, required=True, help="range file (.rrng, .rng, .env)")
-    parser.add_argument("--roi", help="box xmin,ymin,zmin,xmax,ymax,zmax in nm (default: every ion)")
+    parser.add_argument(
+        "--roi",
+        help="box xmin,ymin,zmin,xmax,ymax,zmax, sphere:cx,cy,cz,r or cylinder:x0,y0,z0,x1,y1,z1,r in nm "
+        "(default: every ion)",
+    )
 
 
 def parse_species(text: str, option: str) -> tuple[str, ...]:
@@ -47,7 +51,7 @@ def load_rows(args: argparse.Namespace) -> IonRows:
     """Read, range and cut to the ROI; InputError naming the file when nothing is left."""
     from hea_studio.io import load_ions, load_ranges, to_atoms
 
-    roi = Box.parse(args.roi) if getattr(args, "roi", None) else None
+    roi = parse_roi(args.roi) if getattr(args, "roi", None) else None
     ions = load_ions(args.file)
     atoms = to_atoms(ions, load_ranges(args.ranges), decompose=False)
     positions, labels = atoms.positions, atoms.labels

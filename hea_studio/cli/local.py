@@ -12,8 +12,9 @@ from dataclasses import replace
 from hea_studio.cli.analyze import add_data_arguments, check_run_outputs, parse_elements, warn_roi
 from hea_studio.cli.outputs import write_text
 from hea_studio.core.errors import InputError
-from hea_studio.core.geometry import Box
+from hea_studio.core.limits import MAX_SEED, check_int
 from hea_studio.core.settings import COCUFENI_LATTICE, Lattice
+from hea_studio.core.shapes import bounding_box, parse_roi
 
 HELP = "atom-centred local entropy S(k) over the k nearest atoms, against random mixing"
 
@@ -90,20 +91,21 @@ def summary(result) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Load, compute, write the requested outputs."""
-    from hea_studio.compute.local import default_ks, local_entropy, parse_ks
+    from hea_studio.compute.local.knn import default_ks, local_entropy, parse_ks
     from hea_studio.io import load_ions, load_ranges, to_atoms
 
     lattice = Lattice.parse(args.lattice) if args.lattice else None
     ks = parse_ks(args.k) if args.k else default_ks(lattice.structure if lattice else "fcc")
     centres = _centres(args.centres)
     elements = parse_elements(args.elements)
-    roi = Box.parse(args.roi) if args.roi else None
+    roi = parse_roi(args.roi) if args.roi else None
+    check_int("--seed", args.seed, 0, MAX_SEED, "seeds are 32-bit unsigned integers")
     check_run_outputs(args)
     t0 = time.perf_counter()
     atoms = to_atoms(load_ions(args.file), load_ranges(args.ranges), decompose=not args.no_decompose)
     t_load = time.perf_counter() - t0
     if roi is not None:
-        warn_roi(atoms.positions, roi)
+        warn_roi(atoms.positions, bounding_box(roi))
     result = local_entropy(atoms, roi, elements, ks, centres, args.seed)
     result = replace(
         result, timing_s={"load": t_load, **result.timing_s, "total": t_load + result.timing_s["total"]}

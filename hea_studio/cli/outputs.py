@@ -51,9 +51,16 @@ def check_outputs(
         The output is an input, a folder, in a folder that does not exist or cannot be written,
         two options name the same output file, or ``--plot`` names a format it cannot write.
     """
+    pairs = list(outputs)
+    to_stdout = [option for option, raw in pairs if raw is not None and str(raw) == "-"]
+    if len(to_stdout) > 1:
+        raise InputError(
+            f"{' and '.join(to_stdout)} both write to standard output (-), where they would mix: "
+            "send all but one of them to a file"
+        )
     ins = [Path(p) for p in inputs if p is not None]
     seen: dict[Path, str] = {}
-    for option, raw in outputs:
+    for option, raw in pairs:
         if raw is None or str(raw) == "-":
             continue
         path = Path(raw)
@@ -98,7 +105,7 @@ def write_with(path: StrPath, write: Callable[[Path], None]) -> None:
     file gets the old file's permissions or a new file's usual ones. Raises :class:`InputError`
     when the file system refuses the write.
     """
-    from hea_studio.io.project import write_atomically
+    from hea_studio.io.project.store import write_atomically
 
     try:
         write_atomically(Path(path), write, durable=False)
@@ -135,5 +142,10 @@ def write_figure(target: StrPath, export: Callable[[Path], object]) -> None:
 
 
 def warn(text: str) -> None:
-    """Print a warning on stderr, in the contract's one-line form."""
-    print(f"hea-studio: warning: {text}", file=sys.stderr)
+    """A warning on stderr in the contract's one-line form, through the ``hea_studio`` logger
+    (``--quiet`` silences it)."""
+    from hea_studio.cli.logs import LOGGER, configure
+
+    if not LOGGER.handlers:  # called outside main(): still print it
+        configure()
+    LOGGER.warning(text)

@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def summary(profile) -> str:
     """Slab count, atoms and each species' interface position, for the terminal."""
-    from hea_studio.compute.profile import interface_position
+    from hea_studio.compute.profile.slabs import interface_position
 
     shape = "box" if profile.radius_nm is None else f"cylinder of radius {profile.radius_nm:g} nm"
     lines = [
@@ -64,8 +64,8 @@ def summary(profile) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Load, profile, write the requested outputs."""
-    from hea_studio.compute.profile import composition_profile, slab_edges
-    from hea_studio.compute.roi import atoms_default_box
+    from hea_studio.compute.lac.roi import atoms_default_box
+    from hea_studio.compute.profile.slabs import composition_profile, slab_edges
     from hea_studio.io import load_ions, load_ranges, to_atoms
 
     check_run_outputs(args, ("--plot", args.plot))

@@ -8,20 +8,23 @@ from dataclasses import replace
 
 import numpy as np
 
-from hea_studio.compute.binning import PreparedRoi, estimate_run_bytes
-from hea_studio.compute.curve import iter_prepared, reference_table
-from hea_studio.compute.entropy import classify, ideal_entropy, mixing_entropy, to_joules
-from hea_studio.compute.quality import analysis_warnings
-from hea_studio.compute.roi import atoms_default_box, prepare_roi, preset_elements
-from hea_studio.compute.sublattice_run import SublatticeRun
-from hea_studio.compute.sume import sume_null
-from hea_studio.compute.sume_estimate import estimate_sumes
+from hea_studio.compute.compounds.run import SublatticeRun
+from hea_studio.compute.lac.binning import PreparedRoi, estimate_run_bytes
+from hea_studio.compute.lac.curve import iter_prepared, reference_table
+from hea_studio.compute.lac.entropy import classify, ideal_entropy, mixing_entropy, to_joules
+from hea_studio.compute.lac.roi import atoms_default_box, prepare_roi, preset_elements
+from hea_studio.compute.sume.estimate import estimate_sumes
+from hea_studio.compute.sume.fits import sume_null
+from hea_studio.compute.sume.quality import analysis_warnings
 from hea_studio.core import memory
 from hea_studio.core.atoms import AtomSet
+from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
+from hea_studio.core.limits import check_cube_count
 from hea_studio.core.progress import TaskState, check_cancelled
 from hea_studio.core.results import AnalysisResult, BulkResult, ScaleResult
 from hea_studio.core.settings import AnalysisSettings
+from hea_studio.core.shapes import Roi, bounding_box
 from hea_studio.core.sublattices import preset_sublattices
 
 # Share of the progress bar given to the curve; the rest is the bootstrap.
@@ -68,7 +71,7 @@ def resolve_sublattice_preset(settings: AnalysisSettings, atoms: AtomSet) -> Ana
 def iter_analysis(
     atoms: AtomSet,
     settings: AnalysisSettings,
-    roi: Box | None = None,
+    roi: Roi | None = None,
     task: TaskState | None = None,
     fda: bool = True,
     prepared: PreparedRoi | None = None,
@@ -82,22 +85,28 @@ def iter_analysis(
     settings
         The analysis settings (``settings.elements`` ``None`` means principal elements).
     roi
-        The sub-volume; ``None`` places the default box inside the specimen.
+        The sub-volume: a box, or a sphere or cylinder (:mod:`hea_studio.core.shapes`: the curve
+        then counts only cubes fully inside it); ``None`` places the default box inside the specimen.
     task
         Progress and cancellation (checked between edges, also during the bootstrap).
     fda
         Run the frequency distribution test at every edge (off saves ~30 % while a box is dragged).
     prepared
         The box already prepared (e.g. the table-backed ROI of a live preview,
-        :mod:`hea_studio.compute.preview`); ``roi`` is then its box.
+        :mod:`hea_studio.compute.lac.preview`); ``roi`` is then its box.
     """
     t0 = time.perf_counter()
     settings = resolve_sublattice_preset(settings, atoms)
+    shape = None if roi is None or isinstance(roi, Box) else roi
+    if shape is not None and settings.mode != "tiling":
+        raise InputError(f"a {shape.kind} ROI needs the tiling mode (paper mode places cubes in a box)")
     if prepared is not None:
         box, prep = prepared.box, prepared
     else:
-        box = roi if roi is not None else atoms_default_box(atoms, task, None)
-        prep = prepare_roi(atoms, box, settings.elements, task)
+        box = bounding_box(roi) if roi is not None else atoms_default_box(atoms, task, None)
+        # Before any table is allocated: the smallest edge decides how many cubes there are.
+        check_cube_count(box.size.tolist(), min(settings.sizes_nm))
+        prep = prepare_roi(atoms, box, settings.elements, task, shape=shape)
     bulk = bulk_result(prep.elements, prep.bulk_counts())
     curve_task = _ScaledTask(task, _CURVE_SHARE) if task is not None else None
     curve: list[ScaleResult] = []
@@ -112,7 +121,7 @@ def iter_analysis(
     check_cancelled(task)
     if task is not None:
         task.report(_CURVE_SHARE, "fitting SUME" + (" with its interval" if settings.bootstrap else ""))
-    density = prep.n_atoms / box.volume
+    density = prep.n_atoms / (shape.volume if shape is not None else box.volume)
     sumes = estimate_sumes(
         prep,
         curve,
@@ -143,6 +152,7 @@ def iter_analysis(
     result = AnalysisResult(
         elements=prep.elements,
         roi_nm=tuple(box.flat()),  # type: ignore[arg-type]
+        roi_shape=shape.to_dict() if shape is not None else None,
         mode=settings.mode,
         min_atoms=settings.min_atoms,
         bulk=bulk,
@@ -173,7 +183,7 @@ def iter_analysis(
 def run_analysis(
     atoms: AtomSet,
     settings: AnalysisSettings,
-    roi: Box | None = None,
+    roi: Roi | None = None,
     task: TaskState | None = None,
     fda: bool = True,
 ) -> AnalysisResult:

@@ -23,9 +23,9 @@ from typing import Any
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.comparison import comparison_row
 from hea_studio.core.errors import InputError
-from hea_studio.core.geometry import Box
 from hea_studio.core.results import AnalysisResult
 from hea_studio.core.settings import AnalysisSettings
+from hea_studio.core.shapes import Roi, parse_roi
 
 MANIFEST_COLUMNS = ("file", "ranges", "roi", "label")
 RESULT_SCHEMA = "hea-studio/batch/1"
@@ -35,7 +35,7 @@ def analyze_files(
     ion_path: str | os.PathLike[str],
     range_path: str | os.PathLike[str],
     settings: AnalysisSettings,
-    roi: Box | None = None,
+    roi: Roi | None = None,
     cut_sizes: bool = True,
     on_warning: Callable[[str], None] | None = None,
 ) -> AnalysisResult:
@@ -67,7 +67,7 @@ def analyze_files(
 def analyze_atoms(
     atoms: AtomSet,
     settings: AnalysisSettings,
-    roi: Box | None = None,
+    roi: Roi | None = None,
     cut_sizes: bool = True,
     on_warning: Callable[[str], None] | None = None,
     load_s: float = 0.0,
@@ -84,13 +84,14 @@ def analyze_atoms(
         Seconds spent loading, added to the result's ``timing_s`` as ``load``.
     """
     from hea_studio.compute.analysis import memory_warning, run_analysis
-    from hea_studio.compute.roi import atoms_default_box
+    from hea_studio.compute.lac.roi import atoms_default_box
+    from hea_studio.core.shapes import bounding_box
 
-    box = roi if roi is not None else atoms_default_box(atoms)
+    box = bounding_box(roi) if roi is not None else atoms_default_box(atoms)
     if roi is not None and on_warning is not None:
-        from hea_studio.compute.roi import roi_warning
+        from hea_studio.compute.lac.roi import roi_warning
 
-        text = roi_warning(atoms.positions, roi)
+        text = roi_warning(atoms.positions, box)
         if text:
             on_warning(text)
     if cut_sizes:
@@ -102,7 +103,7 @@ def analyze_atoms(
         text = memory_warning(atoms, box, settings)
         if text:
             on_warning(text)
-    result = run_analysis(atoms, settings, box)
+    result = run_analysis(atoms, settings, roi if roi is not None else box)
     timing = dict(result.timing_s, load=load_s, total=load_s + result.timing_s["total"])
     return replace(result, timing_s=timing)
 
@@ -163,7 +164,7 @@ def read_manifest(path: str | os.PathLike[str]) -> list[BatchRow]:
         roi = rec.get("roi") or None
         if roi is not None:
             try:
-                Box.parse(roi)
+                parse_roi(roi)
             except InputError as exc:
                 raise InputError(f"line {line}: {exc}", path) from None
         rows.append(
@@ -188,7 +189,7 @@ def rows_from_files(patterns: list[str], ranges: str, roi: str | None = None) ->
             raise InputError(f"no file matches {pattern!r}")
         files += [f for f in found if f not in files]
     if roi is not None:
-        Box.parse(roi)
+        parse_roi(roi)
     return _unique_labels([BatchRow(str(Path(f)), str(Path(ranges)), roi, "") for f in files])
 
 
@@ -222,10 +223,10 @@ def run_row(
     t0 = time.perf_counter()
     try:
         result = analyze_files(
-            row.file, row.ranges, settings, Box.parse(row.roi) if row.roi else None, not sizes_given
+            row.file, row.ranges, settings, parse_roi(row.roi) if row.roi else None, not sizes_given
         )
         if json_dir is not None:
-            from hea_studio.io.project import write_atomically
+            from hea_studio.io.project.store import write_atomically
 
             out = Path(json_dir) / f"{safe_name(row.label)}.json"
             text = result.dumps() + "\n"

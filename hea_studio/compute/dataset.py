@@ -10,12 +10,13 @@ from pathlib import Path
 
 import numpy as np
 
-from hea_studio.compute import preview, scan
-from hea_studio.compute.display import atoms_display_sample
-from hea_studio.compute.roi import default_box
-from hea_studio.compute.specimen import largest_cube
-from hea_studio.compute.spectrum import mass_spectrum
-from hea_studio.compute.spectrum_jobs import DEFAULT_BIN, fit_warnings, range_ions
+from hea_studio.compute.common import scan
+from hea_studio.compute.common.display import atoms_display_sample
+from hea_studio.compute.common.specimen import largest_cube
+from hea_studio.compute.lac import preview
+from hea_studio.compute.lac.roi import default_box
+from hea_studio.compute.spectrum.jobs import DEFAULT_BIN, fit_warnings, range_ions
+from hea_studio.compute.spectrum.mass import mass_spectrum
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.dataset import Dataset, DensityMap
 from hea_studio.core.errors import InputError

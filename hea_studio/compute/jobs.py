@@ -2,7 +2,7 @@
 
 Kept apart from the window so that the GUI, the self-test and the benchmarks run exactly the same
 code as the command line (:func:`hea_studio.compute.analysis.iter_analysis`,
-:func:`hea_studio.compute.dataset.load_dataset`, :func:`hea_studio.compute.local.local_entropy`),
+:func:`hea_studio.compute.dataset.load_dataset`, :func:`hea_studio.compute.local.knn.local_entropy`),
 only on the worker thread, and so that it is tested with no display.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 
 from hea_studio.compute.analysis import iter_analysis, resolve_sublattice_preset
 from hea_studio.compute.dataset import load_dataset
-from hea_studio.compute.local import default_ks, local_entropy
-from hea_studio.compute.preview import preview_inputs, use_table
+from hea_studio.compute.lac.preview import preview_inputs, use_table
+from hea_studio.compute.local.knn import default_ks, local_entropy
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.geometry import Box
 from hea_studio.core.progress import TaskState
@@ -36,7 +36,7 @@ def analysis_job(
     the same curve, reference and SUME but leaves out the two parts that only refine them: the
     bootstrap interval of SUME and the frequency distribution test (about a quarter of the time on
     the demo); on a large dataset it reads the dataset's voxel table instead of the atoms
-    (:mod:`hea_studio.compute.preview`). The window runs the full analysis of the final box when
+    (:mod:`hea_studio.compute.lac.preview`). The window runs the full analysis of the final box when
     the drag ends.
     """
     if preview:

@@ -62,14 +62,14 @@ class Dataset:
     ranges
         The range table applied, if kept.
     spectrum
-        The mass spectrum of the whole run (a :class:`~hea_studio.compute.spectrum.MassSpectrum`).
+        The mass spectrum of the whole run (a :class:`~hea_studio.compute.spectrum.mass.MassSpectrum`).
     fit_warnings
         What the range-file fit check found when the ranges were applied.
     waiting_for_ranges
         The ions have no ranges yet: ``atoms`` holds every ion as one species, :data:`UNRANGED`,
         for display only, and nothing is analysed.
     display
-        What the 3D view draws (a :class:`~hea_studio.compute.display.DisplaySample`: a random
+        What the 3D view draws (a :class:`~hea_studio.compute.common.display.DisplaySample`: a random
         sample, the bounds, the species counts), built on the worker; ``None``: the view builds it.
     """
 

@@ -393,6 +393,8 @@ class AnalysisResult:
     sume_apparent_reason: str | None = None
     warnings: tuple[AnalysisWarning, ...] = ()
     grid_shifts: int = 1
+    # A sphere or cylinder ROI (``roi_nm`` is then its bounding box): its ``to_dict()``.
+    roi_shape: dict[str, Any] | None = None
     # The formula-unit curve as an analysis of its own (for plotting it like the main curve); its
     # numbers are in the JSON ``sublattices`` block, so it is not written again.
     sublattice_view: AnalysisResult | None = field(default=None, repr=False)
@@ -403,6 +405,7 @@ class AnalysisResult:
             "schema": SCHEMA,
             "elements": list(self.elements),
             "roi_nm": list(self.roi_nm),
+            **({"roi_shape": dict(self.roi_shape)} if self.roi_shape is not None else {}),
             "mode": self.mode,
             "min_atoms": self.min_atoms,
             "bulk": self.bulk.to_json(),

@@ -17,10 +17,10 @@ Rules worth knowing (details in the module docstrings):
 - Ranges are half-open, ``lo <= m/n < hi``. Identical ranges collapse (with a warning).
 - Overlapping ranges in ``.rrng``/``.env``: a warning names them; an ion in an overlap goes to the
   narrowest range containing it (then the one starting lower, then the one listed first). In
-  ``.rng`` files overlaps are rejected, as IVAS and 3Depict do (:mod:`hea_studio.io.rng`).
+  ``.rng`` files overlaps are rejected, as IVAS and 3Depict do (:mod:`hea_studio.io.ranges.rng`).
 - Molecular ions decompose into their atoms at the ion position; a fractional count ``c`` gives
   ``floor(n c)`` atoms over the species' n ions, spread evenly in file order
-  (:mod:`hea_studio.io.ranging`).
+  (:mod:`hea_studio.io.ranges.ranging`).
 - Rows with NaN or infinite coordinates or m/n are dropped and counted in ``IonData.warnings``.
 """
 
@@ -33,13 +33,13 @@ from pathlib import Path
 from hea_studio.core.errors import InputError
 from hea_studio.core.ions import IonData
 from hea_studio.core.ranges import RangeTable
-from hea_studio.io._rangetext import ELEMENTS
-from hea_studio.io.apt import read_apt
-from hea_studio.io.env import read_env
-from hea_studio.io.epos import read_epos
-from hea_studio.io.extent import ion_extent
-from hea_studio.io.pos import read_pos, write_pos
-from hea_studio.io.ranging import (
+from hea_studio.io.apt.apt import read_apt
+from hea_studio.io.apt.epos import read_epos
+from hea_studio.io.apt.extent import ion_extent
+from hea_studio.io.apt.pos import read_pos, write_pos
+from hea_studio.io.ranges._rangetext import ELEMENTS
+from hea_studio.io.ranges.env import read_env
+from hea_studio.io.ranges.ranging import (
     RangeLookup,
     RangingSummary,
     assign_species,
@@ -48,8 +48,8 @@ from hea_studio.io.ranging import (
     to_atoms,
     to_atoms_and_summary,
 )
-from hea_studio.io.rng import read_rng
-from hea_studio.io.rrng import read_rrng, write_rrng
+from hea_studio.io.ranges.rng import read_rng
+from hea_studio.io.ranges.rrng import read_rrng, write_rrng
 
 ION_READERS: dict[str, Callable[[Path], IonData]] = {".pos": read_pos, ".epos": read_epos, ".apt": read_apt}
 RANGE_READERS: dict[str, Callable[[Path], RangeTable]] = {

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 
-from hea_studio.compute.local import LocalEntropyResult
+from hea_studio.compute.local.knn import LocalEntropyResult
 from hea_studio.plots.curve import _BULK_COLOUR, _NULL_COLOUR, _S_COLOUR, inset_legend, white_plot
 
 

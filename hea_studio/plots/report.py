@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hea_studio.compute.profile import CompositionProfile
+from hea_studio.compute.profile.slabs import CompositionProfile
 from hea_studio.core.comparison import HEADERS, ComparisonRow, comparison_row
 from hea_studio.core.errors import InputError
 from hea_studio.core.provenance import InputFile, software_versions
@@ -334,7 +334,7 @@ def build_report(
 
 def write_report(path: str | Path, sections: Sequence[ReportSection], **kwargs) -> Path:
     """Build the report and write it to ``path`` atomically (InputError if it cannot be written)."""
-    from hea_studio.io.project import write_atomically
+    from hea_studio.io.project.store import write_atomically
 
     out = Path(path)
     text = build_report(sections, **kwargs)

@@ -15,7 +15,7 @@ vispy.use(app="pyside6", gl="gl2")
 from vispy import scene  # noqa: E402
 from vispy.gloo import gl  # noqa: E402
 
-from hea_studio.compute.display import DisplaySample, build_display_sample  # noqa: E402
+from hea_studio.compute.common.display import DisplaySample, build_display_sample  # noqa: E402
 from hea_studio.core.geometry import Box  # noqa: E402
 from hea_studio.render import gl_window  # noqa: E402
 from hea_studio.render.box_wireframe import BoxWireframe  # noqa: E402
@@ -162,7 +162,7 @@ class AtomView:
         """Show a new dataset: positions (M, 3) nm, labels (M,), colour per species (S, 3) in 0..1.
 
         Builds the display sample here, on the calling thread: for large datasets build it on a
-        worker with :func:`~hea_studio.compute.display.build_display_sample` and call
+        worker with :func:`~hea_studio.compute.common.display.build_display_sample` and call
         :meth:`set_sample`.
         """
         rgb = np.asarray(species_rgb, dtype=np.float32).reshape(-1, 3)

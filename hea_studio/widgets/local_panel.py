@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hea_studio.compute.local import DEFAULT_CENTRES, LocalEntropyResult
+from hea_studio.compute.local.knn import DEFAULT_CENTRES, LocalEntropyResult
 from hea_studio.plots.local import LocalEntropyPlot
 
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hea_studio.compute.profile import CompositionProfile, interface_position
+from hea_studio.compute.profile.slabs import CompositionProfile, interface_position
 from hea_studio.plots.profile import ProfilePlot
 
 

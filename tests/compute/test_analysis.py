@@ -9,8 +9,8 @@ import pytest
 from compute_specimens import NAMES, drain, full_box, random_alloy
 
 from hea_studio.compute.analysis import iter_analysis, run_analysis
-from hea_studio.compute.curve import iter_curve
-from hea_studio.compute.roi import default_box
+from hea_studio.compute.lac.curve import iter_curve
+from hea_studio.compute.lac.roi import default_box
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box

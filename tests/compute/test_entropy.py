@@ -6,14 +6,14 @@ import math
 
 import pytest
 
-from hea_studio.compute.entropy import (
+from hea_studio.compute.lac.entropy import (
     R_J_PER_MOLK,
     Sublattice,
     classify,
     composition_entropy,
     mixing_entropy,
 )
-from hea_studio.compute.sume import unit_cells
+from hea_studio.compute.sume.fits import unit_cells
 from hea_studio.core.errors import InputError
 from hea_studio.core.settings import Lattice
 

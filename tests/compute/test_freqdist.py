@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from hea_studio.compute.freqdist import chi2_sf, frequency_distribution, gamma_q
+from hea_studio.compute.reference.freqdist import chi2_sf, frequency_distribution, gamma_q
 
 
 @pytest.mark.parametrize(

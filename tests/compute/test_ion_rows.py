@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 from compute_specimens import drain
 
-from hea_studio.compute import binning
 from hea_studio.compute.analysis import run_analysis
-from hea_studio.compute.display import atoms_display_sample
-from hea_studio.compute.profile import composition_profile
-from hea_studio.compute.roi import atoms_default_box, prepare_roi
+from hea_studio.compute.common.display import atoms_display_sample
+from hea_studio.compute.lac import binning
+from hea_studio.compute.lac.roi import atoms_default_box, prepare_roi
+from hea_studio.compute.profile.slabs import composition_profile
 from hea_studio.core.geometry import Box
 from hea_studio.core.settings import AnalysisSettings, parse_sizes
-from hea_studio.io.ranging import to_atoms
+from hea_studio.io.ranges.ranging import to_atoms
 from hea_studio.synth import generate
 from hea_studio.synth.molecular import cocrfeni_oxide_random
 from hea_studio.synth.shape import BoxShape
@@ -85,7 +85,7 @@ def test_per_edge_path_without_a_voxel_table_agrees(both, monkeypatch):
     monkeypatch.setattr(binning, "MAX_TABLE_ENTRIES", 0)
     a = prepare_roi(compact, box, elements)
     b = prepare_roi(per_atom, box, elements)
-    assert a.prepare_voxels((1.0, 2.0)) is None
+    assert a.prepare_voxels((1.0, 2.0)) == 1.0 and a.table(1.0) is None
     np.testing.assert_array_equal(a.counts, b.counts)
     np.testing.assert_array_equal(a.half_counts(), b.half_counts())
     for L in (0.7, 1.0, 2.3):
@@ -172,8 +172,8 @@ def test_compact_decomposition_allocates_per_ion_not_per_atom():
 def test_preview_of_ion_rows_follows_the_ion_draws(both, monkeypatch):
     """A large oxide previews from the dataset table (by ion class), with the ion-level reference
     and its grid shifts, equal to the exact analysis of the snapped box."""
-    from hea_studio.compute import preview
     from hea_studio.compute.analysis import iter_analysis
+    from hea_studio.compute.lac import preview
 
     compact, per_atom = both
     monkeypatch.setattr(preview, "MIN_ATOMS", 1000)
@@ -205,7 +205,7 @@ def test_preview_of_ion_rows_follows_the_ion_draws(both, monkeypatch):
 def test_local_entropy_is_bit_identical(both, n_centres):
     # Atoms of one ion share a position: neighbour ties are broken by storage order, which the
     # ion rows reproduce, so even the sampled centres and tie-breaks agree.
-    from hea_studio.compute.local import local_entropy
+    from hea_studio.compute.local.knn import local_entropy
 
     compact, per_atom = both
     box = Box((3.0, 3.0, 3.0), (11.0, 11.0, 11.0))
@@ -220,9 +220,9 @@ def test_local_entropy_is_bit_identical(both, n_centres):
 @pytest.mark.parametrize("preset", ["cations", "rock-salt"])
 def test_preview_of_sublattice_curves_from_the_table(both, monkeypatch, preset):
     """Sublattice curves (science.md 8) preview from the table too, equal to the exact analysis."""
-    from hea_studio.compute import preview
     from hea_studio.compute.analysis import resolve_sublattice_preset
     from hea_studio.compute.jobs import analysis_job
+    from hea_studio.compute.lac import preview
     from hea_studio.core.progress import SimpleTaskState
 
     compact, per_atom = both

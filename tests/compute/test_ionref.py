@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from hea_studio.compute.analysis import run_analysis
-from hea_studio.compute.ionref import IonNullTable
-from hea_studio.compute.reference import NullEntropyTable
+from hea_studio.compute.reference.atoms import NullEntropyTable
+from hea_studio.compute.reference.ions import IonNullTable
 from hea_studio.core.settings import AnalysisSettings, parse_sizes
-from hea_studio.io.ranging import to_atoms
+from hea_studio.io.ranges.ranging import to_atoms
 from hea_studio.synth import SynthParams, generate
 from hea_studio.synth.molecular import cocrfeni_oxide_random, with_molecular_ions
 from hea_studio.synth.shape import BoxShape
@@ -193,7 +193,7 @@ def test_mixture_of_large_cubes_matches_the_per_cube_laws():
 def test_trace_molecular_impurities_leave_an_alloy_an_alloy():
     """An alloy whose range file holds a little CO and O2 (the demo) keeps its principal elements with no
     "compound" note; an oxide whose O would enter the principal elements gets the cations and the note."""
-    from hea_studio.compute.roi import default_elements
+    from hea_studio.compute.lac.roi import default_elements
 
     alloy = {"Co": 2200, "Cu": 2650, "Fe": 2100, "Ni": 3040, "C": 4, "O": 6}
     assert default_elements(alloy, anions=("C", "O")) == (("Co", "Cu", "Fe", "Ni"), None)

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from compute_specimens import NAMES, clustered_alloy, full_box, random_alloy
 
-from hea_studio.compute import _kernels as nb
-from hea_studio.compute import _twins as tw
-from hea_studio.compute.local import NeighbourGrid, default_ks, local_entropy, parse_ks
-from hea_studio.compute.reference import log_table
+from hea_studio.compute.local import _kernels as nb
+from hea_studio.compute.local import _twins as tw
+from hea_studio.compute.local.knn import NeighbourGrid, default_ks, local_entropy, parse_ks
+from hea_studio.compute.reference.atoms import log_table
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box

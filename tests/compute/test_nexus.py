@@ -21,7 +21,7 @@ from hea_studio.compute.analysis import run_analysis
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 from hea_studio.core.settings import AnalysisSettings
-from hea_studio.io.nexus import DEFINITION, NXDL_PATH, write_nexus
+from hea_studio.io.exports.nexus import DEFINITION, NXDL_PATH, write_nexus
 
 ISO_8601 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 

@@ -11,7 +11,7 @@ import pytest
 from compute_specimens import NAMES, two_phase_alloy
 
 from hea_studio.cli import main
-from hea_studio.compute.profile import composition_profile, interface_position
+from hea_studio.compute.profile.slabs import composition_profile, interface_position
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box

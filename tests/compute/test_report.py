@@ -149,7 +149,7 @@ def test_report_of_several_sub_volumes_has_the_comparison_and_a_profile(tmp_path
     from compute_specimens import two_phase_alloy
 
     from hea_studio.compute.analysis import run_analysis
-    from hea_studio.compute.profile import composition_profile
+    from hea_studio.compute.profile.slabs import composition_profile
     from hea_studio.core.geometry import Box
     from hea_studio.core.settings import AnalysisSettings
     from hea_studio.plots.report import ReportSection, write_report

@@ -9,12 +9,15 @@ import numpy as np
 import pytest
 from compute_specimens import NAMES, clustered_alloy, drain
 
-from hea_studio.compute import _kernels as nb
-from hea_studio.compute import _twins as tw
-from hea_studio.compute import binning, scan
-from hea_studio.compute.curve import iter_prepared
-from hea_studio.compute.reference import NullEntropyTable
-from hea_studio.compute.roi import default_box, prepare_roi
+from hea_studio.compute.common import _kernels as nb_common
+from hea_studio.compute.common import _twins as tw_common
+from hea_studio.compute.common import scan
+from hea_studio.compute.lac import _kernels as nb_lac
+from hea_studio.compute.lac import _twins as tw_lac
+from hea_studio.compute.lac import binning
+from hea_studio.compute.lac.curve import iter_prepared
+from hea_studio.compute.lac.roi import default_box, prepare_roi
+from hea_studio.compute.reference.atoms import NullEntropyTable
 from hea_studio.core import memory
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.geometry import Box
@@ -36,14 +39,16 @@ def todays_counts(atoms: AtomSet, box: Box, sizes, K: int = 4):
     """Per-edge counts exactly as the code before the compact paths made them."""
     lut = np.arange(len(atoms.names), dtype=np.int64)
     lo, hi = np.array(box.lo), np.array(box.hi)
-    rel, lab = nb.select_box(atoms.positions, atoms.labels, lut, lo, hi, np.empty(atoms.n_atoms, np.int64))
+    rel, lab = nb_lac.select_box(
+        atoms.positions, atoms.labels, lut, lo, hi, np.empty(atoms.n_atoms, np.int64)
+    )
     g = binning.common_voxel_edge(sizes)
     table = None
     if g is not None:
         shape = tuple(binning.n_tiles(e, g) for e in box.size)
         entries = np.prod(np.array(shape) + 1) * K
         if min(shape) > 0 and entries <= 12_000_000 and entries <= 64 * lab.size + 4096:
-            P, face = nb.voxel_prefix(rel, lab, g, *shape, K)
+            P, face = nb_common.voxel_prefix(rel, lab, g, *shape, K)
             table = (P, np.ascontiguousarray(rel[face]), np.ascontiguousarray(lab[face]))
     out = []
     for L in sizes:
@@ -53,16 +58,18 @@ def todays_counts(atoms: AtomSet, box: Box, sizes, K: int = 4):
             continue
         m = round(L / g) if g else 0
         if table is not None and m >= 1 and abs(m * g - L) <= 1e-9 * L:
-            counts = nb.prefix_cube_counts(table[0], m, *c)
+            counts = nb_lac.prefix_cube_counts(table[0], m, *c)
             if table[2].size:
-                counts += nb.dense_counts(nb.cube_ids(table[1], float(L), *c), table[2], int(np.prod(c)), K)
+                counts += nb_lac.dense_counts(
+                    nb_lac.cube_ids(table[1], float(L), *c), table[2], int(np.prod(c)), K
+                )
         else:
-            ids = nb.cube_ids(rel, float(L), *c)
+            ids = nb_lac.cube_ids(rel, float(L), *c)
             n = int(np.prod(c))
             if n <= 4 * lab.size + 1024:
-                counts = nb.dense_counts(ids, lab, n, K)
+                counts = nb_lac.dense_counts(ids, lab, n, K)
             else:
-                counts = nb.sparse_counts(ids, lab, K)[1]
+                counts = nb_lac.sparse_counts(ids, lab, K)[1]
         out.append(counts)
     return out, np.bincount(lab, minlength=K)
 
@@ -72,7 +79,7 @@ def assert_same_curve(atoms, box, sizes, min_atoms=5):
     null = NullEntropyTable(bulk)
     prep = prepare_roi(atoms, box, NAMES)
     got = list(iter_prepared(prep, AnalysisSettings(sizes_nm=sizes, min_atoms=min_atoms)))
-    from hea_studio.compute.curve import scale_result
+    from hea_studio.compute.lac.curve import scale_result
 
     for i, (L, counts, s) in enumerate(zip(sizes, want_counts, got)):
         want = scale_result(prep, counts, L, i, min_atoms, null, True, (i + 1) / len(sizes))
@@ -108,7 +115,9 @@ def test_a_table_beyond_the_memory_budget_is_not_built(alloy32, monkeypatch):
     prep = prepare_roi(alloy32, box, NAMES)
     need = prep.table_bytes(0.5)
     monkeypatch.setattr(memory, "table_budget", lambda: need - 1)
-    assert prep.prepare_voxels(parse_sizes("0.5:4:0.5")) is None
+    # The common voxel edge is returned all the same (shifted grids round to it); no table is built.
+    assert prep.prepare_voxels(parse_sizes("0.5:4:0.5")) == 0.5
+    assert prep.table(0.5) is None and prep.tables_bytes() == 0
     monkeypatch.setattr(memory, "table_budget", lambda: need)
     assert prep.prepare_voxels(parse_sizes("0.5:4:0.5")) == 0.5
     assert prep.table(0.5).dtype == np.int32 and prep.tables_bytes() == need
@@ -138,7 +147,7 @@ def test_shifted_grids_match_the_floor_definition(alloy32, shift_voxels):
     for shift in (np.array(shift_voxels) * 0.5, np.array(shift_voxels) * 0.37 + 0.05):
         for L in (0.5, 1.0, 1.5):
             c = prep.grid_shape(L, shift)
-            want = tw.floor_bincount_counts(rel - shift, prep.labels, L, *c, 4)
+            want = tw_common.floor_bincount_counts(rel - shift, prep.labels, L, *c, 4)
             np.testing.assert_array_equal(prep.tile_counts(L, g, shift), want)
 
 
@@ -146,18 +155,18 @@ def test_scan_kernels_equal_their_twins(alloy32):
     pos, lab = alloy32.positions, alloy32.labels
     lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
     lo2, hi2 = lo.copy(), hi.copy()
-    nb.bounds_chunk(pos, 100, 50_000, lo, hi)
-    tw.bounds_chunk(pos, 100, 50_000, lo2, hi2)
+    nb_common.bounds_chunk(pos, 100, 50_000, lo, hi)
+    tw_common.bounds_chunk(pos, 100, 50_000, lo2, hi2)
     np.testing.assert_array_equal(lo, lo2)
     np.testing.assert_array_equal(hi, hi2)
     a, b = np.zeros((7, 6, 5), np.int64), np.zeros((7, 6, 5), np.int64)
-    nb.density_hist_chunk(pos, 0, len(pos), lo, 1.7, a)
-    tw.density_hist_chunk(pos, 0, len(pos), lo, 1.7, b)
+    nb_common.density_hist_chunk(pos, 0, len(pos), lo, 1.7, a)
+    tw_common.density_hist_chunk(pos, 0, len(pos), lo, 1.7, b)
     np.testing.assert_array_equal(a, b)
     box_lo, box_hi = np.array([1.0, 2.0, 0.5]), np.array([9.0, 8.0, 10.0])
     c1, c2 = np.zeros(4, np.int64), np.zeros(4, np.int64)
-    nb.box_species_chunk(pos, lab, box_lo, box_hi, 10, 40_000, c1)
-    tw.box_species_chunk(pos, lab, box_lo, box_hi, 10, 40_000, c2)
+    nb_common.box_species_chunk(pos, lab, box_lo, box_hi, 10, 40_000, c1)
+    tw_common.box_species_chunk(pos, lab, box_lo, box_hi, 10, 40_000, c2)
     np.testing.assert_array_equal(c1, c2)
     lut = np.array([0, -1, 1, 2], dtype=np.int64)
     shape = np.array([15, 11, 18, 3])
@@ -165,22 +174,22 @@ def test_scan_kernels_equal_their_twins(alloy32):
     f1, f2 = np.empty(60_000, np.int64), np.empty(60_000, np.int64)
     args = (pos, lab, lut, box_lo, box_hi, 0.5, shape, 0, len(pos))
     scratch = (np.empty(60_000, np.int32), np.empty(60_000, np.int32), np.zeros(16, np.int64))
-    n1 = nb.voxel_fill_chunk(*args, t1, f1, *scratch)
-    n2 = tw.voxel_fill_chunk(*args, t2, f2, *scratch)
+    n1 = nb_common.voxel_fill_chunk(*args, t1, f1, *scratch)
+    n2 = tw_common.voxel_fill_chunk(*args, t2, f2, *scratch)
     np.testing.assert_array_equal(t1, t2)
     assert n1 == n2
     P1, P2 = t1.reshape(16, 12, 19, 3).astype(np.int64), t2.reshape(16, 12, 19, 3).astype(np.int64)
-    nb.prefix_sums(P1)
-    tw.prefix_sums(P2)
+    nb_common.prefix_sums(P1)
+    tw_common.prefix_sums(P2)
     np.testing.assert_array_equal(P1, P2)
     b1, b2 = np.empty(len(pos), np.int32), np.empty(len(pos), np.int32)
-    nb.bucket_chunk(pos, lab, lut, box_lo, box_hi, 0.25, 40, 0, len(pos), b1)
-    tw.bucket_chunk(pos, lab, lut, box_lo, box_hi, 0.25, 40, 0, len(pos), b2)
+    nb_common.bucket_chunk(pos, lab, lut, box_lo, box_hi, 0.25, 40, 0, len(pos), b1)
+    tw_common.bucket_chunk(pos, lab, lut, box_lo, box_hi, 0.25, 40, 0, len(pos), b2)
     np.testing.assert_array_equal(b1, b2)
     start = np.zeros(41, np.int64)
     np.cumsum(np.bincount(b1[b1 >= 0], minlength=40), out=start[1:])
     outs = []
-    for fn in (nb.gather_buckets, tw.gather_buckets):
+    for fn in (nb_common.gather_buckets, tw_common.gather_buckets):
         op, ol, fill = np.empty((start[-1], 3), np.float32), np.empty(start[-1], np.uint8), start[:-1].copy()
         fn(pos, lab, lut, 0, b1, fill, op, ol)
         outs.append((op, ol))
@@ -189,12 +198,12 @@ def test_scan_kernels_equal_their_twins(alloy32):
     shift = np.array([0.1, 0.0, 0.3])
     for L in (0.3, 1.1):
         c = [int((hi_ - lo_ - s) // L) for hi_, lo_, s in zip(box_hi, box_lo, shift)]
-        d1 = nb.tile_counts_dense(outs[0][0], outs[0][1], box_lo, shift, L, *c, 3)
+        d1 = nb_lac.tile_counts_dense(outs[0][0], outs[0][1], box_lo, shift, L, *c, 3)
         np.testing.assert_array_equal(
-            d1, tw.tile_counts_dense(outs[0][0], outs[0][1], box_lo, shift, L, *c, 3)
+            d1, tw_lac.tile_counts_dense(outs[0][0], outs[0][1], box_lo, shift, L, *c, 3)
         )
-        s1 = nb.tile_counts_sparse(outs[0][0], outs[0][1], start, 0.25, box_lo, shift, L, *c, 3)
-        s2 = tw.tile_counts_sparse(outs[0][0], outs[0][1], start, 0.25, box_lo, shift, L, *c, 3)
+        s1 = nb_lac.tile_counts_sparse(outs[0][0], outs[0][1], start, 0.25, box_lo, shift, L, *c, 3)
+        s2 = tw_lac.tile_counts_sparse(outs[0][0], outs[0][1], start, 0.25, box_lo, shift, L, *c, 3)
         np.testing.assert_array_equal(s1[0], s2[0])
         np.testing.assert_array_equal(s1[1], s2[1])
 
@@ -227,7 +236,8 @@ def test_scans_stop_when_cancelled(alloy32, monkeypatch):
 
 def test_load_path_allocates_no_per_atom_float64(tmp_path, monkeypatch):
     from hea_studio.core.ranges import Range, RangeTable
-    from hea_studio.io import load_ions, load_ranges, ranging, to_atoms, write_pos, write_rrng
+    from hea_studio.io import load_ions, load_ranges, to_atoms, write_pos, write_rrng
+    from hea_studio.io.ranges import ranging
 
     # Chunks of 2^16 atoms, so that chunk buffers cannot hide a per-atom array at this size.
     monkeypatch.setattr(ranging, "CHUNK", 1 << 16)
@@ -266,14 +276,14 @@ def test_load_path_allocates_no_per_atom_float64(tmp_path, monkeypatch):
 def test_half_counts_without_a_per_atom_copy(alloy32):
     box = Box((0.3, 0.1, 0.2), (11.6, 10.9, 11.4))
     prep = prepare_roi(alloy32, box, NAMES)
-    want = tw.half_counts(prep.rel, prep.labels, 0.5 * np.asarray(box.size), 4)
+    want = tw_common.half_counts(prep.rel, prep.labels, 0.5 * np.asarray(box.size), 4)
     fresh = prepare_roi(alloy32, box, NAMES)
     np.testing.assert_array_equal(fresh.half_counts(), want)  # chunked pass over the dataset
     fresh.compact()
     np.testing.assert_array_equal(fresh.half_counts(), want)  # from the compact copy
     out = np.zeros((3, 4), np.int64)
     lo, hi = np.array(box.lo), np.array(box.hi)
-    tw.half_counts_chunk(
+    tw_common.half_counts_chunk(
         alloy32.positions, alloy32.labels, prep.layers[0], lo, hi, 0.5 * np.asarray(box.size), 0, 60_000, out
     )
     np.testing.assert_array_equal(out, want)
@@ -286,12 +296,12 @@ def test_shifted_tilings_of_the_sume_interval_match_the_floor_definition(alloy32
     for voxel in (g, None):
         for frac in ((0.3, 0.7, 0.1), (0.0, 0.5, 0.99)):
             counts, off, shape = prep.tile_counts_shifted(1.5, np.array(frac), voxel)
-            want = tw.floor_bincount_counts(prep.rel - np.array(off), prep.labels, 1.5, *shape, 4)
+            want = tw_common.floor_bincount_counts(prep.rel - np.array(off), prep.labels, 1.5, *shape, 4)
             np.testing.assert_array_equal(counts, want)
 
 
 def test_display_sample_draws_distinct_atoms_without_a_full_permutation():
-    from hea_studio.compute.display import sample_indices
+    from hea_studio.compute.common.display import sample_indices
 
     tracemalloc.start()
     try:
@@ -308,7 +318,7 @@ def test_display_sample_draws_distinct_atoms_without_a_full_permutation():
 
 
 def test_display_sample_and_projection_equal_numpy(alloy32, monkeypatch):
-    from hea_studio.compute.display import build_display_sample, sample_indices
+    from hea_studio.compute.common.display import build_display_sample, sample_indices
 
     monkeypatch.setattr(scan, "CHUNK_ATOMS", 7000)
     pos, lab = alloy32.positions, alloy32.labels
@@ -323,15 +333,15 @@ def test_display_sample_and_projection_equal_numpy(alloy32, monkeypatch):
     lo = (float(pos[:, 0].min()), float(pos[:, 2].min()))
     got = scan.density_map(pos, (0, 2), lo, 0.37, (30, 31))
     want = np.zeros((30, 31), np.int64)
-    tw.projection_chunk(pos, 0, 2, 0, len(pos), np.array(lo), 0.37, want)
+    tw_common.projection_chunk(pos, 0, 2, 0, len(pos), np.array(lo), 0.37, want)
     np.testing.assert_array_equal(got, want.astype(np.float32))
     assert got.sum() == len(pos)
 
 
 def test_preview_from_the_dataset_table_equals_the_analysis_of_the_snapped_box(monkeypatch):
-    from hea_studio.compute import preview
     from hea_studio.compute.analysis import iter_analysis, run_analysis
-    from hea_studio.compute.roi import prepare_roi as prep_exact
+    from hea_studio.compute.lac import preview
+    from hea_studio.compute.lac.roi import prepare_roi as prep_exact
 
     atoms = compact_atoms(clustered_alloy(120_000, 1.5, seed=8))
     monkeypatch.setattr(preview, "MIN_ATOMS", 1000)
@@ -356,7 +366,7 @@ def test_preview_from_the_dataset_table_equals_the_analysis_of_the_snapped_box(m
 
 
 def test_preview_edges_are_whole_voxels_of_at_least_one_nm(monkeypatch):
-    from hea_studio.compute import preview
+    from hea_studio.compute.lac import preview
 
     atoms = compact_atoms(clustered_alloy(50_000, 1.5, seed=2))
     monkeypatch.setattr(preview, "MIN_ATOMS", 1000)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hea_studio.compute.specimen import largest_cube, largest_cube_in_mask
+from hea_studio.compute.common.specimen import largest_cube, largest_cube_in_mask
 
 
 def test_largest_cube_in_mask_finds_the_planted_cube():

@@ -11,12 +11,12 @@ import pytest
 
 from hea_studio.cli import main
 from hea_studio.compute.analysis import run_analysis
-from hea_studio.compute.entropy import composition_entropy
-from hea_studio.compute.sublattice_curve import SublatticePlan, sublattice_bulk
+from hea_studio.compute.compounds.curve import SublatticePlan, sublattice_bulk
+from hea_studio.compute.lac.entropy import composition_entropy
 from hea_studio.core.errors import InputError
 from hea_studio.core.settings import AnalysisSettings, parse_sizes
 from hea_studio.core.sublattices import Sublattice, check_sublattices, preset_sublattices
-from hea_studio.io.ranging import to_atoms
+from hea_studio.io.ranges.ranging import to_atoms
 from hea_studio.synth import generate
 from hea_studio.synth.molecular import rocksalt_hea_oxide_random
 from hea_studio.synth.output import write_specimen

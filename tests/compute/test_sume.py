@@ -7,8 +7,8 @@ import pytest
 from compute_specimens import clustered_alloy, full_box, random_alloy
 
 from hea_studio.compute.analysis import run_analysis
-from hea_studio.compute.sume import hinge_fit, sume_null, tangent_fit
-from hea_studio.compute.sume_estimate import hinge_result, tangent_result
+from hea_studio.compute.sume.estimate import hinge_result, tangent_result
+from hea_studio.compute.sume.fits import hinge_fit, sume_null, tangent_fit
 from hea_studio.core.results import ScaleResult
 from hea_studio.core.settings import AnalysisSettings, Lattice, parse_sizes
 
@@ -179,8 +179,8 @@ def test_undersampled_and_few_cube_edges_are_shown_but_left_out_of_the_fits():
 
 
 def test_large_cube_sets_resample_from_the_normal_limit_with_the_bootstrap_spread():
-    from hea_studio.compute import _kernels
-    from hea_studio.compute.sume_estimate import EXACT_RESAMPLE_CUBES, resample_mean, resample_means
+    from hea_studio.compute.sume import _kernels
+    from hea_studio.compute.sume.estimate import EXACT_RESAMPLE_CUBES, resample_mean, resample_means
 
     rng = np.random.default_rng(8)
     n = EXACT_RESAMPLE_CUBES + 5000

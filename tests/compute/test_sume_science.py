@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from hea_studio.compute.analysis import run_analysis
-from hea_studio.compute.roi import default_box
+from hea_studio.compute.lac.roi import default_box
 from hea_studio.core.geometry import Box
 from hea_studio.core.settings import AnalysisSettings, Lattice, parse_sizes
 from hea_studio.io import to_atoms

@@ -11,7 +11,7 @@ from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box, SubVolume
 from hea_studio.core.project import ProjectState
 from hea_studio.core.settings import AnalysisSettings, Lattice
-from hea_studio.io.project import load_project, save_project
+from hea_studio.io.project.store import load_project, save_project
 
 
 def _state() -> ProjectState:
@@ -48,7 +48,7 @@ def test_overwrite_is_atomic_when_writing_fails(tmp_path: Path, monkeypatch):
     save_project(path, _state())
     before = path.read_bytes()
 
-    import hea_studio.io.project as project
+    import hea_studio.io.project.store as project
 
     def broken(_d):
         raise OSError("disk full")
@@ -70,7 +70,7 @@ def test_bad_files_raise_input_error_naming_the_file(tmp_path: Path):
 
 
 def test_settings_keep_the_sume_method_and_grid_shifts():
-    from hea_studio.io.project import settings_from_json, settings_to_json
+    from hea_studio.io.project.store import settings_from_json, settings_to_json
 
     s = AnalysisSettings(sume_method="tangent-free", grid_shifts=3)
     back = settings_from_json(settings_to_json(s))
@@ -80,7 +80,7 @@ def test_settings_keep_the_sume_method_and_grid_shifts():
 
 def test_settings_keep_the_sublattices_and_their_preset():
     from hea_studio.core.sublattices import Sublattice
-    from hea_studio.io.project import settings_from_json, settings_to_json
+    from hea_studio.io.project.store import settings_from_json, settings_to_json
 
     subs = (Sublattice.parse("A:Mg,Fe:0.33:1"), Sublattice.parse("B:Fe:0.67,Cr:2"), Sublattice.parse("O:O:4"))
     s = AnalysisSettings(sublattices=subs)

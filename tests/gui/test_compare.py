@@ -13,7 +13,7 @@ from compute_specimens import two_phase_alloy
 from gui_helpers import show_dataset, write_specimen
 
 from hea_studio.compute.batch import analyze_files
-from hea_studio.compute.profile import interface_position
+from hea_studio.compute.profile.slabs import interface_position
 from hea_studio.core.comparison import rows_from_csv
 from hea_studio.core.geometry import Box
 

@@ -25,7 +25,7 @@ def good_files(tmp_path_factory) -> tuple[Path, Path]:
 def test_garbage_then_good_data_leaves_a_working_window(
     make_main_window, qtbot, good_files, tmp_path, monkeypatch
 ):
-    import hea_studio.io.pos as pos_reader
+    import hea_studio.io.apt.pos as pos_reader
 
     pos, rrng = good_files
     window = make_main_window()

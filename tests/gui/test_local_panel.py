@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from gui_helpers import show_dataset
 
-from hea_studio.compute.local import default_ks, local_entropy
+from hea_studio.compute.local.knn import default_ks, local_entropy
 from hea_studio.core.geometry import Box
 
 pytestmark = pytest.mark.gui

@@ -9,7 +9,7 @@ import pytest
 from window_support import close_discarding
 
 from hea_studio.core.geometry import Box
-from hea_studio.io.project import load_project
+from hea_studio.io.project.store import load_project
 from hea_studio.synth import generate, write_specimen
 from hea_studio.synth.shape import BoxShape
 from hea_studio.synth.specimen import SynthParams
@@ -166,7 +166,7 @@ def test_project_with_unreadable_data_leaves_nothing_pending(make_main_window, q
     from hea_studio.core.geometry import SubVolume
     from hea_studio.core.project import ProjectState
     from hea_studio.core.settings import AnalysisSettings
-    from hea_studio.io.project import save_project
+    from hea_studio.io.project.store import save_project
 
     pos, rrng = small_files
     window = make_main_window()

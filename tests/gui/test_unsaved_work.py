@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from hea_studio.core.geometry import Box
-from hea_studio.io.project import load_project
+from hea_studio.io.project.store import load_project
 from hea_studio.synth import generate, write_specimen
 from hea_studio.synth.shape import BoxShape
 from hea_studio.synth.specimen import SynthParams

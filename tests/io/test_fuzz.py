@@ -13,7 +13,7 @@ from io_files import write_apt
 
 from hea_studio.core.errors import InputError
 from hea_studio.io import load_ions, load_ranges, write_pos
-from hea_studio.io._plausible import MAX_BAD_SHARE, implausible_rows
+from hea_studio.io.apt._plausible import MAX_BAD_SHARE, implausible_rows
 
 EXTENSIONS = (".pos", ".epos", ".apt", ".rrng", ".rng", ".env")
 FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -179,7 +179,7 @@ def test_apt_with_repeated_sections_and_inconsistent_counts(tmp_path, header_ion
 def _project_seed(tmp: Path) -> bytes:
     from hea_studio.core.geometry import Box, SubVolume
     from hea_studio.core.project import ProjectState
-    from hea_studio.io.project import save_project
+    from hea_studio.io.project.store import save_project
 
     state = ProjectState(
         ion_file="/data/run.pos",
@@ -194,7 +194,7 @@ def _project_seed(tmp: Path) -> bytes:
 
 
 def _only_input_error_project(path: Path, data: bytes) -> None:
-    from hea_studio.io.project import load_project
+    from hea_studio.io.project.store import load_project
 
     path = path.with_name(f"{path.stem}{next(_serial)}{path.suffix}")
     path.write_bytes(data)

@@ -12,7 +12,7 @@ from io_files import write_apt
 
 from hea_studio.core.errors import InputError
 from hea_studio.io import load_ions, load_ranges, read_pos, write_pos
-from hea_studio.io._plausible import MAX_BAD_SHARE, implausible_rows
+from hea_studio.io.apt._plausible import MAX_BAD_SHARE, implausible_rows
 
 
 def _ions(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -114,7 +114,7 @@ def _write_rrng(path: Path, ranges: list[tuple[float, float]]) -> None:
 
 
 def test_ten_thousand_nested_ranges_are_counted_not_listed(tmp_path):
-    from hea_studio.io._rangetext import find_overlaps
+    from hea_studio.io.ranges._rangetext import find_overlaps
 
     n = 10_000
     _write_rrng(tmp_path / "many.rrng", [(10 + i * 0.001, 60 + i * 0.001) for i in range(n)])
@@ -127,7 +127,7 @@ def test_ten_thousand_nested_ranges_are_counted_not_listed(tmp_path):
 
 
 def test_overlap_count_matches_brute_force():
-    from hea_studio.io._rangetext import find_overlaps
+    from hea_studio.io.ranges._rangetext import find_overlaps
 
     rng = np.random.default_rng(3)
     for _ in range(200):

@@ -318,7 +318,7 @@ def _range_tables(draw):
             ion = draw(st.sampled_from(["", "UserX"])) or None
         else:
             comp, ion = (), draw(st.sampled_from(["Unknown1", "Peak_2", "Cluster3"]))
-        from hea_studio.io._rangetext import formula_name
+        from hea_studio.io.ranges._rangetext import formula_name
 
         name = ion or formula_name(comp)
         comp = comps.setdefault(name, comp)

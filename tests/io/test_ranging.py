@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hea_studio.core.ions import IonData
 from hea_studio.core.ranges import Range, RangeTable
 from hea_studio.io import assign_species, build_lookup, load_ions, load_ranges, ranging_summary, to_atoms
-from hea_studio.io.ranging import assign_numpy
+from hea_studio.io.ranges.ranging import assign_numpy
 
 
 def _table(*ranges: Range) -> RangeTable:
@@ -225,7 +225,7 @@ def test_jenjamin_cluster_subsets(real, name, counts):
 @pytest.mark.parametrize("order", [">f4", "<f4"])
 def test_ranged_rows_kernel_equals_the_numpy_masks(order):
     # A mapped .pos is a strided big-endian view: the kernel moves the bits, the masks convert.
-    from hea_studio.io.ranging import _ranged_rows
+    from hea_studio.io.ranges.ranging import _ranged_rows
 
     rng = np.random.default_rng(4)
     records = rng.normal(0, 30, (300_007, 4)).astype(order)

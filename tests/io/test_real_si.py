@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hea_studio.io import load_ions, load_ranges, ranging_summary, to_atoms
-from hea_studio.io._binary import _mapping_of
+from hea_studio.io.apt._binary import _mapping_of
 
 pytestmark = pytest.mark.network
 

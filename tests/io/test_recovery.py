@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import hea_studio
-from hea_studio.io.recovery import RecoveryFolder
+from hea_studio.io.project.recovery import RecoveryFolder
 
 
 def test_each_instance_has_its_own_copy_and_live_ones_are_never_orphans(tmp_path):
@@ -45,7 +45,7 @@ def test_a_killed_process_is_detected_by_its_lock_not_its_pid(tmp_path):
         f"""
         import os, sys, time
         sys.path.insert(0, {str(Path(hea_studio.__file__).parents[1])!r})
-        from hea_studio.io.recovery import RecoveryFolder
+        from hea_studio.io.project.recovery import RecoveryFolder
         r = RecoveryFolder({str(tmp_path)!r})
         r.own_copy().write_bytes(b"live session")
         print(os.getpid(), flush=True)

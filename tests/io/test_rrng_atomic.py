@@ -38,7 +38,7 @@ def test_write_rrng_round_trips_and_a_failed_write_keeps_the_old_file(tmp_path, 
 
 def test_rrng_text_reads_back_and_bad_text_names_where_it_came_from(tmp_path):
     from hea_studio.core.errors import InputError
-    from hea_studio.io.rrng import parse_rrng_text, rrng_text
+    from hea_studio.io.ranges.rrng import parse_rrng_text, rrng_text
 
     table = RangeTable(
         [Range(27.9, 28.1, "Si", (("Si", 1.0),)), Range(33.9, 34.1, "CrO", (("Cr", 1.0), ("O", 1.0)))]

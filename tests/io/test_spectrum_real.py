@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 from hea_studio.cli import main
-from hea_studio.compute.spectrum import background, find_peaks, fit_check, mass_spectrum, range_holds_peak
+from hea_studio.compute.spectrum.mass import (
+    background,
+    find_peaks,
+    fit_check,
+    mass_spectrum,
+    range_holds_peak,
+)
 from hea_studio.io import load_ions, load_ranges, ranging_summary, read_rrng, write_pos
 
 pytestmark = pytest.mark.network
@@ -128,3 +134,48 @@ def test_ranges_suggest_writes_a_range_file_that_recovers_the_synthetic_truth(tm
         == 2
     )
     assert np.isfinite(summary.ranged)
+
+
+def test_the_fit_check_flags_the_si_files_nickel_range_named_cr2o(apav_si, si_spectrum):
+    """Si.RRNG names 57.8-61.2 Da "Cr2O"; the isotope overlay shows it is Ni+ (58Ni, 60Ni). On main
+    the fit check did not test isotope ratios and passed it."""
+    _, spec = si_spectrum
+    check = fit_check(spec, load_ranges(apav_si / "Si.RRNG"), "Si.pos", "Si.RRNG")
+    flagged = {(m.range.ion, m.range.lo): m for m in check.isotope_mismatches}
+    cr2o = flagged[("Cr2O", 57.819)]
+    assert cr2o.fits == "Ni+" and cr2o.label == "Cr2O2+"
+    text = next(w for w in check.warnings if "Cr2O 57.82-61.16 Da" in w)
+    assert text.startswith("Si.RRNG:") and "isotope" in text and "Ni+" in text
+    # 18 Da is H2O+, not 18O+ (which would need 500 times as many ions at 16 Da).
+    assert flagged[("O", 17.838)].fits == "H2O+"
+    # The Si, C and 16O ranges fit their isotope patterns.
+    assert not any(m.range.ion in ("Si", "C", "O") and m.range.lo in (13.8745, 27.856, 11.866, 15.858)
+                   for m in check.isotope_mismatches)  # fmt: skip
+    assert check.to_json()["isotope_mismatches"]
+
+
+def test_suggest_on_si_with_ni_proposes_ranges_to_accept_one_by_one(apav_si, si_spectrum, qtbot):
+    """On main Suggest ranges replaced the file's 26 ranges with 12; now it proposes the ranges the
+    table lacks and keeps every range of the file."""
+    from hea_studio.widgets.spectrum_panel import SpectrumPanel
+
+    _, spec = si_spectrum
+    table = load_ranges(apav_si / "Si.RRNG")
+    panel = SpectrumPanel()
+    qtbot.addWidget(panel)
+    panel.set_spectrum(spec)
+    panel.set_table(table)
+    edited = []
+    panel.ranges_edited.connect(lambda t, text: edited.append((t, text)))
+    panel.suggest_edit.setText("Si,Ni")
+    panel.suggest()
+    proposals = list(panel.proposals.proposals)
+    assert proposals and not edited and panel.table is table
+    assert all(not (p.lo < r.hi and r.lo < p.hi) for p in proposals for r in table.ranges)
+    ni = [p for p in proposals if p.ion == "Ni"]
+    assert ni  # nickel's lines the file does not range (62Ni+ near 61.9 Da)
+    panel.proposals.list.setCurrentRow(proposals.index(ni[0]))
+    panel.proposals.accept_button.click()
+    ((after, text),) = edited
+    assert len(after.ranges) == len(table.ranges) + 1 and "Accept suggested Ni" in text
+    assert len(panel.proposals.proposals) == len(proposals) - 1

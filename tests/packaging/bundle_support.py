@@ -44,12 +44,13 @@ class SelfTestRun:
     def describe(self) -> str:
         return (
             f"exit code {self.returncode} after {self.seconds:.1f} s\n--- stdout\n{self.stdout[-4000:]}\n"
-            f"--- stderr\n{self.stderr[-4000:]}\n--- logs\n{_crash_logs(self.cache_dir)}"
+            f"--- stderr\n{self.stderr[-4000:]}\n--- logs\n{_crash_logs(self.home / '.local' / 'state' / 'hea-studio')}"
         )
 
 
-def _crash_logs(cache_dir: Path) -> str:
-    logs = sorted((cache_dir / "logs").glob("*.log")) if (cache_dir / "logs").is_dir() else []
+def _crash_logs(state_dir: Path) -> str:
+    # Crash logs are state ($XDG_STATE_HOME/hea-studio/logs), not cache.
+    logs = sorted((state_dir / "logs").glob("*.log")) if (state_dir / "logs").is_dir() else []
     return "\n".join(f"{p}:\n{p.read_text(errors='replace')[-3000:]}" for p in logs) or "(none)"
 
 
@@ -76,6 +77,7 @@ def clean_environment(home: Path, cache_dir: Path, empty_bin: Path) -> dict[str,
         "HEA_STUDIO_CACHE": str(cache_dir),
         "XDG_CONFIG_HOME": str(home / ".config"),
         "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_STATE_HOME": str(home / ".local" / "state"),
         "XDG_RUNTIME_DIR": str(home / "run"),
     }
     for name in ("DISPLAY", "XAUTHORITY"):

@@ -91,6 +91,13 @@ def test_bundle_holds_what_pyinstaller_cannot_find_alone(bundle: Bundle) -> None
     assert list((plugins / "xcbglintegrations").glob("*.so")) or not IS_LINUX
 
 
+def test_bundle_carries_the_licence_texts(bundle: Bundle) -> None:
+    from test_packaging_files import assert_licence_texts
+
+    # At the top of the folder (and so in the archive): ours, Qt's LGPL, numba/LLVM's, HDF5's, ...
+    assert_licence_texts(bundle.app_dir)
+
+
 def test_bundle_leaves_out_what_the_app_does_not_use(bundle: Bundle) -> None:
     internal = _internal(bundle)
     for name in ("tkinter", "matplotlib", "scipy", "IPython", "pytest", "PyInstaller", "setuptools"):

@@ -129,3 +129,43 @@ def test_windows_version_file_is_what_pyinstaller_evaluates() -> None:
     strings = {s[1][0]: s[1][1] for s in tables[0][1][1]}
     assert strings["ProductVersion"] == hea_studio.__version__
     assert strings["OriginalFilename"] == "HEA Studio.exe" and strings["ProductName"] == "HEA Studio"
+
+
+def test_notices_script_writes_every_licence_text(tmp_path) -> None:
+    # What packaging/build.sh puts at the top of the application folder (tested on the built bundle in
+    # test_bundle.py; here in seconds, from the installed distributions).
+    app = tmp_path / "hea-studio"
+    app.mkdir()
+    subprocess.run(
+        [sys.executable, str(ROOT / "packaging" / "notices.py"), str(app)], check=True, capture_output=True
+    )
+    assert_licence_texts(app)
+
+
+def assert_licence_texts(app) -> None:
+    """The licence texts a frozen folder must carry: ours, Qt's LGPL, numba/LLVM's and HDF5's."""
+    assert (app / "LICENSE").read_text().startswith("BSD 3-Clause License")
+    notices = (app / "THIRD-PARTY-NOTICES.txt").read_text()
+    for name in (
+        "PySide6-Essentials",
+        "shiboken6",
+        "numpy",
+        "numba",
+        "llvmlite",
+        "h5py",
+        "vispy",
+        "pyqtgraph",
+    ):
+        assert f"\n{name} " in notices, name
+    assert "LGPL-3.0" in notices and "replaced by compatible builds" in notices
+    lic = app / "licenses"
+    assert "GNU LESSER GENERAL PUBLIC LICENSE" in (lic / "PySide6-Essentials" / "LGPL-3.0.txt").read_text()
+    assert "GNU GENERAL PUBLIC LICENSE" in (lic / "PySide6-Essentials" / "GPL-3.0.txt").read_text()
+    assert "LLVM" in (lic / "llvmlite" / "LICENSE.thirdparty").read_text()
+    assert (lic / "numba" / "LICENSE").is_file()
+    hdf5 = next(lic.glob("h5py/**/hdf5.txt"))
+    assert "HDF5" in hdf5.read_text()
+    # Every text the notices name exists.
+    for line in notices.splitlines():
+        if line.strip().startswith("text: "):
+            assert (app / line.split("text: ", 1)[1]).is_file(), line

@@ -5,7 +5,7 @@ from __future__ import annotations
 from compute_specimens import full_box, random_alloy
 
 from hea_studio.compute.analysis import run_analysis
-from hea_studio.compute.local import local_entropy
+from hea_studio.compute.local.knn import local_entropy
 from hea_studio.core.settings import AnalysisSettings
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hea_studio.compute.display import sample_indices
+from hea_studio.compute.common.display import sample_indices
 from hea_studio.core.geometry import Box
 from hea_studio.render.budget import (
     HARDWARE_BUDGET,

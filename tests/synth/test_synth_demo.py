@@ -63,7 +63,7 @@ def test_demo_resembles_the_paper(demo_data):
 
 def test_demo_shows_sume_between_2_and_5_nm_and_a_deficit_at_1_nm(demo_data):
     from hea_studio.compute.analysis import run_analysis
-    from hea_studio.compute.roi import default_box
+    from hea_studio.compute.lac.roi import default_box
     from hea_studio.core.settings import AnalysisSettings, parse_sizes
     from hea_studio.io import to_atoms
 

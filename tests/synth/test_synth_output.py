@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from hea_studio.io import load_ions, load_ranges, to_atoms
-from hea_studio.io.ranging import assign_species
+from hea_studio.io.ranges.ranging import assign_species
 from hea_studio.synth import BoxShape, ClusterSpec, SynthParams, generate
 from hea_studio.synth.output import write_specimen
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hea_studio.compute._jit import njit
+from hea_studio.compute.common._jit import njit
 
 
 @njit(cache=True, nogil=True)
@@ -119,11 +119,14 @@ def flatten(parent):
 
 
 @njit(cache=True, nogil=True)
-def nearest_within(query, pts, starts, lo, cell, dims, r2, out_idx, out_d2):
+def nearest_within(query, pts, starts, near, lo, cell, dims, r2, out_idx, out_d2):
     """For every query point, the nearest grid point within ``sqrt(r2)``.
 
     ``out_idx`` gets its sorted index (-1: none within the radius) and ``out_d2`` the squared
-    distance (``inf`` for none). Queries may lie outside the grid.
+    distance (``inf`` for none). Queries may lie outside the grid. ``near`` (n_cells,) uint8 marks the
+    cells with a point in them or in a neighbour: a query in any other cell is done after one byte
+    (most ions of a specimen are far from every cluster, and the byte table is 8x smaller than the
+    cell starts, so it stays in cache).
     """
     nx, ny, nz = dims[0], dims[1], dims[2]
     glo0 = lo[0] - cell
@@ -139,6 +142,10 @@ def nearest_within(query, pts, starts, lo, cell, dims, r2, out_idx, out_d2):
         # Far outside the grid: nothing can be within one cell edge (>= the radius).
         if glo0 <= x < ghi0 and glo1 <= y < ghi1 and glo2 <= z < ghi2:
             ix, iy, iz = _cell_of(x, y, z, lo, cell, dims)
+            if near[(ix * ny + iy) * nz + iz] == 0:
+                out_idx[q] = -1
+                out_d2[q] = np.inf
+                continue
             for gx in range(max(ix - 1, 0), min(ix + 2, nx)):
                 for gy in range(max(iy - 1, 0), min(iy + 2, ny)):
                     base = (gx * ny + gy) * nz
@@ -154,3 +161,35 @@ def nearest_within(query, pts, starts, lo, cell, dims, r2, out_idx, out_d2):
                                 bi = j
         out_idx[q] = bi
         out_d2[q] = best
+
+
+@njit(cache=True, nogil=True)
+def column_extremes(pts, lo, cell, dims, best_val, best_pt):
+    """Per column of each axis-pair projection, the point with the lowest and highest third coordinate.
+
+    ``dims`` (3,) cells along x, y, z; ``best_val`` (6, M) float64 running extremes (``+inf`` / ``-inf``
+    to start) and ``best_pt`` (6, M, 3) the points holding them, with M = max(nx*ny, nx*nz, ny*nz).
+    Rows 0/1: min/max z over (x, y) columns; 2/3: min/max y over (x, z); 4/5: min/max x over (y, z).
+    The convex hull of these points is the hull of all points up to about one cell.
+    """
+    nx, ny, nz = dims[0], dims[1], dims[2]
+    for i in range(pts.shape[0]):
+        x, y, z = pts[i, 0], pts[i, 1], pts[i, 2]
+        ix = min(max(int((x - lo[0]) / cell), 0), nx - 1)
+        iy = min(max(int((y - lo[1]) / cell), 0), ny - 1)
+        iz = min(max(int((z - lo[2]) / cell), 0), nz - 1)
+        cols = (ix * ny + iy, ix * nz + iz, iy * nz + iz)
+        vals = (z, y, x)
+        for k in range(3):
+            c = cols[k]
+            v = vals[k]
+            if v < best_val[2 * k, c]:
+                best_val[2 * k, c] = v
+                best_pt[2 * k, c, 0] = x
+                best_pt[2 * k, c, 1] = y
+                best_pt[2 * k, c, 2] = z
+            if v > best_val[2 * k + 1, c]:
+                best_val[2 * k + 1, c] = v
+                best_pt[2 * k + 1, c, 0] = x
+                best_pt[2 * k + 1, c, 1] = y
+                best_pt[2 * k + 1, c, 2] = z

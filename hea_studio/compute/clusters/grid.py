@@ -44,11 +44,30 @@ class CellGrid:
     lo: np.ndarray
     cell: float
     dims: np.ndarray
+    near: np.ndarray
 
     @property
     def n(self) -> int:
         """Number of points."""
         return int(self.points.shape[0])
+
+    def nearest(self, query: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted index of the nearest point within ``radius`` of each query (-1: none) and the
+        squared distance (``inf``: none). ``radius`` must not exceed the radius the grid was built for.
+        """
+        from hea_studio.compute.clusters import _kernels
+
+        q = np.asarray(query)
+        # float32 positions straight from the file are read as they are (no float64 copy per chunk).
+        q = np.ascontiguousarray(q if q.dtype in (np.float32, np.float64) else q.astype(np.float64)).reshape(
+            -1, 3
+        )
+        idx = np.empty(len(q), np.int64)
+        d2 = np.empty(len(q))
+        _kernels.nearest_within(
+            q, self.points, self.starts, self.near, self.lo, self.cell, self.dims, radius * radius, idx, d2
+        )
+        return idx, d2
 
 
 def build_grid(points: np.ndarray, radius: float, max_cells: int = MAX_CELLS) -> CellGrid:
@@ -72,9 +91,8 @@ def build_grid(points: np.ndarray, radius: float, max_cells: int = MAX_CELLS) ->
     pts = np.ascontiguousarray(points, dtype=np.float64).reshape(-1, 3)
     if len(pts) == 0:
         lo = np.zeros(3)
-        return CellGrid(
-            pts, np.zeros(0, np.int64), np.zeros(2, np.int64), lo, float(radius), np.ones(3, np.int64)
-        )
+        no_points = (np.zeros(0, np.int64), np.zeros(2, np.int64), lo, float(radius), np.ones(3, np.int64))
+        return CellGrid(pts, *no_points, np.zeros(1, np.uint8))
     lo = pts.min(axis=0)
     span = np.maximum(pts.max(axis=0) - lo, 0.0)
     cell = float(radius)
@@ -89,4 +107,10 @@ def build_grid(points: np.ndarray, radius: float, max_cells: int = MAX_CELLS) ->
     order = np.argsort(keys, kind="stable")
     starts = np.zeros(int(np.prod(dims)) + 1, dtype=np.int64)
     np.cumsum(np.bincount(keys, minlength=int(np.prod(dims))), out=starts[1:])
-    return CellGrid(np.ascontiguousarray(pts[order]), order.astype(np.int64), starts, lo, cell, dims)
+    # Cells with a point in them or in one of their 26 neighbours (the only cells a query within the
+    # radius can come from).
+    from scipy.ndimage import maximum_filter
+
+    occupied = (starts[1:] > starts[:-1]).reshape(tuple(dims)).astype(np.uint8)
+    near = np.ascontiguousarray(maximum_filter(occupied, size=3, mode="constant").ravel())
+    return CellGrid(np.ascontiguousarray(pts[order]), order.astype(np.int64), starts, lo, cell, dims, near)

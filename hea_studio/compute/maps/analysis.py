@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from hea_studio.compute.entropy import classify
+from hea_studio.compute.lac.entropy import classify
 from hea_studio.compute.maps.lac2d import (
     DEFAULT_MIN_COUNTS,
     build_model,

@@ -1,8 +1,8 @@
 """The SUME of a map in projection: the deficit hinge of science.md 5 on the 2D curve (science.md 9).
 
 The hinge fit, its replicate interval and the below-range rule are the project's own
-(:func:`hea_studio.compute.sume.hinge_fit`, :func:`hea_studio.compute.sume_estimate.hinge_result`,
-:func:`~hea_studio.compute.sume_estimate.edge_subsets`); this module only feeds them patch sides instead
+(:func:`hea_studio.compute.sume.fits.hinge_fit`, :func:`hea_studio.compute.sume.estimate.hinge_result`,
+:func:`~hea_studio.compute.sume.estimate.edge_subsets`); this module only feeds them patch sides instead
 of cube edges and replicates built from patches (bootstrap over patches on shifted tiling origins).
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from hea_studio.compute.maps.lac2d import PatchScale, patch_values
-from hea_studio.compute.sume import hinge_fit
-from hea_studio.compute.sume_estimate import SLOPE_ZERO_SHARE, edge_subsets, hinge_result, resample_mean
+from hea_studio.compute.sume.estimate import SLOPE_ZERO_SHARE, edge_subsets, hinge_result, resample_mean
+from hea_studio.compute.sume.fits import hinge_fit
 
 NULL_SEM_FACTOR = 2.0
 NULL_BULK_SHARE = 0.005

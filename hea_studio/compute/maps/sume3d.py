@@ -29,8 +29,8 @@ import numpy as np
 
 from hea_studio.compute.maps.lac2d import PatchScale
 from hea_studio.compute.maps.sume2d import Replicates
-from hea_studio.compute.sume import hinge_fit
-from hea_studio.compute.sume_estimate import edge_subsets, hinge_result
+from hea_studio.compute.sume.estimate import edge_subsets, hinge_result
+from hea_studio.compute.sume.fits import hinge_fit
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 

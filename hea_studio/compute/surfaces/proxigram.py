@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hea_studio.compute.clusters import _kernels as nb
 from hea_studio.compute.clusters.grid import build_grid
 from hea_studio.compute.surfaces.mesh import Mesh
 from hea_studio.core.errors import InputError
@@ -113,9 +112,7 @@ def signed_distances(mesh: Mesh, points: np.ndarray, reach: float) -> np.ndarray
     """Signed distance (nm, + inside) of each point to the surface; NaN beyond ``reach``."""
     grid = build_grid(mesh.vertices, reach)
     p = np.ascontiguousarray(points, dtype=np.float64)
-    idx = np.empty(len(p), np.int64)
-    d2 = np.empty(len(p))
-    nb.nearest_within(p, grid.points, grid.starts, grid.lo, grid.cell, grid.dims, reach * reach, idx, d2)
+    idx, _ = grid.nearest(p, reach)
     out = np.full(len(p), np.nan)
     ok = idx >= 0
     v = grid.points[idx[ok]]
@@ -147,9 +144,7 @@ def proxigram(
     for a in range(0, n, CHUNK):
         check_cancelled(task)
         p = np.ascontiguousarray(positions[a : a + CHUNK], dtype=np.float64)
-        idx = np.empty(len(p), np.int64)
-        d2 = np.empty(len(p))
-        nb.nearest_within(p, grid.points, grid.starts, grid.lo, grid.cell, grid.dims, reach * reach, idx, d2)
+        idx, _ = grid.nearest(p, reach)
         ok = np.flatnonzero(idx >= 0)
         v = grid.points[idx[ok]]
         nrm = mesh.normals[grid.order[idx[ok]]].astype(np.float64)

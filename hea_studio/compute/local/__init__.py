@@ -1,0 +1,1 @@
+"""Atom-centred local entropy over the k nearest atoms (science.md 7)."""

@@ -1,0 +1,1 @@
+"""Composition profiles along an axis of a box or cylinder."""

@@ -1,0 +1,1 @@
+"""Result exports in community formats (NeXus)."""

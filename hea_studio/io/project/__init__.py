@@ -1,0 +1,1 @@
+"""HEA Studio project files and the session recovery copy."""

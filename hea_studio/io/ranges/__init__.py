@@ -1,0 +1,1 @@
+"""Range files (``.rrng``, ``.rng``, ``.env``) and ranging ions into atoms."""
