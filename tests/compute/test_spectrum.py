@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from hea_studio.compute.spectrum import fit as F
 from hea_studio.compute.spectrum import mass as S
 from hea_studio.core.errors import InputError
 from hea_studio.core.ranges import Range, RangeTable
@@ -87,11 +88,11 @@ def test_fit_check_flags_ranges_on_empty_regions_unranged_peaks_and_a_low_ranged
         [Range(27.9, 28.1, "Si", (("Si", 1.0),)), Range(28.9, 29.1, "Si", (("Si", 1.0),)),
          Range(58.8, 59.1, "Co", (("Co", 1.0),))]
     )  # fmt: skip
-    check = S.fit_check(spec, good, "run.pos", "run.rrng")
+    check = F.fit_check(spec, good, "run.pos", "run.rrng")
     assert check.warnings == [] and not check.empty_ranges and not check.unranged_peaks
     assert 0.78 < check.ranged_fraction < 0.82  # 82,500 peak ions, 20,000 background hits
     wrong = RangeTable([Range(40.0, 40.5, "Ca", (("Ca", 1.0),)), Range(28.9, 29.1, "Si", (("Si", 1.0),))])
-    check = S.fit_check(spec, wrong, "run.pos", "other.rrng")
+    check = F.fit_check(spec, wrong, "run.pos", "other.rrng")
     assert [r.ion for r in check.empty_ranges] == ["Ca"]
     assert sorted(round(p.mn) for p in check.unranged_peaks) == [28, 59]
     assert check.ranged_fraction < 0.1
@@ -113,7 +114,7 @@ def cocufeni():
 
 def test_suggested_ranges_recover_each_element_and_assign_almost_nothing_wrongly(cocufeni):
     spec = S.mass_spectrum(cocufeni.ions.mass, 0.01)
-    table = S.suggest_ranges(spec, ["Co", "Cu", "Fe", "Ni"])
+    table = F.suggest_ranges(spec, ["Co", "Cu", "Fe", "Ni"])
     assert set(table.species) == {"Co", "Cu", "Fe", "Ni"}
     species, names = assign_species(cocufeni.ions.mass, table)
     label = np.array([names.index(s) if s in names else -1 for s in cocufeni.species] + [-2])
@@ -127,13 +128,13 @@ def test_suggested_ranges_recover_each_element_and_assign_almost_nothing_wrongly
         assert recovered >= 0.98, (element, recovered)
         assert wrong < 0.01, (element, wrong)
     # The generator's own (true) ranges pass the fit check as a range file that belongs.
-    check = S.fit_check(spec, cocufeni.ranges, "synth.pos", "synth.rrng")
+    check = F.fit_check(spec, cocufeni.ranges, "synth.pos", "synth.rrng")
     assert not any("belong" in w for w in check.warnings)
 
 
 def test_suggest_ranges_refuses_nonsense_and_elements_without_peaks(cocufeni):
     spec = S.mass_spectrum(cocufeni.ions.mass, 0.01)
     with pytest.raises(InputError):
-        S.suggest_ranges(spec, ["Xx"])
+        F.suggest_ranges(spec, ["Xx"])
     with pytest.raises(InputError, match="no peak"):
-        S.suggest_ranges(spec, ["W", "Au"])
+        F.suggest_ranges(spec, ["W", "Au"])
