@@ -3,16 +3,24 @@
 Every file HEA Studio writes (projects, exports, range files, reports, plots, meshes) goes through
 :func:`write_atomically`: the data is written to a temporary file in the target folder and moved over
 the old file in one ``os.replace``. Temporaries left by killed writes are removed once they are old.
+
+Reading large files goes the other way: they are memory-mapped, and :func:`release_pages` lets the OS
+drop the pages a chunked pass has finished with.
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
+import mmap
 import os
 import stat
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
+from numpy.lib.array_utils import byte_bounds
 
 
 def _final_mode(path: Path) -> int:
@@ -84,3 +92,32 @@ def remove_stale_temporaries(path: Path, older_than_s: float = STALE_TEMPORARY_S
         except OSError:
             continue  # gone already, or not ours to delete
     return removed
+
+
+def mapping_of(arr: np.ndarray) -> mmap.mmap | None:
+    """The memory map an array is a view of (through its base chain), or None for an ordinary array."""
+    base: object = arr
+    while base is not None:
+        if isinstance(base, mmap.mmap):
+            return base
+        base = base.obj if isinstance(base, memoryview) else getattr(base, "base", None)
+    return None
+
+
+def release_pages(arr: np.ndarray) -> None:
+    """Let the OS drop the resident pages of a memory-mapped array (no-op for other arrays).
+
+    The pages are clean file pages: the data stays in the page cache and is faulted back in if
+    touched again. Releasing them after each chunk is what keeps the resident size of a process
+    that scans a large file at a few MB instead of the file size.
+    """
+    mm = mapping_of(arr) if hasattr(mmap, "MADV_DONTNEED") else None
+    if mm is None or arr.size == 0:
+        return
+    start = np.frombuffer(mm, dtype=np.uint8, count=1).__array_interface__["data"][0]
+    low, high = byte_bounds(arr)
+    first = max(0, (low - start) // mmap.PAGESIZE * mmap.PAGESIZE)
+    end = min(len(mm), high - start)
+    if end > first:
+        with contextlib.suppress(OSError):  # advice only: never fail a read because of it
+            mm.madvise(mmap.MADV_DONTNEED, first, end - first)

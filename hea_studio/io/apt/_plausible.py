@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from hea_studio.core.errors import InputError
-from hea_studio.io.apt._binary import release_pages
+from hea_studio.io.files import release_pages
 
 # Limits of a plausible reconstruction: an APT specimen is at most a few micrometres long.
 MAX_COORD_NM = 1.0e4
