@@ -108,7 +108,7 @@ def best(fn, repeat):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ions", type=int, default=10_000_000)
+    parser.add_argument("--ions", type=int, default=10_000_000, help="comparison run (0: skip)")
     parser.add_argument("--pipeline-ions", type=int, default=100_000_000)
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
@@ -117,29 +117,30 @@ def main() -> int:
 
     from hea_studio.compute.clusters import MsmParameters, find_clusters, maximum_separation
 
-    pos, labels, n_prec = specimen(args.ions)
-    sol = np.array([False, True])
-    print(f"{args.ions:,} ions, {int(labels.sum()):,} solute, {n_prec} precipitates placed  [{load()}]")
-    params = MsmParameters(0.5, 1, 20, 0.25, 0.0)
-    maximum_separation(pos[:50_000], labels[:50_000], sol, params)  # compile / load the kernels
-    t_ours, ours = best(lambda: maximum_separation(pos, labels, sol, params), args.repeat)
-    print(f"ours (MSM, envelope):      {t_ours:7.2f} s  {ours.n_clusters} clusters  [{load()}]")
-    t_kd, kd = best(lambda: ckdtree_msm(pos, labels, 0.5, 20, 0.25), args.repeat)
-    print(f"cKDTree MSM (envelope):    {t_kd:7.2f} s  ratio {t_kd / t_ours:.2f}x  [{load()}]")
-    same = same_partition(ours.cluster.astype(np.int64), kd)
-    print(f"  same clusters and envelope as cKDTree: {same}")
-    rows = np.flatnonzero(labels == 1)
-    solutes = pos[rows].astype(np.float64)
-    t_db, db = best(
-        lambda: DBSCAN(eps=0.5, min_samples=2, algorithm="kd_tree").fit_predict(solutes), args.repeat
-    )
-    core_only = maximum_separation(pos, labels, sol, MsmParameters(0.5, 1, 20))
-    ours_sol = core_only.cluster[rows].astype(np.int64)
-    sizes = np.bincount(db[db >= 0])
-    db_kept = np.where((db >= 0) & (sizes[np.maximum(db, 0)] >= 20), db, -1)
-    print(f"sklearn DBSCAN (solutes):  {t_db:7.2f} s  ratio {t_db / t_ours:.2f}x  [{load()}]")
-    print(f"  same solute clusters as DBSCAN: {same_partition(ours_sol, db_kept)}")
-    pos = labels = solutes = ours = kd = core_only = None  # free the 10^7-ion arrays
+    if args.ions:
+        pos, labels, n_prec = specimen(args.ions)
+        sol = np.array([False, True])
+        print(f"{args.ions:,} ions, {int(labels.sum()):,} solute, {n_prec} precipitates placed  [{load()}]")
+        params = MsmParameters(0.5, 1, 20, 0.25, 0.0)
+        maximum_separation(pos[:50_000], labels[:50_000], sol, params)  # compile / load the kernels
+        t_ours, ours = best(lambda: maximum_separation(pos, labels, sol, params), args.repeat)
+        print(f"ours (MSM, envelope):      {t_ours:7.2f} s  {ours.n_clusters} clusters  [{load()}]")
+        t_kd, kd = best(lambda: ckdtree_msm(pos, labels, 0.5, 20, 0.25), args.repeat)
+        print(f"cKDTree MSM (envelope):    {t_kd:7.2f} s  ratio {t_kd / t_ours:.2f}x  [{load()}]")
+        same = same_partition(ours.cluster.astype(np.int64), kd)
+        print(f"  same clusters and envelope as cKDTree: {same}")
+        rows = np.flatnonzero(labels == 1)
+        solutes = pos[rows].astype(np.float64)
+        t_db, db = best(
+            lambda: DBSCAN(eps=0.5, min_samples=2, algorithm="kd_tree").fit_predict(solutes), args.repeat
+        )
+        core_only = maximum_separation(pos, labels, sol, MsmParameters(0.5, 1, 20))
+        ours_sol = core_only.cluster[rows].astype(np.int64)
+        sizes = np.bincount(db[db >= 0])
+        db_kept = np.where((db >= 0) & (sizes[np.maximum(db, 0)] >= 20), db, -1)
+        print(f"sklearn DBSCAN (solutes):  {t_db:7.2f} s  ratio {t_db / t_ours:.2f}x  [{load()}]")
+        print(f"  same solute clusters as DBSCAN: {same_partition(ours_sol, db_kept)}")
+        pos = labels = solutes = ours = kd = core_only = None  # free the 10^7-ion arrays
     if args.pipeline_ions:
         pos, labels, n_prec = specimen(args.pipeline_ions, seed=1)
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20

@@ -197,13 +197,14 @@ def test_a_dock_layout_saved_by_another_version_is_not_restored(make_main_window
     """A layout from an older release (other docks, other grouping) must not squeeze a newer window:
     the saved state carries a layout version and a mismatch falls back to the default arrangement."""
     from hea_studio.app.main_window import LAYOUT_VERSION, app_settings
+    from hea_studio.app.window_layout import screen_key
 
     first = make_main_window()
     first.docks["projections"].setFloating(True)  # an arrangement nobody would get by default
     qtbot.wait(50)
     old_state = first.saveState(LAYOUT_VERSION - 1)
     first.close()
-    app_settings().setValue("window/state", old_state)
+    app_settings().setValue(f"{screen_key(first)}/state", old_state)
     second = make_main_window()
     assert not second.docks["projections"].isFloating()
     second.docks["projections"].setFloating(True)

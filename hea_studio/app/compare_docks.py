@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from hea_studio.app.comparison_job import CompareItem, ComparisonJob, run_id_of
 from hea_studio.app.profile_job import ProfileJob
+from hea_studio.app.window_layout import scrolling
 from hea_studio.core.comparison import rows_to_csv
 from hea_studio.core.errors import InputError
 from hea_studio.core.provenance import InputFile, input_file
@@ -45,8 +46,11 @@ class CompareFeatures(QObject):
         right = Qt.DockWidgetArea.RightDockWidgetArea
         self.compare_panel = ComparePanel()
         self.profile_panel = ProfilePanel()
-        self.compare_dock = window.add_dock("compare", "Compare sub-volumes", self.compare_panel, right)
-        self.profile_dock = window.add_dock("profile", "Profile", self.profile_panel, right)
+        # Scrolling, so the right column can give height to the mass spectrum (see SpectrumRoom).
+        self.compare_dock = window.add_dock(
+            "compare", "Compare sub-volumes", scrolling(self.compare_panel), right
+        )
+        self.profile_dock = window.add_dock("profile", "Profile", scrolling(self.profile_panel), right)
         # Tabbed with the plots they belong next to: the comparison with the entropy plot (it is one,
         # for several boxes), the profile with the concentration plots.
         window.tabifyDockWidget(window.docks["entropy"], self.compare_dock)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from hea_studio import __version__
 from hea_studio.app.bindings import ViewBinder
+from hea_studio.app.clusters_feature import ClustersFeature
 from hea_studio.app.compare_docks import CompareFeatures
 from hea_studio.app.controller import Controller
 from hea_studio.app.dataset_settings import DatasetSettingsMemory, dataset_key
@@ -35,8 +36,10 @@ from hea_studio.app.recent_files import guess_range_file, read_recent, remember,
 from hea_studio.app.session import Session
 from hea_studio.app.spectrum_binding import SpectrumBinder
 from hea_studio.app.unsaved import UnsavedGuard
+from hea_studio.app.window_layout import SpectrumRoom, initial_geometry, screen_key
 from hea_studio.core import memory
 from hea_studio.core.errors import InputError
+from hea_studio.io.eds import is_eds_file
 from hea_studio.io.project.store import PROJECT_SUFFIX
 from hea_studio.render.atom_view import AtomView
 from hea_studio.widgets.analysis_plots import AnalysisPlots
@@ -56,7 +59,7 @@ APP = "HEA Studio"
 
 
 # Bump when docks are added, removed or regrouped: saved layouts of another version are ignored.
-LAYOUT_VERSION = 6  # 6: the Frequency distribution and Sublattice curve docks
+LAYOUT_VERSION = 7  # 6: the Frequency distribution and Sublattice curve docks; 7: Clusters
 
 
 def app_settings() -> QSettings:
@@ -107,7 +110,6 @@ class MainWindow(QMainWindow):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"HEA Studio {__version__}")
-        self.resize(1400, 900)
         self.setAcceptDrops(True)
         # Collection on this (the GUI) thread only, from before the worker thread starts: see gui_gc.
         self._gc_lease: gui_gc.GuiThreadCollector | None = gui_gc.acquire()
@@ -127,6 +129,7 @@ class MainWindow(QMainWindow):
         self._build_docks()
         # Comparison and composition-profile docks, File > Export report / NeXus.
         self.compare = CompareFeatures(self)
+        self.clusters = ClustersFeature(self)  # Clusters dock, 3D overlay, Analysis > at this scale
         self._connect_worker()
         # Before the project keeper connects: a project's own settings must win over these.
         self.dataset_settings = DatasetSettingsMemory(app_settings())
@@ -136,6 +139,7 @@ class MainWindow(QMainWindow):
         self.controller.memory_warned.connect(lambda text: self.show_message(f"⚠ {text}"))
         self.binder = ViewBinder(self)
         self.keeper = ProjectKeeper(self)
+        self.spectrum_room = SpectrumRoom(self)
         self.unsaved = UnsavedGuard(self)  # the title, and the question on close
         self.spectrum_binder = SpectrumBinder(self)
         self.restore_settings()
@@ -192,7 +196,7 @@ class MainWindow(QMainWindow):
             "&Open...",
             self.open_dialog,
             QKeySequence.StandardKey.Open,
-            "Open an ion file, then its range file",
+            "Open an ion file, then its range file, or a STEM-EDS spectrum image (.bcf, .emd, .hspy)",
         )
         self.demo_action = self._action(
             "Open &demo specimen", self.open_demo, tip="The bundled CoCuFeNi demo"
@@ -297,8 +301,9 @@ class MainWindow(QMainWindow):
         self.add_dock("projections", "Projections (drag to place the box)", projections, left)
         self.subvolume_panel = SubVolumePanel()
         self.species_panel = SpeciesPanel()
-        sub = self.add_dock("subvolumes", "Sub-volumes", self.subvolume_panel, left)
-        disp = self.add_dock("display", "Display", self.species_panel, left)
+        # Scrolling, so the left column can give height to the mass spectrum (see SpectrumRoom).
+        sub = self.add_dock("subvolumes", "Sub-volumes", _scrolling(self.subvolume_panel), left)
+        disp = self.add_dock("display", "Display", _scrolling(self.species_panel), left)
         self.tabifyDockWidget(sub, disp)
         sub.raise_()
 
@@ -333,7 +338,7 @@ class MainWindow(QMainWindow):
         conc.raise_()
         res.raise_()
         # The 3D view keeps a usable size however the docks are arranged.
-        self.atom_view.native.setMinimumSize(420, 300)
+        self.atom_view.native.setMinimumSize(420, 220)
         self._apply_default_dock_sizes()
 
     def _apply_default_dock_sizes(self) -> None:
@@ -413,11 +418,24 @@ class MainWindow(QMainWindow):
         analysis starts once ranges are drawn, suggested or applied. ``ranges`` (a range table, e.g.
         a project's edited ranges) is used instead of any range file, and nothing is guessed.
         """
+        if ion_path is not None and is_eds_file(ion_path):
+            return self.open_map(Path(ion_path))
         if ion_path is not None and range_path is None and ranges is None:
             range_path = guess_range_file(Path(ion_path))
         self.show_message("Opening the demo specimen..." if ion_path is None else f"Opening {ion_path}...")
         self._opening = (ion_path, range_path)
         return self.controller.open_files(ion_path, range_path, ranges)
+
+    def open_map(self, path: Path) -> int:
+        """Open a STEM-EDS spectrum image in a map window of its own (see app/map_window.py)."""
+        from hea_studio.app.map_window import MapWindow
+
+        window = MapWindow(self)
+        window.setWindowFlag(Qt.WindowType.Window, True)
+        self.map_windows = [w for w in getattr(self, "map_windows", []) if w.isVisible()] + [window]
+        window.show()
+        self.show_message(f"Opening the spectrum image {Path(path).name} in its own window...")
+        return window.open(Path(path))
 
     def open_demo(self) -> int:
         """Open the bundled demo specimen."""
@@ -428,9 +446,16 @@ class MainWindow(QMainWindow):
         store = app_settings()
         start = str(store.value("files/last_dir", ""))
         ion, _ = QFileDialog.getOpenFileName(
-            self, "Open ion file", start, "Ion files (*.pos *.epos *.apt);;All files (*)"
+            self,
+            "Open ion file or spectrum image",
+            start,
+            "Ion files (*.pos *.epos *.apt);;Spectrum images (*.bcf *.emd *.hspy);;All files (*)",
         )
         if not ion:
+            return
+        if is_eds_file(ion):
+            store.setValue("files/last_dir", str(Path(ion).parent))
+            self.open_map(Path(ion))
             return
         guess = guess_range_file(Path(ion))
         ranges, _ = QFileDialog.getOpenFileName(
@@ -501,6 +526,10 @@ class MainWindow(QMainWindow):
         projects = [p for p in paths if p.suffix.lower() == PROJECT_SUFFIX]
         if projects:
             self.open_project(projects[0])
+            return
+        maps = [p for p in paths if is_eds_file(p)]
+        if maps:
+            self.open_map(maps[0])
             return
         ion, ranges = split_dropped(paths)
         if ion is not None:
@@ -742,10 +771,12 @@ class MainWindow(QMainWindow):
     def restore_settings(self) -> None:
         """Restore window geometry and dock layout from QSettings."""
         s = app_settings()
-        geometry = s.value("window/geometry")
-        if isinstance(geometry, QByteArray | bytes):
-            self.restoreGeometry(geometry)
-        state = s.value("window/state")
+        # One layout per screen size: a laptop's and a monitor's arrangement differ.
+        key = screen_key(self)
+        geometry = s.value(f"{key}/geometry")
+        if not (isinstance(geometry, QByteArray | bytes) and self.restoreGeometry(geometry)):
+            self.setGeometry(initial_geometry(self.screen().availableGeometry()))
+        state = s.value(f"{key}/state")
         # restoreState refuses a layout saved under another LAYOUT_VERSION, so a dock arrangement from
         # an older release never lands in a newer window; the defaults apply instead.
         if not (isinstance(state, QByteArray | bytes) and self.restoreState(state, LAYOUT_VERSION)):
@@ -762,8 +793,9 @@ class MainWindow(QMainWindow):
     def save_settings(self) -> None:
         """Remember window geometry and dock layout."""
         s = app_settings()
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        key = screen_key(self)
+        s.setValue(f"{key}/geometry", self.saveGeometry())
+        s.setValue(f"{key}/state", self.saveState(LAYOUT_VERSION))
         self.settings_panel.save(s)
         self.local_panel.save(s)
         self.spectrum_panel.save(s)
@@ -782,6 +814,7 @@ class MainWindow(QMainWindow):
         # job is cancelled between scales (the numba kernels cannot be interrupted mid-call).
         self.controller.shutdown()
         self.compare.close()
+        self.clusters.close()
         self.binder.stop()
         self._progress_timer.stop()
         self.worker.shutdown()

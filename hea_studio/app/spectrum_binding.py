@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from hea_studio.compute.spectrum.isotope_check import is_isotope_warning
 from hea_studio.core.errors import InputError
 from hea_studio.core.range_edits import same_ranges
 from hea_studio.core.ranges import RangeTable
@@ -194,7 +195,9 @@ class SpectrumBinder(QObject):
         self.panel.set_status(text)
         # After the window's own "opened in ..." message, which handles the same signal.
         QTimer.singleShot(0, lambda: self.w.show_message(text))
-        if dialog and dataset.fit_warnings:
+        # A dialog for a file that does not fit the run; single ranges whose isotope ratios do not
+        # fit are listed in the dock only.
+        if dialog and any(not is_isotope_warning(w) for w in dataset.fit_warnings):
             self._warn(dataset)
 
     def _warn(self, dataset) -> None:

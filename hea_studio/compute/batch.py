@@ -23,10 +23,9 @@ from typing import Any
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.comparison import comparison_row
 from hea_studio.core.errors import InputError
-from hea_studio.core.geometry import Box
 from hea_studio.core.results import AnalysisResult
 from hea_studio.core.settings import AnalysisSettings
-from hea_studio.core.shapes import parse_roi
+from hea_studio.core.shapes import Roi, parse_roi
 
 MANIFEST_COLUMNS = ("file", "ranges", "roi", "label")
 RESULT_SCHEMA = "hea-studio/batch/1"
@@ -36,7 +35,7 @@ def analyze_files(
     ion_path: str | os.PathLike[str],
     range_path: str | os.PathLike[str],
     settings: AnalysisSettings,
-    roi: Box | None = None,
+    roi: Roi | None = None,
     cut_sizes: bool = True,
     on_warning: Callable[[str], None] | None = None,
 ) -> AnalysisResult:
@@ -68,7 +67,7 @@ def analyze_files(
 def analyze_atoms(
     atoms: AtomSet,
     settings: AnalysisSettings,
-    roi: Box | None = None,
+    roi: Roi | None = None,
     cut_sizes: bool = True,
     on_warning: Callable[[str], None] | None = None,
     load_s: float = 0.0,

@@ -27,7 +27,7 @@ def _vec(values, what: str) -> tuple[float, float, float]:
     v = tuple(float(x) for x in values)
     if len(v) != 3 or not all(math.isfinite(x) for x in v):
         raise InputError(f"{what} must be three finite numbers, got {values}")
-    return v  # type: ignore[return-value]
+    return v[0], v[1], v[2]
 
 
 def _radius(r) -> float:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtWidgets import QSizePolicy
 
 from hea_studio.compute.profile.slabs import CompositionProfile, interface_position
 from hea_studio.plots.curve import _CYCLE, _rgb255, ensure_qapp, export_plot_png, white_plot
@@ -27,10 +28,15 @@ class ProfilePlot:
 
     def __init__(self, parent: Any = None) -> None:
         self.widget, self.plot = white_plot(parent, "position (nm)", "concentration (at.%)", grid_alpha=0.25)
-        # One row across the top, on a translucent background: a column at the right hid the curves.
-        self.legend = self.plot.addLegend(
-            offset=(40, 2), labelTextColor=(30, 30, 30), colCount=8, brush=pg.mkBrush(255, 255, 255, 200)
+        # The key in a column right of the axes: inside them (a row across the top, then a column)
+        # it covered the curves of any species near the top or the right of the plot.
+        self.legend = pg.LegendItem(
+            labelTextColor=(30, 30, 30), labelTextSize="8pt", verSpacing=0, frame=False
         )
+        self.plot.legend = self.legend  # curves plotted with a name join it, as with addLegend
+        self.plot.layout.addItem(self.legend, 2, 3)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.plot.layout.setAlignment(self.legend, pg.QtCore.Qt.AlignmentFlag.AlignTop)
         self._lines: dict[str, pg.PlotDataItem] = {}
         self._bars: dict[str, pg.ErrorBarItem] = {}
         self._colours: dict[str, tuple[int, int, int]] = {}

@@ -158,6 +158,13 @@ def _continuum(energies: np.ndarray, beam_kev: float) -> np.ndarray:
     return shape / shape.sum()
 
 
+def _alpha_share(line: str) -> float:
+    el, fam = parse_line(line)
+    a = sum(w for _, w in family_lines(el, fam))
+    b = sum(w for _, w in family_lines(el, fam[0] + "b"))
+    return a / (a + b)
+
+
 def generate_map(p: EdsParams, task: TaskState | None = None) -> SynthMap:
     """Generate the spectrum image of ``p`` (same parameters, same bytes)."""
     lam = generate(lamella_params(p), task=None)
@@ -194,7 +201,11 @@ def generate_map(p: EdsParams, task: TaskState | None = None) -> SynthMap:
     z = np.array([_Z.get(e, 26) for e in elements], float)
     haadf = (seen * z[:, None, None] ** 1.7).sum(axis=0)
     haadf = (haadf / haadf.mean() * 1000.0 + rng.normal(0, 10.0, haadf.shape)).astype(np.float32)
-    kf = {e: float(1.0 / p.yields.get(e, 1.0)) for e in elements}
+    # True Cliff-Lorimer k-factors: atoms per unit of the analysed line's intensity. The line carries
+    # its family's share of the shell's X-rays (e.g. K alpha ~88 % of K); normalised to the first element.
+    share = np.array([_alpha_share(ln) for ln in lines])
+    inv = 1.0 / (y * share)
+    kf = {e: float(v / inv[0]) for e, v in zip(elements, inv, strict=True)}
     comp = atoms.sum(axis=(1, 2)) / atoms.sum()
     truth = {
         "elements": list(elements),

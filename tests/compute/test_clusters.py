@@ -210,3 +210,9 @@ def test_cli_clusters_writes_the_schema(tmp_path, precipitates, capsys):
         )
         == 2
     )
+
+
+def test_an_empty_grid_answers_every_query_with_nothing():
+    g = build_grid(np.zeros((0, 3)), 0.5)
+    idx, d2 = g.nearest(np.random.default_rng(0).uniform(0, 5, (10, 3)), 0.5)
+    assert (idx == -1).all() and np.isinf(d2).all()

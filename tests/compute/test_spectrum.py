@@ -83,10 +83,13 @@ def test_peaks_are_found_where_they_are_and_noise_is_not_a_peak():
 
 
 def test_fit_check_flags_ranges_on_empty_regions_unranged_peaks_and_a_low_ranged_share():
-    spec = S.mass_spectrum(_gaussian_spectrum([27.98, 28.98, 58.93], [50_000, 2500, 30_000]), 0.01)
+    # Si+ with its three isotopes in their natural ratios (the isotope check wants 30Si too), Co+.
+    spec = S.mass_spectrum(
+        _gaussian_spectrum([27.98, 28.98, 29.97, 58.93], [50_000, 2500, 1650, 30_000]), 0.01
+    )
     good = RangeTable(
         [Range(27.9, 28.1, "Si", (("Si", 1.0),)), Range(28.9, 29.1, "Si", (("Si", 1.0),)),
-         Range(58.8, 59.1, "Co", (("Co", 1.0),))]
+         Range(29.9, 30.1, "Si", (("Si", 1.0),)), Range(58.8, 59.1, "Co", (("Co", 1.0),))]
     )  # fmt: skip
     check = F.fit_check(spec, good, "run.pos", "run.rrng")
     assert check.warnings == [] and not check.empty_ranges and not check.unranged_peaks
@@ -94,7 +97,7 @@ def test_fit_check_flags_ranges_on_empty_regions_unranged_peaks_and_a_low_ranged
     wrong = RangeTable([Range(40.0, 40.5, "Ca", (("Ca", 1.0),)), Range(28.9, 29.1, "Si", (("Si", 1.0),))])
     check = F.fit_check(spec, wrong, "run.pos", "other.rrng")
     assert [r.ion for r in check.empty_ranges] == ["Ca"]
-    assert sorted(round(p.mn) for p in check.unranged_peaks) == [28, 59]
+    assert sorted(round(p.mn) for p in check.unranged_peaks) == [28, 30, 59]
     assert check.ranged_fraction < 0.1
     text = " ".join(check.warnings)
     assert "other.rrng" in text and "run.pos" in text
@@ -138,3 +141,18 @@ def test_suggest_ranges_refuses_nonsense_and_elements_without_peaks(cocufeni):
         F.suggest_ranges(spec, ["Xx"])
     with pytest.raises(InputError, match="no peak"):
         F.suggest_ranges(spec, ["W", "Au"])
+
+
+def test_fit_check_flags_a_range_whose_isotope_partners_are_missing():
+    """Two peaks at 58 and 60 Da in nickel's ratio, ranged as one "Cr2O" range (Cr2O2+ would put
+    a fifth of its main line at 60.44 Da): the check names the range and the ion that fits."""
+    spec = S.mass_spectrum(
+        _gaussian_spectrum([57.935, 59.931, 60.931, 61.928, 63.928], [40_000, 15_400, 670, 2_130, 550]), 0.01
+    )
+    table = RangeTable(
+        [Range(57.8, 61.2, "Cr2O", (("Cr", 2.0), ("O", 1.0))), Range(61.8, 62.1, "Ni", (("Ni", 1.0),))]
+    )
+    check = F.fit_check(spec, table, "run.pos", "run.rrng")
+    (m,) = check.isotope_mismatches
+    assert m.range.ion == "Cr2O" and m.label == "Cr2O2+" and m.fits == "Ni+"
+    assert any("run.rrng: range Cr2O 57.80-61.20 Da" in w and "60.44 Da" in w for w in check.warnings)

@@ -129,3 +129,21 @@ def test_ranges_suggest_writes_a_range_file_that_recovers_the_synthetic_truth(tm
         == 2
     )
     assert np.isfinite(summary.ranged)
+
+
+def test_the_fit_check_flags_the_si_files_nickel_range_named_cr2o(apav_si, si_spectrum):
+    """Si.RRNG names 57.8-61.2 Da "Cr2O"; the isotope overlay shows it is Ni+ (58Ni, 60Ni). On main
+    the fit check did not test isotope ratios and passed it."""
+    _, spec = si_spectrum
+    check = fit_check(spec, load_ranges(apav_si / "Si.RRNG"), "Si.pos", "Si.RRNG")
+    flagged = {(m.range.ion, m.range.lo): m for m in check.isotope_mismatches}
+    cr2o = flagged[("Cr2O", 57.819)]
+    assert cr2o.fits == "Ni+" and cr2o.label == "Cr2O2+"
+    text = next(w for w in check.warnings if "Cr2O 57.82-61.16 Da" in w)
+    assert text.startswith("Si.RRNG:") and "isotope" in text and "Ni+" in text
+    # 18 Da is H2O+, not 18O+ (which would need 500 times as many ions at 16 Da).
+    assert flagged[("O", 17.838)].fits == "H2O+"
+    # The Si, C and 16O ranges fit their isotope patterns.
+    assert not any(m.range.ion in ("Si", "C", "O") and m.range.lo in (13.8745, 27.856, 11.866, 15.858)
+                   for m in check.isotope_mismatches)  # fmt: skip
+    assert check.to_json()["isotope_mismatches"]

@@ -91,9 +91,8 @@ def build_grid(points: np.ndarray, radius: float, max_cells: int = MAX_CELLS) ->
     pts = np.ascontiguousarray(points, dtype=np.float64).reshape(-1, 3)
     if len(pts) == 0:
         lo = np.zeros(3)
-        return CellGrid(
-            pts, np.zeros(0, np.int64), np.zeros(2, np.int64), lo, float(radius), np.ones(3, np.int64)
-        )
+        no_points = (np.zeros(0, np.int64), np.zeros(2, np.int64), lo, float(radius), np.ones(3, np.int64))
+        return CellGrid(pts, *no_points, np.zeros(1, np.uint8))
     lo = pts.min(axis=0)
     span = np.maximum(pts.max(axis=0) - lo, 0.0)
     cell = float(radius)

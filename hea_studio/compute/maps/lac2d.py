@@ -108,11 +108,14 @@ def build_model(
     n_total = density_per_nm3 * n_pix_all * pixel_nm * pixel_nm * thickness_nm
     with np.errstate(divide="ignore", invalid="ignore"):
         yields = np.where(p_all > 0, whole / (n_total * p_all), 0.0)
-    per_atom = nc.fractions * yields[None, :]
+    # ``whole`` holds line intensities (shell X-rays times the line's own net share R_jj), so the
+    # X-rays per atom in window w are the yields divided back by R_jj.
+    own = np.diag(nc.combination @ nc.fractions)
+    per_atom = nc.fractions * (yields / np.where(own > 0, own, 1.0))[None, :]
     K = len(nc.windows)
     counts = np.stack([nc.gross, nc.left, nc.right], axis=1).reshape(3 * K, -1).sum(axis=1) / n_pix_all
     # What the analysed lines do not explain is background (continuum, unlisted elements' lines).
-    background = np.clip(counts - nc.fractions @ whole / n_pix_all, 0.0, None)
+    background = np.clip(counts - per_atom @ (n_total * p_all) / n_pix_all, 0.0, None)
     return MapModel(
         pixel_nm, thickness_nm, density_per_nm3, np.asarray(k_factors, float), p, yields, per_atom, background,
         nc.unmix,

@@ -50,10 +50,10 @@ class NetCounts:
     combination
         (K, 3K) net = combination @ window counts.
     unmix
-        (K, 3K) emitted X-rays of each element's shell = unmix @ window counts: the net counts
-        corrected for the overlap of every analysed element's lines with the others' windows.
+        (K, 3K) line intensities = unmix @ window counts: each line's net counts corrected for the
+        overlap of every analysed element's lines with the others' windows (and its own beta line).
     intensity
-        (K, ny, nx) emitted X-rays per element and pixel (``unmix`` applied per pixel); the
+        (K, ny, nx) line intensities per element and pixel (``unmix`` applied per pixel); the
         Cliff-Lorimer intensities.
     """
 
@@ -166,7 +166,9 @@ def net_count_maps(
             + " overlap too much to be told apart; choose others with --lines",
             si.path,
         )
-    unmix = np.linalg.solve(R, D)
+    # Intensities in the units of each line's own net counts (what Cliff-Lorimer k-factors refer
+    # to): the emitted X-rays of each shell times the share its own window would net without overlap.
+    unmix = np.diag(np.diag(R)) @ np.linalg.solve(R, D)
     intensity = np.einsum("kw,wyx->kyx", unmix, per_line.reshape(3 * K, ny, nx).astype(np.float64))
     return NetCounts(
         tuple(elements), tuple(chosen), net, var.astype(np.float64), gross, left, right, tuple(windows),

@@ -54,12 +54,16 @@ class FitCheck:
         Large peaks no range covers.
     warnings
         One clear sentence per problem, naming the files.
+    isotope_mismatches
+        Ranges whose ion's isotope ratios the spectrum contradicts
+        (:class:`~hea_studio.compute.spectrum.isotope_check.IsotopeMismatch`).
     """
 
     ranged_fraction: float
     empty_ranges: list[Range] = field(default_factory=list)
     unranged_peaks: list[Peak] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    isotope_mismatches: list = field(default_factory=list)
 
     def to_json(self) -> dict:
         """Plain JSON types."""
@@ -68,6 +72,7 @@ class FitCheck:
             "empty_ranges": [{"ion": r.ion, "lo_da": r.lo, "hi_da": r.hi} for r in self.empty_ranges],
             "unranged_peaks": [p.to_json() for p in self.unranged_peaks],
             "warnings": list(self.warnings),
+            "isotope_mismatches": [m.to_json() for m in self.isotope_mismatches],
         }
 
 
@@ -142,7 +147,12 @@ def fit_check(
             f"{range_name} ranges only {100 * ranged_fraction:.1f} % of the ions of {ion_name} "
             f"(usually well over {100 * LOW_RANGED_FRACTION:.0f} %)"
         )
-    return FitCheck(float(ranged_fraction), empty, unranged, warnings)
+    from hea_studio.compute.spectrum.isotope_check import isotope_mismatches
+
+    # Ranges with a peak whose isotope partners are missing or wrong (an empty range is said above).
+    mismatches = isotope_mismatches(spectrum, [r for r in table.ranges if r not in empty], bg)
+    warnings.extend(m.sentence(range_name) for m in mismatches)
+    return FitCheck(float(ranged_fraction), empty, unranged, warnings, mismatches)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ def isosurface(field: ConcentrationField, threshold: float) -> Mesh:
     verts, faces, _, _ = marching_cubes(c, level=threshold, spacing=(field.voxel,) * 3)
     verts = verts + (field.origin)
     # Normals from the field's gradient (pointing down the concentration), at the nearest voxel.
-    g = np.stack(np.gradient(c.astype(np.float64), field.voxel), axis=-1)
+    g = np.stack(list(np.gradient(c.astype(np.float64), field.voxel)), axis=-1)
     idx = np.clip(np.rint((verts - field.origin) / field.voxel).astype(np.int64), 0, np.array(c.shape) - 1)
     n = -g[idx[:, 0], idx[:, 1], idx[:, 2]]
     norm = np.linalg.norm(n, axis=1, keepdims=True)
