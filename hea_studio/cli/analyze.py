@@ -192,9 +192,17 @@ def apply_memory_budget(args: argparse.Namespace) -> None:
     value = getattr(args, "memory_budget", None)
     if value is None:
         return
+    from hea_studio.core import memory
+    from hea_studio.core.limits import MEMORY_BUDGET_MB, check_float
+
     if not value > 0:
         raise InputError(f"--memory-budget must be a positive number of MB, got {value:g}")
-    from hea_studio.core import memory
+    value = check_float(
+        "--memory-budget (MB)",
+        value,
+        *MEMORY_BUDGET_MB,
+        "a smaller budget rounds to none, no machine has more",
+    )
 
     memory.set_budget(int(value * (1 << 20)))
 

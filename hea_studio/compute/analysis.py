@@ -20,6 +20,7 @@ from hea_studio.core import memory
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
+from hea_studio.core.limits import check_cube_count
 from hea_studio.core.progress import TaskState, check_cancelled
 from hea_studio.core.results import AnalysisResult, BulkResult, ScaleResult
 from hea_studio.core.settings import AnalysisSettings
@@ -103,6 +104,8 @@ def iter_analysis(
         box, prep = prepared.box, prepared
     else:
         box = bounding_box(roi) if roi is not None else atoms_default_box(atoms, task, None)
+        # Before any table is allocated: the smallest edge decides how many cubes there are.
+        check_cube_count(box.size.tolist(), min(settings.sizes_nm))
         prep = prepare_roi(atoms, box, settings.elements, task, shape=shape)
     bulk = bulk_result(prep.elements, prep.bulk_counts())
     curve_task = _ScaledTask(task, _CURVE_SHARE) if task is not None else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -116,8 +117,15 @@ def write_crash_log() -> str:
     """
     from hea_studio import __version__
 
-    path = user_log_dir() / time.strftime("crash-%Y%m%d-%H%M%S.log")
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(f"hea-studio {__version__}\n")
-        fh.write(traceback.format_exc())
-    return str(path)
+    name = time.strftime("crash-%Y%m%d-%H%M%S.log")
+    text = f"hea-studio {__version__}\n" + traceback.format_exc()
+    # The cache folder may be read-only or full: the report of an error must not raise another.
+    for folder in (user_log_dir, lambda: Path(tempfile.gettempdir())):
+        try:
+            path = folder() / name
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(text)
+            return str(path)
+        except OSError:
+            continue
+    return "(no log: neither the cache folder nor the temporary folder can be written)"

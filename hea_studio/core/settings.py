@@ -8,6 +8,14 @@ import numpy as np
 
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
+from hea_studio.core.limits import (
+    MAX_BOOTSTRAP,
+    MAX_MIN_ATOMS,
+    MAX_SEED,
+    MAX_SIZES,
+    check_edges,
+    check_int,
+)
 from hea_studio.core.sublattices import PRESETS, Sublattice, check_sublattices, elements_of
 
 # Atoms in the counted cell of each preset (science.md 5): the cubic cell, the hexagonal prism for hcp,
@@ -19,8 +27,6 @@ PRIMARY_SUME_METHODS = ("hinge-bulk", "tangent-free")
 _ALIASES = {"rocksalt": "rock-salt", "nacl": "rock-salt", "b1": "rock-salt"}
 # Accepted lattice parameters (nm): from below the smallest metal cell to beyond large oxide cells.
 LATTICE_PARAMETER_NM = (0.1, 5.0)
-# At most this many cube edges: each edge is a full pass over the sub-volume, and a curve needs tens.
-MAX_SIZES = 1000
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,7 @@ def parse_sizes(text: str) -> tuple[float, ...]:
         raise InputError(f"{len(values)} cube edges given; at most {MAX_SIZES} are allowed")
     if any(not np.isfinite(v) or v <= 0 for v in values):
         raise InputError(f"cube sizes must be positive numbers of nm, got {text!r}")
+    check_edges(values)
     return tuple(sorted(set(values)))
 
 
@@ -215,12 +222,22 @@ class AnalysisSettings:
             raise InputError(f"unknown mode {self.mode!r}: use tiling or paper")
         if self.min_atoms < 1:
             raise InputError(f"min-atoms must be at least 1, got {self.min_atoms}")
+        check_int("min-atoms", self.min_atoms, 1, MAX_MIN_ATOMS, "no cube of any specimen holds more atoms")
         if not 1 <= self.grid_shifts <= 64:
             raise InputError(f"grid shifts must be between 1 and 64, got {self.grid_shifts}")
         if self.bootstrap < 0:
             raise InputError(f"bootstrap must be >= 0, got {self.bootstrap}")
+        check_int(
+            "bootstrap",
+            self.bootstrap,
+            0,
+            MAX_BOOTSTRAP,
+            "the interval is stable after a few hundred resamples",
+        )
+        check_int("seed", self.seed, 0, MAX_SEED, "seeds are 32-bit unsigned integers")
         if not self.sizes_nm:
             raise InputError("no cube sizes given")
+        check_edges(self.sizes_nm)
         object.__setattr__(self, "sizes_nm", tuple(sorted(float(s) for s in self.sizes_nm)))
 
     def fitted_to(self, box: Box) -> AnalysisSettings:

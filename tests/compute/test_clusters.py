@@ -216,3 +216,28 @@ def test_an_empty_grid_answers_every_query_with_nothing():
     g = build_grid(np.zeros((0, 3)), 0.5)
     idx, d2 = g.nearest(np.random.default_rng(0).uniform(0, 5, (10, 3)), 0.5)
     assert (idx == -1).all() and np.isinf(d2).all()
+
+
+@pytest.mark.usefixtures("jit")
+def test_column_extremes_and_the_hull_volume():
+    from scipy.spatial import ConvexHull
+
+    from hea_studio.compute.clusters.properties import hull_volume
+
+    rng = np.random.default_rng(4)
+    # A cone-like tip: the hull has slanted faces.
+    z = rng.uniform(0, 20, 60_000)
+    r = 3 + 0.3 * z
+    phi = rng.uniform(0, 2 * np.pi, len(z))
+    rho = r * np.sqrt(rng.uniform(0, 1, len(z)))
+    pts = np.stack([rho * np.cos(phi), rho * np.sin(phi), z], 1)
+    lo = pts.min(0)
+    dims = np.floor((pts.max(0) - lo) / 0.5).astype(np.int64) + 1
+    m = int(max(dims[0] * dims[1], dims[0] * dims[2], dims[1] * dims[2]))
+    val = np.empty((6, m))
+    val[0::2], val[1::2] = np.inf, -np.inf
+    where = np.zeros((6, m, 3))
+    nb.column_extremes(pts, lo, 0.5, dims, val, where)
+    np.testing.assert_array_equal(val, tw.column_extremes(pts, lo, 0.5, dims))
+    exact = ConvexHull(pts).volume
+    assert abs(hull_volume(pts.astype(np.float32)) / exact - 1) < 0.01

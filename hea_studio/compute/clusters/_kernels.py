@@ -161,3 +161,35 @@ def nearest_within(query, pts, starts, near, lo, cell, dims, r2, out_idx, out_d2
                                 bi = j
         out_idx[q] = bi
         out_d2[q] = best
+
+
+@njit(cache=True, nogil=True)
+def column_extremes(pts, lo, cell, dims, best_val, best_pt):
+    """Per column of each axis-pair projection, the point with the lowest and highest third coordinate.
+
+    ``dims`` (3,) cells along x, y, z; ``best_val`` (6, M) float64 running extremes (``+inf`` / ``-inf``
+    to start) and ``best_pt`` (6, M, 3) the points holding them, with M = max(nx*ny, nx*nz, ny*nz).
+    Rows 0/1: min/max z over (x, y) columns; 2/3: min/max y over (x, z); 4/5: min/max x over (y, z).
+    The convex hull of these points is the hull of all points up to about one cell.
+    """
+    nx, ny, nz = dims[0], dims[1], dims[2]
+    for i in range(pts.shape[0]):
+        x, y, z = pts[i, 0], pts[i, 1], pts[i, 2]
+        ix = min(max(int((x - lo[0]) / cell), 0), nx - 1)
+        iy = min(max(int((y - lo[1]) / cell), 0), ny - 1)
+        iz = min(max(int((z - lo[2]) / cell), 0), nz - 1)
+        cols = (ix * ny + iy, ix * nz + iz, iy * nz + iz)
+        vals = (z, y, x)
+        for k in range(3):
+            c = cols[k]
+            v = vals[k]
+            if v < best_val[2 * k, c]:
+                best_val[2 * k, c] = v
+                best_pt[2 * k, c, 0] = x
+                best_pt[2 * k, c, 1] = y
+                best_pt[2 * k, c, 2] = z
+            if v > best_val[2 * k + 1, c]:
+                best_val[2 * k + 1, c] = v
+                best_pt[2 * k + 1, c, 0] = x
+                best_pt[2 * k + 1, c, 1] = y
+                best_pt[2 * k + 1, c, 2] = z

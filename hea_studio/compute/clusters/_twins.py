@@ -57,3 +57,19 @@ def flatten(parent):
         out = hop
     parent[:] = out
     return parent
+
+
+def column_extremes(pts, lo, cell, dims):
+    """(6, M) extreme values per column, as the kernel leaves them after one call from +-inf."""
+    nx, ny, nz = (int(d) for d in dims)
+    m = max(nx * ny, nx * nz, ny * nz)
+    idx = np.clip(((pts - lo) / cell).astype(np.int64), 0, np.array([nx, ny, nz]) - 1)
+    cols = [idx[:, 0] * ny + idx[:, 1], idx[:, 0] * nz + idx[:, 2], idx[:, 1] * nz + idx[:, 2]]
+    vals = [pts[:, 2], pts[:, 1], pts[:, 0]]
+    out = np.empty((6, m))
+    out[0::2] = np.inf
+    out[1::2] = -np.inf
+    for k in range(3):
+        np.minimum.at(out[2 * k], cols[k], vals[k])
+        np.maximum.at(out[2 * k + 1], cols[k], vals[k])
+    return out

@@ -184,23 +184,43 @@ def size_distribution(clusters: list[ClusterStats], bin_nm: float = 0.25) -> lis
     ]
 
 
+HULL_CELL = 0.5
+"""Column width (nm) of the extreme-point reduction before the convex hull."""
+
+
 def hull_volume(positions: np.ndarray, task: TaskState | None = None) -> float:
-    """Volume (nm^3) of the convex hull of the ions, as the hull of the chunks' hulls (exact)."""
+    """Volume (nm^3) of the convex hull of the ions.
+
+    One chunked pass keeps, per 0.5 nm column of each of the three axis-pair projections, the ions
+    lowest and highest along the third axis (a numba kernel, a few ns per ion); the hull of those few
+    points is the hull of all ions up to about a column width on its steepest faces (for a 20 nm
+    specimen a relative volume error below 1e-2; tests/compute/test_clusters.py checks it). The
+    exact hull of 10^8 ions took minutes.
+    """
     from scipy.spatial import ConvexHull, QhullError
 
+    from hea_studio.compute.clusters import _kernels as nb
+
     n = positions.shape[0]
-    keep = []
+    if n < 4:
+        return 0.0
+    lo = np.full(3, np.inf)
+    hi = np.full(3, -np.inf)
+    for a in range(0, n, CHUNK):
+        p = np.asarray(positions[a : a + CHUNK])
+        lo = np.minimum(lo, p.min(axis=0))
+        hi = np.maximum(hi, p.max(axis=0))
+    cell = max(HULL_CELL, float((hi - lo).max()) / 4096)  # at most 4096^2 columns per projection
+    dims = (np.floor((hi - lo) / cell).astype(np.int64) + 1).astype(np.int64)
+    m = int(max(dims[0] * dims[1], dims[0] * dims[2], dims[1] * dims[2]))
+    best_val = np.empty((6, m))
+    best_val[0::2] = np.inf
+    best_val[1::2] = -np.inf
+    best_pt = np.zeros((6, m, 3))
     for a in range(0, n, CHUNK):
         check_cancelled(task)
-        p = np.asarray(positions[a : a + CHUNK], dtype=np.float64)
-        if len(p) < 5:
-            keep.append(p)
-            continue
-        try:
-            keep.append(p[ConvexHull(p).vertices])
-        except QhullError:
-            keep.append(p)
-    pts = np.concatenate(keep) if keep else np.zeros((0, 3))
+        nb.column_extremes(np.ascontiguousarray(positions[a : a + CHUNK]), lo, cell, dims, best_val, best_pt)
+    pts = best_pt[np.isfinite(best_val)]
     try:
         return float(ConvexHull(pts).volume) if len(pts) >= 4 else 0.0
     except QhullError:

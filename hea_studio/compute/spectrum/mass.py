@@ -31,6 +31,7 @@ import numpy as np
 from hea_studio.compute.common._jit import njit
 from hea_studio.core.errors import InputError
 from hea_studio.core.isotopes import ion_peaks, parse_formula
+from hea_studio.core.limits import MAX_MASS_DA
 from hea_studio.core.progress import TaskState, check_cancelled
 from hea_studio.core.ranges import RGB, Range, RangeTable
 
@@ -191,6 +192,9 @@ def mass_spectrum(
     """
     if not (bin_width > 0 and math.isfinite(bin_width)):
         raise InputError(f"bin width must be a positive number of Da, got {bin_width}")
+    for what, value in (("lowest m/n", lo), ("highest m/n", hi)):
+        if value is not None and not (math.isfinite(value) and abs(value) <= MAX_MASS_DA):
+            raise InputError(f"{what} {value:g} Da is outside +-{MAX_MASS_DA:g} Da: no ion is heavier")
     m = np.asarray(mass)
     if m.ndim != 1:
         raise InputError(f"m/n must be a 1-D array, got shape {m.shape}")
