@@ -156,3 +156,11 @@ def test_fit_check_flags_a_range_whose_isotope_partners_are_missing():
     (m,) = check.isotope_mismatches
     assert m.range.ion == "Cr2O" and m.label == "Cr2O2+" and m.fits == "Ni+"
     assert any("run.rrng: range Cr2O 57.80-61.20 Da" in w and "60.44 Da" in w for w in check.warnings)
+
+
+def test_suggest_does_not_name_the_water_peak_after_18o():
+    """Si run: 604 ions at 16 Da (O+), 418 at 18 Da (H2O+). 18O+ would put 1.2 ions there; on main
+    the O pattern claimed the 18 Da peak all the same."""
+    spec = S.mass_spectrum(_gaussian_spectrum([15.995, 18.011], [6040, 4180], n_bg=2000), 0.01)
+    table = S.suggest_ranges(spec, ["O"])
+    assert [round(r.lo) for r in table.ranges] == [16]

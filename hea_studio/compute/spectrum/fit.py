@@ -221,6 +221,10 @@ def _pattern(ion: str, charge: int, peaks: Sequence[Peak], centres: np.ndarray, 
     return _Pattern(ion, charge, float(scale), tuple(matched))
 
 
+# The least share of a peak's ions an ion's pattern must explain for that ion to claim the peak.
+CLAIM_SHARE = 0.2
+
+
 def suggest_ranges(
     spectrum: MassSpectrum,
     ions: Iterable[str],
@@ -271,6 +275,10 @@ def suggest_ranges(
                 continue
             for j, share in pattern.lines:
                 weight = pattern.scale * share
+                # A line that explains only a sliver of a peak does not name it: 18O+ (0.2 % of
+                # oxygen) must not claim the H2O+ peak at 18 Da.
+                if weight < CLAIM_SHARE * peaks[j].net:
+                    continue
                 if weight > claims.get(j, (0.0, ""))[0]:
                     claims[j] = (weight, ion)
     if not claims:
