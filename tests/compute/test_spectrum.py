@@ -162,5 +162,5 @@ def test_suggest_does_not_name_the_water_peak_after_18o():
     """Si run: 604 ions at 16 Da (O+), 418 at 18 Da (H2O+). 18O+ would put 1.2 ions there; on main
     the O pattern claimed the 18 Da peak all the same."""
     spec = S.mass_spectrum(_gaussian_spectrum([15.995, 18.011], [6040, 4180], n_bg=2000), 0.01)
-    table = S.suggest_ranges(spec, ["O"])
+    table = F.suggest_ranges(spec, ["O"])
     assert [round(r.lo) for r in table.ranges] == [16]
