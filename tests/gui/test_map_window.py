@@ -73,6 +73,14 @@ def test_real_bruker_tem_file_shows_map_spectrum_curve_and_sume(map_window, qtbo
     out = tmp_path / "map.json"
     w.write_json(out)
     assert json.loads(out.read_text())["roi_px"] == r2["roi_px"]
+    w.write_csv(tmp_path / "curve.csv")
+    rows = (tmp_path / "curve.csv").read_text().splitlines()
+    assert rows[0].startswith("size_nm,size_px") and len(rows) == 1 + len(r2["curve"])
+    w.write_png(tmp_path / "curve.png")
+    from PySide6.QtGui import QImage
+
+    img = QImage(str(tmp_path / "curve.png"))
+    assert img.width() > 300 and img.height() > 300
 
 
 def test_dragging_previews_then_the_release_gives_the_interval(map_window, qtbot):
@@ -121,4 +129,5 @@ def test_main_window_drop_opens_the_map_window(make_main_window, qtbot):
     r = _wait_full(mw, qtbot)
     assert r["file"].endswith("test_TEM.bcf") and mw.isVisible()
     assert "test_TEM.bcf" in mw.windowTitle()
-    mw.close()
+    # Left open: closing the main window (the fixture) must stop the map window's worker thread too.
+    assert mw.worker._thread.isRunning()

@@ -166,7 +166,7 @@ def replicate_curves(
     S = np.empty((n_rep, len(fitted)))
     D = np.empty((n_rep, len(fitted)))
     # The voxel table the curve used (if any) answers the shifted grids too, rounded to whole voxels.
-    voxel = prep.prepare_voxels([s.size_nm for s in fitted])
+    voxel = prep.prepare_voxels([s.size_nm for s in fitted], grids_per_edge=n_shifts - 1)
     base = [
         CubeSamples(np.ascontiguousarray(s.cube_entropy), null(s.cube_n) - s.cube_entropy) for s in fitted
     ]
