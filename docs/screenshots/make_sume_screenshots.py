@@ -25,7 +25,6 @@ def main() -> int:
     out = output_folder()
     shots = Shots()
     from hea_studio.synth import generate
-    from hea_studio.synth.demo import demo_files
     from hea_studio.synth.molecular import rocksalt_hea_oxide_random
     from hea_studio.synth.output import write_specimen
     from hea_studio.synth.shape import BoxShape
@@ -33,14 +32,19 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="hea-sume-"))
     params = dataclasses.replace(rocksalt_hea_oxide_random(seed=1), shape=BoxShape((16.0, 16.0, 16.0)))
     oxide = write_specimen(generate(params), folder / "rocksalt")[:2]
-    runs = [("demo", demo_files()), ("oxide", oxide)]
+    runs = [("demo", None), ("oxide", oxide)]
     si = si_files()
     if si is not None:
         runs.append(("si", si))
-    for name, (pos, rrng) in runs:
+    for name, files in runs:
         for w, h in ((1280, 800), (1920, 1080)):
             window = shots.window((w, h))
-            shots.analysed(window, lambda window=window, pos=pos, rrng=rrng: window.open_files(pos, rrng))
+            if files is None:
+                shots.analysed(window, window.open_demo, timeout=600)
+            else:
+                shots.analysed(
+                    window, lambda window=window, files=files: window.open_files(*files), timeout=600
+                )
             window.docks["results"].raise_()
             shots.settle(1.5)
             window.snapshot().save(str(out / f"sume-{name}-{w}.png"))
