@@ -6,12 +6,10 @@ import time
 from collections.abc import Generator
 from dataclasses import replace
 
-import numpy as np
-
 from hea_studio.compute.compounds.run import SublatticeRun
 from hea_studio.compute.lac.binning import PreparedRoi, estimate_run_bytes
 from hea_studio.compute.lac.curve import iter_prepared, reference_table
-from hea_studio.compute.lac.entropy import classify, ideal_entropy, mixing_entropy, to_joules
+from hea_studio.compute.lac.entropy import bulk_result
 from hea_studio.compute.lac.roi import atoms_default_box, prepare_roi, preset_elements
 from hea_studio.compute.sume.estimate import estimate_sumes
 from hea_studio.compute.sume.fits import sume_null
@@ -22,7 +20,7 @@ from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 from hea_studio.core.limits import check_cube_count
 from hea_studio.core.progress import TaskState, check_cancelled
-from hea_studio.core.results import AnalysisResult, BulkResult, ScaleResult
+from hea_studio.core.results import AnalysisResult, ScaleResult
 from hea_studio.core.settings import AnalysisSettings
 from hea_studio.core.shapes import Roi, bounding_box
 from hea_studio.core.sublattices import preset_sublattices
@@ -44,20 +42,6 @@ class _ScaledTask:
 
     def cancelled(self) -> bool:
         return self._task.cancelled()
-
-
-def bulk_result(elements: tuple[str, ...], counts: np.ndarray) -> BulkResult:
-    """Composition and entropy of the whole ROI over the entropy elements."""
-    total = int(counts.sum())
-    S = mixing_entropy(counts)
-    return BulkResult(
-        counts={e: int(c) for e, c in zip(elements, counts)},
-        fractions={e: float(c / total) for e, c in zip(elements, counts)},
-        S_R=S,
-        S_J_per_molK=to_joules(S),
-        cls=classify(S),
-        S_ideal_R=ideal_entropy(len(elements)),
-    )
 
 
 def resolve_sublattice_preset(settings: AnalysisSettings, atoms: AtomSet) -> AnalysisSettings:

@@ -226,7 +226,7 @@ def run_row(
             row.file, row.ranges, settings, parse_roi(row.roi) if row.roi else None, not sizes_given
         )
         if json_dir is not None:
-            from hea_studio.io.project.store import write_atomically
+            from hea_studio.io.files import write_atomically
 
             out = Path(json_dir) / f"{safe_name(row.label)}.json"
             text = result.dumps() + "\n"

@@ -334,7 +334,7 @@ def build_report(
 
 def write_report(path: str | Path, sections: Sequence[ReportSection], **kwargs) -> Path:
     """Build the report and write it to ``path`` atomically (InputError if it cannot be written)."""
-    from hea_studio.io.project.store import write_atomically
+    from hea_studio.io.files import write_atomically
 
     out = Path(path)
     text = build_report(sections, **kwargs)
