@@ -35,8 +35,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hea_studio.compute.spectrum.fit import match_tolerance, suggest_ranges
 from hea_studio.compute.spectrum.isotope_check import MOLECULES
-from hea_studio.compute.spectrum.mass import MassSpectrum, Peak, find_peaks, match_tolerance, suggest_ranges
+from hea_studio.compute.spectrum.mass import MassSpectrum, Peak, find_peaks
 from hea_studio.core import range_edits as edits
 from hea_studio.core.errors import InputError
 from hea_studio.core.isotopes import candidate_ions, ion_peaks, parse_charged
