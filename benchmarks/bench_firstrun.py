@@ -73,11 +73,14 @@ def main() -> None:
         write_pos(pos, args.atoms)
         write_rrng(rrng)
         times = {}
+        tree = cache = root
         for label in ("cold", "after warm-up", "warm"):
-            tree = unpack(root / label.replace(" ", "_")) if label != "warm" else tree
-            if label != "warm":
-                (root / label.replace(" ", "_") / "cache").mkdir()
-                cache = root / label.replace(" ", "_") / "cache"
+            if label != "warm":  # "warm" runs again in the tree and cache of "after warm-up"
+                folder = root / label.replace(" ", "_")
+                folder.mkdir()
+                tree = unpack(folder)
+                cache = folder / "cache"
+                cache.mkdir()
             env = dict(os.environ, PYTHONPATH=str(tree), NUMBA_CACHE_DIR=str(cache), HEA_STUDIO_NO_WARMUP="1")
             if label == "after warm-up":
                 t = time.perf_counter()
