@@ -291,7 +291,7 @@ class MapWindow(QMainWindow):
 
     def write_json(self, out: Path) -> None:
         """Write the last full analysis to ``out`` (atomically)."""
-        from hea_studio.io.project.store import write_atomically
+        from hea_studio.io.files import write_atomically
 
         text = json.dumps(self.result, indent=1) + "\n"
         write_atomically(Path(out), lambda tmp: tmp.write_text(text, encoding="utf-8"), durable=False)
@@ -314,7 +314,7 @@ class MapWindow(QMainWindow):
     def write_csv(self, out: Path) -> None:
         """Write the last full analysis's curve to ``out`` (atomically)."""
         from hea_studio.compute.maps.analysis import curve_csv
-        from hea_studio.io.project.store import write_atomically
+        from hea_studio.io.files import write_atomically
 
         text = curve_csv(self.result or {})
         write_atomically(Path(out), lambda tmp: tmp.write_text(text, encoding="utf-8"), durable=False)
@@ -328,7 +328,7 @@ class MapWindow(QMainWindow):
 
     def write_png(self, out: Path) -> None:
         """Write the curve plots to ``out`` as a PNG (atomically)."""
-        from hea_studio.io.project.store import write_atomically
+        from hea_studio.io.files import write_atomically
 
         pixmap = self.curve.grab()
 

@@ -35,7 +35,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hea_studio.compute.spectrum.mass import MassSpectrum, Peak, find_peaks, match_tolerance, suggest_ranges
+from hea_studio.compute.spectrum.fit import match_tolerance, suggest_ranges
+from hea_studio.compute.spectrum.isotope_check import MOLECULES
+from hea_studio.compute.spectrum.mass import MassSpectrum, Peak, find_peaks
 from hea_studio.core import range_edits as edits
 from hea_studio.core.errors import InputError
 from hea_studio.core.isotopes import candidate_ions, ion_peaks, parse_charged
@@ -45,6 +47,23 @@ from hea_studio.widgets.range_proposals import RangeProposals
 
 # Elements proposed first when a new range is drawn or a peak clicked (common in metals' spectra).
 COMMON = ("H", "C", "N", "O", "Al", "Si", "Ti", "V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "Ga", "Mo")
+
+
+def likeliest_ion(mn: float, bin_width: float, species=()) -> str:
+    """The ion to name a range drawn over a peak at ``mn``: among the species of the table, common
+    elements and common molecular ions (H2+ at 2.02 Da, H2O+ at 18.01 Da) with a line there, a
+    species of the table first, then the strongest line, then an element before a molecule; else
+    the element with any line nearest to it."""
+    known = [k for k in dict.fromkeys([*species, *COMMON]) if _is_formula(k)]
+    found = candidate_ions(mn, match_tolerance(mn, bin_width), known, MOLECULES)
+    if found:
+        in_table = set(species)
+        found.sort(
+            key=lambda p: (p.ion not in in_table, -round(p.abundance, 1), p.ion in MOLECULES, abs(p.mn - mn))
+        )
+        return found[0].ion
+    near = candidate_ions(mn, 0.5, None, (), min_abundance=0.0)
+    return min(near, key=lambda p: abs(p.mn - mn)).ion if near else "H"
 
 
 class _Band(pg.LinearRegionItem):
@@ -451,10 +470,7 @@ class SpectrumPanel(QWidget):
             sl = s.bins_between(lo, hi)
             if sl.stop > sl.start:
                 centre = s.lo + (sl.start + int(np.argmax(s.counts[sl])) + 0.5) * s.bin_width
-        known = list(dict.fromkeys([*(self.table.species if self.table else []), *COMMON]))
-        known = [k for k in known if _is_formula(k)]
-        found = candidate_ions(centre, match_tolerance(centre, s.bin_width if s else 0.01), known)
-        return found[0].ion if found else "H"
+        return likeliest_ion(centre, s.bin_width if s else 0.01, self.table.species if self.table else ())
 
     def add_range(self, lo: float, hi: float, ion: str | None = None) -> None:
         """Add a range (from a drag on the spectrum) named after the likeliest ion."""

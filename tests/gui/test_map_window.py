@@ -129,4 +129,5 @@ def test_main_window_drop_opens_the_map_window(make_main_window, qtbot):
     r = _wait_full(mw, qtbot)
     assert r["file"].endswith("test_TEM.bcf") and mw.isVisible()
     assert "test_TEM.bcf" in mw.windowTitle()
-    mw.close()
+    # Left open: closing the main window (the fixture) must stop the map window's worker thread too.
+    assert mw.worker._thread.isRunning()

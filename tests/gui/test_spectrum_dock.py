@@ -292,3 +292,13 @@ def test_suggest_proposes_and_each_accepted_range_is_an_undo_step(make_main_wind
     assert [(r.lo, r.ion) for r in dataset.ranges.ranges] == [(r.lo, r.ion) for r in mine.ranges]
     dataset = _ranged(window, qtbot, window.redo_action.trigger)
     assert len(dataset.ranges.ranges) == 3
+
+
+def test_save_ranges_proposes_a_name_that_cannot_replace_the_range_file(make_main_window, qtbot, tmp_path):
+    pos, rrng = write_specimen(tmp_path, "Si")
+    rrng.rename(tmp_path / "Si.RRNG")
+    window = make_main_window()
+    _open(window, qtbot, pos, tmp_path / "Si.RRNG")
+    proposed = window.spectrum_binder.default_save_path()
+    assert proposed.parent == tmp_path and proposed.name.lower() not in {"si.rrng"}
+    assert proposed.name == "Si-edited.rrng"

@@ -10,13 +10,8 @@ import numpy as np
 import pytest
 
 from hea_studio.cli import main
-from hea_studio.compute.spectrum.mass import (
-    background,
-    find_peaks,
-    fit_check,
-    mass_spectrum,
-    range_holds_peak,
-)
+from hea_studio.compute.spectrum.fit import fit_check, range_holds_peak
+from hea_studio.compute.spectrum.mass import background, find_peaks, mass_spectrum
 from hea_studio.io import load_ions, load_ranges, ranging_summary, read_rrng, write_pos
 
 pytestmark = pytest.mark.network
