@@ -12,6 +12,7 @@ from dataclasses import replace
 from hea_studio.cli.analyze import add_data_arguments, check_run_outputs, parse_elements, warn_roi
 from hea_studio.cli.outputs import write_text
 from hea_studio.core.errors import InputError
+from hea_studio.core.limits import MAX_SEED, check_int
 from hea_studio.core.settings import COCUFENI_LATTICE, Lattice
 from hea_studio.core.shapes import bounding_box, parse_roi
 
@@ -98,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
     centres = _centres(args.centres)
     elements = parse_elements(args.elements)
     roi = parse_roi(args.roi) if args.roi else None
+    check_int("--seed", args.seed, 0, MAX_SEED, "seeds are 32-bit unsigned integers")
     check_run_outputs(args)
     t0 = time.perf_counter()
     atoms = to_atoms(load_ions(args.file), load_ranges(args.ranges), decompose=not args.no_decompose)

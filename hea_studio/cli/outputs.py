@@ -105,7 +105,7 @@ def write_with(path: StrPath, write: Callable[[Path], None]) -> None:
     file gets the old file's permissions or a new file's usual ones. Raises :class:`InputError`
     when the file system refuses the write.
     """
-    from hea_studio.io.project.store import write_atomically
+    from hea_studio.io.files import write_atomically
 
     try:
         write_atomically(Path(path), write, durable=False)

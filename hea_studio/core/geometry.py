@@ -49,6 +49,9 @@ class Box:
             values = [float(p) for p in text.replace(" ", "").split(",")]
         except ValueError:
             raise InputError(f"cannot read ROI {text!r}: expected 6 comma-separated numbers in nm") from None
+        from hea_studio.core.limits import check_coordinates
+
+        check_coordinates(f"ROI {text!r}", values)
         return cls.from_flat(values)
 
     def flat(self) -> list[float]:

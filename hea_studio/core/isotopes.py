@@ -15,6 +15,7 @@ from functools import cache
 import numpy as np
 
 from hea_studio.core.errors import InputError
+from hea_studio.core.limits import MAX_ATOMS_PER_ION
 
 # Isotopes below this natural abundance (in %) are dropped.
 MIN_ABUNDANCE_PERCENT = 0.01
@@ -86,6 +87,9 @@ def parse_formula(ion: str) -> tuple[tuple[str, int], ...]:
         if n <= 0:
             raise InputError(f"count of {element} in ion {ion!r} must be positive")
         counts[element] = counts.get(element, 0) + n
+        if sum(counts.values()) > MAX_ATOMS_PER_ION:
+            # Checked per token: "Fe100O200" must not build a 300-atom isotope pattern first.
+            raise InputError(f"ion {ion!r} holds more than {MAX_ATOMS_PER_ION} atoms; no molecular ion does")
         pos = match.end()
     if pos != len(ion) or not counts:
         raise InputError(f"cannot read ion {ion!r} as a chemical formula such as Ni, CO or CrO2")

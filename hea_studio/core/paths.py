@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -116,8 +117,35 @@ def write_crash_log() -> str:
     """
     from hea_studio import __version__
 
-    path = user_log_dir() / time.strftime("crash-%Y%m%d-%H%M%S.log")
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(f"hea-studio {__version__}\n")
-        fh.write(traceback.format_exc())
-    return str(path)
+    name = time.strftime("crash-%Y%m%d-%H%M%S.log")
+    text = f"hea-studio {__version__}\n" + traceback.format_exc()
+    # The cache folder may be read-only or full: the report of an error must not raise another.
+    for folder in (user_log_dir, lambda: Path(tempfile.gettempdir())):
+        try:
+            path = folder() / name
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(text)
+            return str(path)
+        except OSError:
+            continue
+    return "(no log: neither the cache folder nor the temporary folder can be written)"
+
+
+def unused_name(folder: Path, stem: str, suffix: str) -> Path:
+    """``folder/stem-edited<suffix>`` (or ``-edited-2`` ...) named like no file in ``folder``,
+    letter case ignored.
+
+    A default save name must not replace the file the data came from: ``Si.rrng`` next to
+    ``Si.RRNG`` is the same file on case-insensitive file systems (Windows, macOS).
+    """
+    folder = Path(folder)
+    try:
+        taken = {p.name.lower() for p in folder.iterdir()}
+    except OSError:
+        taken = set()
+    n = 1
+    while True:
+        name = f"{stem}-edited{'' if n == 1 else f'-{n}'}{suffix}"
+        if name.lower() not in taken:
+            return folder / name
+        n += 1

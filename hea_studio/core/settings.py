@@ -8,6 +8,14 @@ import numpy as np
 
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
+from hea_studio.core.limits import (
+    MAX_BOOTSTRAP,
+    MAX_MIN_ATOMS,
+    MAX_SEED,
+    MAX_SIZES,
+    check_edges,
+    check_int,
+)
 from hea_studio.core.sublattices import PRESETS, Sublattice, check_sublattices, elements_of
 
 # Atoms in the counted cell of each preset (science.md 5): the cubic cell, the hexagonal prism for hcp,
@@ -15,12 +23,10 @@ from hea_studio.core.sublattices import PRESETS, Sublattice, check_sublattices, 
 # AB2O4: 8 formula units; cubic perovskite ABO3: 1 formula unit).
 ATOMS_PER_CELL = {"fcc": 4, "bcc": 2, "hcp": 6, "rock-salt": 8, "spinel": 56, "perovskite": 5}
 LATTICE_PRESETS = tuple(ATOMS_PER_CELL)
-PRIMARY_SUME_METHODS = ("hinge-bulk", "tangent-free")
+PRIMARY_SUME_METHODS = ("hinge-deficit", "hinge-bulk", "tangent-free")
 _ALIASES = {"rocksalt": "rock-salt", "nacl": "rock-salt", "b1": "rock-salt"}
 # Accepted lattice parameters (nm): from below the smallest metal cell to beyond large oxide cells.
 LATTICE_PARAMETER_NM = (0.1, 5.0)
-# At most this many cube edges: each edge is a full pass over the sub-volume, and a curve needs tens.
-MAX_SIZES = 1000
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,7 @@ def parse_sizes(text: str) -> tuple[float, ...]:
         raise InputError(f"{len(values)} cube edges given; at most {MAX_SIZES} are allowed")
     if any(not np.isfinite(v) or v <= 0 for v in values):
         raise InputError(f"cube sizes must be positive numbers of nm, got {text!r}")
+    check_edges(values)
     return tuple(sorted(set(values)))
 
 
@@ -168,8 +175,9 @@ class AnalysisSettings:
         Tilings the SUME interval draws from in tiling mode: the analysed grid and ``grid_shifts - 1``
         grids shifted by random fractions of L (science.md 5; 1 resamples cubes of one tiling only).
     sume_method
-        The primary SUME: ``"hinge-bulk"`` (default, science.md 5) or ``"tangent-free"`` (the paper's
-        two free tangents); the other is reported among the variants.
+        What the headline ``sume`` holds: ``"hinge-deficit"`` (default, science.md 5: the hinge on the
+        deficit, the material's number), ``"hinge-bulk"`` (the apparent SUME, hinge on S(L)) or
+        ``"tangent-free"`` (the paper's two free tangents).
     """
 
     sizes_nm: tuple[float, ...] = DEFAULT_SIZES
@@ -182,13 +190,13 @@ class AnalysisSettings:
     decompose: bool = True
     sublattices: tuple[Sublattice, ...] | None = None
     sublattice_preset: str | None = None
-    sume_method: str = "hinge-bulk"
+    sume_method: str = "hinge-deficit"
     grid_shifts: int = 8
 
     def __post_init__(self) -> None:
         if self.sume_method not in PRIMARY_SUME_METHODS:
             raise InputError(
-                f"unknown SUME method {self.sume_method!r}: use {' or '.join(PRIMARY_SUME_METHODS)}"
+                f"unknown SUME method {self.sume_method!r}: use {', '.join(PRIMARY_SUME_METHODS)}"
             )
         if self.sublattice_preset:
             name = self.sublattice_preset.split(":", 1)[0].strip().lower()
@@ -215,12 +223,22 @@ class AnalysisSettings:
             raise InputError(f"unknown mode {self.mode!r}: use tiling or paper")
         if self.min_atoms < 1:
             raise InputError(f"min-atoms must be at least 1, got {self.min_atoms}")
+        check_int("min-atoms", self.min_atoms, 1, MAX_MIN_ATOMS, "no cube of any specimen holds more atoms")
         if not 1 <= self.grid_shifts <= 64:
             raise InputError(f"grid shifts must be between 1 and 64, got {self.grid_shifts}")
         if self.bootstrap < 0:
             raise InputError(f"bootstrap must be >= 0, got {self.bootstrap}")
+        check_int(
+            "bootstrap",
+            self.bootstrap,
+            0,
+            MAX_BOOTSTRAP,
+            "the interval is stable after a few hundred resamples",
+        )
+        check_int("seed", self.seed, 0, MAX_SEED, "seeds are 32-bit unsigned integers")
         if not self.sizes_nm:
             raise InputError("no cube sizes given")
+        check_edges(self.sizes_nm)
         object.__setattr__(self, "sizes_nm", tuple(sorted(float(s) for s in self.sizes_nm)))
 
     def fitted_to(self, box: Box) -> AnalysisSettings:

@@ -158,6 +158,9 @@ def parse_roi(text: str) -> Roi:
         v = [float(p) for p in rest.replace(" ", "").split(",")]
     except ValueError:
         raise InputError(f"cannot read ROI {text!r}: expected comma-separated numbers in nm") from None
+    from hea_studio.core.limits import check_coordinates
+
+    check_coordinates(f"ROI {text!r}", v)
     if kind == "sphere":
         if len(v) != 4:
             raise InputError(f"a sphere ROI needs 4 numbers (sphere:cx,cy,cz,r), got {len(v)}")

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hea_studio.core.errors import InputError
+from hea_studio.core.limits import MAX_SITES, check_element, check_float
 
 # The anion sublattice of oxides, carbides, nitrides (and the other anions the presets recognise).
 ANIONS = ("O", "N", "C", "B", "S", "F", "Cl", "Se", "Te", "H", "P", "Br", "I")
@@ -52,6 +53,17 @@ class Sublattice:
         if len(shares) != len(self.elements):
             raise InputError(f"sublattice {self.name}: one share per element needed")
         object.__setattr__(self, "shares", tuple(float(s) for s in shares))
+        # Here and not only in parse: projects and the window build sublattices directly.
+        check_float(
+            f"sublattice {self.name} multiplicity",
+            self.multiplicity,
+            0.0,
+            MAX_SITES,
+            f"sites per formula unit are small numbers (spinel has 4 O sites), not more than {MAX_SITES}",
+            open_low=True,
+        )
+        for element in self.elements:
+            check_element(element, f"sublattice {self.name}")
 
     @classmethod
     def parse(cls, text: str) -> Sublattice:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hea_studio.core.errors import InputError
+from hea_studio.core.limits import MAX_FIELD_AMPLITUDE, check_float
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,14 @@ class FieldSpec:
             raise InputError(f"field correlation length must be positive nm, got {self.correlation_nm}")
         if not (math.isfinite(self.amplitude) and self.amplitude >= 0):
             raise InputError(f"field amplitude must be >= 0, got {self.amplitude}")
+        check_float(
+            "field amplitude",
+            self.amplitude,
+            0.0,
+            MAX_FIELD_AMPLITUDE,
+            f"at {MAX_FIELD_AMPLITUDE:g} a one-sigma fluctuation already changes a concentration "
+            f"{math.exp(MAX_FIELD_AMPLITUDE):.0f}-fold; beyond it the weights overflow",
+        )
         object.__setattr__(self, "weights", dict(self.weights))
 
     def to_dict(self) -> dict:

@@ -22,6 +22,7 @@ import numpy as np
 from hea_studio.core.errors import InputError
 from hea_studio.core.ions import IonData
 from hea_studio.core.isotopes import parse_formula
+from hea_studio.core.limits import MAX_SEED, MAX_SYNTH_ATOMS, check_int
 from hea_studio.core.progress import TaskState, check_cancelled
 from hea_studio.core.ranges import RangeTable
 from hea_studio.core.settings import COCUFENI_LATTICE, Lattice
@@ -129,6 +130,14 @@ class SynthParams:
                 raise InputError(f"field weights name elements not in the alloy: {sorted(unknown)}")
         if not isinstance(self.seed, int | np.integer) or self.seed < 0:
             raise InputError(f"seed must be a non-negative integer, got {self.seed}")
+        check_int("seed", int(self.seed), 0, MAX_SEED, "seeds are 32-bit unsigned integers")
+        # Before any array exists: the lattice sites the shape holds decide the memory a run takes.
+        sites = self.shape.volume() / self.lattice.cell_volume_nm3 * self.lattice.atoms_per_cell
+        if not sites <= MAX_SYNTH_ATOMS:
+            raise InputError(
+                f"the specimen would hold {sites:.3g} atoms; at most {MAX_SYNTH_ATOMS:.3g} fit in memory "
+                "(use a smaller --size-nm or tip)"
+            )
 
     @property
     def species(self) -> tuple[str, ...]:

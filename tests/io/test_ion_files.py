@@ -8,7 +8,7 @@ from io_files import write_apt
 
 from hea_studio.core.errors import InputError
 from hea_studio.io import load_ions, read_apt, read_epos, read_pos, write_pos
-from hea_studio.io.apt._binary import _mapping_of
+from hea_studio.io.files import mapping_of
 
 
 def _ions(n: int = 50, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -28,7 +28,7 @@ def test_pos_round_trip_is_memory_mapped(tmp_path):
     np.testing.assert_array_equal(ions.positions, pos)
     np.testing.assert_array_equal(ions.mass, mass)
     # Views into one map, not copies.
-    assert _mapping_of(ions.positions) is not None and _mapping_of(ions.mass) is _mapping_of(ions.positions)
+    assert mapping_of(ions.positions) is not None and mapping_of(ions.mass) is mapping_of(ions.positions)
     assert np.may_share_memory(ions.positions, ions.mass)  # interleaved columns of one buffer
 
 
@@ -222,16 +222,22 @@ def test_opening_does_not_copy_the_file(tmp_path):
 
 @pytest.mark.usefixtures("jit")  # compiled, then as plain Python (bounds-checked)
 @pytest.mark.parametrize("dtype", ["<f4", ">f4", "<f8", ">f8"])
-def test_nonfinite_kernel_matches_numpy_twin(dtype):
-    from hea_studio.io.apt._binary import nonfinite_mask, nonfinite_mask_numpy
+def test_rows_beyond_kernel_matches_numpy_twin(dtype):
+    from hea_studio.io.apt._binary import rows_beyond, rows_beyond_numpy
 
     rng = np.random.default_rng(11)
     table = rng.normal(size=(100_000, 4)).astype(dtype)
-    assert nonfinite_mask([table[:, :3], table[:, 3]]) is None
-    assert nonfinite_mask_numpy([table[:, :3], table[:, 3]]) is None
-    rows = rng.choice(100_000, 50, replace=False)
-    cols = rng.integers(0, 4, 50)
-    table[rows, cols] = rng.choice([np.nan, np.inf, -np.inf], 50)
-    got = nonfinite_mask([table[:, :3], table[:, 3]])
-    np.testing.assert_array_equal(got, nonfinite_mask_numpy([table[:, :3], table[:, 3]]))
-    assert got is not None and sorted(np.flatnonzero(got)) == sorted(set(rows.tolist()))
+    limits = [1.0e4, np.inf]
+    assert rows_beyond([table[:, :3], table[:, 3]], limits) is None
+    assert rows_beyond_numpy([table[:, :3], table[:, 3]], limits) is None
+    rows = rng.choice(100_000, 60, replace=False)
+    cols = rng.integers(0, 4, 60)
+    # NaN/inf anywhere; on coordinates also magnitudes just past the limit, of either sign.
+    table[rows, cols] = rng.choice([np.nan, np.inf, -np.inf], 60)
+    table[rows[:20], rng.integers(0, 3, 20)] = rng.choice([-1.0001e4, 1.0001e4, 3e38], 20)
+    table[rows[20:23], 3] = 5e4  # a large m/n is not refused by this pass (its limit is inf)
+    table[rows[20:23], :3] = 1.0e4  # exactly at the limit: kept
+    got = rows_beyond([table[:, :3], table[:, 3]], limits)
+    np.testing.assert_array_equal(got, rows_beyond_numpy([table[:, :3], table[:, 3]], limits))
+    expected = set(rows.tolist()) - set(rows[20:23].tolist())
+    assert got is not None and set(np.flatnonzero(got).tolist()) == expected

@@ -7,20 +7,23 @@ big-endian, possibly strided) views and never materialises a full-size temporary
 
 from __future__ import annotations
 
-import contextlib
 import mmap
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from numpy.lib.array_utils import byte_bounds
 
 from hea_studio.core.errors import InputError
+from hea_studio.core.limits import MAX_COORD_NM
+from hea_studio.io.files import release_pages
 
 # Rows per chunk when scanning a mapped file: the temporaries of 2^16 rows are about 1 MB, small next
 # to any file worth mapping, and chunks are large enough that the Python loop overhead is negligible.
 CHUNK_ROWS = 1 << 16
 # Rows per call of the numba scan: 16 MB of a .pos, after which its pages are released.
 SCAN_ROWS = 1 << 20
+# More ions than this share beyond the coordinate limit: the file is misread, not a few stray ions.
+MAX_FAR_SHARE = 0.01
 
 
 def file_size(path: Path) -> int:
@@ -88,7 +91,7 @@ def map_records(
     """Read-only array of ``shape`` items of ``dtype`` at byte ``offset`` of a memory map.
 
     The array's base chain holds the :class:`mmap.mmap`, which keeps the mapping alive and lets
-    :func:`release_pages` find it. ``mapping`` reuses one map for several arrays of one file.
+    :func:`~hea_studio.io.files.release_pages` find it. ``mapping`` reuses one map for several arrays of one file.
     """
     mm = mapping if mapping is not None else open_mapping(path)
     count = int(np.prod(shape))
@@ -98,109 +101,69 @@ def map_records(
         raise InputError(f"cannot be mapped into memory ({exc})", path) from None
 
 
-def _mapping_of(arr: np.ndarray) -> mmap.mmap | None:
-    base: object = arr
-    while base is not None:
-        if isinstance(base, mmap.mmap):
-            return base
-        base = base.obj if isinstance(base, memoryview) else getattr(base, "base", None)
-    return None
+def _limit_bits(limit: float) -> np.uint32:
+    """Bit pattern of the float32 ``limit`` (largest finite float32 for ``inf``: then only NaN/inf exceed it)."""
+    value = np.float32(limit) if np.isfinite(limit) else np.finfo(np.float32).max
+    return np.array([value], dtype=np.float32).view(np.uint32)[0]
 
 
-def release_pages(arr: np.ndarray) -> None:
-    """Let the OS drop the resident pages of a memory-mapped array (no-op for other arrays).
-
-    The pages are clean file pages: the data stays in the page cache and is faulted back in if
-    touched again. Releasing them after each chunk is what keeps the resident size of a process
-    that scans a large file at a few MB instead of the file size.
-    """
-    mm = _mapping_of(arr) if hasattr(mmap, "MADV_DONTNEED") else None
-    if mm is None or arr.size == 0:
-        return
-    start = np.frombuffer(mm, dtype=np.uint8, count=1).__array_interface__["data"][0]
-    low, high = byte_bounds(arr)
-    first = max(0, (low - start) // mmap.PAGESIZE * mmap.PAGESIZE)
-    end = min(len(mm), high - start)
-    if end > first:
-        with contextlib.suppress(OSError):  # advice only: never fail a read because of it
-            mm.madvise(mmap.MADV_DONTNEED, first, end - first)
-
-
-def _nonfinite_rows_chunk(block: np.ndarray) -> np.ndarray:
-    """Boolean mask of rows of a 2-D float32 block holding a NaN or an infinity.
-
-    A float32 is non-finite exactly when its 8 exponent bits are all ones; testing the bits (see
-    :func:`_exponent_mask`) avoids the byte swap that makes ``np.isfinite`` on big-endian data slow.
-    """
+def _rows_beyond_chunk(block: np.ndarray, limit: float) -> np.ndarray:
+    """Boolean mask of rows of a block holding a NaN, an infinity or a magnitude above ``limit``."""
     block = np.asarray(block)
-    bits = _exponent_mask(block.dtype)
-    if bits is not None:
-        m = np.uint32(bits)
-        bad = (block.view(np.uint32) & m) == m
-    else:
-        bad = ~np.isfinite(block)
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.abs(block) <= limit) if np.isfinite(limit) else ~np.isfinite(block)
     if bad.ndim == 2:
         return bad.any(axis=1)
     return bad
 
 
-def _exponent_mask(dtype: np.dtype) -> int | None:
-    """Mask of a float32's exponent bits when its 4 bytes are read as a native uint32.
+def rows_beyond(columns: list[np.ndarray], limits: list[float]) -> np.ndarray | None:
+    """Rows (ions) where a column is NaN, infinite or beyond its limit, or ``None`` if there are none.
 
-    Native float32: 0x7F800000. Byte-swapped float32 (big-endian data on a little-endian machine
-    or the reverse): the sign+exponent byte lands in bits 0..7 and the last exponent bit in bit 15,
-    so the mask is 0x807F and no byte swap is needed.
-    """
-    if dtype.kind != "f" or dtype.itemsize != 4:
-        return None
-    return 0x7F800000 if dtype.isnative else 0x0000807F
-
-
-def nonfinite_mask(columns: list[np.ndarray]) -> np.ndarray | None:
-    """Rows (ions) where any of ``columns`` is NaN or infinite, or ``None`` if there are none.
-
-    float32 columns (any byte order, any strides, e.g. views into a memory map) are checked by a
-    numba kernel straight on the mapped bytes; others by :func:`nonfinite_mask_numpy`.
+    Every row is checked, in the one pass the reader makes anyway (a sample would miss three stray
+    ions at 3e38 nm, which then set the specimen's bounds). float32 columns (any byte order, any
+    strides, e.g. views into a memory map) go through a numba kernel straight on the mapped bytes;
+    others through :func:`rows_beyond_numpy`.
 
     Parameters
     ----------
     columns
         Arrays of equal length N, each (N,) or (N, k).
+    limits
+        Largest magnitude allowed in each column (``inf``: only NaN and infinity are refused).
     """
     arrays = [np.asarray(c) for c in columns]
-    masks = [_exponent_mask(a.dtype) for a in arrays]
-    if any(m is None for m in masks):
-        return nonfinite_mask_numpy(columns)
-    from hea_studio.io.apt._kernels import count_nonfinite_rows, mark_nonfinite_rows
+    if any(a.dtype.kind != "f" or a.dtype.itemsize != 4 for a in arrays):
+        return rows_beyond_numpy(columns, limits)
+    from hea_studio.io.apt._kernels import count_rows_beyond, mark_rows_beyond
 
     raws = []
-    for a, bits in zip(arrays, masks):
+    for a, limit in zip(arrays, limits):
         raw = a.view(np.uint32)
-        raws.append((raw[:, None] if raw.ndim == 1 else raw, np.uint32(bits or 0)))
+        raws.append((raw[:, None] if raw.ndim == 1 else raw, not a.dtype.isnative, _limit_bits(limit)))
     n = arrays[0].shape[0]
     bad: np.ndarray | None = None
     for start in range(0, n, SCAN_ROWS):
         stop = min(n, start + SCAN_ROWS)
-        if any(count_nonfinite_rows(raw[start:stop], word) for raw, word in raws):
+        if any(count_rows_beyond(raw[start:stop], swap, lim) for raw, swap, lim in raws):
             if bad is None:
                 bad = np.zeros(n, dtype=bool)
-            for raw, word in raws:
-                mark_nonfinite_rows(raw[start:stop], word, bad[start:stop])
+            for raw, swap, lim in raws:
+                mark_rows_beyond(raw[start:stop], swap, lim, bad[start:stop])
         for a in arrays:
             release_pages(a[start:stop])
     return bad
 
 
-def nonfinite_mask_numpy(columns: list[np.ndarray]) -> np.ndarray | None:
-    """Plain-numpy twin of :func:`nonfinite_mask`, chunk by chunk."""
+def rows_beyond_numpy(columns: list[np.ndarray], limits: list[float]) -> np.ndarray | None:
+    """Plain-numpy twin of :func:`rows_beyond`, chunk by chunk."""
     n = columns[0].shape[0]
     bad_parts: list[tuple[int, np.ndarray]] = []
     for start in range(0, n, CHUNK_ROWS):
         stop = min(n, start + CHUNK_ROWS)
         chunk_bad = None
-        for col in columns:
-            # A strided view is fine: reinterpreting float32 as uint32 keeps the item size.
-            b = _nonfinite_rows_chunk(col[start:stop])
+        for col, limit in zip(columns, limits):
+            b = _rows_beyond_chunk(col[start:stop], limit)
             chunk_bad = b if chunk_bad is None else (chunk_bad | b)
         if chunk_bad is not None and chunk_bad.any():
             bad_parts.append((start, chunk_bad))
@@ -218,26 +181,50 @@ def drop_nonfinite(
     mass: np.ndarray,
     extra: dict[str, np.ndarray],
     warnings: list[str],
+    diagnose: Callable[[], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """Remove ions whose coordinates or m/n are NaN/infinite, recording a warning.
+    """Remove ions whose coordinates or m/n are NaN/infinite, or whose coordinates lie beyond
+    +-:data:`~hea_studio.core.limits.MAX_COORD_NM`, recording a warning.
 
-    Only when such rows exist are the arrays copied (the kept rows); a clean file stays mapped.
+    Every row is checked; only when such rows exist are the arrays copied (the kept rows), so a
+    clean file stays mapped. More than :data:`MAX_FAR_SHARE` of the ions far away means the file is
+    misread or corrupt: that is an error, not a warning; ``diagnose`` (the reader's sample check,
+    which can name the format the bytes really are) raises it first when it can.
     """
-    bad = nonfinite_mask([positions, mass])
+    bad = rows_beyond([positions, mass], [MAX_COORD_NM, np.inf])
     if bad is None:
         return positions, mass, extra
     n_bad = int(bad.sum())
     n = bad.shape[0]
+    rows = np.flatnonzero(bad)
+    with np.errstate(invalid="ignore"):
+        pos_bad = np.asarray(positions[rows], dtype=np.float64)
+        m_bad = np.asarray(mass[rows], dtype=np.float64)
+    finite = np.isfinite(pos_bad).all(axis=1) & np.isfinite(m_bad)
+    n_far = int(finite.sum())
+    if n_far > MAX_FAR_SHARE * n:
+        if diagnose is not None:
+            diagnose()
+        raise InputError(
+            f"{n_far} of {n} ions are implausible for atom probe data (coordinates beyond "
+            f"+-{MAX_COORD_NM:g} nm): the file is corrupt or not in the format its extension says",
+            path,
+        )
     if n_bad == n:
         raise InputError(
             f"all {n} ions have NaN or infinite coordinates or mass-to-charge; the file is corrupt "
             "or not in the format its extension says",
             path,
         )
+    what = []
+    if n_bad - n_far:
+        what.append((n_bad - n_far, "with NaN or infinite coordinates or mass-to-charge"))
+    if n_far:
+        far = np.abs(pos_bad[finite]).max()
+        what.append((n_far, f"with coordinates beyond +-{MAX_COORD_NM:g} nm (up to {far:.3g} nm)"))
+    text = what[0][1] if len(what) == 1 else ": " + "; ".join(f"{k} {w}" for k, w in what)
     keep = ~bad
-    warnings.append(
-        f"{path.name}: dropped {n_bad} of {n} ions with NaN or infinite coordinates or mass-to-charge"
-    )
+    warnings.append(f"{path.name}: dropped {n_bad} of {n} ions{'' if text[0] == ':' else ' '}{text}")
     return (
         np.ascontiguousarray(positions[keep]),
         np.ascontiguousarray(mass[keep]),

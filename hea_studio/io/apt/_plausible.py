@@ -16,12 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from hea_studio.core.errors import InputError
-from hea_studio.io.apt._binary import release_pages
+from hea_studio.core.limits import MASS_RANGE_DA, MAX_COORD_NM
+from hea_studio.io.files import release_pages
 
-# Limits of a plausible reconstruction: an APT specimen is at most a few micrometres long.
-MAX_COORD_NM = 1.0e4
-# Mass-to-charge window of any time-of-flight atom probe spectrum.
-MASS_RANGE_DA = (0.0, 1000.0)
+# Limits of a plausible reconstruction: core.limits.MAX_COORD_NM and MASS_RANGE_DA.
 # Refuse when more than this share of the sampled records is implausible. Real files have none
 # (NaN rows are dropped before); misread files have tens of percent.
 MAX_BAD_SHARE = 0.01
@@ -76,7 +74,8 @@ def sample_rows(n: int) -> np.ndarray:
 
 def _take(arr: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Native float64 copies of the sampled rows (block by block, so a mapped file is barely touched)."""
-    out = np.asarray(arr[rows], dtype=np.float64)
+    with np.errstate(invalid="ignore"):  # NaN rows are still in the data when a misread file is diagnosed
+        out = np.asarray(arr[rows], dtype=np.float64)
     release_pages(arr)
     return out
 

@@ -185,6 +185,9 @@ def read_apt(path: str | os.PathLike[str]) -> IonData:
         warnings.append(
             f"{path.name}: sections not read (not one fixed-size record per ion): {', '.join(skipped)}"
         )
-    positions, mass, extra = drop_nonfinite(path, positions, mass, arrays, warnings)
+    raw_pos, raw_mass = positions, mass
+    positions, mass, extra = drop_nonfinite(
+        path, positions, mass, arrays, warnings, lambda: check_records(path, raw_pos, raw_mass, ".apt")
+    )
     check_records(path, positions, mass, ".apt")
     return IonData(positions, mass, "apt", source=path, extra=extra, warnings=tuple(warnings))

@@ -52,12 +52,19 @@ def read_epos(path: str | os.PathLike[str]) -> IonData:
     extra = {name: as_float[:, 4 + i] for i, name in enumerate(FLOAT_COLUMNS[4:])}
     extra.update({name: as_uint[:, 9 + i] for i, name in enumerate(UINT_COLUMNS)})
     warnings: list[str] = []
-    positions, mass, extra = drop_nonfinite(path, as_float[:, :3], as_float[:, 3], extra, warnings)
-    # Ions per pulse is a small count; bytes of another format read as this uint32 are huge.
-    per_pulse = np.asarray(extra["ions_per_pulse"][sample_rows(mass.shape[0])])
     alternatives: tuple[tuple[str, np.ndarray, np.ndarray], ...] = ()
     if (n * RECORD_BYTES) % 16 == 0:  # the same bytes as 16-byte .pos records
         as_pos = as_float.reshape(-1).reshape(-1, 4)
         alternatives = ((".pos", as_pos[:, :3], as_pos[:, 3]),)
+    positions, mass, extra = drop_nonfinite(
+        path,
+        as_float[:, :3],
+        as_float[:, 3],
+        extra,
+        warnings,
+        lambda: check_records(path, as_float[:, :3], as_float[:, 3], ".epos", alternatives),
+    )
+    # Ions per pulse is a small count; bytes of another format read as this uint32 are huge.
+    per_pulse = np.asarray(extra["ions_per_pulse"][sample_rows(mass.shape[0])])
     check_records(path, positions, mass, ".epos", alternatives, extra_bad=per_pulse > MAX_IONS_PER_PULSE)
     return IonData(positions, mass, "epos", source=path, extra=extra, warnings=tuple(warnings))

@@ -42,11 +42,18 @@ def read_pos(path: str | os.PathLike[str]) -> IonData:
     records = map_records(path, POS_DTYPE, (n, 4))
     check_byte_order(path, records, ".pos")
     warnings: list[str] = []
-    positions, mass, _ = drop_nonfinite(path, records[:, :3], records[:, 3], {}, warnings)
     alternatives: tuple[tuple[str, np.ndarray, np.ndarray], ...] = ()
     if (n * RECORD_BYTES) % 44 == 0:  # the same bytes as 44-byte .epos records
         as_epos = records.reshape(-1)[: n * RECORD_BYTES // 4].reshape(-1, 11)
         alternatives = ((".epos", as_epos[:, :3], as_epos[:, 3]),)
+    positions, mass, _ = drop_nonfinite(
+        path,
+        records[:, :3],
+        records[:, 3],
+        {},
+        warnings,
+        lambda: check_records(path, records[:, :3], records[:, 3], ".pos", alternatives),
+    )
     check_records(path, positions, mass, ".pos", alternatives)
     return IonData(positions, mass, "pos", source=path, warnings=tuple(warnings))
 

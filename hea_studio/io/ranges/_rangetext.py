@@ -16,14 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from hea_studio.core.errors import InputError
+from hea_studio.core.limits import ELEMENTS
 from hea_studio.core.ranges import RGB, Range, RangeTable
-
-ELEMENTS = frozenset(
-    """H He Li Be B C N O F Ne Na Mg Al Si P S Cl Ar K Ca Sc Ti V Cr Mn Fe Co Ni Cu Zn Ga Ge As Se
-    Br Kr Rb Sr Y Zr Nb Mo Tc Ru Rh Pd Ag Cd In Sn Sb Te I Xe Cs Ba La Ce Pr Nd Pm Sm Eu Gd Tb Dy Ho
-    Er Tm Yb Lu Hf Ta W Re Os Ir Pt Au Hg Tl Pb Bi Po At Rn Fr Ra Ac Th Pa U Np Pu Am Cm Bk Cf Es Fm
-    Md No Lr Rf Db Sg Bh Hs Mt Ds Rg Cn Nh Fl Mc Lv Ts Og D T""".split()  # noqa: SIM905
-)
 
 # Range files above this size are not range files (the largest real one seen is ~80 kB).
 MAX_RANGE_FILE_BYTES = 64 * 1024 * 1024

@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from hea_studio.core.errors import InputError
+from hea_studio.core.limits import MAX_ATOMS_PER_ION
 from hea_studio.core.ranges import RangeTable
 from hea_studio.io.ranges._rangetext import (
     ELEMENTS,
@@ -33,7 +34,11 @@ _KEYVAL = re.compile(r"^([A-Za-z]+)(\d*)\s*=(.*)$")
 
 
 def _parse_range_line(
-    body: str, path: Path, line: int, formulas: dict[tuple, tuple[str, tuple[tuple[str, float], ...]]]
+    body: str,
+    path: Path,
+    line: int,
+    formulas: dict[tuple, tuple[str, tuple[tuple[str, float], ...]]],
+    declared: set[str] | frozenset[str] = frozenset(),
 ) -> RawRange:
     tokens = body.split()
     if len(tokens) < 3:
@@ -68,7 +73,21 @@ def _parse_range_line(
             if count > 0:
                 # Symbols are case-sensitive, but "cr:1" can only mean Cr.
                 el = key.capitalize() if key not in ELEMENTS and key.capitalize() in ELEMENTS else key
+                # A user species must be declared in [Ions] ("Ion1=A" ... "A:1"); an undeclared
+                # unknown symbol ("Xx:1") is a typo that would otherwise become an entropy element.
+                if el not in ELEMENTS and key not in declared:
+                    raise InputError(
+                        f"{key!r} is neither an element symbol nor an ion declared in [Ions]", path, line
+                    )
                 comp[el] = comp.get(el, 0.0) + count
+    atoms = sum(comp.values())
+    if atoms > MAX_ATOMS_PER_ION:
+        raise InputError(
+            f"the ion holds {atoms:g} atoms; a molecular ion holds at most {MAX_ATOMS_PER_ION} "
+            "(is a count a mass or an abundance?)",
+            path,
+            line,
+        )
     composition = tuple(comp.items())
     if name is None:
         if not composition:
@@ -110,6 +129,7 @@ def _parse(lines: list[str], path: Path) -> RangeTable:
     seen_sections: set[str] = set()
     declared_ranges: int | None = None
     formulas: dict[tuple, tuple[str, tuple[tuple[str, float], ...]]] = {}
+    declared: set[str] = set()
     for i, text in enumerate(lines, start=1):
         s = text.strip()
         if not s or s.startswith(("#", ";")):
@@ -134,8 +154,9 @@ def _parse(lines: list[str], path: Path) -> RangeTable:
         elif section == "ions" and key == "ion":
             if not value:
                 raise InputError("empty ion name", path, i)
+            declared.add(value)
         elif section == "ranges" and key == "range":
-            raw.append(_parse_range_line(value, path, i, formulas))
+            raw.append(_parse_range_line(value, path, i, formulas, declared))
         else:
             raise InputError(
                 f"unexpected entry {kv.group(1)}{kv.group(2)}= in the [{section}] section", path, i
@@ -162,7 +183,7 @@ def write_rrng(path: str | os.PathLike[str], table: RangeTable, durable: bool = 
     disk first. The text is :func:`rrng_text`'s.
     """
     text = rrng_text(table)
-    from hea_studio.io.project.store import write_atomically
+    from hea_studio.io.files import write_atomically
 
     def write(tmp) -> None:
         with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
