@@ -17,7 +17,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QFormLayout, QLabel, QScrollArea
 
 from hea_studio.core.errors import InputError
-from hea_studio.io.project.store import write_atomically
+from hea_studio.io.files import write_atomically
 from hea_studio.render.cluster_overlay import ClusterOverlay
 from hea_studio.widgets.clusters_panel import ClustersPanel
 from hea_studio.workers import ComputeWorker, LatestJob

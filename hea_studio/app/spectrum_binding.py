@@ -139,9 +139,9 @@ class SpectrumBinder(QObject):
         if self.current is None or not self.current.ranges:
             self.w.show_error("No ranges to save", "Draw, suggest or apply ranges first.")
             return
-        ds = self.w.session.dataset
-        start = str(ds.ion_path.with_suffix(".rrng")) if ds is not None and ds.ion_path else "ranges.rrng"
-        path, _ = QFileDialog.getSaveFileName(self.w, "Save ranges", start, "Range files (*.rrng)")
+        path, _ = QFileDialog.getSaveFileName(
+            self.w, "Save ranges", str(self.default_save_path()), "Range files (*.rrng)"
+        )
         if not path:
             return
         try:
@@ -150,6 +150,16 @@ class SpectrumBinder(QObject):
             self.w.show_error("Cannot save the ranges", str(exc))
             return
         self.w.show_message(f"Ranges written to {written}")
+
+    def default_save_path(self) -> Path:
+        """Where Save ranges proposes to write: beside the ion file, under a name no file there has
+        (letter case ignored), so the original range file is never replaced by default."""
+        from hea_studio.core.paths import unused_name
+
+        ds = self.w.session.dataset
+        if ds is None or ds.ion_path is None:
+            return Path("ranges.rrng")
+        return unused_name(Path(ds.ion_path).parent, Path(ds.ion_path).stem, ".rrng")
 
     def show_dock(self) -> None:
         """Bring the spectrum dock to the front, tall enough to work in."""

@@ -8,13 +8,13 @@ the options and the JSON follow docs/cli.md: ``"technique": "stem-eds"``, ``curv
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
 from pathlib import Path
 
+from hea_studio.cli.logs import quiet
 from hea_studio.cli.outputs import check_outputs, write_text
+from hea_studio.compute.maps.analysis import curve_csv
 from hea_studio.core.errors import InputError
 from hea_studio.core.settings import parse_sizes
 
@@ -48,6 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--json", metavar="OUT", help="write the result as JSON (- for stdout)")
     parser.add_argument("--csv", metavar="OUT", help="write the curve as CSV (- for stdout)")
+    parser.add_argument(
+        "--nexus", metavar="OUT.nxs", type=Path,
+        help="write the curve and SUMEs as NeXus (NXem_hea_studio_map_results, validated)",
+    )  # fmt: skip
 
 
 def _pairs(text: str | None, option: str) -> dict[str, float]:
@@ -101,32 +105,6 @@ def settings_from_args(args: argparse.Namespace):
     )
 
 
-def curve_csv(result: dict) -> str:
-    """The curve as CSV, per-element columns suffixed with the element."""
-    out = io.StringIO()
-    els = result["elements"]
-    head = [
-        "size_nm",
-        "size_px",
-        "n_patches",
-        "mean_counts",
-        "S_mean",
-        "S_std",
-        "S_sem",
-        "S_null",
-        "deficit",
-        "in_fit",
-    ]
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(head + [f"conc_mean_{e}" for e in els] + [f"conc_std_{e}" for e in els])
-    for row in result["curve"]:
-        cells = (
-            [row[k] for k in head] + [row["conc_mean"][e] for e in els] + [row["conc_std"][e] for e in els]
-        )
-        w.writerow(["" if v is None else (f"{v:.10g}" if isinstance(v, float) else v) for v in cells])
-    return out.getvalue()
-
-
 def sume_text(s: dict | None, what: str) -> str:
     """One line about a SUME object (bold numbers only when an edge is known)."""
     if s is None:
@@ -167,7 +145,10 @@ def run(args: argparse.Namespace) -> int:
     from hea_studio.compute.maps.analysis import analyze_map
     from hea_studio.io.eds import load_spectrum_image
 
-    check_outputs([("--json", args.json), ("--csv", args.csv)], inputs=[args.file])
+    check_outputs([("--json", args.json), ("--csv", args.csv), ("--nexus", args.nexus)], inputs=[args.file])
+    from hea_studio.io.exports.nexus import iso_now
+
+    started = iso_now()
     settings = settings_from_args(args)
     si = load_spectrum_image(args.file, settings.elements)
     result = analyze_map(si, settings)
@@ -175,7 +156,12 @@ def run(args: argparse.Namespace) -> int:
         write_text(args.json, json.dumps(result, indent=1) + "\n")
     if args.csv:
         write_text(args.csv, curve_csv(result))
-    if args.json != "-" and args.csv != "-":
+    if args.nexus:
+        from hea_studio.core.provenance import input_file
+        from hea_studio.io.exports.nexus_maps import write_map_nexus
+
+        write_map_nexus(args.nexus, Path(args.file).name, result, [input_file(args.file)], started=started)
+    if args.json != "-" and args.csv != "-" and not quiet():
         sys.stdout.write(summary(result))
     return 0
 

@@ -79,7 +79,7 @@ def check_outputs(
         seen[key] = option
         if path.is_dir():
             raise InputError(f"{option} {path} is a folder; give a file name")
-        from hea_studio.io.project.store import output_target
+        from hea_studio.io.files import output_target
 
         try:
             # A link is written through (its target replaced, the link kept): check the target.
@@ -144,7 +144,7 @@ def write_with(path: StrPath, write: Callable[[Path], None], allow_empty: bool =
     file gets the old file's permissions or a new file's usual ones. Raises :class:`InputError`
     when the file system refuses the write.
     """
-    from hea_studio.io.project.store import write_atomically
+    from hea_studio.io.files import write_atomically
 
     try:
         write_atomically(Path(path), write, durable=False, allow_empty=allow_empty)

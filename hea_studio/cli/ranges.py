@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     """Suggest ranges, write them, print them with the share of ions they hold."""
     from hea_studio.cli.analyze import parse_elements
     from hea_studio.cli.outputs import check_outputs
-    from hea_studio.compute.spectrum.mass import mass_spectrum, suggest_ranges
+    from hea_studio.compute.spectrum.fit import suggest_ranges
+    from hea_studio.compute.spectrum.mass import mass_spectrum
     from hea_studio.core.isotopes import parse_formula
     from hea_studio.io import load_ions, ranging_summary, write_rrng
 

@@ -38,7 +38,7 @@ from hea_studio.io.apt.apt import read_apt
 from hea_studio.io.apt.epos import read_epos
 from hea_studio.io.apt.extent import ion_extent
 from hea_studio.io.apt.pos import read_pos, write_pos
-from hea_studio.io.ranges._rangetext import ELEMENTS
+from hea_studio.io.ranges import ELEMENTS
 from hea_studio.io.ranges.env import read_env
 from hea_studio.io.ranges.ranging import (
     RangeLookup,

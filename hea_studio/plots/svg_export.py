@@ -152,7 +152,7 @@ class QtPdfExporter(QtSvgExporter):
 
 def write_svg(data: bytes, path: str | Path) -> Path:
     """Write SVG (or PDF) bytes atomically; :class:`InputError` if the file cannot be written."""
-    from hea_studio.io.project.store import write_atomically
+    from hea_studio.io.files import write_atomically
 
     out = Path(path)
     try:

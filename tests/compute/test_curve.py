@@ -176,7 +176,11 @@ def test_atoms_exactly_on_cube_faces(step, sizes):
     for L in sizes:
         c = prep.grid_shape(L)
         want = tw_common.floor_bincount_counts(prep.rel, prep.labels, L, *c, 4)
-        np.testing.assert_array_equal(prep.tile_counts(L, voxel), want)
+        counts, numbers = prep._tile(L, voxel, None)
+        if numbers is not None:  # sparse rows (tiny cubes): the non-empty cubes, in order
+            np.testing.assert_array_equal(numbers, np.flatnonzero(want.sum(axis=1)))
+            want = want[numbers]
+        np.testing.assert_array_equal(counts, want)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -25,6 +25,7 @@ import numpy as np
 from hea_studio.compute.common import _kernels as common_kernels
 from hea_studio.compute.common import scan
 from hea_studio.compute.lac import _kernels
+from hea_studio.compute.lac.finegrid import FineGrid
 from hea_studio.core import memory
 from hea_studio.core.geometry import Box
 from hea_studio.core.progress import TaskState
@@ -33,14 +34,23 @@ from hea_studio.core.shapes import Shape, cubes_inside
 # Voxel tables with more entries than this are never built (besides the memory budget): a test
 # sets it to 0 to force the per-edge path.
 MAX_TABLE_ENTRIES = 1 << 40
-# A table is built when its entries cost less than this many passes over the box's atoms per edge
-# it answers (building costs a pass over the atoms plus three sweeps over the entries).
-TABLE_ENTRIES_PER_ATOM_EDGE = 16
+# A table is built when it costs less than the fine-grid passes it replaces: building costs a pass
+# over the atoms plus three sweeps over the entries, about this many fine-grid atom visits per
+# entry (measured: ~20 ns per entry, ~5 ns per atom and grid), and each grid it answers saves a
+# pass over the atoms. Small tables (two entries per atom) are always worth it.
+TABLE_ENTRY_COST = 4
+TABLE_ENTRIES_PER_ATOM = 2
+# Edges on the common voxel grid without a table are counted from the fine grid (a test turns it
+# off to compare with the per-atom float path).
+USE_FINE_GRID = True
 # Width of the x slabs the per-edge path groups atoms in (nm), and the most slabs.
 SLAB_NM = 0.25
 MAX_SLABS = 1 << 14
 # Dense per-edge count arrays are used while the grid has at most this many cubes per atom.
 DENSE_CUBES_PER_ATOM = 4
+# ... and on the fine grid, whose sparse counts cost about as much as zeroing a dense array of
+# half a cube per atom (both then give the same kept cubes: empty ones are never kept).
+FINE_DENSE_CUBES_PER_ATOM = 0.5
 # Edges are compared on a 1e-4 nm grid when looking for a common voxel edge.
 _QUANTUM_NM = 1e-4
 
@@ -129,6 +139,7 @@ class PreparedRoi:
     elements_note: str | None = None
     shape: Shape | None = None
     _tables: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    _fine: dict[float, FineGrid | None] = field(default_factory=dict, repr=False)
     _compact: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = field(default=None, repr=False)
     _relative: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _sorted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
@@ -207,8 +218,10 @@ class PreparedRoi:
         """
         if self._compact is None:
             width = max(min(SLAB_NM, edge), float(self.extent[0]) / MAX_SLABS)
+            # With a shape the copy holds its bounding box's atoms, more than the shape's count.
+            total = self.n_atoms if self.shape is None else None
             pos, lab, starts = scan.compact_selection(
-                self.positions, self.species, self.lut, self.box, width, self.n_atoms, self.task, self.span
+                self.positions, self.species, self.lut, self.box, width, total, self.task, self.span
             )
             self._compact = (pos, lab, starts, width)
         return self._compact
@@ -259,27 +272,32 @@ class PreparedRoi:
         entries = (shape[0] + 1) * (shape[1] + 1) * (shape[2] + 1) * self.K
         return entries * np.dtype(scan.table_dtype(self.n_atoms)).itemsize
 
-    def prepare_voxels(self, sizes) -> float | None:
-        """Build the voxel table for the common edge of ``sizes`` if it is worth it and fits.
+    def prepare_voxels(self, sizes, grids_per_edge: int = 1) -> float | None:
+        """The common voxel edge of ``sizes`` (``None`` if an edge is off-grid), with its table if worth it.
 
-        It fits when its bytes stay within :func:`hea_studio.core.memory.table_budget`; it is
-        worth it when its entries are fewer than ``TABLE_ENTRIES_PER_ATOM_EDGE`` times the atoms
-        times the edges it answers (else one pass over the atoms per edge is cheaper).
+        Every edge that is a whole number of voxels is then counted without a float per atom: from
+        the summed-volume table when it was built, else from the fine grid (:mod:`.finegrid`). The
+        table is built when its bytes stay within :func:`hea_studio.core.memory.table_budget` and it
+        costs less than the fine-grid passes it saves (``grids_per_edge`` grids of every edge: the
+        SUME interval counts several shifted grids per edge); see ``TABLE_ENTRY_COST``. The SUME
+        interval's shifted grids are rounded to whole voxels of the returned edge, with or without
+        a table, so its counts do not depend on the memory budget.
         """
         g = common_voxel_edge(sizes)
         if g is None:
             return None
         shape = self.grid_shape(g)
-        entries = (shape[0] + 1) * (shape[1] + 1) * (shape[2] + 1) * self.K
-        worth = TABLE_ENTRIES_PER_ATOM_EDGE * self.n_atoms * max(1, len(sizes)) + 4096
-        if (
-            min(shape) == 0
-            or entries > MAX_TABLE_ENTRIES
-            or entries > worth
-            or self.table_bytes(g) > memory.table_budget() - self.tables_bytes()
-        ):
+        if min(shape) == 0:
             return None
-        if g not in self._tables:
+        entries = (shape[0] + 1) * (shape[1] + 1) * (shape[2] + 1) * self.K
+        grids = max(1, len(sizes)) * max(1, int(grids_per_edge))
+        worth = max(TABLE_ENTRIES_PER_ATOM, grids / TABLE_ENTRY_COST) * self.n_atoms + 4096
+        if (
+            g not in self._tables
+            and entries <= MAX_TABLE_ENTRIES
+            and entries <= worth
+            and self.table_bytes(g) <= memory.table_budget() - self.tables_bytes()
+        ):
             P, face, face_lab = scan.voxel_table(
                 self.positions,
                 self.species,
@@ -297,9 +315,26 @@ class PreparedRoi:
             self._tables[g] = (P, face_pos, np.ascontiguousarray(face_lab))
         return g
 
+    def fine_grid(self, g: float) -> FineGrid | None:
+        """The fine grid of voxel edge ``g``, built on first use (``None`` if it cannot be)."""
+        if g not in self._fine:
+            shape = self.grid_shape(g)
+            grid = None
+            if (
+                USE_FINE_GRID
+                and FineGrid.fits(shape, self.n_atoms)
+                and FineGrid.estimate_bytes(shape, self.n_atoms)
+                <= memory.table_budget() - self.tables_bytes()
+            ):
+                pos, lab, _, _ = self.compact(g)
+                grid = FineGrid.build(pos, lab, self.lo, g, shape, self.K)
+            self._fine[g] = grid
+        return self._fine[g]
+
     def tables_bytes(self) -> int:
-        """Memory held by the voxel tables built so far."""
-        return sum(t[0].nbytes for t in self._tables.values())
+        """Memory held by the voxel tables and fine grids built so far."""
+        fine = sum(f.nbytes for f in self._fine.values() if f is not None)
+        return sum(t[0].nbytes for t in self._tables.values()) + fine
 
     def table(self, g: float) -> np.ndarray | None:
         """The summed-volume table of voxel edge ``g`` if it was built."""
@@ -325,7 +360,8 @@ class PreparedRoi:
         Returns
         -------
         (rows, K) int64 counts in ascending cube number (``(ix * cy + iy) * cz + iz``): every cube
-        when the grid has at most :meth:`dense_limit` cubes, else the non-empty ones only.
+        when the grid has at most :meth:`dense_limit` cubes (on the fine grid: at most
+        ``FINE_DENSE_CUBES_PER_ATOM`` per atom), else the non-empty ones only.
         """
         return self._tile(L, voxel, shift)[0]
 
@@ -389,10 +425,16 @@ class PreparedRoi:
             return np.zeros((0, self.K), dtype=np.int64), None
         n_cubes = cx * cy * cz
         dense = n_cubes <= self.dense_limit()
-        if dense and voxel is not None and voxel in self._tables:
-            counts = self._table_counts(L, voxel, sh, cx, cy, cz)
-            if counts is not None:
-                return counts, None
+        if voxel is not None:
+            if dense and voxel in self._tables:
+                counts = self._table_counts(L, voxel, sh, cx, cy, cz)
+                if counts is not None:
+                    return counts, None
+            fine = self.fine_grid(voxel)
+            fine_dense = dense and n_cubes <= FINE_DENSE_CUBES_PER_ATOM * self.n_atoms + 1024
+            found = fine.counts(L, sh, cx, cy, cz, fine_dense) if fine is not None else None
+            if found is not None:
+                return found
         pos, lab, starts, width = self.compact(float(L))
         if dense:
             return _kernels.tile_counts_dense(pos, lab, self.lo, sh, float(L), cx, cy, cz, self.K), None
@@ -413,21 +455,28 @@ class PreparedRoi:
         order), the shift actually used (nm) and the grid shape.
         """
         frac = np.clip(np.asarray(fraction, dtype=np.float64), 0.0, 1.0 - 1e-12)
-        if voxel is not None and voxel in self._tables:
-            m = round(L / voxel)
-            table = self._tables[voxel][0]
-            if m >= 1 and abs(m * voxel - L) <= 1e-9 * L:
-                o = np.floor(frac * m).astype(np.int64)
-                off = o * voxel
-                shape = [
-                    min(n_tiles(float(e - s), L), (n - 1 - int(oi)) // m)
-                    for e, s, n, oi in zip(self.extent, off, table.shape[:3], o)
-                ]
-                if min(shape) <= 0:
-                    return np.zeros((0, self.K), dtype=np.int64), _triple(off), _triple(shape)
-                counts = self._table_counts(L, voxel, np.ascontiguousarray(off), *shape)
-                assert counts is not None  # off is whole voxels and the shape fits the table
-                return self.outside_zeroed(counts, None, L, off, shape), _triple(off), _triple(shape)
+        m = round(L / voxel) if voxel is not None else 0
+        if voxel is not None and m >= 1 and abs(m * voxel - L) <= 1e-9 * L:
+            o = np.floor(frac * m).astype(np.int64)
+            off = o * voxel
+            n_vox = self.grid_shape(voxel)
+            shape = [
+                min(n_tiles(float(e - s), L), (n - int(oi)) // m)
+                for e, s, n, oi in zip(self.extent, off, n_vox, o)
+            ]
+            if min(shape) <= 0:
+                return np.zeros((0, self.K), dtype=np.int64), _triple(off), _triple(shape)
+            sh = np.ascontiguousarray(off)
+            counts = self._table_counts(L, voxel, sh, *shape) if voxel in self._tables else None
+            if counts is None:
+                fine = self.fine_grid(voxel)
+                found = fine.counts(L, sh, *shape, dense=True) if fine is not None else None
+                if found is not None:
+                    counts = found[0]
+                else:
+                    pos, lab, _, _ = self.compact(float(L))
+                    counts = _kernels.tile_counts_dense(pos, lab, self.lo, sh, float(L), *shape, self.K)
+            return self.outside_zeroed(counts, None, L, off, shape), _triple(off), _triple(shape)
         off = frac * L
         shape = [n_tiles(float(e - s), L) for e, s in zip(self.extent, off)]
         if min(shape) <= 0:
@@ -519,7 +568,7 @@ def estimate_run_bytes(
 
     The dataset's arrays (``atom_bytes`` per atom: 13 for float32 positions and uint8 labels), the
     voxel table the budget admits for the common edge of ``sizes``, the compact copy of the box's
-    atoms when some edge is not answered by the table, and the per-cube arrays of the smallest
+    atoms (and the fine grid) when some edge is not answered by the table, and the per-cube arrays of the smallest
     edge (counts, entropies, atom numbers: about 3 * 8 * K bytes per cube, capped at the dense limit).
     """
     total = n_dataset_atoms * atom_bytes
@@ -534,7 +583,8 @@ def estimate_run_bytes(
             table = 0
     total += table
     if table == 0:
-        total += n_box_atoms * 13
+        # The compact copy, and the fine grid (3 bytes per atom) when the edges share a voxel.
+        total += n_box_atoms * (13 if g is None else 16)
     smallest = float(min(sizes))
     cubes = int(np.prod([n_tiles(float(e), smallest) for e in size]))
     cubes = min(cubes, DENSE_CUBES_PER_ATOM * n_box_atoms + 1024)

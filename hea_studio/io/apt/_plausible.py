@@ -18,7 +18,7 @@ import numpy as np
 
 from hea_studio.core.errors import InputError
 from hea_studio.core.limits import MASS_RANGE_DA, MAX_COORD_NM
-from hea_studio.io.apt._binary import release_pages
+from hea_studio.io.files import release_pages
 
 # Limits of a plausible reconstruction: core.limits.MAX_COORD_NM and MASS_RANGE_DA.
 # Refuse when more than this share of the sampled records is implausible. Real files have none

@@ -42,7 +42,7 @@ import numpy as np
 from hea_studio.core.errors import InputError, os_reason
 from hea_studio.core.provenance import InputFile, software_versions
 from hea_studio.core.results import AnalysisResult
-from hea_studio.io.project.store import write_atomically
+from hea_studio.io.files import write_atomically
 
 DEFINITION = "NXapm_hea_studio_results"
 # Found from the package root, so the path holds wherever this module sits inside io/.

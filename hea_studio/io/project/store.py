@@ -7,13 +7,8 @@ JSON. It is written to a temporary file in the target folder and moved over the 
 
 from __future__ import annotations
 
-import errno
-import glob
 import json
 import os
-import stat
-import tempfile
-import time
 from pathlib import Path
 
 import h5py
@@ -26,6 +21,7 @@ from hea_studio.core.paths import user_state_dir
 from hea_studio.core.project import PROJECT_SCHEMA, ProjectState
 from hea_studio.core.settings import AnalysisSettings, Lattice
 from hea_studio.core.sublattices import Sublattice
+from hea_studio.io.files import write_atomically
 
 PROJECT_SUFFIX = ".heaproj"
 _DEFAULTS = AnalysisSettings()
@@ -42,10 +38,21 @@ def _settings_to_dict(s: AnalysisSettings) -> dict:
         "seed": s.seed,
         "decompose": s.decompose,
         "sume_method": s.sume_method,
+        # Marks settings written since the deficit hinge became the headline (schema 3).
+        "sume_headline": 3,
         "grid_shifts": s.grid_shifts,
         "sublattices": [x.spec() for x in s.sublattices] if s.sublattices else None,
         "sublattice_preset": s.sublattice_preset,
     }
+
+
+def _sume_method(d: dict) -> str:
+    """The headline method; before schema 3 "hinge-bulk" was merely the default, not a choice, so such
+    projects open with the new default (the deficit hinge; the apparent SUME is still shown second)."""
+    method = str(d.get("sume_method", _DEFAULTS.sume_method))
+    if "sume_headline" not in d and method == "hinge-bulk":
+        return _DEFAULTS.sume_method
+    return method
 
 
 def _settings_from_dict(d: dict) -> AnalysisSettings:
@@ -60,7 +67,7 @@ def _settings_from_dict(d: dict) -> AnalysisSettings:
         bootstrap=int(d.get("bootstrap", _DEFAULTS.bootstrap)),
         seed=int(d.get("seed", _DEFAULTS.seed)),
         decompose=bool(d.get("decompose", _DEFAULTS.decompose)),
-        sume_method=str(d.get("sume_method", _DEFAULTS.sume_method)),
+        sume_method=_sume_method(d),
         grid_shifts=int(d.get("grid_shifts", _DEFAULTS.grid_shifts)),
         sublattices=tuple(Sublattice.parse(t) for t in d["sublattices"]) if d.get("sublattices") else None,
         sublattice_preset=d.get("sublattice_preset") or None,
@@ -100,107 +107,6 @@ def settings_from_json(text: str) -> AnalysisSettings:
 def _rgb(values) -> tuple[float, float, float]:
     r, g, b = (float(c) for c in values)
     return (r, g, b)
-
-
-def _final_mode(path: Path) -> int:
-    """Permission bits the written file should get: the existing file's, else 0666 minus the umask."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        return 0o666 & ~current_umask()
-
-
-def current_umask() -> int:
-    """The process umask (read from /proc where possible: setting it is process-wide)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    old = os.umask(0o022)
-    os.umask(old)
-    return old
-
-
-def output_target(path: Path) -> Path:
-    """The file a write to ``path`` must replace: a symbolic link's final target (so the link is
-    kept), refusing anything that is not a regular file (a device, a FIFO, a folder).
-
-    Raises
-    ------
-    OSError
-        ``path`` (or its target) exists and is not a regular file.
-    """
-    path = Path(path)
-    if path.is_symlink():
-        path = Path(os.path.realpath(path))
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return path
-    if not stat.S_ISREG(st.st_mode):
-        kind = "a folder" if stat.S_ISDIR(st.st_mode) else "a device, FIFO or socket"
-        raise OSError(errno.EINVAL, f"{kind}, not a regular file: it is never replaced", str(path))
-    return path
-
-
-def write_atomically(path: Path, write, durable: bool = True, allow_empty: bool = False) -> None:
-    """Call ``write(tmp_path)`` on a temporary file next to ``path``, then move it into place.
-
-    The temporary file lives in the same folder so that ``os.replace`` is an atomic rename on the same
-    file system; on any failure the old file is untouched and the temporary file is removed. A
-    symbolic link is followed (its target is replaced and the link kept); a device, FIFO or folder
-    is refused; a write that produced an empty file (a writer that failed silently) is refused.
-    ``durable`` also flushes the data to disk before the rename (it can block for a while on a busy
-    disk, so the GUI's frequent recovery copy skips it: a rename is still all-or-nothing).
-    """
-    path = output_target(Path(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = _final_mode(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        # A writer that fails without raising (libpng on a full disk) leaves an empty file: it must
-        # not take the place of a good one.
-        if not allow_empty and os.stat(tmp).st_size == 0:
-            raise OSError(
-                errno.ENOSPC, "nothing was written (is the disk full?); the old file is kept", str(path)
-            )
-        # mkstemp makes the file private (0600); the result keeps the old file's permissions, or
-        # gets those of any new file (umask applied), so saving never narrows who can read it.
-        os.chmod(tmp, mode)
-        if durable:
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    remove_stale_temporaries(path)
-
-
-# A temporary file older than this is a leftover of a killed write, not one being written: a
-# project or an export is written in well under a second.
-STALE_TEMPORARY_S = 600.0
-
-
-def remove_stale_temporaries(path: Path, older_than_s: float = STALE_TEMPORARY_S) -> int:
-    """Delete ``.NAME.*.tmp`` files beside ``path`` left by writes that were killed; return how many.
-
-    Only files older than ``older_than_s`` go, so a write in progress in another process is safe.
-    """
-    now = time.time()
-    removed = 0
-    for leftover in Path(path).parent.glob(f".{glob.escape(Path(path).name)}.*.tmp"):
-        try:
-            if now - leftover.stat().st_mtime > older_than_s:
-                leftover.unlink()
-                removed += 1
-        except OSError:
-            continue  # gone already, or not ours to delete
-    return removed
 
 
 def save_project(path: str | Path, state: ProjectState, durable: bool = True) -> None:
