@@ -28,6 +28,8 @@ os.environ["HEA_STUDIO_STATE"] = os.path.join(_TMP_HOME, "state")
 os.environ["HEA_STUDIO_RECOVERY"] = os.path.join(_TMP_HOME, "recovery", "session.heaproj")
 # The cache holds the demo specimen and downloaded test data; keep the real user cache if one is set
 # so expensive artefacts are reused between runs, otherwise use the user's normal cache.
+# No kernel warm-up processes from windows the tests start (tests/compute/test_warmup.py runs it).
+os.environ["HEA_STUDIO_NO_WARMUP"] = "1"
 os.environ.setdefault("HEA_STUDIO_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "hea-studio"))
 
 

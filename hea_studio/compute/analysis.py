@@ -127,7 +127,9 @@ def iter_analysis(
         sublattices = sub.finish(curve, settings, density, task)
         # With sublattices the class is that of the mixing sublattice(s) (science.md 2).
         bulk = replace(bulk, cls=sublattices["bulk"]["class"])
-    warnings = analysis_warnings(prep, curve, bulk.S_R, sumes.primary)
+    named = {"sume": sumes.primary, "sume_apparent": sumes.apparent}
+    named.update({f"sume_variants.{k}": v for k, v in sumes.variants.items()})
+    warnings = analysis_warnings(prep, curve, bulk.S_R, named, settings.mode)
     if task is not None:
         task.report(1.0, "done")
     total = time.perf_counter() - t0
@@ -145,6 +147,8 @@ def iter_analysis(
         sume_chemical=sumes.chemical,
         sume_chemical_reason=sumes.chemical_reason,
         sume_variants=sumes.variants,
+        sume_apparent=sumes.apparent,
+        sume_apparent_reason=sumes.apparent_reason,
         warnings=warnings,
         grid_shifts=sumes.n_shifts if sumes.n_replicates else 1,
         timing_s={"load": 0.0, "curve": t_curve, "total": total},

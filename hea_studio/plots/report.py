@@ -104,7 +104,7 @@ def comparison_table_html(
     """The comparison table as HTML (the same columns as the window's table and its CSV)."""
     head = [
         HEADERS[k]
-        for k in ("name", "run", "atoms", "composition", "S_bulk_R", "cls", "sume_nm", "sume_chemical_nm")
+        for k in ("name", "run", "atoms", "composition", "S_bulk_R", "cls", "sume", "sume_apparent_nm")
     ] + ["warnings"]
     body = []
     for i, r in enumerate(rows):
@@ -119,11 +119,11 @@ def comparison_table_html(
                 f"{r.S_bulk_R:.3f}",
                 _esc(r.cls),
                 _esc(r.sume_text),
-                _num(r.sume_chemical_nm, ".2f"),
+                _num(r.sume_apparent_nm, ".2f"),
                 _esc(r.warnings or ""),
             ]
         )
-    return _table(head, body, numeric=(False, False, True, False, True, False, True, True, False))
+    return _table(head, body, numeric=(False, False, True, False, True, False, False, True, False))
 
 
 def _parameters(section: ReportSection) -> str:

@@ -146,8 +146,8 @@ def sume_object(
     if sens.size >= 2:
         lo, hi = np.percentile(sens, [2.5, 97.5])
         base["edge_sensitivity_nm"] = [float(lo), float(hi)]
-    edge = float(res.edge_nm)
-    ci = list(res.ci95_nm) if res.ci95_nm is not None else None
+    edge = float(res.fit_edge_nm)  # the fitted L* (edge_nm is null when only a bound is known)
+    ci = list(res.ci95_nm) if res.ci95_nm is not None and res.edge_nm is not None else None
     if edge >= L[-1] - 1e-9:
         base.update(at_least_nm=float(L[-1]), ci95_nm=[float(L[-1]), None])
         warnings.append(

@@ -37,10 +37,21 @@ def _settings_to_dict(s: AnalysisSettings) -> dict:
         "seed": s.seed,
         "decompose": s.decompose,
         "sume_method": s.sume_method,
+        # Marks settings written since the deficit hinge became the headline (schema 3).
+        "sume_headline": 3,
         "grid_shifts": s.grid_shifts,
         "sublattices": [x.spec() for x in s.sublattices] if s.sublattices else None,
         "sublattice_preset": s.sublattice_preset,
     }
+
+
+def _sume_method(d: dict) -> str:
+    """The headline method; before schema 3 "hinge-bulk" was merely the default, not a choice, so such
+    projects open with the new default (the deficit hinge; the apparent SUME is still shown second)."""
+    method = str(d.get("sume_method", _DEFAULTS.sume_method))
+    if "sume_headline" not in d and method == "hinge-bulk":
+        return _DEFAULTS.sume_method
+    return method
 
 
 def _settings_from_dict(d: dict) -> AnalysisSettings:
@@ -55,7 +66,7 @@ def _settings_from_dict(d: dict) -> AnalysisSettings:
         bootstrap=int(d.get("bootstrap", _DEFAULTS.bootstrap)),
         seed=int(d.get("seed", _DEFAULTS.seed)),
         decompose=bool(d.get("decompose", _DEFAULTS.decompose)),
-        sume_method=str(d.get("sume_method", _DEFAULTS.sume_method)),
+        sume_method=_sume_method(d),
         grid_shifts=int(d.get("grid_shifts", _DEFAULTS.grid_shifts)),
         sublattices=tuple(Sublattice.parse(t) for t in d["sublattices"]) if d.get("sublattices") else None,
         sublattice_preset=d.get("sublattice_preset") or None,
