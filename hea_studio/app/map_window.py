@@ -106,6 +106,12 @@ class MapWindow(QMainWindow):
         self.export_png_action.setShortcut("Ctrl+Shift+E")
         self.export_png_action.setToolTip("Save the entropy and deficit plots as a PNG")
         self.export_png_action.triggered.connect(self.export_png)
+        self.compare_action = QAction("Compare with an &APT analysis (JSON)...", self)
+        self.compare_action.setToolTip(
+            "Overlay the deficit curve of an APT analysis (analyze --json, or File > Export analysis of the main "
+            "window) on the map's deficit and its 3D-equivalent prediction"
+        )
+        self.compare_action.triggered.connect(self.compare_dialog)
         close = QAction("&Close", self)
         close.setShortcut(QKeySequence.StandardKey.Close)
         close.triggered.connect(self.close)
@@ -338,6 +344,34 @@ class MapWindow(QMainWindow):
 
         write_atomically(Path(out), save, durable=False)
         self.show_message(f"Saved {out}")
+
+    def compare_dialog(self) -> None:
+        """File > Compare with an APT analysis: pick its JSON."""
+        start = str(QSettings("HEA Studio", "HEA Studio").value("files/last_dir", ""))
+        path, _ = QFileDialog.getOpenFileName(
+            self, "APT analysis to compare", start, "JSON (*.json);;All files (*)"
+        )
+        if path:
+            self.compare_with(Path(path))
+
+    def compare_with(self, path: Path) -> bool:
+        """Overlay the deficit curve of the APT analysis in ``path``; a dialog names the file if it cannot."""
+        import html
+
+        from hea_studio.widgets.map_plots import apt_curve, sume_words
+
+        try:
+            doc = json.loads(Path(path).read_text(encoding="utf-8"))
+            L, D, sem, sume = apt_curve(doc)
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            self.show_error("Cannot compare", f"{Path(path).name}: {exc}")
+            return False
+        self.curve.show_apt(f"APT: {Path(path).name}", L, D, sem)
+        self.results.apt_line = f"APT {html.escape(Path(path).name)}: SUME {sume_words(sume)}"
+        if self.result is not None:
+            self.results.show_result(self.result)
+        self.show_message(f"Comparing with {Path(path).name}: {L.size} cube edges")
+        return True
 
     # ---- drag and drop, closing -----------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:

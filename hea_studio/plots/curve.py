@@ -208,6 +208,19 @@ class EntropyCurvePlot:
         # The last values stay, faded, until the new result replaces them: blanking them would make
         # the header blink at every preview while the box is dragged.
         self.header.setOpacity(_FADED)
+        self.plot.setOpacity(1.0)
+
+    def mark_stale(self, reason: str) -> None:
+        """The analysis of the box shown failed: say so above the plot and fade what it still shows
+        (the previous analysis's curve and SUME) until a new analysis replaces it."""
+        import html
+
+        self.header.setText(
+            f"<span style='color:#b00000'>⚠ Not updated: {html.escape(reason)}</span><br>"
+            "The curve and SUME below are from the previous analysis."
+        )
+        self.header.setOpacity(1.0)
+        self.plot.setOpacity(_FADED)
 
     def add_scale(self, scale: ScaleResult) -> None:
         """Append one cube edge (edges may arrive in any order; they are plotted sorted)."""
@@ -305,6 +318,7 @@ class EntropyCurvePlot:
             self.null_sume_line.setVisible(True)
         self.header.setText(header_html(result, self._title))
         self.header.setOpacity(1.0)
+        self.plot.setOpacity(1.0)
 
     def n_points(self) -> int:
         """Edges currently plotted (edges without cubes are not drawn)."""

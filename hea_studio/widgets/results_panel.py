@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from hea_studio.core.summary import apparent, headline
+from hea_studio.widgets.wording import gui_wording
 
 WARNING_STYLE = "color: #b34700;"  # dark orange: readable on the light panel, not an error red
 NO_WARNING_STYLE = "color: #2e7d32;"
@@ -162,7 +163,7 @@ class ResultsPanel(QWidget):
         if note and fractions:
             # A compound: the default elements are its cations (issue 12); say so where it shows.
             self.values["composition"].setText(self.values["composition"].text() + " (cations)")
-        self.values["composition"].setToolTip(note or TIPS["composition"])
+        self.values["composition"].setToolTip(gui_wording(note) if note else TIPS["composition"])
         self.values["s_bulk"].setText(_fmt(bulk.get("S_R"), ".3f", " R"))
         self.values["s_bulk_j"].setText(_fmt(bulk.get("S_J_per_molK"), ".2f", " J mol⁻¹ K⁻¹"))
         self.values["class"].setText(str(bulk.get("class") or "–"))
