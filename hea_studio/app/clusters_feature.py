@@ -102,9 +102,12 @@ class ClustersFeature(QObject):
 
     # ---- plumbing -----------------------------------------------------------------------------
     def _add_results_row(self) -> QLabel | None:
-        """A 'Cluster size' row right under the chemical SUME of the Results panel."""
+        """A 'Cluster size' row right under the SUME of the Results panel (schema 3: the primary SUME
+        is the chemical one, the deficit hinge)."""
         panel = self.window.results_panel
-        target = panel.values.get("sume_chemical")
+        target = next((panel.values[k] for k in ("sume", "sume_chemical") if k in panel.values), None)
+        if target is None:
+            return None
         for form in panel.findChildren(QFormLayout):
             row, _role = form.getWidgetPosition(target)
             if row >= 0:
