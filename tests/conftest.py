@@ -133,3 +133,13 @@ def atom_view(qtbot):
     qtbot.waitUntil(view.is_ready, timeout=5000)
     yield view
     view.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With HEA_RECORD_PY_KERNELS=FILE, write the kernels that ran as Python (one per line) to FILE."""
+    out = os.environ.get("HEA_RECORD_PY_KERNELS")
+    if out:
+        from jit_support import RAN_AS_PYTHON
+
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write("".join(f"{key}\n" for key in sorted(RAN_AS_PYTHON)))

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QFormLayout, QLabel, QScrollArea
+from PySide6.QtWidgets import QFileDialog, QFormLayout, QLabel
 
 from hea_studio.core.errors import InputError
 from hea_studio.io.files import write_atomically
@@ -62,10 +62,8 @@ class ClustersFeature(QObject):
         super().__init__(window)
         self.window = window
         self.panel = ClustersPanel()
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.panel)
-        self.dock = window.add_dock("clusters", "Clusters", scroll, Qt.DockWidgetArea.RightDockWidgetArea)
+        # No scroll area: the plots take the height the dock has (a scroll area let them grow past it).
+        self.dock = window.add_dock("clusters", "Clusters", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
         window.tabifyDockWidget(window.docks["local"], self.dock)
         window.docks["entropy"].raise_()
         window.docks["concentration"].raise_()
@@ -104,9 +102,12 @@ class ClustersFeature(QObject):
 
     # ---- plumbing -----------------------------------------------------------------------------
     def _add_results_row(self) -> QLabel | None:
-        """A 'Cluster size' row right under the chemical SUME of the Results panel."""
+        """A 'Cluster size' row right under the SUME of the Results panel (schema 3: the primary SUME
+        is the chemical one, the deficit hinge)."""
         panel = self.window.results_panel
-        target = panel.values.get("sume_chemical")
+        target = next((panel.values[k] for k in ("sume", "sume_chemical") if k in panel.values), None)
+        if target is None:
+            return None
         for form in panel.findChildren(QFormLayout):
             row, _role = form.getWidgetPosition(target)
             if row >= 0:

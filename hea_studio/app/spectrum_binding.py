@@ -19,7 +19,7 @@ from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from hea_studio.compute.spectrum.isotope_check import is_isotope_warning
-from hea_studio.core.errors import InputError
+from hea_studio.core.errors import InputError, os_reason
 from hea_studio.core.range_edits import same_ranges
 from hea_studio.core.ranges import RangeTable
 
@@ -119,7 +119,7 @@ class SpectrumBinder(QObject):
         try:
             write_rrng(path, self.current)
         except OSError as exc:
-            raise InputError(f"cannot write: {exc.strerror or exc}", path) from None
+            raise InputError(f"cannot write: {os_reason(exc)}", path) from None
         ds = self.w.session.dataset
         if ds is not None and same_ranges(ds.ranges, self.current):
             # The ranges in force now live in this file: projects and recent files refer to it.

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from hea_studio.core.errors import InputError
+from hea_studio.core.errors import InputError, os_reason
 
 HELP = "suggest a range file from the isotope patterns of given elements (ranges suggest ...)"
 
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         write_rrng(args.out, table)
     except OSError as exc:
-        raise InputError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot write {args.out}: {os_reason(exc)}") from None
     summary = ranging_summary(ions, table)
     n = max(summary.n_ions, 1)
     lines = [f"{args.out}: {len(table.ranges)} ranges for {', '.join(table.species)}"]

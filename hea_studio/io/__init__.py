@@ -32,6 +32,7 @@ from pathlib import Path
 
 from hea_studio.core.errors import InputError
 from hea_studio.core.ions import IonData
+from hea_studio.core.limits import check_input_file
 from hea_studio.core.ranges import RangeTable
 from hea_studio.io.apt.apt import read_apt
 from hea_studio.io.apt.epos import read_epos
@@ -89,6 +90,8 @@ def _reader(path: Path, readers: dict, kind: str):
         known = ", ".join(readers)
         shown = f"extension {path.suffix!r}" if path.suffix else "no extension"
         raise InputError(f"unknown {kind} file type ({shown}); expected one of {known}", path)
+    # Before any reader opens it: a FIFO would block and a device read without end.
+    check_input_file(path, f"{kind} file")
     return readers[ext]
 
 

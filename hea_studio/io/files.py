@@ -11,6 +11,7 @@ drop the pages a chunked pass has finished with.
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import mmap
 import os
@@ -44,21 +45,51 @@ def current_umask() -> int:
     return old
 
 
-def write_atomically(path: Path, write, durable: bool = True) -> None:
+def output_target(path: Path) -> Path:
+    """The file a write to ``path`` must replace: a symbolic link's final target (so the link is
+    kept), refusing anything that is not a regular file (a device, a FIFO, a folder).
+
+    Raises
+    ------
+    OSError
+        ``path`` (or its target) exists and is not a regular file.
+    """
+    path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return path
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a folder" if stat.S_ISDIR(st.st_mode) else "a device, FIFO or socket"
+        raise OSError(errno.EINVAL, f"{kind}, not a regular file: it is never replaced", str(path))
+    return path
+
+
+def write_atomically(path: Path, write, durable: bool = True, allow_empty: bool = False) -> None:
     """Call ``write(tmp_path)`` on a temporary file next to ``path``, then move it into place.
 
     The temporary file lives in the same folder so that ``os.replace`` is an atomic rename on the same
-    file system; on any failure the old file is untouched and the temporary file is removed.
+    file system; on any failure the old file is untouched and the temporary file is removed. A
+    symbolic link is followed (its target is replaced and the link kept: a project saved through a
+    link used to lose it); a device, FIFO or folder is refused (``--csv /dev/stdout`` as root used to
+    replace the device); a write that produced an empty file (a writer that failed silently, such as
+    libpng on a full disk) is refused unless ``allow_empty``.
     ``durable`` also flushes the data to disk before the rename (it can block for a while on a busy
     disk, so the GUI's frequent recovery copy skips it: a rename is still all-or-nothing).
     """
-    path = Path(path)
+    path = output_target(Path(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = _final_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))
+        if not allow_empty and os.stat(tmp).st_size == 0:
+            raise OSError(
+                errno.ENOSPC, "nothing was written (is the disk full?); the old file is kept", str(path)
+            )
         # mkstemp makes the file private (0600); the result keeps the old file's permissions, or
         # gets those of any new file (umask applied), so saving never narrows who can read it.
         os.chmod(tmp, mode)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from hea_studio.compute.profile.slabs import CompositionProfile
 from hea_studio.core.comparison import HEADERS, ComparisonRow, comparison_row
-from hea_studio.core.errors import InputError
+from hea_studio.core.errors import InputError, os_reason
 from hea_studio.core.provenance import InputFile, software_versions
 from hea_studio.core.results import AnalysisResult
 from hea_studio.core.settings import AnalysisSettings
@@ -341,5 +341,5 @@ def write_report(path: str | Path, sections: Sequence[ReportSection], **kwargs) 
     try:
         write_atomically(out, lambda tmp: tmp.write_text(text, encoding="utf-8"), durable=False)
     except OSError as exc:
-        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot write {out}: {os_reason(exc)}") from None
     return out

@@ -103,3 +103,23 @@ def test_a_search_can_be_cancelled(make_main_window, precipitate_dataset, qtbot)
         feature.panel.voxel.setValue(0.2)  # (read at submit: the job already runs)
         feature.panel.cancel_button.click()
     assert feature.panel.progress.format() == "cancelled" and feature.panel.surface_button.isEnabled()
+
+
+def test_the_scale_solute_is_the_element_most_off_random_mixing_at_the_sume():
+    from types import SimpleNamespace
+
+    from hea_studio.app.clusters_feature import scale_solute
+
+    def point(size, std_cu):
+        return SimpleNamespace(
+            size_nm=size, mean_atoms=100.0, conc_mean={"Fe": 0.9, "Cu": 0.05, "Ni": 0.05},
+            conc_std={"Fe": 0.03, "Cu": std_cu, "Ni": 0.0218},
+        )  # fmt: skip
+
+    result = SimpleNamespace(
+        sume_chemical=SimpleNamespace(edge_nm=2.1),
+        curve=[point(1.0, 0.02), point(2.0, 0.06), point(3.0, 0.02)],
+    )
+    # At 2 nm Cu spreads 0.06 against a binomial 0.0218: Cu sets the scale.
+    assert scale_solute(result) == ("Cu", 2.1)
+    assert scale_solute(SimpleNamespace(sume_chemical=SimpleNamespace(edge_nm=None), curve=[])) is None

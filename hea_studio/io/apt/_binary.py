@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from hea_studio.core.errors import InputError
-from hea_studio.core.limits import MAX_COORD_NM
+from hea_studio.core.limits import MAX_COORD_NM, check_input_file
 from hea_studio.io.files import release_pages
 
 # Rows per chunk when scanning a mapped file: the temporaries of 2^16 rows are about 1 MB, small next
@@ -28,9 +28,8 @@ MAX_FAR_SHARE = 0.01
 
 def file_size(path: Path) -> int:
     """Size of ``path`` in bytes, as an :class:`InputError` when it cannot be read."""
+    check_input_file(path, "ion file")  # a FIFO or a device is refused before any open
     try:
-        if path.is_dir():
-            raise InputError("is a folder, not an ion file", path)
         return path.stat().st_size
     except FileNotFoundError:
         raise InputError("file not found", path) from None

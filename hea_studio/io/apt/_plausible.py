@@ -11,6 +11,7 @@ is refused, with its likely cause, when more than a small share of them is impla
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,8 @@ def looks_like_text(path: Path, head: bytes) -> bool:
 def read_head(path: Path) -> bytes:
     """The first bytes of ``path`` (empty if it cannot be read: the reader reports that)."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return b""  # a FIFO would block here; the reader refuses it with its reason
         with open(path, "rb") as fh:
             return fh.read(_TEXT_PROBE)
     except OSError:

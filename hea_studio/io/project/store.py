@@ -16,6 +16,7 @@ import numpy as np
 
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box, SubVolume
+from hea_studio.core.limits import check_input_file
 from hea_studio.core.paths import user_state_dir
 from hea_studio.core.project import PROJECT_SCHEMA, ProjectState
 from hea_studio.core.settings import AnalysisSettings, Lattice
@@ -179,10 +180,12 @@ def load_project(path: str | Path) -> ProjectState:
         If the file is missing, not HDF5, not a HEA Studio project, or inconsistent.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise InputError("project file not found", path)
+    check_input_file(path, "project file")
     try:
         with h5py.File(path, "r") as f:
+            check_sealed(f, path)
             schema = f.attrs.get("schema")
             if schema != PROJECT_SCHEMA:
                 raise InputError(
@@ -211,12 +214,72 @@ def load_project(path: str | Path) -> ProjectState:
         if exc.path is None:
             raise InputError(exc.reason, path) from None
         raise
-    except (OSError, KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
-        # A project edited by another tool can hold any value in any attribute.
-        raise InputError(f"cannot read project file: {exc}", path) from None
+    except Exception as exc:
+        # A project edited by another tool can hold any value in any attribute, and a damaged HDF5
+        # file can make h5py raise nearly anything (a link loop: RuntimeError or RecursionError):
+        # whatever it is, the file is not a project this version can open.
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"not a readable HEA Studio project ({reason})", path) from None
     if state.subvolumes and not (0 <= state.active < len(state.subvolumes)):
         raise InputError(f"active sub-volume {state.active} does not exist", path)
     return state
+
+
+# A project holds a few sub-volumes and settings: far below these, whatever a user draws.
+MAX_PROJECT_OBJECTS = 1000
+MAX_PROJECT_DATASET_BYTES = 64 << 20
+
+
+def check_sealed(f: h5py.File, path: Path) -> None:
+    """Refuse a project that reaches outside its own file or is absurdly large, before reading any data.
+
+    HDF5 can point elsewhere: external links (``h5py.ExternalLink``), virtual datasets mapping other
+    files, and datasets whose raw data lives in external files. Opening such a "project" would read
+    (or show in the window) files elsewhere on the disk. Soft links are refused too (a loop made
+    load_project fail with the wrong error); save_project writes none of them. Only the link table
+    and dataset headers are read here, never dataset contents.
+
+    Raises
+    ------
+    InputError
+        A link other than a hard link, a virtual or externally stored dataset, more than
+        :data:`MAX_PROJECT_OBJECTS` objects, or a dataset larger than :data:`MAX_PROJECT_DATASET_BYTES`.
+    """
+    stack: list[h5py.Group] = [f]
+    seen: set[int] = set()
+    count = 0
+    while stack:
+        group = stack.pop()
+        for name in group:
+            count += 1
+            if count > MAX_PROJECT_OBJECTS:
+                raise InputError(
+                    f"holds more than {MAX_PROJECT_OBJECTS} objects; a project holds a few", path
+                )
+            link = group.get(name, getlink=True)
+            if not isinstance(link, h5py.HardLink):
+                kind = "an external link" if isinstance(link, h5py.ExternalLink) else "a soft link"
+                raise InputError(
+                    f"{group.name.rstrip('/')}/{name} is {kind}; a project never links elsewhere", path
+                )
+            obj = group[name]
+            address = h5py.h5o.get_info(obj.id).addr
+            if address in seen:
+                continue
+            seen.add(address)
+            if isinstance(obj, h5py.Group):
+                stack.append(obj)
+            elif isinstance(obj, h5py.Dataset):
+                if obj.is_virtual:
+                    raise InputError(f"{obj.name} is a virtual dataset (data in other files); refused", path)
+                if obj.external:
+                    raise InputError(f"{obj.name} keeps its data in external files; refused", path)
+                if obj.size * obj.dtype.itemsize > MAX_PROJECT_DATASET_BYTES:
+                    raise InputError(
+                        f"{obj.name} holds {obj.size * obj.dtype.itemsize / 2**20:.0f} MB; a project's "
+                        f"datasets are far below {MAX_PROJECT_DATASET_BYTES >> 20} MB",
+                        path,
+                    )
 
 
 def recovery_path() -> Path:
