@@ -23,6 +23,7 @@ from typing import Any
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.comparison import comparison_row
 from hea_studio.core.errors import InputError
+from hea_studio.core.geometry import edges_that_fit
 from hea_studio.core.results import AnalysisResult
 from hea_studio.core.settings import AnalysisSettings
 from hea_studio.core.shapes import Roi, parse_roi
@@ -95,8 +96,7 @@ def analyze_atoms(
         if text:
             on_warning(text)
     if cut_sizes:
-        limit = float(min(box.size)) * (1 + 1e-9)
-        fitting = tuple(L for L in settings.sizes_nm if limit >= L)
+        fitting = edges_that_fit(settings.sizes_nm, box.size)
         if fitting and fitting != settings.sizes_nm:
             settings = replace(settings, sizes_nm=fitting)
     if on_warning is not None:
