@@ -67,6 +67,9 @@ def test_clusters_found_drawn_listed_and_saved(make_main_window, precipitate_dat
     assert panel.table.item(0, 1).text() == str(expected.clusters[0].solute_ions)
     assert "mean Guinier diameter" in panel.summary.text()
     assert "mean Guinier diameter" in feature.results_label.text()
+    # ...and in the HTML report's table (File > Export report), with where it was searched.
+    row = feature.report_rows()["Clusters"]
+    assert f"{len(result.clusters)} of Cu (msm" in row and "whole data set" in row and "Guinier" in row
     # The clusters are drawn: the picture changed, and cluster colours appear in it.
     assert feature.overlay.n_cluster_points == int((result.cluster >= 0).sum())
     after = window.atom_view.render()
