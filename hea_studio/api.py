@@ -305,7 +305,10 @@ class Result:
         matplotlib.figure.Figure
         """
         try:
-            import matplotlib.pyplot as plt
+            # A bare Figure, not pyplot: pyplot picks an interactive backend (Qt when PySide6 is
+            # installed) and creates a QApplication, which fails without a display and would
+            # take over the application object of a window running in the same process.
+            from matplotlib.figure import Figure
         except ImportError:  # pragma: no cover - depends on the environment
             raise ImportError("plot() needs matplotlib: pip install matplotlib") from None
         from hea_studio.core.display import PALETTE
@@ -317,7 +320,8 @@ class Result:
 
         L, mean, sd, null = (column(k) for k in ("size_nm", "S_mean", "S_std", "S_null"))
         if ax is None:
-            fig, ax = plt.subplots(figsize=(6.4, 4.0))
+            fig = Figure(figsize=(6.4, 4.0))
+            ax = fig.add_subplot()
         else:
             fig = ax.figure
         colour = PALETTE[4]  # the window's first data colour (blue)
