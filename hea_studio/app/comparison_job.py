@@ -325,8 +325,10 @@ class ComparisonJob(QObject):
         except (InputError, ValueError, KeyError, TypeError) as exc:
             self.state_changed.emit(False, f"The project's comparison could not be read: {exc}")
             return
-        self.candidates_changed.emit()
         self.set_checked(checked)
+        # After the ticks: the dock's list is rebuilt from the candidates with their ticks (emitted
+        # before, it showed every restored box unticked while the plot showed their curves).
+        self.candidates_changed.emit()
 
     # ---- worker and controller signals (GUI thread) ---------------------------------------------
     def _on_partial(self, gen: int, value: object) -> None:

@@ -215,6 +215,9 @@ def test_the_comparison_is_kept_in_the_project(make_main_window, qtbot, files, t
         for i in range(again.compare.compare_panel.list.count())
     ]
     assert "Box 1 (run.pos)" in names
+    # The ticks shown are the boxes compared (on main they showed unticked after a reopen).
+    panel = again.compare.compare_panel
+    assert sorted(panel.checked_keys()) == sorted(job2.checked) and len(job2.checked) == 4
 
 
 def test_a_box_that_cannot_be_analysed_is_skipped_with_its_reason(make_main_window, qtbot, files):
