@@ -83,3 +83,28 @@ def test_a_newer_box_replaces_the_running_analysis(controller, qtbot, run_files)
     qtbot.waitUntil(lambda: bool(finished) and not controller.is_analysing(), timeout=60_000)
     assert [gen for gen, _ in finished] == [newest]
     assert controller.result_box == small
+
+
+def test_the_comparison_analyses_every_ticked_box_like_the_command_line(controller, qtbot, run_files):
+    from hea_studio.app.comparison_job import ComparisonJob
+
+    comparison = ComparisonJob(controller, controller.worker)
+    try:
+        with qtbot.waitSignal(controller.analysis_finished, timeout=60_000):
+            controller.open_files(*run_files)
+        session = controller.session
+        session.add_subvolume(Box((0.0, 0.0, 0.0), (4.5, 4.5, 4.5)), "corner")
+        session.add_subvolume(Box((4.0, 4.0, 4.0), (9.0, 9.0, 9.0)), "far corner")
+        qtbot.waitUntil(lambda: not controller.is_analysing(), timeout=60_000)
+        comparison.set_checked([item.key for item in comparison.candidates()])
+        qtbot.waitUntil(lambda: not comparison.missing() and not comparison.is_running(), timeout=120_000)
+        entries = comparison.entries()
+        assert len(entries) == len(comparison.candidates()) >= 2
+        for item in comparison.checked_items():
+            result = comparison.result_of(item)
+            direct = run_analysis(session.dataset.atoms, controller.settings.fitted_to(item.box), item.box)
+            np.testing.assert_allclose(
+                [s.S_mean for s in result.curve], [s.S_mean for s in direct.curve], rtol=1e-12
+            )
+    finally:
+        comparison.shutdown()
