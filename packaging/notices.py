@@ -37,6 +37,33 @@ BUNDLED: tuple[tuple[str, str], ...] = (
     ("vispy", "the 3D view"),
     ("pyqtgraph", "the plots"),
     ("periodictable", "isotope masses and abundances"),
+    # Clusters, neighbour statistics and isosurfaces.
+    ("scipy", "k-d trees, hulls, image filters and statistics (with OpenBLAS and gfortran runtime)"),
+    ("scikit-learn", "DBSCAN and HDBSCAN cluster searches"),
+    ("joblib", "scikit-learn's parallel helpers"),
+    ("threadpoolctl", "scikit-learn's thread-pool control"),
+    ("scikit-image", "marching cubes of the isosurfaces"),
+    ("lazy-loader", "scikit-image's lazy imports"),
+    # STEM-EDS spectrum images.
+    ("rosettasciio", "the Bruker .bcf, Velox .emd and HyperSpy .hspy readers"),
+    ("dask", "rosettasciio's lazy arrays"),
+    ("toolz", "dask's functional helpers"),
+    ("cloudpickle", "dask's serialisation"),
+    ("fsspec", "dask's file-system layer"),
+    ("partd", "dask's on-disk shuffles"),
+    ("locket", "partd's file locks"),
+    ("sparse", "rosettasciio's sparse arrays of Velox spectrum streams"),
+    ("Pint", "rosettasciio's units"),
+    ("flexcache", "Pint's cache"),
+    ("flexparser", "Pint's definition parser"),
+    ("python-box", "rosettasciio's metadata dictionaries"),
+    ("python-dateutil", "rosettasciio's time stamps"),
+    ("PyYAML", "dask's configuration files"),
+    ("xraydb", "X-ray emission line energies and widths"),
+    ("SQLAlchemy", "xraydb's database access"),
+    ("platformdirs", "xraydb's and Pint's user folders"),
+    ("packaging", "version checks in rosettasciio, dask and scikit-image"),
+    ("typing_extensions", "typing helpers of several components"),
 )
 # Qt for Python's wheels hold no licence file: the texts of the licence the app uses them under.
 QT_LICENCE_TEXTS = ("LGPL-3.0.txt", "GPL-3.0.txt")

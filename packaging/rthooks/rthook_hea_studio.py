@@ -5,9 +5,9 @@ Runs inside the frozen app before ``hea_studio`` is imported.
 - numba caches compiled kernels (``cache=True``) next to the source by default, which is read-only
   (or missing) in an installed bundle. ``NUMBA_CACHE_DIR`` sends the cache to the per-user cache
   directory, ``<user cache>/numba``, unless the user set it already.
-- hea_studio ships as .py files (see hea_studio.spec); Python must not write ``__pycache__`` into the
+- hea_studio and rsciio ship as .py files (see hea_studio.spec); Python must not write ``__pycache__`` into the
   installed bundle (read-only under Program Files, and writing into a signed macOS app breaks its
-  signature), so bytecode writing is off. Compiling those few modules at start-up takes well under 1 s.
+  signature), so bytecode writing is off. Compiling the modules a run imports takes well under 1 s.
 - Linux: HEA Studio's 3D view needs an OpenGL-capable Qt platform. With an X display (including
   XWayland) and no choice made, ``QT_QPA_PLATFORM`` defaults to ``xcb``.
 """
