@@ -116,7 +116,7 @@ def _require_distributed() -> None:
     """Raise :class:`InputError` saying how to install Dask when the ``batch`` extra is missing."""
     try:
         import distributed  # noqa: F401
-    except ImportError:  # an extra (pyproject.toml); the standalone app does not carry Dask either
+    except ImportError:  # an extra (pyproject.toml); the standalone app has dask.array, not distributed
         raise InputError(
             "batch needs Dask distributed, which is not installed: pip install 'hea-studio[batch]' "
             "(the standalone app does not include it; install HEA Studio with pip for batch runs)"

@@ -21,10 +21,15 @@ from bundle_support import ROOT, Bundle, SelfTestRun, which_outside
 pytestmark = [pytest.mark.package, pytest.mark.slow]
 
 MIB = 1024 * 1024
-# Size budget of the unpacked folder and of the archive. LLVM (llvmlite) is ~150 MB of it, Qt ~90 MB.
-# Raising these is a decision to make on purpose, not a side effect of a new import.
-FOLDER_BUDGET_MIB = 400
-ARCHIVE_BUDGET_MIB = 160
+# Size budget of the unpacked folder and of the archive. LLVM (llvmlite) is ~150 MiB of it, Qt ~90 MiB,
+# numpy with its OpenBLAS ~40 MiB. Raising these is a decision to make on purpose, not a side effect of a
+# new import. Round 3 raised them from 400 / 160 MiB (folder ~357 MiB before) for the features the window
+# gained: scipy ~75 MiB (44 + its own OpenBLAS and gfortran runtime, 30), scikit-learn ~17, scikit-image
+# ~17 (clusters, isosurfaces), xraydb ~10 (its SQLite line table) + SQLAlchemy ~9, rosettasciio, dask.array,
+# Pint, sparse and python-box ~10 (STEM-EDS maps). Measured 2026-12-06: folder ~510 MiB, archive ~191 MiB
+# (hdf5plugin's 185 MiB of compression filters, which rosettasciio would drag in, are left out).
+FOLDER_BUDGET_MIB = 540
+ARCHIVE_BUDGET_MIB = 205
 IS_LINUX = sys.platform.startswith("linux")
 
 
@@ -106,7 +111,15 @@ def test_bundle_leaves_out_what_the_app_does_not_use(bundle: Bundle) -> None:
     unused += ("distributed", "hdf5plugin", "PIL", "pooch", "networkx", "bokeh")
     for name in unused:
         assert not (internal / name).exists(), f"{name} should not be bundled"
-    assert not (internal / "dask" / "dataframe").exists(), "dask's data frames (pandas) should not be bundled"
+    # Pure-Python modules live in the PYZ archive inside the executable, not in folders: look there too.
+    from PyInstaller.archive.readers import CArchiveReader
+
+    modules = set(CArchiveReader(str(bundle.executable)).open_embedded_archive("PYZ.pyz").toc)
+    tops = {m.split(".")[0] for m in modules}
+    for name in ("matplotlib", "pandas", "IPython", "distributed", "hdf5plugin", "networkx", "lxml", "PIL"):
+        assert name not in tops, f"{name} should not be bundled"
+    assert not [m for m in modules if m.startswith(("dask.dataframe", "dask.bag"))], "dask's data frames"
+    assert {"scipy", "sklearn", "skimage", "dask", "xraydb", "sqlalchemy", "pint", "sparse"} <= tops
     test_dirs = [p for p in internal.rglob("tests") if p.is_dir()]
     assert not test_dirs, f"test suites of packages should not be bundled: {test_dirs[:10]}"
     assert not list(internal.rglob("_tkinter*")), "tkinter's extension module should not be bundled"
