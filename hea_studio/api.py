@@ -306,7 +306,7 @@ class Result:
         matplotlib.figure.Figure
         """
         try:
-            import matplotlib.pyplot as plt
+            from matplotlib.figure import Figure
         except ImportError:  # pragma: no cover - depends on the environment
             raise ImportError("plot() needs matplotlib: pip install matplotlib") from None
         from hea_studio.core.display import PALETTE
@@ -318,7 +318,10 @@ class Result:
 
         L, mean, sd, null = (column(k) for k in ("size_nm", "S_mean", "S_std", "S_null"))
         if ax is None:
-            fig, ax = plt.subplots(figsize=(6.4, 4.0))
+            # A Figure of its own, not pyplot's: no GUI backend (or display) is involved, and a
+            # notebook shows it as the cell's value.
+            fig = Figure(figsize=(6.4, 4.0), layout="tight")
+            ax = fig.add_subplot()
         else:
             fig = ax.figure
         colour = PALETTE[4]  # the window's first data colour (blue)

@@ -224,7 +224,7 @@ def write_figure_file(item, path: str | Path, width: int, height: int) -> Path:
 
 
 def plot_svg(widget, item, width: int, height: int) -> str:
-    """``item`` (a plot inside ``widget``) as an SVG element ready to inline in HTML; disposes of the widget.
+    """``item`` (a plot inside ``widget``) as an SVG element ready to inline in HTML.
 
     The widget is laid out at its final size off screen (as the PNG export does), rendered through
     :class:`QtSvgExporter` (vector only: no cached bitmaps), and the XML prolog is dropped. The
@@ -232,7 +232,7 @@ def plot_svg(widget, item, width: int, height: int) -> str:
     """
     import re
 
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import QEvent, Qt
     from PySide6.QtWidgets import QApplication
 
     widget.resize(width, height)
@@ -245,7 +245,12 @@ def plot_svg(widget, item, width: int, height: int) -> str:
     exporter.params["background"] = QColor(255, 255, 255)
     text = exporter.svg_bytes().decode("utf-8")
     widget.hide()
+    # Delete the widget now, not at some later event loop or garbage collection: either left
+    # pyqtgraph's objects of this plot to be torn down in an arbitrary order inside a later test or
+    # plot, which crashed the process.
+    del exporter
     widget.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     start = text.index("<svg")
     # Qt writes the size in mm; in a page the figure takes the column's width at the viewBox's aspect.
     head = re.sub(r'\swidth="[^"]*"\s+height="[^"]*"', ' width="100%" role="img"', text[start:], count=1)
