@@ -140,7 +140,8 @@ def bench_analysis(atoms: AtomSet, box: Box) -> None:
 
 
 def bench_pass(atoms: AtomSet, box: Box) -> None:
-    """One pass over the compact arrays (positions + labels) against numpy sums of the same arrays."""
+    """Passes over the atoms against numpy sums of the same arrays, and the fine grid's dense and
+    sparse counting per atom."""
     from hea_studio.compute.common import scan
     from hea_studio.compute.lac.roi import prepare_roi
 
@@ -151,10 +152,24 @@ def bench_pass(atoms: AtomSet, box: Box) -> None:
     g = 1.0
     shape = prep.grid_shape(g)
     t_us, _ = timed(lambda: scan.voxel_table(pos, lab, prep.lut, box, g, shape, prep.K, prep.n_atoms), 3)
+    t_b, _ = timed(lambda: scan.bounds(pos), 3)
     print(
-        f"  one pass ({nbytes / 1e9:.2f} GB): voxel fill {nbytes / t_us / 1e9:5.2f} GB/s, "
-        f"numpy sum {nbytes / t_np / 1e9:5.2f} GB/s ({load()})"
+        f"  one pass ({nbytes / 1e9:.2f} GB): bounds {nbytes / t_b / 1e9:5.2f} GB/s, voxel fill "
+        f"{nbytes / t_us / 1e9:5.2f} GB/s; numpy sum {nbytes / t_np / 1e9:5.2f} GB/s ({load()})"
     )
+    fine = prep.fine_grid(0.1)
+    assert fine is not None
+    fbytes = fine.fz.nbytes + fine.flab.nbytes + fine.starts.nbytes
+    t_fs, _ = timed(lambda: (fine.fz.sum(), fine.flab.sum()), 3)
+    n = prep.n_atoms
+    for L in (5.0, 1.0, 0.1):
+        c = prep.grid_shape(L)
+        dense = bool(np.prod(c) <= 0.5 * n)
+        t_f, _ = timed(lambda L=L, c=c, dense=dense: fine.counts(L, np.zeros(3), *c, dense), 3)
+        print(
+            f"  fine grid {'dense ' if dense else 'sparse'} L={L:4.1f} nm: {t_f / n * 1e9:5.1f} ns/atom, "
+            f"{fbytes / t_f / 1e9:5.2f} GB/s of its arrays (numpy sum {fbytes / t_fs / 1e9:5.2f} GB/s) ({load()})"
+        )
 
 
 def main() -> None:

@@ -263,11 +263,10 @@ class Result:
         return pd.DataFrame(self.curve_rows()).set_index("size_nm")
 
     def _sume_text(self) -> str:
-        s = self.raw.sume
-        if s is None:
-            return f"not determined ({self.raw.sume_reason})"
-        ci = f" [95% CI {s.ci95_nm[0]:.2f}, {s.ci95_nm[1]:.2f}]" if s.ci95_nm else ""
-        return f"{s.edge_nm:.2f} nm{ci} ({s.method})"
+        from hea_studio.core.summary import headline
+
+        t = headline(self.raw.to_json())
+        return t.line() + (f" ({t.method})" if t.method else "")
 
     def __repr__(self) -> str:
         r = self.raw
@@ -329,10 +328,16 @@ class Result:
         ax.plot(L, mean, "o-", color=colour, ms=3, label="mean S over cubes (±1 std)")
         ax.plot(L, null, "--", color="0.35", label="random-mixing reference")
         ax.axhline(r.bulk.S_R, color="0.6", lw=0.8, label=f"S_bulk = {r.bulk.S_R:.3f} R")
-        if r.sume is not None and r.sume.edge_nm is not None:
-            ax.axvline(r.sume.edge_nm, color="k", lw=1, label=f"SUME {r.sume.edge_nm:.2f} nm")
-            if r.sume.ci95_nm:
-                ax.axvspan(*r.sume.ci95_nm, color="k", alpha=0.08, lw=0)
+        if r.sume is not None:
+            from hea_studio.core.summary import headline
+
+            words = headline(r.to_json())
+            if r.sume.edge_nm is not None:
+                ax.axvline(r.sume.edge_nm, color="k", lw=1, label=f"SUME {words.line()}")
+                if r.sume.ci95_nm and None not in r.sume.ci95_nm:
+                    ax.axvspan(*r.sume.ci95_nm, color="k", alpha=0.08, lw=0)
+            else:  # a bound: a dotted line at it, the words in the legend
+                ax.axvline(r.sume.location_nm, color="k", lw=1, ls=":", label=f"SUME: {words.value}")
         ax.set_xlabel("cube edge L (nm)")
         ax.set_ylabel("configurational entropy S (R)")
         ax.legend(fontsize=8, loc="lower right")

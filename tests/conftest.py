@@ -28,6 +28,8 @@ os.environ["HEA_STUDIO_STATE"] = os.path.join(_TMP_HOME, "state")
 os.environ["HEA_STUDIO_RECOVERY"] = os.path.join(_TMP_HOME, "recovery", "session.heaproj")
 # The cache holds the demo specimen and downloaded test data; keep the real user cache if one is set
 # so expensive artefacts are reused between runs, otherwise use the user's normal cache.
+# No kernel warm-up processes from windows the tests start (tests/compute/test_warmup.py runs it).
+os.environ["HEA_STUDIO_NO_WARMUP"] = "1"
 os.environ.setdefault("HEA_STUDIO_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "hea-studio"))
 
 
@@ -131,3 +133,13 @@ def atom_view(qtbot):
     qtbot.waitUntil(view.is_ready, timeout=5000)
     yield view
     view.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With HEA_RECORD_PY_KERNELS=FILE, write the kernels that ran as Python (one per line) to FILE."""
+    out = os.environ.get("HEA_RECORD_PY_KERNELS")
+    if out:
+        from jit_support import RAN_AS_PYTHON
+
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write("".join(f"{key}\n" for key in sorted(RAN_AS_PYTHON)))

@@ -37,13 +37,28 @@ def numba_kernels() -> dict[str, tuple[ModuleType, str, object]]:
     return found
 
 
+# Kernels that ran as plain Python in this process ("module:name"), for the coverage check in
+# tests/test_kernel_twins.py. A kernel called from another kernel counts too.
+RAN_AS_PYTHON: set[str] = set()
+
+
+def _recording(key: str, func):
+    def run_as_python(*args, **kwargs):
+        RAN_AS_PYTHON.add(key)
+        return func(*args, **kwargs)
+
+    run_as_python.__wrapped__ = func
+    return run_as_python
+
+
 def disable_jit(monkeypatch) -> int:
     """Replace every kernel by its plain-Python function for the rest of the test; returns how many.
 
     Kernels look each other up in their module's namespace at call time, so nested calls run as
-    Python too, and so do the callers in compute/io (they call ``_kernels.name(...)``).
+    Python too, and so do the callers in compute/io (they call ``_kernels.name(...)``). Each call
+    is recorded in :data:`RAN_AS_PYTHON`.
     """
     kernels = numba_kernels()
-    for module, name, dispatcher in kernels.values():
-        monkeypatch.setattr(module, name, dispatcher.py_func)
+    for key, (module, name, dispatcher) in kernels.items():
+        monkeypatch.setattr(module, name, _recording(key, dispatcher.py_func))
     return len(kernels)

@@ -19,6 +19,7 @@ from hea_studio.core.dataset import Dataset
 from hea_studio.core.display import DisplayState
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
+from hea_studio.widgets.wording import gui_wording
 
 VIEW_BOX_MS = 250
 
@@ -233,7 +234,10 @@ class ViewBinder:
         self.w.local_panel.show_result(result, f"{name} ({size})")
 
     def _analysis_failed(self, _gen: int, message: str) -> None:
+        first = gui_wording(message.splitlines()[0])
         self.w.plots.begin()
+        # The previous curve stays until the next analysis draws one, marked as not this box's.
+        self.w.plots.entropy.mark_stale(first)
         self.w.results_panel.clear()
-        self.w.results_panel.values["sume"].setText(message.splitlines()[0])
-        self.w.show_message(f"Analysis: {message.splitlines()[0]}")
+        self.w.results_panel.values["sume"].setText(first)
+        self.w.show_message(f"Analysis: {first}")

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QFormLayout, QLabel, QScrollArea
+from PySide6.QtWidgets import QFileDialog, QFormLayout, QLabel
 
 from hea_studio.core.errors import InputError
-from hea_studio.io.project.store import write_atomically
+from hea_studio.io.files import write_atomically
 from hea_studio.render.cluster_overlay import ClusterOverlay
 from hea_studio.widgets.clusters_panel import ClustersPanel
 from hea_studio.workers import ComputeWorker, LatestJob
@@ -62,10 +62,8 @@ class ClustersFeature(QObject):
         super().__init__(window)
         self.window = window
         self.panel = ClustersPanel()
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.panel)
-        self.dock = window.add_dock("clusters", "Clusters", scroll, Qt.DockWidgetArea.RightDockWidgetArea)
+        # No scroll area: the plots take the height the dock has (a scroll area let them grow past it).
+        self.dock = window.add_dock("clusters", "Clusters", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
         window.tabifyDockWidget(window.docks["local"], self.dock)
         window.docks["entropy"].raise_()
         window.docks["concentration"].raise_()

@@ -317,7 +317,7 @@ class CompareFeatures(QObject):
         self._write_text(path, profile.to_csv())
 
     def _write_text(self, path: Path, text: str) -> None:
-        from hea_studio.io.project.store import write_atomically
+        from hea_studio.io.files import write_atomically
 
         try:
             write_atomically(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"), durable=False)

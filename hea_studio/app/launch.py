@@ -70,6 +70,11 @@ def run_gui(file: Path | None, ranges: Path | None, self_test: Path | None) -> i
         runner.start()
         app.exec()
         return runner.exit_code
+    # Compile the kernels in a low-priority child process while the user opens a file, so that a
+    # fresh install's first analysis loads them from the cache instead of compiling (never waited for).
+    from hea_studio.compute.warmup import start_background_warmup
+
+    start_background_warmup()
     # Open FILE (or the demo) once the event loop runs, so the window appears at once and the
     # loading progress shows in its status bar.
     from PySide6.QtCore import QTimer

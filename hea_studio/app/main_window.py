@@ -815,6 +815,8 @@ class MainWindow(QMainWindow):
         self.controller.shutdown()
         self.compare.close()
         self.clusters.close()
+        for window in getattr(self, "map_windows", []):
+            window.close()  # each map window stops its own worker thread
         self.binder.stop()
         self._progress_timer.stop()
         self.worker.shutdown()

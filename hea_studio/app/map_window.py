@@ -99,10 +99,29 @@ class MapWindow(QMainWindow):
         self.export_action.setShortcut("Ctrl+E")
         self.export_action.setToolTip("Save the analysis as analyze --json does")
         self.export_action.triggered.connect(self.export_json)
+        self.export_csv_action = QAction("Export &curve (CSV)...", self)
+        self.export_csv_action.setToolTip("Save the entropy curve per patch side as analyze --csv does")
+        self.export_csv_action.triggered.connect(self.export_csv)
+        self.export_png_action = QAction("Export entropy &plot (PNG)...", self)
+        self.export_png_action.setShortcut("Ctrl+Shift+E")
+        self.export_png_action.setToolTip("Save the entropy and deficit plots as a PNG")
+        self.export_png_action.triggered.connect(self.export_png)
+        self.compare_action = QAction("Compare with an &APT analysis (JSON)...", self)
+        self.compare_action.setToolTip(
+            "Overlay the deficit curve of an APT analysis (analyze --json, or File > Export analysis of the main "
+            "window) on the map's deficit and its 3D-equivalent prediction"
+        )
+        self.compare_action.triggered.connect(self.compare_dialog)
         close = QAction("&Close", self)
         close.setShortcut(QKeySequence.StandardKey.Close)
         close.triggered.connect(self.close)
-        for a in (self.open_action, self.export_action, close):
+        for a in (
+            self.open_action,
+            self.export_action,
+            self.export_csv_action,
+            self.export_png_action,
+            close,
+        ):
             menu.addAction(a)
 
         bar = QToolBar("Analysis")
@@ -278,11 +297,81 @@ class MapWindow(QMainWindow):
 
     def write_json(self, out: Path) -> None:
         """Write the last full analysis to ``out`` (atomically)."""
-        from hea_studio.io.project.store import write_atomically
+        from hea_studio.io.files import write_atomically
 
         text = json.dumps(self.result, indent=1) + "\n"
         write_atomically(Path(out), lambda tmp: tmp.write_text(text, encoding="utf-8"), durable=False)
         self.show_message(f"Saved {out}")
+
+    def _ask_output(self, title: str, suffix: str, filt: str) -> Path | None:
+        if self.result is None:
+            self.show_error("Nothing to export", "Open a spectrum image and let the analysis finish first.")
+            return None
+        start = str(self.path.with_suffix(suffix)) if self.path else f"analysis{suffix}"
+        out, _ = QFileDialog.getSaveFileName(self, title, start, filt)
+        return Path(out) if out else None
+
+    def export_csv(self) -> None:
+        """File > Export curve: one row per patch side (``analyze --csv``)."""
+        out = self._ask_output("Export curve", ".csv", "CSV (*.csv)")
+        if out is not None:
+            self.write_csv(out)
+
+    def write_csv(self, out: Path) -> None:
+        """Write the last full analysis's curve to ``out`` (atomically)."""
+        from hea_studio.compute.maps.analysis import curve_csv
+        from hea_studio.io.files import write_atomically
+
+        text = curve_csv(self.result or {})
+        write_atomically(Path(out), lambda tmp: tmp.write_text(text, encoding="utf-8"), durable=False)
+        self.show_message(f"Saved {out}")
+
+    def export_png(self) -> None:
+        """File > Export entropy plot: the entropy and deficit plots as on screen."""
+        out = self._ask_output("Export entropy plot", ".png", "PNG (*.png)")
+        if out is not None:
+            self.write_png(out)
+
+    def write_png(self, out: Path) -> None:
+        """Write the curve plots to ``out`` as a PNG (atomically)."""
+        from hea_studio.io.files import write_atomically
+
+        pixmap = self.curve.grab()
+
+        def save(tmp: Path) -> None:
+            if not pixmap.save(str(tmp), "PNG"):
+                raise OSError(f"cannot write a PNG to {out}")
+
+        write_atomically(Path(out), save, durable=False)
+        self.show_message(f"Saved {out}")
+
+    def compare_dialog(self) -> None:
+        """File > Compare with an APT analysis: pick its JSON."""
+        start = str(QSettings("HEA Studio", "HEA Studio").value("files/last_dir", ""))
+        path, _ = QFileDialog.getOpenFileName(
+            self, "APT analysis to compare", start, "JSON (*.json);;All files (*)"
+        )
+        if path:
+            self.compare_with(Path(path))
+
+    def compare_with(self, path: Path) -> bool:
+        """Overlay the deficit curve of the APT analysis in ``path``; a dialog names the file if it cannot."""
+        import html
+
+        from hea_studio.widgets.map_plots import apt_curve, sume_words
+
+        try:
+            doc = json.loads(Path(path).read_text(encoding="utf-8"))
+            L, D, sem, sume = apt_curve(doc)
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            self.show_error("Cannot compare", f"{Path(path).name}: {exc}")
+            return False
+        self.curve.show_apt(f"APT: {Path(path).name}", L, D, sem)
+        self.results.apt_line = f"APT {html.escape(Path(path).name)}: SUME {sume_words(sume)}"
+        if self.result is not None:
+            self.results.show_result(self.result)
+        self.show_message(f"Comparing with {Path(path).name}: {L.size} cube edges")
+        return True
 
     # ---- drag and drop, closing -----------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:

@@ -202,7 +202,7 @@ class ProjectKeeper(QObject):
 
     def orphaned_session(self) -> tuple[Orphan, ProjectState] | None:
         """The newest readable copy left by an instance that ended without closing, claimed by us
-        (unreadable ones are deleted, older readable ones kept for a later start)."""
+        (unreadable ones are set aside, older readable ones kept for a later start)."""
         found: tuple[Orphan, ProjectState] | None = None
         for orphan in self.recovery.orphans():
             if found is not None:
@@ -211,7 +211,7 @@ class ProjectKeeper(QObject):
             try:
                 found = (orphan, load_project(orphan.copy))
             except InputError:
-                orphan.discard()
+                orphan.set_aside()  # never tried again at the next start
         return found
 
     def pending_recovery(self) -> ProjectState | None:

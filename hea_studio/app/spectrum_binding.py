@@ -19,7 +19,7 @@ from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from hea_studio.compute.spectrum.isotope_check import is_isotope_warning
-from hea_studio.core.errors import InputError
+from hea_studio.core.errors import InputError, os_reason
 from hea_studio.core.range_edits import same_ranges
 from hea_studio.core.ranges import RangeTable
 
@@ -119,7 +119,7 @@ class SpectrumBinder(QObject):
         try:
             write_rrng(path, self.current)
         except OSError as exc:
-            raise InputError(f"cannot write: {exc.strerror or exc}", path) from None
+            raise InputError(f"cannot write: {os_reason(exc)}", path) from None
         ds = self.w.session.dataset
         if ds is not None and same_ranges(ds.ranges, self.current):
             # The ranges in force now live in this file: projects and recent files refer to it.
@@ -139,9 +139,9 @@ class SpectrumBinder(QObject):
         if self.current is None or not self.current.ranges:
             self.w.show_error("No ranges to save", "Draw, suggest or apply ranges first.")
             return
-        ds = self.w.session.dataset
-        start = str(ds.ion_path.with_suffix(".rrng")) if ds is not None and ds.ion_path else "ranges.rrng"
-        path, _ = QFileDialog.getSaveFileName(self.w, "Save ranges", start, "Range files (*.rrng)")
+        path, _ = QFileDialog.getSaveFileName(
+            self.w, "Save ranges", str(self.default_save_path()), "Range files (*.rrng)"
+        )
         if not path:
             return
         try:
@@ -150,6 +150,16 @@ class SpectrumBinder(QObject):
             self.w.show_error("Cannot save the ranges", str(exc))
             return
         self.w.show_message(f"Ranges written to {written}")
+
+    def default_save_path(self) -> Path:
+        """Where Save ranges proposes to write: beside the ion file, under a name no file there has
+        (letter case ignored), so the original range file is never replaced by default."""
+        from hea_studio.core.paths import unused_name
+
+        ds = self.w.session.dataset
+        if ds is None or ds.ion_path is None:
+            return Path("ranges.rrng")
+        return unused_name(Path(ds.ion_path).parent, Path(ds.ion_path).stem, ".rrng")
 
     def show_dock(self) -> None:
         """Bring the spectrum dock to the front, tall enough to work in."""

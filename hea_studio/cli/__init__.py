@@ -141,6 +141,7 @@ def _register_builtin() -> None:
     register("clusters", "hea_studio.cli.clusters")
     register("nn", "hea_studio.cli.nn")
     register("isosurface", "hea_studio.cli.isosurface")
+    register("warmup", "hea_studio.cli.warmup")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -90,8 +90,9 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
         "--sume-method",
         choices=PRIMARY_SUME_METHODS,
         default=d.sume_method,
-        help="primary SUME: hinge-bulk (bulk branch at S_bulk, continuous breakpoint; default) or "
-        "tangent-free (the paper's two free tangents); the other is reported under sume_variants",
+        help="what the headline sume holds: hinge-deficit (hinge on the deficit D(L), the material's "
+        "number; default), hinge-bulk (the apparent SUME, hinge on S(L), includes counting noise) or "
+        "tangent-free (the paper's two free tangents); sume_apparent always holds hinge-bulk",
     )
     parser.add_argument(
         "--no-decompose", action="store_true", help="keep molecular ions as their own species"
@@ -216,13 +217,11 @@ def warn_roi(positions, roi: Box) -> None:
         warn(text)
 
 
-def _ci_text(ci: tuple[float, float] | None) -> str:
-    """`` [95% CI lo, hi]`` after a SUME in the summary, empty without an interval."""
-    return f" [95% CI {ci[0]:.2f}, {ci[1]:.2f}]" if ci else ""
-
-
 def summary(result: AnalysisResult) -> str:
-    """A few human-readable lines about the result."""
+    """A few human-readable lines about the result (the SUME words come from core.summary)."""
+    from hea_studio.core.summary import sume_lines, warning_lines
+
+    data = result.to_json()
     b = result.bulk
     comp = "  ".join(f"{e} {100 * x:.1f}" for e, x in b.fractions.items())
     lines = [
@@ -233,28 +232,7 @@ def summary(result: AnalysisResult) -> str:
         f"S_bulk = {b.S_R:.3f} R = {b.S_J_per_molK:.2f} J/(mol K) ({b.cls}); ideal R ln "
         f"{len(result.elements)} = {b.S_ideal_R:.3f} R",
     ]
-    if result.sume is not None:
-        s = result.sume
-        ci = _ci_text(s.ci95_nm)
-        cells = f", {s.unit_cells:.0f} unit cells, {s.atoms:.0f} atoms" if s.unit_cells is not None else ""
-        lines.append(f"SUME ({s.method}) = {s.edge_nm:.2f} nm{ci}{cells}, ~{s.detected_atoms:.0f} detected")
-    else:
-        lines.append(f"SUME: not determined ({result.sume_reason})")
-    c = result.sume_chemical
-    if c is not None:
-        if c.below_range:
-            lines.append(f"chemical SUME (hinge-deficit): below the smallest fitted edge ({c.edge_nm:g} nm)")
-        else:
-            ci = _ci_text(c.ci95_nm)
-            lines.append(f"chemical SUME (hinge-deficit) = {c.edge_nm:.2f} nm{ci}")
-    for name, v in result.sume_variants.items():
-        lines.append(f"  variant {name}: {v.edge_nm:.2f} nm{_ci_text(v.ci95_nm)}")
-    n = result.sume_null
-    lines.append(
-        f"null-corrected SUME = {n.edge_nm:g} nm"
-        if n.edge_nm is not None
-        else f"null-corrected SUME: {n.reason}"
-    )
+    lines += sume_lines(data)
     if result.sublattices is not None:
         sub = result.sublattices
         b = sub["bulk"]
@@ -263,11 +241,7 @@ def summary(result: AnalysisResult) -> str:
             f"sublattices ({parts}): S_fu = {b['S_fu_R']:.3f} R, per site {b['S_site_R']:.3f} R; "
             f"class {b['class']} from the {b['class_basis']} ({b['S_mixing_R']:.3f} R)"
         )
-        ssume = sub.get("sume")
-        if ssume:
-            lines.append(f"sublattice SUME (per formula unit and per site) = {ssume['edge_nm']:.2f} nm")
-    for w in result.warnings:
-        lines.append(f"warning [{w.code}]: {w.message}")
+    lines += warning_lines(data) or ["warnings: none"]
     lines.append(f"time: {result.timing_s['total']:.2f} s (curve {result.timing_s['curve']:.2f} s)")
     return "\n".join(lines) + "\n"
 

@@ -8,14 +8,13 @@ the options and the JSON follow docs/cli.md: ``"technique": "stem-eds"``, ``curv
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
 from pathlib import Path
 
 from hea_studio.cli.logs import quiet
 from hea_studio.cli.outputs import check_outputs, write_text
+from hea_studio.compute.maps.analysis import curve_csv
 from hea_studio.core.errors import InputError
 from hea_studio.core.settings import parse_sizes
 
@@ -104,32 +103,6 @@ def settings_from_args(args: argparse.Namespace):
         bootstrap=args.bootstrap,
         seed=args.seed,
     )
-
-
-def curve_csv(result: dict) -> str:
-    """The curve as CSV, per-element columns suffixed with the element."""
-    out = io.StringIO()
-    els = result["elements"]
-    head = [
-        "size_nm",
-        "size_px",
-        "n_patches",
-        "mean_counts",
-        "S_mean",
-        "S_std",
-        "S_sem",
-        "S_null",
-        "deficit",
-        "in_fit",
-    ]
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(head + [f"conc_mean_{e}" for e in els] + [f"conc_std_{e}" for e in els])
-    for row in result["curve"]:
-        cells = (
-            [row[k] for k in head] + [row["conc_mean"][e] for e in els] + [row["conc_std"][e] for e in els]
-        )
-        w.writerow(["" if v is None else (f"{v:.10g}" if isinstance(v, float) else v) for v in cells])
-    return out.getvalue()
 
 
 def sume_text(s: dict | None, what: str) -> str:

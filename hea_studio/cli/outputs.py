@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from hea_studio.core.errors import InputError
+from hea_studio.core.errors import InputError, os_reason
 
 StrPath = str | os.PathLike[str]
 # What ``--plot`` writes, by the file's suffix (no suffix: PNG).
@@ -51,7 +51,7 @@ def check_outputs(
         The output is an input, a folder, in a folder that does not exist or cannot be written,
         two options name the same output file, or ``--plot`` names a format it cannot write.
     """
-    pairs = list(outputs)
+    pairs = [(option, "-" if is_stdout(raw) else raw) for option, raw in outputs]
     to_stdout = [option for option, raw in pairs if raw is not None and str(raw) == "-"]
     if len(to_stdout) > 1:
         raise InputError(
@@ -79,7 +79,46 @@ def check_outputs(
         seen[key] = option
         if path.is_dir():
             raise InputError(f"{option} {path} is a folder; give a file name")
-        check_writable_folder(path.parent if str(path.parent) else Path("."), f"{option} {path}")
+        from hea_studio.io.files import output_target
+
+        try:
+            # A link is written through (its target replaced, the link kept): check the target.
+            target = output_target(path)
+        except OSError as exc:
+            raise InputError(f"{option} {path}: {exc.strerror}") from None
+        folder = target.parent if str(target.parent) else Path(".")
+        check_writable_folder(folder, f"{option} {path}")
+        check_free_space(folder, target, f"{option} {path}")
+
+
+# Names of standard output besides "-": writing "through" them used to replace the device node.
+_STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
+# Refuse to start when the output's disk has less free space than this (or than the file it
+# replaces, if larger): the run would only fail at the end.
+MIN_FREE_BYTES = 64 << 10
+
+
+def is_stdout(raw: StrPath | None) -> bool:
+    """True for ``-`` and the device names of standard output (``/dev/stdout``)."""
+    return raw is not None and str(raw) in _STDOUT_NAMES
+
+
+def check_free_space(folder: Path, target: Path, what: str) -> None:
+    """Refuse an output whose disk is full before any work (a full disk used to surface at the end)."""
+    try:
+        st = os.statvfs(folder)
+    except (OSError, AttributeError):  # no statvfs (Windows) or an odd file system: the write will tell
+        return
+    free = st.f_bavail * st.f_frsize
+    try:
+        need = max(MIN_FREE_BYTES, target.stat().st_size)
+    except OSError:
+        need = MIN_FREE_BYTES
+    if free < need:
+        raise InputError(
+            f"{what}: only {free / 1024:.0f} kB free on the disk holding {folder} "
+            f"(at least {need / 1024:.0f} kB needed); free some space first"
+        )
 
 
 def check_writable_folder(folder: Path, what: str) -> None:
@@ -98,27 +137,27 @@ def check_writable_folder(folder: Path, what: str) -> None:
     Path(probe).unlink(missing_ok=True)
 
 
-def write_with(path: StrPath, write: Callable[[Path], None]) -> None:
+def write_with(path: StrPath, write: Callable[[Path], None], allow_empty: bool = False) -> None:
     """Call ``write(tmp)`` on a temporary file beside ``path`` and move it into place atomically.
 
     A failure (disk full, interrupted run) leaves the old file untouched and no temporary file; the
     file gets the old file's permissions or a new file's usual ones. Raises :class:`InputError`
     when the file system refuses the write.
     """
-    from hea_studio.io.project.store import write_atomically
+    from hea_studio.io.files import write_atomically
 
     try:
-        write_atomically(Path(path), write, durable=False)
+        write_atomically(Path(path), write, durable=False, allow_empty=allow_empty)
     except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot write {path}: {os_reason(exc)}") from None
 
 
 def write_text(target: StrPath, text: str) -> None:
     """Write ``text`` to ``target`` atomically (``-``: standard output)."""
-    if str(target) == "-":
+    if is_stdout(target):
         sys.stdout.write(text)
         return
-    write_with(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_with(target, lambda tmp: tmp.write_text(text, encoding="utf-8"), allow_empty=not text)
 
 
 def write_figure(target: StrPath, export: Callable[[Path], object]) -> None:

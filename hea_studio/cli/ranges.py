@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from hea_studio.core.errors import InputError
+from hea_studio.core.errors import InputError, os_reason
 
 HELP = "suggest a range file from the isotope patterns of given elements (ranges suggest ...)"
 
@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     """Suggest ranges, write them, print them with the share of ions they hold."""
     from hea_studio.cli.analyze import parse_elements
     from hea_studio.cli.outputs import check_outputs
-    from hea_studio.compute.spectrum.mass import mass_spectrum, suggest_ranges
+    from hea_studio.compute.spectrum.fit import suggest_ranges
+    from hea_studio.compute.spectrum.mass import mass_spectrum
     from hea_studio.core.isotopes import parse_formula
     from hea_studio.io import load_ions, ranging_summary, write_rrng
 
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         write_rrng(args.out, table)
     except OSError as exc:
-        raise InputError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot write {args.out}: {os_reason(exc)}") from None
     summary = ranging_summary(ions, table)
     n = max(summary.n_ions, 1)
     lines = [f"{args.out}: {len(table.ranges)} ranges for {', '.join(table.species)}"]

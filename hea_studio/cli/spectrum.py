@@ -59,7 +59,8 @@ def collect(file: Path, ranges: Path | None, bin_width: float, lo: float = 0.0, 
     report, spectrum, table, peaks
         ``report`` is the JSON-ready dict (without the bins).
     """
-    from hea_studio.compute.spectrum.mass import find_peaks, fit_check, mass_spectrum
+    from hea_studio.compute.spectrum.fit import fit_check
+    from hea_studio.compute.spectrum.mass import find_peaks, mass_spectrum
     from hea_studio.io import load_ions, load_ranges, ranging_summary
 
     ions = load_ions(file)

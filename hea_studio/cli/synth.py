@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hea_studio.core.errors import InputError
+from hea_studio.core.errors import InputError, os_reason
 from hea_studio.core.settings import Lattice
 
 HELP = "generate a synthetic APT specimen with known ground truth (.pos, .rrng, .json), or with --eds a STEM-EDS map"
@@ -239,7 +239,7 @@ def _check_prefix(prefix: Path, exts: tuple[str, ...] = (".pos", ".rrng", ".json
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError(
-                f"--out {prefix}: cannot create the folder {folder} ({exc.strerror or exc})"
+                f"--out {prefix}: cannot create the folder {folder} ({os_reason(exc)})"
             ) from None
     check_outputs([("--out", prefix.with_name(prefix.name + ext)) for ext in exts])
 
@@ -267,7 +267,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         pos, rrng, meta = write_specimen(specimen, prefix)
     except OSError as exc:
-        raise InputError(f"cannot write {prefix}.*: {exc.strerror or exc}") from None
+        raise InputError(f"cannot write {prefix}.*: {os_reason(exc)}") from None
     t2 = time.perf_counter()
     truth = specimen.truth
     comp = ", ".join(f"{e} {100 * x:.2f}" for e, x in truth["detected_alloy_fractions"].items())
@@ -298,7 +298,7 @@ def _run_eds(args: argparse.Namespace, material, prefix: Path) -> int:
     try:
         si_path, img_path = write_map(prefix, m)
     except OSError as exc:
-        raise InputError(f"cannot write {prefix}.hspy: {exc.strerror or exc}") from None
+        raise InputError(f"cannot write {prefix}.hspy: {os_reason(exc)}") from None
     comp = ", ".join(f"{e} {100 * x:.2f}" for e, x in m.truth["composition"].items())
     print(f"wrote {si_path}, {img_path}")
     print(

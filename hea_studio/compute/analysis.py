@@ -6,12 +6,10 @@ import time
 from collections.abc import Generator
 from dataclasses import replace
 
-import numpy as np
-
 from hea_studio.compute.compounds.run import SublatticeRun
 from hea_studio.compute.lac.binning import PreparedRoi, estimate_run_bytes
 from hea_studio.compute.lac.curve import iter_prepared, reference_table
-from hea_studio.compute.lac.entropy import classify, ideal_entropy, mixing_entropy, to_joules
+from hea_studio.compute.lac.entropy import bulk_result
 from hea_studio.compute.lac.roi import atoms_default_box, prepare_roi, preset_elements
 from hea_studio.compute.sume.estimate import estimate_sumes
 from hea_studio.compute.sume.fits import sume_null
@@ -22,7 +20,7 @@ from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 from hea_studio.core.limits import check_cube_count
 from hea_studio.core.progress import TaskState, check_cancelled
-from hea_studio.core.results import AnalysisResult, BulkResult, ScaleResult
+from hea_studio.core.results import AnalysisResult, ScaleResult
 from hea_studio.core.settings import AnalysisSettings
 from hea_studio.core.shapes import Roi, bounding_box
 from hea_studio.core.sublattices import preset_sublattices
@@ -44,20 +42,6 @@ class _ScaledTask:
 
     def cancelled(self) -> bool:
         return self._task.cancelled()
-
-
-def bulk_result(elements: tuple[str, ...], counts: np.ndarray) -> BulkResult:
-    """Composition and entropy of the whole ROI over the entropy elements."""
-    total = int(counts.sum())
-    S = mixing_entropy(counts)
-    return BulkResult(
-        counts={e: int(c) for e, c in zip(elements, counts)},
-        fractions={e: float(c / total) for e, c in zip(elements, counts)},
-        S_R=S,
-        S_J_per_molK=to_joules(S),
-        cls=classify(S),
-        S_ideal_R=ideal_entropy(len(elements)),
-    )
 
 
 def resolve_sublattice_preset(settings: AnalysisSettings, atoms: AtomSet) -> AnalysisSettings:
@@ -143,7 +127,9 @@ def iter_analysis(
         sublattices = sub.finish(curve, settings, density, task)
         # With sublattices the class is that of the mixing sublattice(s) (science.md 2).
         bulk = replace(bulk, cls=sublattices["bulk"]["class"])
-    warnings = analysis_warnings(prep, curve, bulk.S_R, sumes.primary)
+    named = {"sume": sumes.primary, "sume_apparent": sumes.apparent}
+    named.update({f"sume_variants.{k}": v for k, v in sumes.variants.items()})
+    warnings = analysis_warnings(prep, curve, bulk.S_R, named, settings.mode)
     if task is not None:
         task.report(1.0, "done")
     total = time.perf_counter() - t0
@@ -161,6 +147,8 @@ def iter_analysis(
         sume_chemical=sumes.chemical,
         sume_chemical_reason=sumes.chemical_reason,
         sume_variants=sumes.variants,
+        sume_apparent=sumes.apparent,
+        sume_apparent_reason=sumes.apparent_reason,
         warnings=warnings,
         grid_shifts=sumes.n_shifts if sumes.n_replicates else 1,
         timing_s={"load": 0.0, "curve": t_curve, "total": total},

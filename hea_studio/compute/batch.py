@@ -226,7 +226,7 @@ def run_row(
             row.file, row.ranges, settings, parse_roi(row.roi) if row.roi else None, not sizes_given
         )
         if json_dir is not None:
-            from hea_studio.io.project.store import write_atomically
+            from hea_studio.io.files import write_atomically
 
             out = Path(json_dir) / f"{safe_name(row.label)}.json"
             text = result.dumps() + "\n"
@@ -250,10 +250,13 @@ def run_row(
             composition=summary["composition"],
             S_bulk_R=summary["S_bulk_R"],
             cls=summary["cls"],
+            sume=summary["sume"],
             sume_nm=summary["sume_nm"],
             sume_lo_nm=summary["sume_lo_nm"],
             sume_hi_nm=summary["sume_hi_nm"],
-            sume_chemical_nm=summary["sume_chemical_nm"],
+            sume_at_least_nm=summary["sume_at_least_nm"],
+            sume_at_most_nm=summary["sume_at_most_nm"],
+            sume_apparent_nm=summary["sume_apparent_nm"],
             sume_null_nm=data["sume_null"]["edge_nm"],
             warnings=summary["warnings"],
         )
@@ -262,8 +265,9 @@ def run_row(
 
 
 TABLE_COLUMNS = (
-    "label", "file", "ranges", "roi", "status", "error", "atoms", "composition", "S_bulk_R", "cls", "sume_nm",
-    "sume_lo_nm", "sume_hi_nm", "sume_chemical_nm", "sume_null_nm", "warnings", "seconds", "key",
+    "label", "file", "ranges", "roi", "status", "error", "atoms", "composition", "S_bulk_R", "cls", "sume",
+    "sume_nm", "sume_lo_nm", "sume_hi_nm", "sume_at_least_nm", "sume_at_most_nm", "sume_apparent_nm",
+    "sume_null_nm", "warnings", "seconds", "key",
 )  # fmt: skip
 
 

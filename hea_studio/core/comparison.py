@@ -1,7 +1,8 @@
 """One row per analysed sub-volume: the comparison table of the window, the report and the batch.
 
-The row is read from the result's JSON form, so it follows whatever schema the result writes (schema 2's
-``sume_chemical`` and ``warnings`` appear when the result has them and stay empty otherwise).
+The row is read from the result's JSON form (schema 3): the headline SUME in words (``sume``, from
+:mod:`hea_studio.core.summary`: a number, a bound such as ">= 10 nm (not levelled)" or "random down to
+0.75 nm") and in numbers, then the apparent SUME (hinge on S(L), counting noise included).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from hea_studio.core.errors import InputError
 from hea_studio.core.results import AnalysisResult
+from hea_studio.core.summary import headline
 
 
 @dataclass(frozen=True)
@@ -25,20 +27,27 @@ class ComparisonRow:
     composition: str
     S_bulk_R: float
     cls: str
+    sume: str
     sume_nm: float | None
     sume_lo_nm: float | None
     sume_hi_nm: float | None
-    sume_chemical_nm: float | None
+    sume_at_least_nm: float | None
+    sume_at_most_nm: float | None
+    sume_apparent_nm: float | None
     warnings: str
 
     @property
     def sume_text(self) -> str:
-        """``"3.01 [2.80, 3.30]"``, or ``"-"`` when not determined."""
-        if self.sume_nm is None:
-            return "-"
-        if self.sume_lo_nm is None or self.sume_hi_nm is None:
-            return f"{self.sume_nm:.2f}"
-        return f"{self.sume_nm:.2f} [{self.sume_lo_nm:.2f}, {self.sume_hi_nm:.2f}]"
+        """The headline SUME as the window writes it, or ``"-"`` when not determined."""
+        return self.sume or "-"
+
+    @property
+    def sume_sort_nm(self) -> float | None:
+        """Where the headline SUME sorts: the estimate, else its bound."""
+        for v in (self.sume_nm, self.sume_at_least_nm, self.sume_at_most_nm):
+            if v is not None:
+                return v
+        return None
 
 
 COLUMNS = tuple(f.name for f in fields(ComparisonRow))
@@ -49,12 +58,19 @@ HEADERS = {
     "composition": "composition (at.%)",
     "S_bulk_R": "S bulk (R)",
     "cls": "class",
+    "sume": "SUME",
     "sume_nm": "SUME (nm)",
     "sume_lo_nm": "SUME 95% lo",
     "sume_hi_nm": "SUME 95% hi",
-    "sume_chemical_nm": "chemical SUME (nm)",
+    "sume_at_least_nm": "SUME at least (nm)",
+    "sume_at_most_nm": "SUME at most (nm)",
+    "sume_apparent_nm": "apparent SUME (nm, incl. counting noise)",
     "warnings": "warnings",
 }
+
+
+def _opt(v: Any) -> float | None:
+    return None if v is None else float(v)
 
 
 def _edge(block: Any) -> float | None:
@@ -70,6 +86,8 @@ def comparison_row(name: str, run: str, result: AnalysisResult) -> ComparisonRow
     bulk = data["bulk"]
     sume = data.get("sume")
     ci = (sume or {}).get("ci95_nm") or [None, None]
+    if (sume or {}).get("edge_nm") is None:
+        ci = [None, None]  # a bound's interval is one-sided: the bound columns say it
     warnings = data.get("warnings") or []
     # The codes (``few_cubes; mixed_phases``): short enough for a table cell, and what scripts match on;
     # the messages are in the analysis JSON and the report.
@@ -83,10 +101,13 @@ def comparison_row(name: str, run: str, result: AnalysisResult) -> ComparisonRow
         composition=" ".join(f"{e} {100 * float(x):.1f}" for e, x in bulk["fractions"].items()),
         S_bulk_R=float(bulk["S_R"]),
         cls=str(bulk["class"]),
+        sume=headline(data).line() if sume else "",
         sume_nm=_edge(sume),
         sume_lo_nm=None if ci[0] is None else float(ci[0]),
         sume_hi_nm=None if ci[1] is None else float(ci[1]),
-        sume_chemical_nm=_edge(data.get("sume_chemical")),
+        sume_at_least_nm=_opt((sume or {}).get("at_least_nm")),
+        sume_at_most_nm=_opt((sume or {}).get("at_most_nm")),
+        sume_apparent_nm=_edge(data.get("sume_apparent")),
         warnings=text,
     )
 
@@ -115,7 +136,10 @@ def rows_from_csv(text: str) -> list[ComparisonRow]:
     reader = csv.DictReader(io.StringIO(text))
     if tuple(reader.fieldnames or ()) != COLUMNS:
         raise InputError(f"not a comparison table: columns {reader.fieldnames}, expected {list(COLUMNS)}")
-    floats = {"S_bulk_R", "sume_nm", "sume_lo_nm", "sume_hi_nm", "sume_chemical_nm"}
+    floats = {
+        "S_bulk_R", "sume_nm", "sume_lo_nm", "sume_hi_nm", "sume_at_least_nm", "sume_at_most_nm",
+        "sume_apparent_nm",
+    }  # fmt: skip
     rows = []
     for rec in reader:
         values: dict[str, Any] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 
@@ -32,3 +34,16 @@ class InputError(ValueError):
                 where += f", line {line}"
             where += ": "
         super().__init__(where + message)
+
+
+def os_reason(exc: OSError) -> str:
+    """The one-line reason of an OSError (h5py's carry a multi-line report with the errno inside)."""
+    if exc.strerror:
+        return exc.strerror
+    if exc.errno:
+        return os.strerror(exc.errno)
+    text = str(exc)
+    for code in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EROFS, errno.EIO):
+        if f"errno = {code}," in text:
+            return os.strerror(code)
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -10,7 +10,10 @@ result. The bounds are far outside anything a real analysis needs; they stop mis
 from __future__ import annotations
 
 import math
+import os
+import stat
 from collections.abc import Sequence
+from pathlib import Path
 
 from hea_studio.core.errors import InputError
 
@@ -149,3 +152,31 @@ def check_cube_count(box_size: Sequence[float], edge_nm: float) -> None:
             f"cube edge {edge_nm:g} nm cuts the box ({', '.join(f'{s:.3g}' for s in box_size)} nm) into "
             f"{count:.3g} cubes; at most {MAX_CUBES:.3g} fit in memory: use larger edges or a smaller box"
         )
+
+
+def check_input_file(path: str | os.PathLike[str], what: str = "file") -> Path:
+    """Refuse, without opening it, an input that is not a regular file (or a link to one).
+
+    A FIFO blocks the first read forever and a character device (``/dev/zero``) reads without end;
+    ``os.stat`` tells them apart without touching their contents.
+
+    Raises
+    ------
+    InputError
+        Missing, unreadable, a folder, or a FIFO/device/socket; the message starts with the file name.
+    """
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise InputError("file not found", p) from None
+    except PermissionError:
+        raise InputError("permission denied", p) from None
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})", p) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"is a folder, not a {what}", p)
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a device or socket"
+        raise InputError(f"is {kind}, not a regular {what}; copy the data to a file first", p)
+    return p

@@ -129,3 +129,23 @@ def write_crash_log() -> str:
         except OSError:
             continue
     return "(no log: neither the cache folder nor the temporary folder can be written)"
+
+
+def unused_name(folder: Path, stem: str, suffix: str) -> Path:
+    """``folder/stem-edited<suffix>`` (or ``-edited-2`` ...) named like no file in ``folder``,
+    letter case ignored.
+
+    A default save name must not replace the file the data came from: ``Si.rrng`` next to
+    ``Si.RRNG`` is the same file on case-insensitive file systems (Windows, macOS).
+    """
+    folder = Path(folder)
+    try:
+        taken = {p.name.lower() for p in folder.iterdir()}
+    except OSError:
+        taken = set()
+    n = 1
+    while True:
+        name = f"{stem}-edited{'' if n == 1 else f'-{n}'}{suffix}"
+        if name.lower() not in taken:
+            return folder / name
+        n += 1

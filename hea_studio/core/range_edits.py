@@ -127,3 +127,24 @@ def same_ranges(a: RangeTable | None, b: RangeTable | None) -> bool:
         return [(r.lo, r.hi, r.ion, r.composition, r.colour or t.colours.get(r.ion)) for r in t.ranges]
 
     return key(a) == key(b)
+
+
+def new_proposals(table: RangeTable | None, suggested: RangeTable) -> list[Range]:
+    """The suggested ranges that overlap no range of ``table`` (the user's ranges are kept as they
+    are; a suggestion never replaces or cuts one)."""
+    existing = table.ranges if table is not None else []
+    return [s for s in suggested.ranges if not any(s.lo < r.hi and r.lo < s.hi for r in existing)]
+
+
+def accept_proposals(table: RangeTable | None, proposals: list[Range]) -> RangeTable:
+    """``table`` with the suggested ``proposals`` added; a species already in the table keeps its
+    colour, a new one brings the suggestion's."""
+    table = table if table is not None else RangeTable([])
+    colours = dict(table.colours)
+    added = []
+    for p in proposals:
+        if p.ion not in colours:
+            known = p.ion in table.species or p.colour is None
+            colours[p.ion] = colour_for(table, p.ion) if known else quantised(p.colour)
+        added.append(replace(p, colour=colours[p.ion]))
+    return _sorted(table, [*table.ranges, *added], colours)

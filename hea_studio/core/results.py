@@ -10,22 +10,26 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-SCHEMA = "hea-studio/analysis/2"
+SCHEMA = "hea-studio/analysis/3"
 
 
-# An edge enters the SUME fits only if at least this share of its occupied cubes survive min_atoms.
+# An edge is "undersampled" (shown hollow) when fewer than this share of its occupied cubes survive min_atoms.
 MIN_KEPT_SHARE = 0.5
-# ... and only if it holds at least this many cubes (science.md 5: fewer is not a sample of the box).
+# ... and enters the SUME fits only if it holds at least this many cubes (science.md 5).
 MIN_FIT_CUBES = 8
-# The SUME fits are stricter than "undersampled": an edge enters them only if at least this share of its
-# occupied cubes reach min_atoms. Between 50 % and 90 % the surviving cubes are still a biased (dense)
-# selection, and the counting-noise drop of such edges pulled the hinge by ~20 % between edge lists.
+# The SUME fits also need the edge's cubes to represent the box: the mean atom count of its occupied
+# cubes must reach this multiple of min_atoms. A share rule ("90 % of occupied cubes reach min_atoms")
+# or a percentile of the integer counts sits on a noisy, discrete statistic and flipped when the box
+# moved by 1 % (round 3: 89.6 % vs 90.3 % at 0.75 nm); the mean over thousands of cubes moves by
+# ~0.1 % instead, and at twice min_atoms a Poisson count falls short of min_atoms in < 1 % of cubes,
+# so the kept cubes are not a dense selection either.
+FIT_MEAN_FACTOR = 2.0
+# Fallback for results written before the mean was stored (schema 2): the old share rule.
 FIT_KEPT_SHARE = 0.9
 
 R_J_PER_MOLK = 8.314462618
@@ -48,25 +52,6 @@ def json_ready(value: Any) -> Any:
         v = float(value)
         return v if math.isfinite(v) else None
     return value
-
-
-def interval_text(ci: Sequence[float | None] | None, fitted_edges: Sequence[float] = ()) -> str:
-    """The 95 % interval of a SUME as the window writes it after the value, e.g. `` (95 %: 1.61–2.10)``.
-
-    An interval that collapses onto one end of the fitted edges (every replicate put the hinge at
-    the largest edge: the curve does not level off within the range) says so, instead of printing
-    a zero-width range such as "7.00–7.00". Empty when there is no interval.
-    """
-    if ci is None or None in ci:
-        return ""
-    lo, hi = float(ci[0]), float(ci[1])  # type: ignore[arg-type]
-    if f"{lo:.2f}" != f"{hi:.2f}":
-        return f" (95 %: {lo:.2f}–{hi:.2f})"
-    if fitted_edges and abs(lo - max(fitted_edges)) < 5e-3:
-        return " (95 %: at the largest fitted edge)"
-    if fitted_edges and abs(lo - min(fitted_edges)) < 5e-3:
-        return " (95 %: at the smallest fitted edge)"
-    return f" (95 %: {lo:.2f})"
 
 
 @dataclass(frozen=True)
@@ -135,6 +120,10 @@ class ScaleResult:
     n_occupied
         Cubes holding at least one atom before the ``min_atoms`` cut; ``n_cubes / n_occupied`` is the
         share of cubes that survived it (see :attr:`undersampled`).
+    occupied_mean_atoms
+        Mean atoms (entropy elements) per occupied cube, before the ``min_atoms`` cut.
+    min_atoms
+        The cut the curve used (0: unknown, e.g. a schema-2 file).
     cube_entropy, cube_n
         Per-cube entropies and atom counts (kept for the bootstrap; not written to JSON).
     fda_hist
@@ -159,6 +148,8 @@ class ScaleResult:
     chi2_dof: dict[str, int] = field(default_factory=dict)
     fraction_done: float = 1.0
     n_occupied: int = 0
+    occupied_mean_atoms: float | None = None
+    min_atoms: int = 0
     cube_entropy: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     cube_n: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64), repr=False)
     fda_hist: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
@@ -176,13 +167,16 @@ class ScaleResult:
 
     @property
     def in_fit(self) -> bool:
-        """True when the edge enters the SUME fits (science.md 5, with a stricter sampling rule).
+        """True when the edge enters the SUME fits (science.md 5).
 
-        It needs at least 8 cubes, and at least 90 % of its occupied cubes must reach ``min_atoms``
-        (science.md's "not undersampled" asks for 50 %; see :data:`FIT_KEPT_SHARE`).
+        It needs at least 8 cubes, and its occupied cubes must hold on average at least
+        :data:`FIT_MEAN_FACTOR` x ``min_atoms`` atoms (a smooth statistic: the choice does not flip
+        when the box moves by 1 %). Without the mean (older files) the old share rule decides.
         """
         if self.n_cubes < MIN_FIT_CUBES or self.S_mean is None:
             return False
+        if self.occupied_mean_atoms is not None and self.min_atoms > 0:
+            return self.occupied_mean_atoms >= FIT_MEAN_FACTOR * self.min_atoms
         return self.n_occupied <= 0 or self.n_cubes >= FIT_KEPT_SHARE * self.n_occupied
 
     def to_json(self) -> dict[str, Any]:
@@ -193,6 +187,7 @@ class ScaleResult:
                 "n_cubes": self.n_cubes,
                 "n_occupied": self.n_occupied,
                 "in_fit": self.in_fit,
+                "occupied_mean_atoms": self.occupied_mean_atoms,
                 "undersampled": self.undersampled,
                 "mean_atoms": self.mean_atoms,
                 "S_mean": self.S_mean,
@@ -238,14 +233,16 @@ class SumeResult:
     Parameters
     ----------
     edge_nm
-        The breakpoint L*: where the descending branch meets the bulk branch.
+        The breakpoint L*: where the descending branch meets the bulk branch; ``None`` when only a
+        bound is known (``at_least_nm`` / ``at_most_nm``).
     ci95_nm
-        95 % percentile interval over replicates that resample cubes and the tiling origin, or
-        ``None`` without replicates.
+        The 95 % sampling interval (replicates that resample cubes and shift the tiling origin, all
+        fitted edges), widened to at least the resolution; ``None`` without replicates. A one-sided
+        result has ``(at_least_nm, None)`` or ``(0, at_most_nm)``: never a zero-width interval.
     volume_nm3, unit_cells, atoms, detected_atoms
-        ``edge^3``; ``volume / cell volume``; ``cells * atoms per cell``; mean detected atoms of the
-        entropy elements in a cube of that edge (ROI density times volume). Cells and atoms are
-        ``None`` without a lattice (detected atoms never is).
+        ``L^3``; ``volume / cell volume``; ``cells * atoms per cell``; mean detected atoms of the
+        entropy elements in a cube of that edge (ROI density times volume), for L = ``edge_nm`` or,
+        for a bound, the bound. Cells and atoms are ``None`` without a lattice.
     descending, bulk
         The two branches. For the hinge methods ``descending`` runs from the smallest fitted edge to
         L* with slope b and ``bulk`` is flat from L* on; for ``hinge-deficit`` they describe the
@@ -253,17 +250,24 @@ class SumeResult:
     n_boot_valid
         Replicates that gave a breakpoint inside the fitted range.
     method
-        ``"hinge-bulk"`` (primary), ``"hinge-deficit"`` (chemical) or ``"tangent-free"`` (the paper's
-        two free tangents).
+        ``"hinge-deficit"`` (the material's SUME), ``"hinge-bulk"`` (apparent SUME) or
+        ``"tangent-free"`` (the paper's two free tangents).
     below_range
-        The chemistry is not resolved at any fitted edge: the fitted slope is not significantly above
-        0 (chemical SUME only); ``edge_nm`` is then the smallest fitted edge.
+        No chemistry resolved at any fitted edge (``hinge-deficit``): random down to ``at_most_nm``.
     slope_ci95
         95 % interval of the hinge slope b over the replicates (hinge methods).
+    at_least_nm, at_most_nm
+        One-sided bounds at the ends of the fitted range (``edge_nm`` is then ``None``).
+    edge_sensitivity_nm
+        2.5-97.5 % range of L* over fits to random 75 % subsets of the fitted edges.
+    resolution_nm
+        How finely the edge list resolves L*: 0.6 x the spacing of the fitted edges around L*.
+    fit_edge_nm
+        The fitted L* itself, kept for drawing the branches even when only a bound is reported.
     """
 
-    edge_nm: float
-    ci95_nm: tuple[float, float] | None
+    edge_nm: float | None
+    ci95_nm: tuple[float | None, float | None] | None
     volume_nm3: float
     unit_cells: float | None
     atoms: float | None
@@ -272,17 +276,42 @@ class SumeResult:
     bulk: Line
     breakpoint_nm: float
     n_boot_valid: int = 0
-    method: str = "hinge-bulk"
+    method: str = "hinge-deficit"
     below_range: bool = False
     slope_ci95: tuple[float, float] | None = None
+    at_least_nm: float | None = None
+    at_most_nm: float | None = None
+    edge_sensitivity_nm: tuple[float, float] | None = None
+    resolution_nm: float | None = None
+    fit_edge_nm: float | None = None
+
+    @property
+    def one_sided(self) -> bool:
+        """True when only a bound is known (range end or below range)."""
+        return self.edge_nm is None
+
+    @property
+    def location_nm(self) -> float:
+        """Where to draw this SUME: the edge, else the bound."""
+        for v in (self.edge_nm, self.at_least_nm, self.at_most_nm, self.fit_edge_nm):
+            if v is not None:
+                return float(v)
+        return float(self.breakpoint_nm)
 
     def to_json(self) -> dict[str, Any]:
         return json_ready(
             {
                 "method": self.method,
                 "edge_nm": self.edge_nm,
-                "ci95_nm": list(self.ci95_nm) if self.ci95_nm is not None else None,
+                "at_least_nm": self.at_least_nm,
+                "at_most_nm": self.at_most_nm,
                 "below_range": self.below_range,
+                "ci95_nm": list(self.ci95_nm) if self.ci95_nm is not None else None,
+                "edge_sensitivity_nm": (
+                    list(self.edge_sensitivity_nm) if self.edge_sensitivity_nm is not None else None
+                ),
+                "resolution_nm": self.resolution_nm,
+                "fit_edge_nm": self.fit_edge_nm,
                 "volume_nm3": self.volume_nm3,
                 "unit_cells": self.unit_cells,
                 "atoms": self.atoms,
@@ -300,14 +329,17 @@ class SumeResult:
 class AnalysisWarning:
     """A reason not to trust a result as it stands (science.md 5), with a stable ``code``.
 
-    Codes: ``sume_at_range_edge``, ``few_cubes``, ``not_levelled``, ``mixed_phases``.
+    Codes: ``sume_at_range_edge``, ``few_cubes``, ``not_levelled``, ``mixed_phases``,
+    ``box_outside_specimen``. ``applies_to`` names the SUME(s) it concerns (JSON keys such as
+    ``"sume"``, ``"sume_apparent"``, ``"sume_variants.tangent-free"``), or ``("all",)``.
     """
 
     code: str
     message: str
+    applies_to: tuple[str, ...] = ("all",)
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message}
+        return {"code": self.code, "message": self.message, "applies_to": list(self.applies_to)}
 
 
 @dataclass(frozen=True)
@@ -331,8 +363,10 @@ class NullSumeResult:
 class AnalysisResult:
     """A complete entropy-versus-scale analysis of one ROI (shared docs/cli.md, ``analyze --json``).
 
-    ``sume`` is ``None`` with ``sume_reason`` set when the curve is too short or the fitted lines do
-    not cross inside the analysed range. ``elements_note`` says why the default entropy elements
+    ``sume`` is the headline SUME: the deficit hinge (``hinge-deficit``) unless the settings chose
+    another method; ``sume_apparent`` is the hinge on S(L) (``hinge-bulk``, counting noise included)
+    and ``sume_chemical`` the deficit hinge again (the schema-2 name, kept for one version). ``sume``
+    is ``None`` with ``sume_reason`` set when the curve is too short to fit. ``elements_note`` says why the default entropy elements
     are a compound's cations (``None`` otherwise).
     """
 
@@ -355,6 +389,8 @@ class AnalysisResult:
     sume_chemical: SumeResult | None = None
     sume_chemical_reason: str | None = None
     sume_variants: dict[str, SumeResult] = field(default_factory=dict)
+    sume_apparent: SumeResult | None = None
+    sume_apparent_reason: str | None = None
     warnings: tuple[AnalysisWarning, ...] = ()
     grid_shifts: int = 1
     # A sphere or cylinder ROI (``roi_nm`` is then its bounding box): its ``to_dict()``.
@@ -375,6 +411,8 @@ class AnalysisResult:
             "bulk": self.bulk.to_json(),
             "curve": [s.to_json() for s in self.curve],
             "sume": self.sume.to_json() if self.sume is not None else None,
+            "sume_apparent": self.sume_apparent.to_json() if self.sume_apparent is not None else None,
+            # Alias of the deficit hinge for one schema version (schema 2 called it the chemical SUME).
             "sume_chemical": self.sume_chemical.to_json() if self.sume_chemical is not None else None,
             "sume_variants": {k: v.to_json() for k, v in self.sume_variants.items()},
             "sume_null": self.sume_null.to_json(),
@@ -396,6 +434,8 @@ class AnalysisResult:
             out["reason"] = out["sume_reason"] = self.sume_reason
         if self.sume_chemical is None:
             out["sume_chemical_reason"] = self.sume_chemical_reason
+        if self.sume_apparent is None:
+            out["sume_apparent_reason"] = self.sume_apparent_reason
         return json_ready(out)
 
     def dumps(self, indent: int | None = 1) -> str:

@@ -32,12 +32,13 @@ from pathlib import Path
 
 from hea_studio.core.errors import InputError
 from hea_studio.core.ions import IonData
+from hea_studio.core.limits import check_input_file
 from hea_studio.core.ranges import RangeTable
 from hea_studio.io.apt.apt import read_apt
 from hea_studio.io.apt.epos import read_epos
 from hea_studio.io.apt.extent import ion_extent
 from hea_studio.io.apt.pos import read_pos, write_pos
-from hea_studio.io.ranges._rangetext import ELEMENTS
+from hea_studio.io.ranges import ELEMENTS
 from hea_studio.io.ranges.env import read_env
 from hea_studio.io.ranges.ranging import (
     RangeLookup,
@@ -89,6 +90,8 @@ def _reader(path: Path, readers: dict, kind: str):
         known = ", ".join(readers)
         shown = f"extension {path.suffix!r}" if path.suffix else "no extension"
         raise InputError(f"unknown {kind} file type ({shown}); expected one of {known}", path)
+    # Before any reader opens it: a FIFO would block and a device read without end.
+    check_input_file(path, f"{kind} file")
     return readers[ext]
 
 

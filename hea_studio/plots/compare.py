@@ -74,8 +74,11 @@ class ComparisonPlot:
         )  # fmt: skip
         ref = self.plot.plot(L, null, pen=pg.mkPen(colour, width=1, style=pg.QtCore.Qt.PenStyle.DashLine))
         star = self.plot.plot([], [], pen=None, symbol="star", symbolSize=14, symbolBrush=colour)
-        if result.sume is not None:
-            star.setData([result.sume.edge_nm], [float(result.sume.descending(result.sume.edge_nm))])
+        edge = None if result.sume is None else result.sume.edge_nm
+        ok = np.isfinite(L) & np.isfinite(S)
+        if edge is not None and ok.any():
+            # The headline SUME (a bound gets no star), placed on this curve.
+            star.setData([edge], [float(np.interp(edge, L[ok], S[ok]))])
         self._items[key] = (mean, ref, star)
 
     def remove(self, key: Hashable) -> None:

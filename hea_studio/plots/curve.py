@@ -16,7 +16,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QSizePolicy
 
-from hea_studio.core.results import AnalysisResult, ScaleResult, interval_text
+from hea_studio.core.results import AnalysisResult, ScaleResult
+from hea_studio.core.summary import apparent, headline
 from hea_studio.plots.axes import S_MIX_LABEL, cache_axes
 from hea_studio.plots.svg_export import offer_whole_figure
 
@@ -154,7 +155,7 @@ class EntropyCurvePlot:
             angle=0, pen=pg.mkPen(_IDEAL_COLOUR, width=1.5, style=pg.QtCore.Qt.PenStyle.DotLine)
         )
         self.sume_ci = pg.LinearRegionItem(
-            values=(0, 0), movable=False, brush=pg.mkBrush(*_FIT_COLOUR, 40), pen=pg.mkPen(None)
+            values=(0, 0), movable=False, brush=pg.mkBrush(*_CHEM_COLOUR, 40), pen=pg.mkPen(None)
         )
         self.sume_marker = p.plot([], [], pen=None, symbol="star", symbolSize=16, symbolBrush=_FIT_COLOUR)
         self.chemical_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(_CHEM_COLOUR, width=2, style=dash))
@@ -169,9 +170,9 @@ class EntropyCurvePlot:
             (self.null_curve, "random E[S] ±2 SEM"),
             (pg.PlotDataItem(pen=self.bulk_line.pen), "bulk S"),
             (pg.PlotDataItem(pen=self.ideal_line.pen), "R ln N"),
-            (self.fit_descending, "SUME fit"),
-            (self.sume_marker, "SUME, 95 % CI"),
-            (pg.PlotDataItem(pen=self.chemical_line.pen), "chemical SUME"),
+            (self.fit_descending, "hinge on S"),
+            (self.sume_marker, "apparent SUME"),
+            (pg.PlotDataItem(pen=self.chemical_line.pen), "SUME, 95 % CI"),
             (pg.PlotDataItem(pen=self.null_sume_line.pen), "null SUME"),
         ):
             self.legend.addItem(item, name)
@@ -207,6 +208,19 @@ class EntropyCurvePlot:
         # The last values stay, faded, until the new result replaces them: blanking them would make
         # the header blink at every preview while the box is dragged.
         self.header.setOpacity(_FADED)
+        self.plot.setOpacity(1.0)
+
+    def mark_stale(self, reason: str) -> None:
+        """The analysis of the box shown failed: say so above the plot and fade what it still shows
+        (the previous analysis's curve and SUME) until a new analysis replaces it."""
+        import html
+
+        self.header.setText(
+            f"<span style='color:#b00000'>⚠ Not updated: {html.escape(reason)}</span><br>"
+            "The curve and SUME below are from the previous analysis."
+        )
+        self.header.setOpacity(1.0)
+        self.plot.setOpacity(_FADED)
 
     def add_scale(self, scale: ScaleResult) -> None:
         """Append one cube edge (edges may arrive in any order; they are plotted sorted)."""
@@ -281,26 +295,30 @@ class EntropyCurvePlot:
         self.bulk_line.setVisible(True)
         self.ideal_line.setVisible(True)
         s = result.sume
-        if s is not None:
-            x_cross = s.edge_nm
-            x1 = np.array([s.descending.l_min, max(s.descending.l_max, x_cross)])
-            x2 = np.array([min(s.bulk.l_min, x_cross), s.bulk.l_max])
-            self.fit_descending.setData(x1, s.descending(x1))
-            self.fit_bulk.setData(x2, s.bulk(x2))
-            self.sume_marker.setData([x_cross], [float(s.descending(x_cross))])
-            if s.ci95_nm is not None:
-                self.sume_ci.setRegion(s.ci95_nm)
+        # The fit drawn on S(L) is the hinge on S (the apparent SUME), or the tangents when they are
+        # the headline; the deficit hinge lives on D(L), so only where it sits is drawn here.
+        on_s = s if (s is not None and s.method != "hinge-deficit") else result.sume_apparent
+        if on_s is not None:
+            x_cross = on_s.fit_edge_nm if on_s.fit_edge_nm is not None else on_s.location_nm
+            x1 = np.array([on_s.descending.l_min, max(on_s.descending.l_max, x_cross)])
+            x2 = np.array([min(on_s.bulk.l_min, x_cross), on_s.bulk.l_max])
+            self.fit_descending.setData(x1, on_s.descending(x1))
+            self.fit_bulk.setData(x2, on_s.bulk(x2))
+            if on_s.edge_nm is not None:
+                self.sume_marker.setData([x_cross], [float(on_s.descending(x_cross))])
+        if s is not None and s.edge_nm is not None:
+            ci = s.ci95_nm
+            if ci is not None and None not in ci:
+                self.sume_ci.setRegion(ci)
                 self.sume_ci.setVisible(True)
-        chem = result.sume_chemical
-        if chem is not None and not chem.below_range:
-            # Its fit lives on the deficit curve, not on S: only where it sits is drawn here.
-            self.chemical_line.setValue(chem.edge_nm)
+            self.chemical_line.setValue(s.edge_nm)
             self.chemical_line.setVisible(True)
         if result.sume_null.edge_nm is not None:
             self.null_sume_line.setValue(result.sume_null.edge_nm)
             self.null_sume_line.setVisible(True)
         self.header.setText(header_html(result, self._title))
         self.header.setOpacity(1.0)
+        self.plot.setOpacity(1.0)
 
     def n_points(self) -> int:
         """Edges currently plotted (edges without cubes are not drawn)."""
@@ -329,24 +347,22 @@ def header_html(result: AnalysisResult, title: str | None = None) -> str:
     """The text above the entropy plot: both SUMEs with their 95 % intervals, the null-corrected
     SUME and the codes of the warnings (always the same number of lines, so the axes do not jump)."""
     lines = [f"<b>{_esc(title)}</b>"] if title else []
-    fitted = [sc.size_nm for sc in result.curve if sc.in_fit]
-    s = result.sume
-    fit = _colour_hex(_FIT_COLOUR)
-    if s is not None:
-        lines.append(
-            f"<span style='color:{fit}'>★ <b>SUME {s.edge_nm:.2f} nm</b>{interval_text(s.ci95_nm, fitted)}</span>"
-        )
+    data = result.to_json()
+    head = headline(data)
+    colour = _colour_hex(_CHEM_COLOUR)
+    if head.is_number:
+        interval = f" ({head.interval})" if head.interval else ""
+        lines.append(f"<span style='color:{colour}'><b>SUME {_esc(head.value)}</b>{_esc(interval)}</span>")
     else:
-        lines.append(f"<span style='color:{fit}'>SUME not found: {_esc(result.sume_reason or '')}</span>")
-    chem = result.sume_chemical
+        # A bound or a random material: a calm statement, never a bold number.
+        lines.append(f"<span style='color:#333333'>SUME: {_esc(head.value)}</span>")
     second = []
-    if chem is not None:
-        where = (
-            f"below {chem.edge_nm:.2f} nm"
-            if chem.below_range
-            else f"{chem.edge_nm:.2f} nm{interval_text(chem.ci95_nm, fitted)}"
+    if result.sume is None or result.sume.method != "hinge-bulk":
+        app = apparent(data)
+        second.append(
+            f"<span style='color:{_colour_hex(_FIT_COLOUR)}'>★ apparent SUME {_esc(app.value)} "
+            "(incl. counting noise)</span>"
         )
-        second.append(f"<span style='color:{_colour_hex(_CHEM_COLOUR)}'>chemical SUME {where}</span>")
     if result.sume_null.edge_nm is not None:
         second.append(f"null SUME {result.sume_null.edge_nm:.2f} nm")
     else:

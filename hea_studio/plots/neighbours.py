@@ -87,8 +87,12 @@ class ProxigramPlot:
         self.plot.addItem(self.zero)
         self.proxigram: Proxigram | None = None
 
+    MIN_IONS = 20
+    """Bins with fewer ions are not drawn (their fractions are mostly noise)."""
+
     def set_proxigram(self, px: Proxigram, colours: dict | None = None, species=None) -> None:
-        """Show every species (or ``species``) of ``px``."""
+        """Show every species (or ``species``) of ``px``, on a 0-100 at.% axis (matrix and solutes
+        together), bins of at least :attr:`MIN_IONS` ions."""
         for it in self._items:
             self.plot.removeItem(it)
         self._items.clear()
@@ -101,7 +105,7 @@ class ProxigramPlot:
             if species is not None and name not in species:
                 continue
             y = 100 * x[:, j]
-            ok = np.isfinite(y) & (px.totals > 0)
+            ok = np.isfinite(y) & (px.totals >= self.MIN_IONS)
             if not ok.any():
                 continue
             col = _rgb255(colours[name]) if name in colours else _CYCLE[j % len(_CYCLE)]
@@ -114,6 +118,7 @@ class ProxigramPlot:
             )
             self.plot.addItem(bars)
             self._items += [line, bars]
+        self.plot.setYRange(0.0, 100.0, padding=0.02)
 
 
 class SizePlot:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from hea_studio.compute.profile.slabs import CompositionProfile
 from hea_studio.core.comparison import HEADERS, ComparisonRow, comparison_row
-from hea_studio.core.errors import InputError
+from hea_studio.core.errors import InputError, os_reason
 from hea_studio.core.provenance import InputFile, software_versions
 from hea_studio.core.results import AnalysisResult
 from hea_studio.core.settings import AnalysisSettings
@@ -104,7 +104,7 @@ def comparison_table_html(
     """The comparison table as HTML (the same columns as the window's table and its CSV)."""
     head = [
         HEADERS[k]
-        for k in ("name", "run", "atoms", "composition", "S_bulk_R", "cls", "sume_nm", "sume_chemical_nm")
+        for k in ("name", "run", "atoms", "composition", "S_bulk_R", "cls", "sume", "sume_apparent_nm")
     ] + ["warnings"]
     body = []
     for i, r in enumerate(rows):
@@ -119,11 +119,11 @@ def comparison_table_html(
                 f"{r.S_bulk_R:.3f}",
                 _esc(r.cls),
                 _esc(r.sume_text),
-                _num(r.sume_chemical_nm, ".2f"),
+                _num(r.sume_apparent_nm, ".2f"),
                 _esc(r.warnings or ""),
             ]
         )
-    return _table(head, body, numeric=(False, False, True, False, True, False, True, True, False))
+    return _table(head, body, numeric=(False, False, True, False, True, False, False, True, False))
 
 
 def _parameters(section: ReportSection) -> str:
@@ -334,12 +334,12 @@ def build_report(
 
 def write_report(path: str | Path, sections: Sequence[ReportSection], **kwargs) -> Path:
     """Build the report and write it to ``path`` atomically (InputError if it cannot be written)."""
-    from hea_studio.io.project.store import write_atomically
+    from hea_studio.io.files import write_atomically
 
     out = Path(path)
     text = build_report(sections, **kwargs)
     try:
         write_atomically(out, lambda tmp: tmp.write_text(text, encoding="utf-8"), durable=False)
     except OSError as exc:
-        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot write {out}: {os_reason(exc)}") from None
     return out

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hea_studio.core.settings import AnalysisSettings
+from hea_studio.core.summary import fitted_edges, sume_text
 
 
 @dataclass(frozen=True)
@@ -168,44 +169,16 @@ def references_html(version: str) -> str:
     return f'<ol class="refs">{items}</ol>'
 
 
-def fitted_edges(data: dict[str, Any]) -> list[float]:
-    """The edges the SUME fits used (``in_fit``), or every edge for files that do not say."""
-    rows = data.get("curve") or []
-    fitted = [row["size_nm"] for row in rows if row.get("in_fit")]
-    return fitted or [row["size_nm"] for row in rows]
-
-
 def sume_cells(sume: dict[str, Any] | None, reason: str | None, edges: Sequence[float]) -> tuple[str, str]:
-    """``(value, interval)`` of one SUME for the table: an edge, or a one-sided bound, never "[7, 7]".
-
-    Reads the schema 3 keys (``edge_nm`` null with ``at_least_nm``/``at_most_nm``) and the schema 2 ones
-    (``below_range`` with ``edge_nm`` at the smallest fitted edge; an interval collapsed on a range end).
-    """
+    """``(value, interval or note)`` of one SUME for the table, in the words of
+    :mod:`hea_studio.core.summary` (the window's and the CLI's): an edge with its interval, or a bound
+    (">= 7.00 nm (not levelled)", "random down to 1.00 nm"), never "[7, 7]"; schema-2 objects included."""
     if not sume:
         return "not determined", html.escape(reason or "")
-    edge = sume.get("edge_nm")
-    at_least, at_most = sume.get("at_least_nm"), sume.get("at_most_nm")
-    if sume.get("below_range") and at_most is None:
-        at_most = edge if edge is not None else (min(edges) if edges else None)
-        edge = None
-    ci = sume.get("ci95_nm")
-    if edge is None and at_least is not None:
-        return f"&ge; {at_least:.2f}", f"[{at_least:.2f}, &infin;): not levelled within the edges"
-    if edge is None and at_most is not None:
-        return f"&le; {at_most:.2f}", f"random down to {at_most:.2f} nm, the smallest fitted edge"
-    if edge is None:
-        return "not determined", html.escape(sume.get("reason") or reason or "")
-    if not ci or None in ci:
-        return f"{edge:.2f}", "-"
-    lo, hi = float(ci[0]), float(ci[1])
-    if f"{lo:.2f}" != f"{hi:.2f}":
-        return f"{edge:.2f}", f"[{lo:.2f}, {hi:.2f}]"
-    # Every replicate fell on the same edge: at a range end that is a bound, not a zero-width interval.
-    if edges and abs(lo - max(edges)) < 5e-3:
-        return f"&ge; {lo:.2f}", f"[{lo:.2f}, &infin;): at the largest fitted edge"
-    if edges and abs(lo - min(edges)) < 5e-3:
-        return f"&le; {lo:.2f}", "at the smallest fitted edge"
-    return f"{edge:.2f}", f"{lo:.2f} (all replicates)"
+    t = sume_text(sume, "sume", reason, edges=edges)
+    if not t.is_number:
+        return html.escape(t.value), html.escape(t.details)
+    return html.escape(t.value), html.escape(t.interval or "-")
 
 
 def _number(v: Any, fmt: str) -> str:

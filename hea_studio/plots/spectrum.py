@@ -182,6 +182,23 @@ class SpectrumPlot:
             t.setPos(t.line_mn, self._y(t.line_height))
 
     # ---- isotope overlay ----------------------------------------------------------------------
+    def set_proposals(self, ranges: Sequence[Range]) -> None:
+        """Suggested ranges not accepted yet, as dashed grey bands under their ion's name."""
+        for item in getattr(self, "proposal_items", []):
+            self.plot.removeItem(item)
+        self.proposal_items: list = []
+        for r in ranges:
+            band = pg.LinearRegionItem(
+                values=(r.lo, r.hi), movable=False, brush=pg.mkBrush(120, 120, 120, 40),
+                pen=pg.mkPen(90, 90, 90, width=1, style=pg.QtCore.Qt.PenStyle.DashLine),
+            )  # fmt: skip
+            band.setZValue(-5)
+            label = pg.TextItem(f"{r.ion}?", color=(90, 90, 90), anchor=(0.5, 1.0))
+            label.setPos(0.5 * (r.lo + r.hi), 0)
+            self.plot.addItem(band)
+            self.plot.addItem(label, ignoreBounds=True)
+            self.proposal_items += [band, label]
+
     def set_overlay(self, lines: Sequence[IonPeak]) -> None:
         """Expected peaks of an ion as sticks, scaled so the strongest meets the observed height there."""
         for t in self.overlay_labels:

@@ -22,7 +22,7 @@ from PySide6.QtGui import QColor, QPageSize, QPainter, QPdfWriter, QPicture
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsItem
 
-from hea_studio.core.errors import InputError
+from hea_studio.core.errors import InputError, os_reason
 
 NAME = "SVG (Scalable Vector Graphics)"
 PDF_NAME = "PDF (Portable Document Format)"
@@ -152,13 +152,13 @@ class QtPdfExporter(QtSvgExporter):
 
 def write_svg(data: bytes, path: str | Path) -> Path:
     """Write SVG (or PDF) bytes atomically; :class:`InputError` if the file cannot be written."""
-    from hea_studio.io.project.store import write_atomically
+    from hea_studio.io.files import write_atomically
 
     out = Path(path)
     try:
         write_atomically(out, lambda tmp: tmp.write_bytes(data), durable=False)
     except OSError as exc:
-        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot write {out}: {os_reason(exc)}") from None
     return out
 
 
@@ -213,8 +213,10 @@ def write_figure_file(item, path: str | Path, width: int, height: int) -> Path:
 
         exporter = ImageExporter(item)
         exporter.parameters()["width"] = width
-        if not exporter.export(str(out)) and not out.exists():
-            raise InputError(f"cannot write the plot to {out}")
+        # QImage.save answers False when libpng fails (a full disk) and may leave a partial file.
+        saved = exporter.export(str(out))
+        if saved is False or not out.exists() or out.stat().st_size == 0:
+            raise InputError(f"cannot write the plot to {out} (is the disk full?)")
         return out
     vector = QtSvgExporter(item) if suffix == ".svg" else QtPdfExporter(item)
     vector.params["width"], vector.params["height"] = width, height

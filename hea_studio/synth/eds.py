@@ -244,7 +244,7 @@ def write_map(prefix: str | Path, m: SynthMap) -> tuple[Path, Path]:
     """Write ``PREFIX.hspy`` (EDS_TEM spectrum image) and ``PREFIX_HAADF.hspy``; returns both paths."""
     from rsciio.hspy import file_writer
 
-    from hea_studio.io.project.store import write_atomically
+    from hea_studio.io.files import write_atomically
 
     prefix = Path(prefix)
     p = m.params

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -91,7 +92,8 @@ class ClustersPanel(QWidget):
         layout = QVBoxLayout(self)
 
         search = QGroupBox("Cluster search")
-        form = QFormLayout(search)
+        form = QVBoxLayout(search)
+        grid = QGridLayout()
         self.solutes = QLineEdit("Cu")
         self.method = QComboBox()
         self.method.addItems(["msm", "dbscan", "hdbscan"])
@@ -103,8 +105,9 @@ class ClustersPanel(QWidget):
         self.nmin.setValue(20)
         self.envelope = _spin(0.0, 10.0, 0.25, 0.05)
         self.erosion = _spin(0.0, 10.0, 0.25, 0.05)
-        self.in_box = QCheckBox("only the active sub-volume")
-        for key, widget, caption in (
+        self.in_box = QCheckBox("active sub-volume only")
+        # Two label/field pairs per row: the dock shares its column with the entropy plot.
+        cells = (
             ("solutes", self.solutes, "Solutes"),
             ("method", self.method, "Method"),
             ("dmax", self.dmax, "d-max"),
@@ -113,11 +116,16 @@ class ClustersPanel(QWidget):
             ("envelope", self.envelope, "Envelope L"),
             ("erosion", self.erosion, "d-erosion"),
             ("roi", self.in_box, "Region"),
-        ):
+        )
+        for i, (key, widget, caption) in enumerate(cells):
             widget.setToolTip(TIPS[key])
             label = QLabel(caption)
             label.setToolTip(TIPS[key])
-            form.addRow(label, widget)
+            grid.addWidget(label, i // 2, 2 * (i % 2))
+            grid.addWidget(widget, i // 2, 2 * (i % 2) + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        form.addLayout(grid)
         buttons = QHBoxLayout()
         self.suggest_button = QPushButton("Suggest d-max")
         self.suggest_button.setToolTip(
@@ -129,12 +137,12 @@ class ClustersPanel(QWidget):
         self.cancel_button.setEnabled(False)
         for b in (self.suggest_button, self.run_button, self.cancel_button):
             buttons.addWidget(b)
-        form.addRow(buttons)
+        form.addLayout(buttons)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setFormat("idle")
         self.progress.setTextVisible(True)
-        form.addRow(self.progress)
+        form.addWidget(self.progress)
         layout.addWidget(search)
 
         self.summary = QLabel("No clusters yet: choose the solutes, then Suggest d-max or Find clusters.")
@@ -156,11 +164,12 @@ class ClustersPanel(QWidget):
         self.tabs.addTab(self.nn_plot.widget, "NN plot")
         self.tabs.addTab(self.table, "Clusters")
         self.tabs.addTab(self.size_plot.widget, "Sizes")
-        self.tabs.addTab(self.proxigram_plot.widget, "Proxigram")
-        self.tabs.setMinimumHeight(260)
+        self.tabs.setMinimumHeight(240)
         layout.addWidget(self.tabs, 1)
 
-        surface = QGroupBox("Isoconcentration surface")
+        # The surface's parameters are a tab of their own, beside its proxigram: the dock shares a
+        # column with the entropy plot, and the plots need the height.
+        surface = QWidget()
         sform = QFormLayout(surface)
         self.species = QLineEdit("Cu")
         self.threshold = _spin(0.01, 100.0, 10.0, 1.0, 2, " at.%")
@@ -178,7 +187,8 @@ class ClustersPanel(QWidget):
             sform.addRow(label, widget)
         self.surface_button = QPushButton("Compute surface and proxigram")
         sform.addRow(self.surface_button)
-        layout.addWidget(surface)
+        self.tabs.addTab(surface, "Surface")
+        self.tabs.addTab(self.proxigram_plot.widget, "Proxigram")
 
         show = QHBoxLayout()
         self.show_clusters = QCheckBox("Clusters in 3D")

@@ -39,8 +39,15 @@ TABLE_COLUMNS = (
     ("Composition (at.%)", "Bulk composition of the sub-volume over the entropy elements"),
     ("S bulk (R)", "Configurational entropy of the bulk composition, in units of R"),
     ("Class", "Low, medium or high entropy (science.md 2)"),
-    ("SUME (nm) [95 %]", "Smallest unit of maximal entropy with its bootstrap 95 % interval"),
-    ("Chemical SUME (nm)", "SUME from the concentration spread (schema 2); empty when not computed"),
+    (
+        "SUME",
+        "Smallest unit of maximal entropy (hinge on the deficit D(L)) with its 95 % sampling interval; "
+        "a bound ('≥ … (not levelled)') or 'random down to …' when no estimate exists",
+    ),
+    (
+        "Apparent SUME (nm)",
+        "Hinge on S(L) itself: includes counting noise, so it moves with the detection efficiency",
+    ),
     ("Warnings", "Codes of the analysis warnings (the report and the Results panel give them in words)"),
 )
 
@@ -236,10 +243,10 @@ class ComparePanel(QWidget):
                 _text_item(row.composition),
                 _SortItem(f"{row.S_bulk_R:.3f}", row.S_bulk_R),
                 _text_item(row.cls),
-                _SortItem(row.sume_text, row.sume_nm),
+                _SortItem(row.sume_text, row.sume_sort_nm),
                 _SortItem(
-                    "-" if row.sume_chemical_nm is None else f"{row.sume_chemical_nm:.2f}",
-                    row.sume_chemical_nm,
+                    "-" if row.sume_apparent_nm is None else f"{row.sume_apparent_nm:.2f}",
+                    row.sume_apparent_nm,
                 ),
                 _text_item(row.warnings),
             ]

@@ -15,6 +15,8 @@ MEAN_PEN = pg.mkPen((40, 100, 200), width=2)
 NULL_PEN = pg.mkPen((120, 120, 120), width=2, style=pg.QtCore.Qt.PenStyle.DashLine)
 DEFICIT_PEN = pg.mkPen((200, 60, 40), width=2)
 SUME_PEN = pg.mkPen((0, 140, 70), width=2)
+PRED_PEN = pg.mkPen((0, 140, 70), width=2, style=pg.QtCore.Qt.PenStyle.DotLine)
+APT_PEN = pg.mkPen((150, 60, 200), width=2)
 
 
 class SpectrumPlot(pg.PlotWidget):
@@ -89,6 +91,14 @@ class CurvePlot(QWidget):
         self.hinge = self.deficit.plot([], [], pen=SUME_PEN)
         self.zero = pg.InfiniteLine(0.0, angle=0, pen=pg.mkPen((150, 150, 150)))
         self.deficit.addItem(self.zero)
+        # The cube curves appear (with a legend) only when an APT analysis is compared: the predicted
+        # cube deficit is ~t/L times the projected one and would flatten the map's own curve otherwise.
+        self._legend = None
+        self._pred: list = []
+        self.predicted = self.deficit.plot([], [], pen=PRED_PEN)
+        self.apt = self.deficit.plot([], [], pen=APT_PEN, symbol="s", symbolSize=5)
+        self.apt_err = pg.ErrorBarItem(pen=APT_PEN)
+        self.deficit.addItem(self.apt_err)
         self.marker = pg.InfiniteLine(angle=90, pen=SUME_PEN, label="SUME", labelOpts={"position": 0.85})
         self.marker.setVisible(False)
         self.deficit.addItem(self.marker)
@@ -110,6 +120,9 @@ class CurvePlot(QWidget):
         self.null.setData(L, N)
         self.d.setData(L, D)
         self.d_err.setData(x=L, y=D, height=2 * sem)
+        self._pred = (r.get("sume_3d_equivalent") or {}).get("predicted_curve") or []
+        if self._legend is not None:
+            self.predicted.setData([q["size_nm"] for q in self._pred], [q["deficit"] for q in self._pred])
         s = r.get("sume") or {}
         edge = s.get("edge_nm")
         if edge is not None and L.size:
@@ -128,13 +141,53 @@ class CurvePlot(QWidget):
             self.hinge.setData([], [])
             self.marker.setVisible(False)
 
+    def show_apt(self, label: str, L: np.ndarray, D: np.ndarray, sem: np.ndarray) -> None:
+        """Overlay an APT analysis's deficit per cube edge (from its JSON) on the deficit plot."""
+        self.apt.setData(L, D)
+        self.apt_err.setData(x=L, y=D, height=2 * sem)
+        if self._legend is None:
+            self._legend = self.deficit.addLegend(offset=(-10, 10))
+            self._legend.addItem(self.predicted, "map: 3D-equivalent (cubes)")
+        self._legend.removeItem(self.apt)
+        self._legend.addItem(self.apt, label)
+        self.predicted.setData([q["size_nm"] for q in self._pred], [q["deficit"] for q in self._pred])
+        self.deficit.setLabel("bottom", "patch side / cube edge (nm)")
+
+
+def apt_curve(doc: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict | None]:
+    """Edges, deficits, SEMs and the deficit-hinge SUME of an ``analyze --json`` document of an APT run.
+
+    Raises ValueError when the document holds no cube curve with a deficit.
+    """
+    if doc.get("technique") == "stem-eds":
+        raise ValueError("this is a map analysis, not an APT one")
+    rows = [
+        c for c in doc.get("curve") or [] if c.get("deficit") is not None and c.get("size_nm") is not None
+    ]
+    if not rows:
+        raise ValueError(
+            "no entropy curve with a random-mixing deficit in it (an analyze --json file is needed)"
+        )
+    L = np.array([float(c["size_nm"]) for c in rows])
+    D = np.array([float(c["deficit"]) for c in rows])
+    sem = np.array([float(c.get("S_sem") or 0.0) for c in rows])
+    sume = None
+    for key in ("sume", "sume_chemical"):
+        cand = doc.get(key)
+        if isinstance(cand, dict) and cand.get("method") == "hinge-deficit":
+            sume = cand
+            break
+    return L, D, sem, sume
+
 
 def sume_words(s: dict | None) -> str:
     """A SUME object in words: a bold number only when an edge is known."""
     if not s:
         return "not computed"
     if s.get("below_range"):
-        return f"random down to {s['at_most_nm']:.3g} nm"
+        # Schema 2 APT documents give the smallest fitted edge as edge_nm, schema 3 as at_most_nm.
+        bound = s.get("at_most_nm", s.get("edge_nm"))
+        return f"random down to {bound:.3g} nm" if bound is not None else "random (below range)"
     if s.get("edge_nm") is not None:
         ci = s.get("ci95_nm")
         ci_text = f" (95 % CI {ci[0]:.2f} to {ci[1]:.2f})" if ci and ci[1] is not None else ""
@@ -154,6 +207,7 @@ class MapResults(QLabel):
         self.setWordWrap(True)
         self.setTextFormat(pg.QtCore.Qt.TextFormat.RichText)
         self.setTextInteractionFlags(pg.QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setAlignment(pg.QtCore.Qt.AlignmentFlag.AlignTop | pg.QtCore.Qt.AlignmentFlag.AlignLeft)
         self.setText("Open a spectrum image (.bcf, .emd, .hspy)")
 
     def show_result(self, r: dict, preview: bool = False) -> None:
@@ -169,6 +223,10 @@ class MapResults(QLabel):
         ]
         if preview:
             rows.append("<i>preview while dragging: intervals follow when the rectangle is released</i>")
+        if self.apt_line:
+            rows.append(self.apt_line)
         for w in r.get("warnings", []):
             rows.append(f"&#9888; [{html.escape(w['code'])}] {html.escape(w['message'])}")
         self.setText("<br>".join(rows))
+
+    apt_line = ""

@@ -14,7 +14,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from hea_studio.core.results import interval_text
+from hea_studio.core.summary import apparent, headline
+from hea_studio.widgets.wording import gui_wording
 
 WARNING_STYLE = "color: #b34700;"  # dark orange: readable on the light panel, not an error red
 NO_WARNING_STYLE = "color: #2e7d32;"
@@ -30,18 +31,19 @@ TIPS = {
         "science.md 8; the class is that of the mixing sublattice(s)"
     ),
     "sume": (
-        "Smallest unit of maximal entropy (Khort et al., PCCP 2024): the cube edge L* where S(L) "
-        "reaches the bulk entropy (hinge fit: S_bulk - b·max(0, L* - L)), with a 95 % interval "
-        "that resamples the cubes and shifts the tiling grid"
+        "Smallest unit of maximal entropy (science.md 5): the cube edge L* below which chemistry, "
+        "not counting noise, lowers the entropy (hinge fit on the deficit D(L) = S_null - S_mean), "
+        "with its 95 % sampling interval (cubes resampled, tiling grid shifted). A random material "
+        "reads 'random down to' the smallest fitted edge; a curve that does not level off reads '≥'"
     ),
     "warnings": (
-        "Reasons not to trust the SUME as it stands (codes as in analyze --json): "
-        "sume_at_range_edge, few_cubes, not_levelled, mixed_phases"
+        "Reasons not to trust a SUME as it stands (codes as in analyze --json): "
+        "sume_at_range_edge, few_cubes, not_levelled, mixed_phases, box_outside_specimen"
     ),
-    "sume_chemical": (
-        "Chemical SUME: the same hinge fit on the deficit D(L) = S_null - S_mean, the scale below "
-        "which chemistry, not counting noise, lowers the entropy ('below' the smallest edge when "
-        "no significant deficit is found)"
+    "sume_apparent": (
+        "Apparent SUME: the paper's criterion, a hinge on S(L) itself with the bulk branch at S_bulk. "
+        "It includes counting noise (a small cube's entropy is low even in a random alloy), so it "
+        "moves with the detection efficiency and the edge list; shown to compare with the paper"
     ),
     "sume_volume": "SUME cube volume L³ in nm³",
     "sume_cells": (
@@ -93,7 +95,7 @@ class ResultsPanel(QWidget):
                 ("sume_volume", "SUME volume"),
                 ("sume_cells", "  unit cells"),
                 ("sume_atoms", "  atoms"),
-                ("sume_chemical", "Chemical SUME"),
+                ("sume_apparent", "Apparent SUME"),
                 ("sume_null", "SUME (null-corr.)"),
             ],
         )
@@ -107,7 +109,6 @@ class ResultsPanel(QWidget):
             row.addLayout(column, stretch)
         layout.addLayout(row)
         layout.addStretch(1)
-        self.values["sume"].setStyleSheet("font-weight: bold;")
 
     def _form(self, rows: list[tuple[str, str]]) -> QFormLayout:
         form = QFormLayout()
@@ -162,7 +163,7 @@ class ResultsPanel(QWidget):
         if note and fractions:
             # A compound: the default elements are its cations (issue 12); say so where it shows.
             self.values["composition"].setText(self.values["composition"].text() + " (cations)")
-        self.values["composition"].setToolTip(note or TIPS["composition"])
+        self.values["composition"].setToolTip(gui_wording(note) if note else TIPS["composition"])
         self.values["s_bulk"].setText(_fmt(bulk.get("S_R"), ".3f", " R"))
         self.values["s_bulk_j"].setText(_fmt(bulk.get("S_J_per_molK"), ".2f", " J mol⁻¹ K⁻¹"))
         self.values["class"].setText(str(bulk.get("class") or "–"))
@@ -176,24 +177,23 @@ class ResultsPanel(QWidget):
         else:
             self.values["sublattices"].setText("none")
         self._show_warnings(result.get("warnings"), preview)
-        self._show_chemical(result)
+        self._show_apparent(result)
         sume = result.get("sume")
+        head = headline(result)
+        text = head.line()
+        if head.is_number and not head.interval and preview:
+            text += "  (interval when the drag ends)"
+        if head.method and head.method != "hinge-deficit":
+            text += f"  [{head.method}]"  # another method chosen as the headline in the settings
+        label = self.values["sume"]
+        label.setText(text)
+        # Only a measured number is bold; a bound or "random down to" is a calm statement.
+        label.setStyleSheet("font-weight: bold;" if head.is_number else "")
+        label.setToolTip(TIPS["sume"] + (f"\n{head.details}" if head.details else ""))
         if not sume:
-            reason = result.get("sume_reason") or result.get("reason") or "too few points to fit"
-            self.values["sume"].setText(f"not found: {reason}")
             for key in ("sume_volume", "sume_cells", "sume_atoms"):
                 self.values[key].setText("–")
         else:
-            text = _fmt(sume.get("edge_nm"), ".2f", " nm")
-            ci = sume.get("ci95_nm")
-            if ci and None not in ci:
-                text += " " + interval_text(ci, _fitted_edges(result))
-            elif preview:
-                text += "  (interval when the drag ends)"
-            method = sume.get("method")
-            if method and method != "hinge-bulk":
-                text += f"  [{method}]"  # e.g. the paper's tangents, chosen as primary in a project
-            self.values["sume"].setText(text)
             self.values["sume_volume"].setText(_fmt(sume.get("volume_nm3"), ".1f", " nm³"))
             cells = sume.get("unit_cells")
             # Unit cells only for a lattice the user chose for this dataset (science.md 5).
@@ -205,13 +205,18 @@ class ResultsPanel(QWidget):
             if detected is not None:
                 parts.append(f"{_fmt(detected, ',.0f')} detected")
             self.values["sume_atoms"].setText(", ".join(parts) or "–")
+            if not head.is_number:
+                # The cube of a bound: say so next to the numbers.
+                bound = "≤" if sume.get("at_most_nm") is not None else "≥"
+                for key in ("sume_volume", "sume_atoms"):
+                    self.values[key].setText(f"{bound} {self.values[key].text()}")
         null = result.get("sume_null") or {}
         self.values["sume_null"].setText(_fmt(null.get("edge_nm"), ".2f", " nm"))
 
     def _show_warnings(self, warnings, preview: bool) -> None:
         label = self.values["warnings"]
         if warnings:
-            label.setText("\n".join(f"⚠ {w.get('code')}: {w.get('message')}" for w in warnings))
+            label.setText("\n".join(f"⚠ {w.get('code')}{_scope(w)}: {w.get('message')}" for w in warnings))
             label.setStyleSheet(WARNING_STYLE)
         elif warnings is None:
             label.setText("–")
@@ -220,27 +225,20 @@ class ResultsPanel(QWidget):
             label.setText("none" + (" so far (preview)" if preview else ""))
             label.setStyleSheet(NO_WARNING_STYLE)
 
-    def _show_chemical(self, result: Mapping[str, Any]) -> None:
-        chem = result.get("sume_chemical")
-        label = self.values["sume_chemical"]
-        if not chem:
-            reason = result.get("sume_chemical_reason")
-            label.setText(f"not found: {reason}" if reason else "–")
-        elif chem.get("below_range"):
-            label.setText(f"below {_fmt(chem.get('edge_nm'), '.2f', ' nm')} (no significant deficit)")
-        else:
-            text = _fmt(chem.get("edge_nm"), ".2f", " nm")
-            ci = chem.get("ci95_nm")
-            if ci and None not in ci:
-                text += " " + interval_text(ci, _fitted_edges(result))
-            label.setText(text)
+    def _show_apparent(self, result: Mapping[str, Any]) -> None:
+        t = apparent(result)
+        self.values["sume_apparent"].setText(f"{t.line()} (includes counting noise)")
 
     def warning_codes(self) -> list[str]:
         """The warning codes shown (for tests and the self-test)."""
         text = self.values["warnings"].text()
-        return [line[2:].split(":", 1)[0] for line in text.splitlines() if line.startswith("⚠ ")]
+        return [
+            line[2:].split(":", 1)[0].split(" ", 1)[0] for line in text.splitlines() if line.startswith("⚠ ")
+        ]
 
 
-def _fitted_edges(result: Mapping[str, Any]) -> list[float]:
-    """The cube edges of the SUME fits, from an analysis in JSON form."""
-    return [float(c["size_nm"]) for c in result.get("curve") or () if c.get("in_fit")]
+def _scope(warning: Mapping[str, Any]) -> str:
+    """`` (apparent SUME)`` when a warning concerns particular SUMEs only."""
+    names = {"sume": "SUME", "sume_apparent": "apparent SUME"}
+    applies = [a for a in warning.get("applies_to") or () if a != "all"]
+    return f" ({', '.join(names.get(a, a) for a in applies)})" if applies else ""

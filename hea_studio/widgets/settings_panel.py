@@ -116,10 +116,11 @@ def sublattice_choice(settings: AnalysisSettings) -> tuple[str, str]:
 
 
 SUME_METHOD_TIP = (
-    "Primary SUME (science.md 5). hinge-bulk: where a hinge fit S_bulk - b·max(0, L* - L) of the "
-    "curve meets the bulk entropy; independent of the list of cube edges (the default). "
-    "tangent-free: the 2024 paper's two free tangents, kept to compare with it; it moves with the edge "
-    "list. Both are always in the JSON; this chooses the one shown first."
+    "What the headline SUME holds (science.md 5). hinge-deficit (default): the hinge on the deficit "
+    "D(L) = S_null - S_mean, the scale below which chemistry, not counting noise, lowers the entropy: "
+    "the material's number, independent of the detection efficiency. hinge-bulk: the apparent SUME, "
+    "the hinge on S(L) itself; it includes counting noise, so it moves with the instrument. "
+    "tangent-free: the 2024 paper's two free tangents. All are always in the JSON."
 )
 GB = float(1 << 30)
 
@@ -445,7 +446,7 @@ class SettingsPanel(QWidget):
         store.setValue("lattice_a", self.lattice_a.value())
         store.setValue("sublattice", self.sublattice.currentText())
         store.setValue("sublattice_spec", self.sublattice_spec.text())
-        store.setValue("sume_method", self.sume_method.currentText())
+        store.setValue("sume_headline_method", self.sume_method.currentText())
         store.setValue("memory_budget_gb", self.memory_budget.value())
         store.endGroup()
 
@@ -474,7 +475,8 @@ class SettingsPanel(QWidget):
             self._set_sublattices(
                 str(store.value("sublattice", NO_SUBLATTICES)), str(store.value("sublattice_spec", ""))
             )
-            method = str(store.value("sume_method", PRIMARY_SUME_METHODS[0]))
+            # A new key: the old one remembered "hinge-bulk", the default before the deficit hinge led.
+            method = str(store.value("sume_headline_method", PRIMARY_SUME_METHODS[0]))
             self.sume_method.setCurrentText(
                 method if method in PRIMARY_SUME_METHODS else PRIMARY_SUME_METHODS[0]
             )

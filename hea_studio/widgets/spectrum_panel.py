@@ -35,15 +35,35 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hea_studio.compute.spectrum.mass import MassSpectrum, Peak, find_peaks, match_tolerance, suggest_ranges
+from hea_studio.compute.spectrum.fit import match_tolerance, suggest_ranges
+from hea_studio.compute.spectrum.isotope_check import MOLECULES
+from hea_studio.compute.spectrum.mass import MassSpectrum, Peak, find_peaks
 from hea_studio.core import range_edits as edits
 from hea_studio.core.errors import InputError
 from hea_studio.core.isotopes import candidate_ions, ion_peaks, parse_charged
 from hea_studio.core.ranges import RangeTable
 from hea_studio.plots.spectrum import SpectrumPlot, range_colour, rgb255
+from hea_studio.widgets.range_proposals import RangeProposals
 
 # Elements proposed first when a new range is drawn or a peak clicked (common in metals' spectra).
 COMMON = ("H", "C", "N", "O", "Al", "Si", "Ti", "V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "Ga", "Mo")
+
+
+def likeliest_ion(mn: float, bin_width: float, species=()) -> str:
+    """The ion to name a range drawn over a peak at ``mn``: among the species of the table, common
+    elements and common molecular ions (H2+ at 2.02 Da, H2O+ at 18.01 Da) with a line there, a
+    species of the table first, then the strongest line, then an element before a molecule; else
+    the element with any line nearest to it."""
+    known = [k for k in dict.fromkeys([*species, *COMMON]) if _is_formula(k)]
+    found = candidate_ions(mn, match_tolerance(mn, bin_width), known, MOLECULES)
+    if found:
+        in_table = set(species)
+        found.sort(
+            key=lambda p: (p.ion not in in_table, -round(p.abundance, 1), p.ion in MOLECULES, abs(p.mn - mn))
+        )
+        return found[0].ion
+    near = candidate_ions(mn, 0.5, None, (), min_abundance=0.0)
+    return min(near, key=lambda p: abs(p.mn - mn)).ion if near else "H"
 
 
 class _Band(pg.LinearRegionItem):
@@ -176,8 +196,8 @@ class SpectrumPanel(QWidget):
         self.suggest_edit.setToolTip("Elements or molecular ions to place ranges for (comma-separated)")
         self.suggest_button = QPushButton("Suggest ranges")
         self.suggest_button.setToolTip(
-            "Replace the ranges by ranges on the peaks matching the isotope patterns of these elements "
-            "(charges 1-3); undo restores the previous ranges"
+            "Propose ranges on the peaks matching the isotope patterns of these elements (charges 1-3) "
+            "where there is no range yet; accept them one by one or all (each acceptance can be undone)"
         )
         self.overlay_edit = QLineEdit()
         self.overlay_edit.setPlaceholderText("Ni, CrO, Fe2+")
@@ -245,6 +265,8 @@ class SpectrumPanel(QWidget):
         rv.setContentsMargins(0, 0, 0, 0)
         rv.addLayout(tools2)
         rv.addWidget(self.ranges_view, 1)
+        self.proposals = RangeProposals()
+        rv.addWidget(self.proposals, 1)
         rv.addLayout(tools3)
         split = self.split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
@@ -264,6 +286,8 @@ class SpectrumPanel(QWidget):
         self.source.currentIndexChanged.connect(lambda _i: self._request_spectrum())
         self.suggest_button.clicked.connect(self.suggest)
         self.suggest_edit.returnPressed.connect(self.suggest)
+        self.proposals.accepted.connect(self.accept_proposals)
+        self.proposals.changed.connect(self.plot.set_proposals)
         self.overlay_edit.editingFinished.connect(self.show_overlay)
         self.save_button.clicked.connect(self.save_requested)
         self.delete_button.clicked.connect(self.delete_selected)
@@ -446,10 +470,7 @@ class SpectrumPanel(QWidget):
             sl = s.bins_between(lo, hi)
             if sl.stop > sl.start:
                 centre = s.lo + (sl.start + int(np.argmax(s.counts[sl])) + 0.5) * s.bin_width
-        known = list(dict.fromkeys([*(self.table.species if self.table else []), *COMMON]))
-        known = [k for k in known if _is_formula(k)]
-        found = candidate_ions(centre, match_tolerance(centre, s.bin_width if s else 0.01), known)
-        return found[0].ion if found else "H"
+        return likeliest_ion(centre, s.bin_width if s else 0.01, self.table.species if self.table else ())
 
     def add_range(self, lo: float, hi: float, ion: str | None = None) -> None:
         """Add a range (from a drag on the spectrum) named after the likeliest ion."""
@@ -503,7 +524,8 @@ class SpectrumPanel(QWidget):
             self._emit(edits.recolour_species(self.table, ion, rgb), f"Recolour {ion}")
 
     def suggest(self) -> None:
-        """Replace the ranges by suggested ones for the elements typed."""
+        """Propose ranges for the elements typed where the table has none (listed for acceptance;
+        the ranges in force stay as they are)."""
         if self.spectrum is None:
             return
         text = self.suggest_edit.text()
@@ -512,15 +534,28 @@ class SpectrumPanel(QWidget):
             return
         names = [e.strip() for e in text.split(",") if e.strip()]
         try:
-            table = suggest_ranges(self.spectrum, names)
+            suggested = suggest_ranges(self.spectrum, names)
         except InputError as exc:
             self.set_status(f"Suggest ranges: {exc}")
             return
-        self.selected = -1
-        self._emit(table, f"Suggest ranges for {', '.join(names)}")
+        proposals = edits.new_proposals(self.table, suggested)
+        self.proposals.set_proposals(proposals)
+        kept = len(suggested.ranges) - len(proposals)
+        overlap = f"; {kept} overlap your ranges and are left out" if kept else ""
         self.set_status(
-            f"{len(table.ranges)} ranges suggested for {', '.join(table.species)}: check them before trusting them"
+            f"{len(proposals)} ranges suggested for {', '.join(names)}{overlap}: accept them under the "
+            "table, one by one or all"
         )
+
+    def accept_proposals(self, ranges: list) -> None:
+        """Add accepted suggestions to the table (one undoable edit)."""
+        table = edits.accept_proposals(self.table, ranges)
+        what = (
+            f"{ranges[0].ion} {ranges[0].lo:.2f}-{ranges[0].hi:.2f} Da"
+            if len(ranges) == 1
+            else f"{len(ranges)} ranges"
+        )
+        self._emit(table, f"Accept suggested {what}")
 
     def _band_moved(self, band) -> None:
         lo, hi = band.getRegion()

@@ -91,7 +91,12 @@ def test_batch_on_a_local_cluster_equals_analyze_and_a_rerun_does_nothing(runs, 
         want = expected[rec["label"]]
         assert float(rec["S_bulk_R"]) == want["bulk"]["S_R"] and int(rec["atoms"]) == want["roi_atoms"]
         assert (float(rec["sume_nm"]) if rec["sume_nm"] else None) == (want["sume"] or {}).get("edge_nm")
-    assert sum(bool(r["sume_nm"]) for r in table) >= 6  # most runs have a SUME to compare
+        assert (float(rec["sume_at_most_nm"]) if rec["sume_at_most_nm"] else None) == (
+            want["sume"] or {}
+        ).get("at_most_nm")
+    # Most runs have a SUME to compare: an estimate or a bound, always said in words.
+    assert sum(bool(r["sume_nm"] or r["sume_at_most_nm"] or r["sume_at_least_nm"]) for r in table) >= 6
+    assert all(r["sume"] for r in table)
     lines = (folder / "local" / "table.jsonl").read_text().splitlines()
     assert len(lines) == N_RUNS and all(json.loads(s)["status"] == "ok" for s in lines)
 

@@ -39,7 +39,7 @@ def test_json_matches_cli_contract(alloy_small):
     settings = AnalysisSettings(sizes_nm=parse_sizes("0.5:5:0.5"), bootstrap=20)
     result = run_analysis(alloy_small, settings, full_box(alloy_small))
     data = json.loads(result.dumps())
-    assert data["schema"] == "hea-studio/analysis/2"
+    assert data["schema"] == "hea-studio/analysis/3"
     assert data["elements"] == list(NAMES) and len(data["roi_nm"]) == 6
     assert data["mode"] == "tiling" and data["min_atoms"] == 10
     assert set(data["bulk"]) >= {"counts", "fractions", "S_R", "S_J_per_molK", "class"}
@@ -50,9 +50,10 @@ def test_json_matches_cli_contract(alloy_small):
         assert set(row) >= CURVE_KEYS
         for key in ("conc_mean", "conc_std", "pearson_mu", "chi2_p"):
             assert set(row[key]) == set(NAMES)
-    assert set(data["sume"]) >= SUME_KEYS and data["sume"]["method"] == "hinge-bulk"
-    assert set(data["sume_chemical"]) >= SUME_KEYS | {"below_range"}
-    assert data["sume_chemical"]["method"] == "hinge-deficit"
+    schema3 = SUME_KEYS | {"below_range", "at_least_nm", "at_most_nm", "edge_sensitivity_nm", "resolution_nm"}
+    assert set(data["sume"]) >= schema3 and data["sume"]["method"] == "hinge-deficit"
+    assert set(data["sume_apparent"]) >= schema3 and data["sume_apparent"]["method"] == "hinge-bulk"
+    assert data["sume_chemical"] == data["sume"]  # the schema-2 name, an alias for one version
     assert data["sume_variants"]["tangent-free"]["method"] == "tangent-free"
     assert isinstance(data["warnings"], list)
     assert all(isinstance(row["in_fit"], bool) for row in data["curve"])

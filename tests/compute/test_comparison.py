@@ -22,9 +22,13 @@ def test_rows_follow_the_result_and_the_csv_round_trips():
     for row, result in zip(rows, (a, b)):
         data = result.to_json()
         assert row.warnings == "; ".join(w["code"] for w in data["warnings"])
-        assert row.sume_chemical_nm == (data["sume_chemical"] or {}).get("edge_nm")
+        assert row.sume_apparent_nm == (data["sume_apparent"] or {}).get("edge_nm")
+        assert row.sume_at_most_nm == (data["sume"] or {}).get("at_most_nm")
     assert any(r.warnings for r in rows)  # 6 nm cubes in a 10 nm box: too few cubes, said by its code
+    # The random alloy's headline is a calm bound, the clustered one's a number with its interval.
+    assert rows[0].sume_nm is None and rows[0].sume_text.startswith("random down to")
     assert rows[1].sume_nm == pytest.approx(b.sume.edge_nm)
+    assert rows[1].sume_text.startswith(f"{b.sume.edge_nm:.2f} nm (95 % CI")
     assert (rows[1].sume_lo_nm, rows[1].sume_hi_nm) == pytest.approx(tuple(b.sume.ci95_nm))
     text = rows_to_csv(rows)
     assert text.splitlines()[0].split(",") == list(COLUMNS)

@@ -77,12 +77,26 @@ def test_kernels_equal_their_twins(alloy, lattice, g):
             np.testing.assert_array_equal(
                 _fine.fine_tile_dense(starts, fz, flab, ny, *luts, c[1], c[2], 4), want
             )
-            numbers, counts = _fine.fine_tile_sparse(starts, fz, flab, ny, m, o[0], o[1], *c, luts[2], 4)
-            tn, tc = ft.fine_tile_sparse(starts, fz, flab, ny, m, o[0], o[1], *c, luts[2], 4)
+            none = np.zeros(0, dtype=np.int64)
+            numbers, counts = _fine.fine_tile_sparse(
+                starts, fz, flab, ny, m, o[0], o[1], *c, luts[2], 4, none, none, none
+            )
+            tn, tc = ft.fine_tile_sparse(
+                starts, fz, flab, ny, m, o[0], o[1], *c, luts[2], 4, none, none, none
+            )
             np.testing.assert_array_equal(numbers, tn)
             np.testing.assert_array_equal(counts, tc)
             np.testing.assert_array_equal(want[numbers], counts)  # sparse rows are the non-empty dense rows
             assert want[np.setdiff1d(np.arange(len(want)), numbers)].sum() == 0
+            # Atoms the caller binned (near voxel faces) join their rows, new cubes included.
+            rng = np.random.default_rng(m)
+            rows = np.sort(rng.integers(0, c[0] * c[1], 50))
+            zs, labs = rng.integers(0, c[2], 50), rng.integers(0, 4, 50)
+            got = _fine.fine_tile_sparse(starts, fz, flab, ny, m, o[0], o[1], *c, luts[2], 4, rows, zs, labs)
+            twin = ft.fine_tile_sparse(starts, fz, flab, ny, m, o[0], o[1], *c, luts[2], 4, rows, zs, labs)
+            np.testing.assert_array_equal(got[0], twin[0])
+            np.testing.assert_array_equal(got[1], twin[1])
+            assert got[1].sum() == counts.sum() + 50
 
 
 @pytest.mark.parametrize("sizes", ["0.1:3:0.1", "0.5:5:0.5", "0.25,0.75,1.25,3.5"])

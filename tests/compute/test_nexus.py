@@ -130,14 +130,19 @@ def test_nexus_reads_back_with_valid_nxdata(analysed, specimen):  # noqa: F811
         text = _text(config["data"])
         assert _text(config["checksum"]) == hashlib.sha256(text.encode()).hexdigest()
         assert json.loads(text)["bootstrap"] == 20
-        # The SUME with its method and interval as fields of their own, in nm, with unit cells.
+        # The SUME with its method and interval as fields of their own, in nm, with unit cells: the
+        # random specimen's headline is a bound ("random down to"), its apparent SUME an estimate.
         sume = entry["sume"]
         assert _text(sume["method"]) == data["sume"]["method"] and bool(sume["determined"][()])
-        assert (
-            sume["edge"][()] == pytest.approx(data["sume"]["edge_nm"]) and sume["edge"].attrs["units"] == "nm"
+        assert data["sume"]["below_range"] and "edge" not in sume
+        assert sume["at_most"][()] == pytest.approx(data["sume"]["at_most_nm"]) and bool(
+            sume["below_range"][()]
         )
-        assert list(sume["ci95"][()]) == pytest.approx(data["sume"]["ci95_nm"])
-        assert sume["unit_cells"][()] == pytest.approx(data["sume"]["unit_cells"])
+        app = entry["sume_apparent"]
+        edge = data["sume_apparent"]["edge_nm"]
+        assert app["edge"][()] == pytest.approx(edge) and app["edge"].attrs["units"] == "nm"
+        assert list(app["ci95"][()]) == pytest.approx(data["sume_apparent"]["ci95_nm"])
+        assert app["unit_cells"][()] == pytest.approx(data["sume_apparent"]["unit_cells"])
         assert "sume_null" in entry and _text(entry["sume_null/method"]) == "null-corrected"
         # Units on every number.
         assert _numbers_without_units(f) == []

@@ -131,14 +131,17 @@ def test_sume_cells_show_bounds_never_a_zero_width_interval():
     edges = [1.0, 2.0, 3.0, 7.0]
     # Schema 2: every replicate at the largest edge collapsed the interval to [7, 7].
     value, interval = sume_cells({"edge_nm": 7.0, "ci95_nm": [7.0, 7.0]}, None, edges)
-    assert value == "&ge; 7.00" and "7.00, 7.00" not in interval and "&infin;" in interval
-    # Schema 3: one-sided bounds, and "random down to" below the range.
-    assert sume_cells({"edge_nm": None, "at_least_nm": 7.0}, None, edges)[0] == "&ge; 7.00"
-    value, interval = sume_cells({"edge_nm": None, "at_most_nm": 1.0, "below_range": True}, None, edges)
-    assert value == "&le; 1.00" and "random down to 1.00 nm" in interval
-    value, interval = sume_cells({"edge_nm": 1.0, "below_range": True, "ci95_nm": None}, None, edges)
-    assert value == "&le; 1.00"
-    assert sume_cells({"edge_nm": 2.5, "ci95_nm": [2.1, 2.9]}, None, edges) == ("2.50", "[2.10, 2.90]")
+    assert value == "≥ 7.00 nm (not levelled)" and "7.00" not in interval
+    # Schema 3: one-sided bounds, and "random down to" below the range (the window's words).
+    assert sume_cells({"edge_nm": None, "at_least_nm": 7.0}, None, edges)[0] == "≥ 7.00 nm (not levelled)"
+    value, _ = sume_cells({"edge_nm": None, "at_most_nm": 1.0, "below_range": True}, None, edges)
+    assert value == "random down to 1.00 nm"
+    value, _ = sume_cells({"edge_nm": 1.0, "below_range": True, "ci95_nm": None}, None, edges)
+    assert value == "random down to 1.00 nm"
+    assert sume_cells({"edge_nm": 2.5, "ci95_nm": [2.1, 2.9]}, None, edges) == (
+        "2.50 nm",
+        "95 % CI 2.10–2.90 nm",
+    )
     assert sume_cells(None, "the curve is too short", edges) == ("not determined", "the curve is too short")
 
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from hea_studio.compute.spectrum import fit as F
 from hea_studio.compute.spectrum import mass as S
 from hea_studio.core.errors import InputError
 from hea_studio.core.ranges import Range, RangeTable
@@ -90,11 +91,11 @@ def test_fit_check_flags_ranges_on_empty_regions_unranged_peaks_and_a_low_ranged
         [Range(27.9, 28.1, "Si", (("Si", 1.0),)), Range(28.9, 29.1, "Si", (("Si", 1.0),)),
          Range(29.9, 30.1, "Si", (("Si", 1.0),)), Range(58.8, 59.1, "Co", (("Co", 1.0),))]
     )  # fmt: skip
-    check = S.fit_check(spec, good, "run.pos", "run.rrng")
+    check = F.fit_check(spec, good, "run.pos", "run.rrng")
     assert check.warnings == [] and not check.empty_ranges and not check.unranged_peaks
     assert 0.78 < check.ranged_fraction < 0.82  # 82,500 peak ions, 20,000 background hits
     wrong = RangeTable([Range(40.0, 40.5, "Ca", (("Ca", 1.0),)), Range(28.9, 29.1, "Si", (("Si", 1.0),))])
-    check = S.fit_check(spec, wrong, "run.pos", "other.rrng")
+    check = F.fit_check(spec, wrong, "run.pos", "other.rrng")
     assert [r.ion for r in check.empty_ranges] == ["Ca"]
     assert sorted(round(p.mn) for p in check.unranged_peaks) == [28, 30, 59]
     assert check.ranged_fraction < 0.1
@@ -116,7 +117,7 @@ def cocufeni():
 
 def test_suggested_ranges_recover_each_element_and_assign_almost_nothing_wrongly(cocufeni):
     spec = S.mass_spectrum(cocufeni.ions.mass, 0.01)
-    table = S.suggest_ranges(spec, ["Co", "Cu", "Fe", "Ni"])
+    table = F.suggest_ranges(spec, ["Co", "Cu", "Fe", "Ni"])
     assert set(table.species) == {"Co", "Cu", "Fe", "Ni"}
     species, names = assign_species(cocufeni.ions.mass, table)
     label = np.array([names.index(s) if s in names else -1 for s in cocufeni.species] + [-2])
@@ -130,16 +131,16 @@ def test_suggested_ranges_recover_each_element_and_assign_almost_nothing_wrongly
         assert recovered >= 0.98, (element, recovered)
         assert wrong < 0.01, (element, wrong)
     # The generator's own (true) ranges pass the fit check as a range file that belongs.
-    check = S.fit_check(spec, cocufeni.ranges, "synth.pos", "synth.rrng")
+    check = F.fit_check(spec, cocufeni.ranges, "synth.pos", "synth.rrng")
     assert not any("belong" in w for w in check.warnings)
 
 
 def test_suggest_ranges_refuses_nonsense_and_elements_without_peaks(cocufeni):
     spec = S.mass_spectrum(cocufeni.ions.mass, 0.01)
     with pytest.raises(InputError):
-        S.suggest_ranges(spec, ["Xx"])
+        F.suggest_ranges(spec, ["Xx"])
     with pytest.raises(InputError, match="no peak"):
-        S.suggest_ranges(spec, ["W", "Au"])
+        F.suggest_ranges(spec, ["W", "Au"])
 
 
 def test_fit_check_flags_a_range_whose_isotope_partners_are_missing():
@@ -151,7 +152,15 @@ def test_fit_check_flags_a_range_whose_isotope_partners_are_missing():
     table = RangeTable(
         [Range(57.8, 61.2, "Cr2O", (("Cr", 2.0), ("O", 1.0))), Range(61.8, 62.1, "Ni", (("Ni", 1.0),))]
     )
-    check = S.fit_check(spec, table, "run.pos", "run.rrng")
+    check = F.fit_check(spec, table, "run.pos", "run.rrng")
     (m,) = check.isotope_mismatches
     assert m.range.ion == "Cr2O" and m.label == "Cr2O2+" and m.fits == "Ni+"
     assert any("run.rrng: range Cr2O 57.80-61.20 Da" in w and "60.44 Da" in w for w in check.warnings)
+
+
+def test_suggest_does_not_name_the_water_peak_after_18o():
+    """Si run: 604 ions at 16 Da (O+), 418 at 18 Da (H2O+). 18O+ would put 1.2 ions there; on main
+    the O pattern claimed the 18 Da peak all the same."""
+    spec = S.mass_spectrum(_gaussian_spectrum([15.995, 18.011], [6040, 4180], n_bg=2000), 0.01)
+    table = F.suggest_ranges(spec, ["O"])
+    assert [round(r.lo) for r in table.ranges] == [16]

@@ -122,10 +122,12 @@ def test_random_rock_salt_on_its_cation_sublattice(rocksalt_files, tmp_path, cap
     for s in fitted:
         assert s["deficit_fu"] <= max(2 * s["S_fu_sem"], 0.005 * sub["bulk"]["S_fu_R"])
     assert sub["sume_null"]["edge_nm"] == pytest.approx(0.5)
-    # No chemical SUME above the smallest fitted edge: random cations show no chemistry.
+    # Random cations show no chemistry: the headline is "random down to" the smallest fitted edge.
     smallest = min(s["size_nm"] for s in data["curve"] if s["in_fit"])
-    assert sub["sume_chemical"]["edge_nm"] == pytest.approx(smallest)
-    assert sub["sume_chemical"]["below_range"] is True
+    for key in ("sume", "sume_chemical"):
+        assert sub[key]["edge_nm"] is None and sub[key]["below_range"] is True
+        assert sub[key]["at_most_nm"] == pytest.approx(smallest)
+    assert data["sume"]["below_range"] is True and data["sume"]["edge_nm"] is None
     assert "class high from the mixing sublattice(s): A" in capsys.readouterr().out
 
 

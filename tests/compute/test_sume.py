@@ -131,12 +131,17 @@ def test_random_alloy_null_sume_is_smallest_edge_and_ci_is_reproducible():
     settings = AnalysisSettings(sizes_nm=parse_sizes("0.5:8:0.5"), bootstrap=100, seed=3)
     r1 = run_analysis(atoms, settings, full_box(atoms))
     assert r1.sume_null.edge_nm == 0.5
-    assert r1.sume is not None and r1.sume.ci95_nm is not None
-    lo, hi = r1.sume.ci95_nm
-    assert lo <= r1.sume.edge_nm <= hi
-    assert r1.sume_chemical is not None and r1.sume_chemical.below_range
+    # The headline is random down to the smallest fitted edge: a bound, not a number.
+    first = min(s.size_nm for s in r1.curve if s.in_fit)
+    assert r1.sume.below_range and r1.sume.edge_nm is None and r1.sume.at_most_nm == first
+    assert r1.sume.ci95_nm == (0.0, first) and r1.sume_chemical == r1.sume
+    # The apparent SUME (counting noise) is a number with an interval of nonzero width around it.
+    app = r1.sume_apparent
+    assert app is not None and app.edge_nm is not None and app.ci95_nm is not None
+    lo, hi = app.ci95_nm
+    assert lo <= app.edge_nm <= hi and hi - lo > 0
     r2 = run_analysis(atoms, settings, full_box(atoms))
-    assert r2.sume.ci95_nm == r1.sume.ci95_nm
+    assert r2.sume_apparent.ci95_nm == app.ci95_nm
 
 
 def _strong_clusters(size_nm):

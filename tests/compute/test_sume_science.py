@@ -60,24 +60,24 @@ def by_correlation():
 
 
 def test_both_sumes_strictly_increase_with_the_correlation_length(by_correlation):
-    primary = [by_correlation[c].sume.edge_nm for c in (0.0, 0.7, 1.5, 3.0)]
-    chemical = [by_correlation[c].sume_chemical for c in (0.0, 0.7, 1.5, 3.0)]
-    assert all(a < b for a, b in itertools.pairwise(primary)), primary
-    # The random alloy's chemistry is not resolved at any edge: below the range.
-    assert chemical[0].below_range and chemical[0].edge_nm == by_correlation[0.0].curve[1].size_nm
-    assert not any(c.below_range for c in chemical[1:])
-    edges = [c.edge_nm for c in chemical]
+    apparent = [by_correlation[c].sume_apparent.location_nm for c in (0.0, 0.7, 1.5, 3.0)]
+    headline = [by_correlation[c].sume for c in (0.0, 0.7, 1.5, 3.0)]
+    assert all(a < b for a, b in itertools.pairwise(apparent)), apparent
+    # The random alloy's chemistry is not resolved at any edge: random down to the first fitted edge.
+    first = min(s.size_nm for s in by_correlation[0.0].curve if s.in_fit)
+    assert headline[0].below_range and headline[0].edge_nm is None and headline[0].at_most_nm == first
+    assert not any(c.below_range for c in headline[1:])
+    edges = [c.location_nm for c in headline]
     assert all(a < b for a, b in itertools.pairwise(edges)), edges
 
 
 def test_random_alloy_has_no_chemistry_and_no_warning(by_correlation):
     r = by_correlation[0.0]
     assert r.sume_null.edge_nm == r.curve[0].size_nm
-    assert r.sume_chemical.below_range
+    assert r.sume.below_range and r.sume_chemical == r.sume
     assert [w.code for w in r.warnings] == []
-    for name in ("sume", "sume_chemical"):
-        data = r.to_json()[name]
-        assert data["method"] in ("hinge-bulk", "hinge-deficit")
+    data = r.to_json()
+    assert data["sume"]["method"] == "hinge-deficit" and data["sume_apparent"]["method"] == "hinge-bulk"
 
 
 def test_clustering_beyond_the_box_warns(by_correlation):
@@ -112,7 +112,8 @@ def test_interval_covers_the_ensemble_median_in_17_of_20_specimens():
 def test_tangent_method_can_be_asked_for_as_primary():
     atoms = specimen(0.7)
     r = run_analysis(atoms, AnalysisSettings(sume_method="tangent-free", bootstrap=40), BOX)
-    assert r.sume.method == "tangent-free" and "hinge-bulk" in r.sume_variants
+    assert r.sume.method == "tangent-free" and r.sume_apparent.method == "hinge-bulk"
+    assert r.sume_chemical.method == "hinge-deficit"
     assert r.to_json()["sume"]["method"] == "tangent-free"
 
 
@@ -127,4 +128,4 @@ def test_demo_default_box_reports_no_warning():
     r = run_analysis(atoms, AnalysisSettings(sizes_nm=sizes), box)
     assert r.warnings == ()
     lo, hi = r.sume.ci95_nm
-    assert lo <= r.sume.edge_nm <= hi and not r.sume_chemical.below_range
+    assert lo <= r.sume.edge_nm <= hi and not r.sume.below_range and r.sume.method == "hinge-deficit"

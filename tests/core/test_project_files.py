@@ -11,7 +11,8 @@ from pathlib import Path
 
 from hea_studio.core.geometry import Box, SubVolume
 from hea_studio.core.project import ProjectState
-from hea_studio.io.project.store import STALE_TEMPORARY_S, load_project, save_project
+from hea_studio.io.files import STALE_TEMPORARY_S
+from hea_studio.io.project.store import load_project, save_project
 
 
 def _state(folder: Path) -> ProjectState:

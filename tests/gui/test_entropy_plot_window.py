@@ -105,25 +105,50 @@ def test_the_final_analysis_has_the_grid_shift_interval_and_previews_skip_it(
     final = controller.result
     assert not controller.result_is_preview
     assert final.bootstrap == 20 and final.grid_shifts > 1
-    assert final.sume is not None and final.sume.ci95_nm is not None
-    lo, hi = final.sume.ci95_nm
-    qtbot.waitUntil(lambda: f"{lo:.2f}–{hi:.2f}" in window.results_panel.values["sume"].text(), timeout=5000)
-    assert f"{lo:.2f}–{hi:.2f}" in window.plots.entropy.header.text
+    # A random specimen: the headline is a bound; the apparent SUME carries the interval.
+    assert final.sume is not None and final.sume.below_range
+    assert final.sume_apparent is not None and final.sume_apparent.ci95_nm is not None
+    lo, hi = final.sume_apparent.ci95_nm
+    apparent = window.results_panel.values["sume_apparent"]
+    qtbot.waitUntil(lambda: f"{lo:.2f}–{hi:.2f}" in apparent.text(), timeout=5000)
+    assert window.results_panel.values["sume"].text().startswith("random down to")
+    assert "SUME: random down to" in window.plots.entropy.header.text
 
 
-def test_the_results_panel_reads_the_json_of_schema_2(qtbot):
+def test_the_results_panel_shows_numbers_bounds_and_methods(qtbot):
     from hea_studio.widgets.results_panel import ResultsPanel
 
     panel = ResultsPanel()
     qtbot.addWidget(panel)
     result = _analysis((0.5, 1.0, 1.5, 2.0, 2.5, 3.0)).to_json()
-    result["sume"]["method"] = "tangent-free"
-    result["sume_chemical"]["below_range"] = True
-    result["warnings"] = [{"code": "few_cubes", "message": "edge 3 nm holds 4 cubes"}]
+    # The random block: "random down to" the smallest fitted edge, not bold, and the apparent SUME
+    # second, labelled as including counting noise.
+    panel.show_result(result)
+    first = result["sume"]["at_most_nm"]
+    assert result["sume"]["below_range"] and panel.values["sume"].text() == f"random down to {first:.2f} nm"
+    assert "bold" not in panel.values["sume"].styleSheet()
+    app = panel.values["sume_apparent"].text()
+    assert app.startswith(f"{result['sume_apparent']['edge_nm']:.2f} nm (95 % CI ")
+    assert app.endswith("(includes counting noise)")
+    # A curve that does not level off: a one-sided bound, never a zero-width interval.
+    result["sume"] = dict(
+        result["sume"],
+        below_range=False,
+        at_most_nm=None,
+        at_least_nm=3.0,
+        ci95_nm=[3.0, None],
+        volume_nm3=27.0,
+    )
+    panel.show_result(result)
+    assert panel.values["sume"].text() == "≥ 3.00 nm (not levelled)"
+    assert panel.values["sume_volume"].text().startswith("≥ 27.0")
+    # Another method chosen as the headline: said beside the (bold) number.
+    result["sume"] = dict(result["sume_apparent"], method="tangent-free")
+    result["warnings"] = [{"code": "few_cubes", "message": "edge 3 nm holds 4 cubes", "applies_to": ["all"]}]
     panel.show_result(result)
     sume = panel.values["sume"].text()
     assert f"{result['sume']['edge_nm']:.2f} nm" in sume and "[tangent-free]" in sume
-    assert panel.values["sume_chemical"].text().startswith("below ")
+    assert "bold" in panel.values["sume"].styleSheet()
     assert panel.values["sume_cells"].text() == "– (no lattice chosen)"
     assert panel.warning_codes() == ["few_cubes"]
     assert "edge 3 nm holds 4 cubes" in panel.values["warnings"].text()

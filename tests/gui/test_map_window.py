@@ -73,6 +73,14 @@ def test_real_bruker_tem_file_shows_map_spectrum_curve_and_sume(map_window, qtbo
     out = tmp_path / "map.json"
     w.write_json(out)
     assert json.loads(out.read_text())["roi_px"] == r2["roi_px"]
+    w.write_csv(tmp_path / "curve.csv")
+    rows = (tmp_path / "curve.csv").read_text().splitlines()
+    assert rows[0].startswith("size_nm,size_px") and len(rows) == 1 + len(r2["curve"])
+    w.write_png(tmp_path / "curve.png")
+    from PySide6.QtGui import QImage
+
+    img = QImage(str(tmp_path / "curve.png"))
+    assert img.width() > 300 and img.height() > 300
 
 
 def test_dragging_previews_then_the_release_gives_the_interval(map_window, qtbot):
@@ -121,4 +129,33 @@ def test_main_window_drop_opens_the_map_window(make_main_window, qtbot):
     r = _wait_full(mw, qtbot)
     assert r["file"].endswith("test_TEM.bcf") and mw.isVisible()
     assert "test_TEM.bcf" in mw.windowTitle()
-    mw.close()
+    # Left open: closing the main window (the fixture) must stop the map window's worker thread too.
+    assert mw.worker._thread.isRunning()
+
+
+def test_compare_with_an_apt_analysis_on_one_plot(map_window, qtbot, tmp_path):
+    """An APT analysis (analyze --json) overlays its deficit curve on the map's; a map JSON is refused."""
+    from gui_helpers import write_specimen
+
+    from hea_studio.cli import main
+
+    pos, rrng = write_specimen(tmp_path, "apt")
+    apt_json = tmp_path / "apt.json"
+    assert (
+        main(["analyze", str(pos), "--ranges", str(rrng), "--bootstrap", "20", "--json", str(apt_json)]) == 0
+    )
+    w = map_window
+    w.open(_real() / "test_TEM.bcf")
+    _wait_full(w, qtbot)
+    assert w.compare_with(apt_json)
+    doc = json.loads(apt_json.read_text())
+    x, y = w.curve.apt.getData()
+    want = [c for c in doc["curve"] if c["deficit"] is not None]
+    assert x.size == len(want) and np.allclose(y, [c["deficit"] for c in want])
+    assert "APT apt.json: SUME" in w.results.text()
+    px, _ = w.curve.predicted.getData()
+    assert px.size == len(w.result["sume_3d_equivalent"]["predicted_curve"]) > 0
+    map_json = tmp_path / "map.json"
+    w.write_json(map_json)
+    assert not w.compare_with(map_json)
+    assert w.errors[-1].startswith("map.json: this is a map analysis")

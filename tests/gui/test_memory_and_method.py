@@ -14,7 +14,7 @@ def test_the_sume_method_is_chosen_in_the_panel_and_remembered(make_main_window,
     first = make_main_window()
     show_dataset(first, small_dataset, qtbot)
     panel = first.settings_panel
-    assert panel.sume_method.currentText() == "hinge-bulk"
+    assert panel.sume_method.currentText() == "hinge-deficit"
     with qtbot.waitSignal(first.controller.analysis_finished, timeout=60_000) as blocker:
         panel.sume_method.setCurrentText("tangent-free")
     assert first.controller.settings.sume_method == "tangent-free"

@@ -123,9 +123,11 @@ def test_an_ion_file_without_ranges_opens_its_spectrum_and_waits(make_main_windo
     assert "no ranges yet" in window.results_panel.values["unranged"].text()
     assert "analysis waits" in window.status_label.text()
 
-    # Suggest ranges for the four elements: ranged in the worker, then analysed.
+    # Suggest ranges for the four elements, accept them all: ranged in the worker, then analysed.
     panel.suggest_edit.setText("Co,Cu,Fe,Ni")
-    dataset = _ranged(window, qtbot, lambda: qtbot.mouseClick(panel.suggest_button, LEFT))
+    qtbot.mouseClick(panel.suggest_button, LEFT)
+    assert panel.proposals.isVisible() and len(panel.proposals.proposals) >= 4
+    dataset = _ranged(window, qtbot, lambda: qtbot.mouseClick(panel.proposals.accept_all_button, LEFT))
     assert set(dataset.atoms.names) == {"Co", "Cu", "Fe", "Ni"}
     assert dataset.n_unranged < 0.05 * dataset.n_ions  # the background and the C, O impurities
     qtbot.waitUntil(lambda: window.controller.result is not None, timeout=60_000)
@@ -251,3 +253,52 @@ def test_a_cancelled_spectrum_leaves_no_stale_rerun_behind(make_main_window, qtb
         c.run_local(300)
     qtbot.wait(200)
     assert started == [], "an analysis nobody asked for started after the local entropy"
+
+
+def test_suggest_proposes_and_each_accepted_range_is_an_undo_step(make_main_window, qtbot, tmp_path):
+    """On main Suggest ranges replaced every range without asking; now it proposes the ranges the
+    table lacks, keeps the user's, and each acceptance is one undo step."""
+    from dataclasses import replace
+
+    from hea_studio.synth import generate
+    from hea_studio.synth.presets import cocufeni_random
+    from hea_studio.synth.shape import BoxShape
+
+    spec = generate(replace(cocufeni_random(9), shape=BoxShape((12.0, 12.0, 12.0))))
+    pos, rrng = tmp_path / "part.pos", tmp_path / "part.rrng"
+    write_pos(pos, spec.ions.positions, spec.ions.mass)
+    mine = RangeTable([Range(31.3, 31.6, "Mine", ()), Range(62.7, 63.2, "Cu", (("Cu", 1.0),))])
+    write_rrng(rrng, mine)
+    window = make_main_window()
+    _open(window, qtbot, pos, rrng)
+    panel = window.spectrum_panel
+    window.spectrum_binder.show_dock()
+    panel.suggest_edit.setText("Co,Cu,Fe,Ni")
+    qtbot.mouseClick(panel.suggest_button, LEFT)
+    proposals = list(panel.proposals.proposals)
+    assert proposals and panel.table.ranges == window.session.dataset.ranges.ranges  # nothing replaced
+    assert not any(p.lo < 63.2 and p.hi > 62.7 for p in proposals)  # no proposal over a user range
+    assert {p.ion for p in proposals} >= {"Fe", "Ni", "Co"}
+
+    panel.proposals.list.setCurrentRow(0)
+    dataset = _ranged(window, qtbot, lambda: qtbot.mouseClick(panel.proposals.accept_button, LEFT))
+    assert len(dataset.ranges.ranges) == 3 and proposals[0].lo in [r.lo for r in dataset.ranges.ranges]
+    assert (
+        "Mine" in [r.ion for r in dataset.ranges.ranges]
+        and len(panel.proposals.proposals) == len(proposals) - 1
+    )
+    assert window.undo_action.text().replace("&", "").startswith("Undo Accept suggested")
+    dataset = _ranged(window, qtbot, window.undo_action.trigger)
+    assert [(r.lo, r.ion) for r in dataset.ranges.ranges] == [(r.lo, r.ion) for r in mine.ranges]
+    dataset = _ranged(window, qtbot, window.redo_action.trigger)
+    assert len(dataset.ranges.ranges) == 3
+
+
+def test_save_ranges_proposes_a_name_that_cannot_replace_the_range_file(make_main_window, qtbot, tmp_path):
+    pos, rrng = write_specimen(tmp_path, "Si")
+    rrng.rename(tmp_path / "Si.RRNG")
+    window = make_main_window()
+    _open(window, qtbot, pos, tmp_path / "Si.RRNG")
+    proposed = window.spectrum_binder.default_save_path()
+    assert proposed.parent == tmp_path and proposed.name.lower() not in {"si.rrng"}
+    assert proposed.name == "Si-edited.rrng"

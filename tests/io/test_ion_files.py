@@ -8,7 +8,7 @@ from io_files import write_apt
 
 from hea_studio.core.errors import InputError
 from hea_studio.io import load_ions, read_apt, read_epos, read_pos, write_pos
-from hea_studio.io.apt._binary import _mapping_of
+from hea_studio.io.files import mapping_of
 
 
 def _ions(n: int = 50, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -28,7 +28,7 @@ def test_pos_round_trip_is_memory_mapped(tmp_path):
     np.testing.assert_array_equal(ions.positions, pos)
     np.testing.assert_array_equal(ions.mass, mass)
     # Views into one map, not copies.
-    assert _mapping_of(ions.positions) is not None and _mapping_of(ions.mass) is _mapping_of(ions.positions)
+    assert mapping_of(ions.positions) is not None and mapping_of(ions.mass) is mapping_of(ions.positions)
     assert np.may_share_memory(ions.positions, ions.mass)  # interleaved columns of one buffer
 
 

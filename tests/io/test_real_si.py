@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hea_studio.io import load_ions, load_ranges, ranging_summary, to_atoms
-from hea_studio.io.apt._binary import _mapping_of
+from hea_studio.io.files import mapping_of
 
 pytestmark = pytest.mark.network
 
@@ -72,5 +72,5 @@ def test_info_json_on_the_apt_file(apav_si, capsys):
 def test_ion_files_are_memory_mapped(apav_si):
     for name in ("Si.pos", "Si.epos", "Si.apt"):
         ions = load_ions(apav_si / name)
-        assert _mapping_of(ions.positions) is not None, name
-        assert _mapping_of(ions.mass) is _mapping_of(ions.positions), name
+        assert mapping_of(ions.positions) is not None, name
+        assert mapping_of(ions.mass) is mapping_of(ions.positions), name

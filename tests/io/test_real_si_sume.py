@@ -18,7 +18,7 @@ def test_si_default_box_warns_of_mixed_phases(apav_si, tmp_path, capsys):
     )
     assert code == 0
     data = json.loads(out.read_text())
-    assert data["schema"] == "hea-studio/analysis/2"
+    assert data["schema"] == "hea-studio/analysis/3"
     codes = {w["code"] for w in data["warnings"]}
     assert "mixed_phases" in codes and "sume_at_range_edge" in codes
     assert all(w["message"] for w in data["warnings"])

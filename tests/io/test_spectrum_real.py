@@ -10,13 +10,8 @@ import numpy as np
 import pytest
 
 from hea_studio.cli import main
-from hea_studio.compute.spectrum.mass import (
-    background,
-    find_peaks,
-    fit_check,
-    mass_spectrum,
-    range_holds_peak,
-)
+from hea_studio.compute.spectrum.fit import fit_check, range_holds_peak
+from hea_studio.compute.spectrum.mass import background, find_peaks, mass_spectrum
 from hea_studio.io import load_ions, load_ranges, ranging_summary, read_rrng, write_pos
 
 pytestmark = pytest.mark.network
@@ -152,3 +147,30 @@ def test_the_fit_check_flags_the_si_files_nickel_range_named_cr2o(apav_si, si_sp
     assert not any(m.range.ion in ("Si", "C", "O") and m.range.lo in (13.8745, 27.856, 11.866, 15.858)
                    for m in check.isotope_mismatches)  # fmt: skip
     assert check.to_json()["isotope_mismatches"]
+
+
+def test_suggest_on_si_with_ni_proposes_ranges_to_accept_one_by_one(apav_si, si_spectrum, qtbot):
+    """On main Suggest ranges replaced the file's 26 ranges with 12; now it proposes the ranges the
+    table lacks and keeps every range of the file."""
+    from hea_studio.widgets.spectrum_panel import SpectrumPanel
+
+    _, spec = si_spectrum
+    table = load_ranges(apav_si / "Si.RRNG")
+    panel = SpectrumPanel()
+    qtbot.addWidget(panel)
+    panel.set_spectrum(spec)
+    panel.set_table(table)
+    edited = []
+    panel.ranges_edited.connect(lambda t, text: edited.append((t, text)))
+    panel.suggest_edit.setText("Si,Ni")
+    panel.suggest()
+    proposals = list(panel.proposals.proposals)
+    assert proposals and not edited and panel.table is table
+    assert all(not (p.lo < r.hi and r.lo < p.hi) for p in proposals for r in table.ranges)
+    ni = [p for p in proposals if p.ion == "Ni"]
+    assert ni  # nickel's lines the file does not range (62Ni+ near 61.9 Da)
+    panel.proposals.list.setCurrentRow(proposals.index(ni[0]))
+    panel.proposals.accept_button.click()
+    ((after, text),) = edited
+    assert len(after.ranges) == len(table.ranges) + 1 and "Accept suggested Ni" in text
+    assert len(panel.proposals.proposals) == len(proposals) - 1

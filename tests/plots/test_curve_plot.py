@@ -34,9 +34,11 @@ def test_entropy_plot_live_then_final(qtbot):
     conc.set_result(result)
     assert plot.bulk_line.value() == result.bulk.S_R
     assert plot.ideal_line.value() == result.bulk.S_ideal_R
-    assert result.sume is not None
-    assert plot.sume_marker.getData()[0][0] == result.sume.edge_nm
-    assert plot.sume_ci.isVisible() and plot.bulk_line.isVisible()
+    # A random alloy: the star marks the apparent SUME (hinge on S); the headline is a bound, so no
+    # interval band is drawn.
+    assert result.sume is not None and result.sume.below_range and result.sume_apparent is not None
+    assert plot.sume_marker.getData()[0][0] == result.sume_apparent.edge_nm
+    assert not plot.sume_ci.isVisible() and plot.bulk_line.isVisible()
     plot.clear()
     conc.clear()
     assert plot.n_points() == 0 and not plot.bulk_line.isVisible() and not plot.sume_ci.isVisible()

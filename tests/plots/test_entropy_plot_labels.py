@@ -20,6 +20,12 @@ def _analysis(sizes):
     return run_analysis(atoms, AnalysisSettings(sizes_nm=sizes, bootstrap=20), box)
 
 
+def _resolved(result, edge=1.7, ci=(1.55, 1.85)):
+    """``result`` with its headline SUME as a two-sided estimate at ``edge`` (a random alloy's is a bound)."""
+    sume = replace(result.sume, edge_nm=edge, ci95_nm=ci, below_range=False, at_most_nm=None)
+    return replace(result, sume=sume, sume_chemical=sume)
+
+
 def _shown_plot(qtbot, result, width, height):
     from hea_studio.plots.curve import EntropyCurvePlot
 
@@ -57,14 +63,14 @@ def test_the_plot_texts_never_cover_each_other_or_the_data(qtbot, size):
     from dataclasses import replace
 
     result = replace(
-        result,
+        _resolved(result),
         warnings=(AnalysisWarning("mixed_phases", "the composition varies"),
                   AnalysisWarning("sume_at_range_edge", "the curve does not level off")),
     )  # fmt: skip
     plot = _shown_plot(qtbot, result, *size)
     texts = plot.text_items()
     names = [label.text for _sample, label in plot.legend.items]
-    for wanted in ("bulk S", "R ln N", "null SUME", "chemical SUME", "SUME, 95 % CI", "not in fit"):
+    for wanted in ("bulk S", "R ln N", "null SUME", "apparent SUME", "SUME, 95 % CI", "not in fit"):
         assert wanted in names
     rects = [t.sceneBoundingRect() for t in texts]
     assert all(r.width() > 0 and r.height() > 0 for r in rects)
@@ -83,11 +89,9 @@ def test_the_plot_texts_never_cover_each_other_or_the_data(qtbot, size):
         assert not any(r.contains(p) for p in points)
     # The lines carry no labels of their own (they used to be drawn over the curve).
     assert not [i for i in plot.widget.scene().items() if isinstance(i, pg.InfLineLabel)]
-    # The header says the primary SUME with its interval, and the warning codes.
+    # The header says the headline SUME with its interval, and the warning codes.
     header = plot.header.text
-    s = result.sume
-    assert s is not None and s.ci95_nm is not None
-    assert f"SUME {s.edge_nm:.2f} nm" in header and f"{s.ci95_nm[0]:.2f}–{s.ci95_nm[1]:.2f}" in header
+    assert "<b>SUME 1.70 nm</b> (95 % CI 1.55–1.85 nm)" in header
     assert "mixed_phases" in header and "sume_at_range_edge" in header
 
 
@@ -107,29 +111,30 @@ def test_edges_left_out_of_the_fit_are_hollow_and_not_joined(qtbot):
 
 
 def test_both_sumes_are_marked(qtbot):
-    from dataclasses import replace
-
     result = _analysis((0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0))
-    chem = result.sume_chemical
-    assert result.sume is not None and chem is not None
-    # The chemical SUME drawn where it sits, with its own line style.
-    resolved = replace(result, sume_chemical=replace(chem, edge_nm=1.7, below_range=False))
+    app = result.sume_apparent
+    assert app is not None and app.edge_nm is not None
+    # The headline (deficit hinge) drawn where it sits, with its interval; the apparent SUME's hinge on
+    # S(L) with its star, in another colour.
+    resolved = _resolved(result)
     plot = _shown_plot(qtbot, resolved, 640, 460)
-    assert plot.sume_marker.getData()[0][0] == pytest.approx(result.sume.edge_nm)
+    assert plot.sume_marker.getData()[0][0] == pytest.approx(app.edge_nm)
     assert plot.chemical_line.isVisible() and plot.chemical_line.value() == pytest.approx(1.7)
-    assert plot.chemical_line.pen.style() != plot.fit_descending.opts["pen"].style() or (
-        plot.chemical_line.pen.color() != plot.fit_descending.opts["pen"].color()
-    )
-    assert "chemical SUME 1.70 nm" in plot.header.text
+    assert plot.sume_ci.isVisible() and plot.sume_ci.getRegion() == pytest.approx((1.55, 1.85))
+    assert plot.chemical_line.pen.color() != plot.fit_descending.opts["pen"].color()
+    assert "<b>SUME 1.70 nm</b>" in plot.header.text
+    assert f"apparent SUME {app.edge_nm:.2f} nm (incl. counting noise)" in plot.header.text
     assert f"null SUME {result.sume_null.edge_nm:.2f} nm" in plot.header.text
     unreached = replace(resolved, sume_null=replace(result.sume_null, edge_nm=None, reason="significant"))
     plot.set_result(unreached)
     assert "null SUME not reached" in plot.header.text and not plot.null_sume_line.isVisible()
-    # Below the range: no line, the header says so.
-    below = replace(result, sume_chemical=replace(chem, below_range=True))
-    plot.set_result(below)
-    assert not plot.chemical_line.isVisible()
-    assert f"chemical SUME below {chem.edge_nm:.2f} nm" in plot.header.text
+    # The random alloy itself: no headline number and no line, a calm "random down to".
+    assert result.sume.below_range
+    plot.set_result(result)
+    assert not plot.chemical_line.isVisible() and not plot.sume_ci.isVisible()
+    first = min(s.size_nm for s in result.curve if s.in_fit)
+    assert f"SUME: random down to {first:.2f} nm" in plot.header.text
+    assert "<b>SUME" not in plot.header.text
 
 
 def test_the_header_fades_while_a_new_analysis_runs_instead_of_blinking(qtbot):

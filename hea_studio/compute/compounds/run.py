@@ -72,11 +72,11 @@ class SublatticeRun:
         fu = self.fu_curve(curve)
         self._fu = fu
         S_fu = self.bulk["S_fu_R"]
-        sume, reason, chemical = curve_sumes(
+        sume, reason, apparent = curve_sumes(
             fu, S_fu, settings.lattice, density, settings.bootstrap, settings.seed
         )
         null = sume_null(fu, S_fu)
-        self._sumes = (sume, reason, chemical, null)
+        self._sumes = (sume, reason, apparent, null)
         sites = self.plan.sites
         return json_ready(
             {
@@ -89,7 +89,8 @@ class SublatticeRun:
                 "sume": sume.to_json() if sume is not None else None,
                 "sume_reason": reason if sume is None else None,
                 "sume_null": null.to_json(),
-                "sume_chemical": chemical.to_json() if chemical is not None else None,
+                "sume_apparent": apparent.to_json() if apparent is not None else None,
+                "sume_chemical": sume.to_json() if sume is not None else None,
                 "sume_site": sume.to_json() if sume is not None else None,
                 "reference": {
                     s.name: ("ion draws" if ion else "binomial") + " from this sublattice's own counts"
@@ -104,7 +105,7 @@ class SublatticeRun:
         The bulk line is S_fu of the whole box and the ideal line sum_s m_s ln(N_s), the maximum for
         these sublattices, so the plot reads like the whole-atom one.
         """
-        sume, reason, chemical, null = self._sumes
+        sume, reason, apparent, null = self._sumes
         ideal = float(
             sum(
                 s.multiplicity * np.log(len(s.elements)) for s in self.plan.sublattices if len(s.elements) > 1
@@ -125,8 +126,10 @@ class SublatticeRun:
             sume=sume,
             sume_reason=reason,
             sume_null=null,
-            sume_chemical=chemical,
-            sume_chemical_reason=None,
+            sume_chemical=sume,
+            sume_chemical_reason=reason,
+            sume_apparent=apparent,
+            sume_apparent_reason=reason if apparent is None else None,
             sume_variants={},
             warnings=(),
             sublattices=None,

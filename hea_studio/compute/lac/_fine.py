@@ -112,18 +112,22 @@ def fine_tile_dense(starts, fz, flab, ny, lutx, luty, lutz, cy, cz, K):
 
 
 @njit(cache=True, nogil=True)
-def fine_tile_sparse(starts, fz, flab, ny, m, ox, oy, cx, cy, cz, lutz, K):
+def fine_tile_sparse(starts, fz, flab, ny, m, ox, oy, cx, cy, cz, lutz, K, face_row, face_c, face_lab):
     """Counts of the non-empty cubes only, ascending cube number: ``(numbers, counts (rows, K))``.
 
     Cubes of ``m`` voxels edge whose grid starts ``ox``, ``oy`` voxels from the origin (the z offset
     is in ``lutz``). Each row of cubes (fixed x and y cube) is counted into one small line of
     ``cz`` cubes from the ``m * m`` voxel columns it covers, then its non-empty cubes are appended.
+    ``face_row`` (ascending ``x cube * cy + y cube``), ``face_c`` (z cube) and ``face_lab`` are
+    atoms binned by the caller (those near voxel faces), added to their rows' lines.
     """
     line = np.zeros((cz, K), dtype=np.int64)
     total = np.zeros(cz, dtype=np.int64)
     touched = np.empty(cz, dtype=np.int64)
     # At most one row per atom: one allocation, written once (no growth, no copy).
-    cap = min(fz.shape[0], cx * cy * cz)
+    cap = min(fz.shape[0] + face_row.shape[0], cx * cy * cz)
+    fp = 0
+    nf = face_row.shape[0]
     out = np.empty((cap, K), dtype=np.int64)
     numbers = np.empty(cap, dtype=np.int64)
     row = 0
@@ -142,6 +146,15 @@ def fine_tile_sparse(starts, fz, flab, ny, m, ox, oy, cx, cy, cz, lutz, K):
                                 n_t += 1
                             total[c] += 1
                             line[c, flab[t]] += 1
+            r = np.int64(a) * cy + b
+            while fp < nf and face_row[fp] == r:
+                c = face_c[fp]
+                if total[c] == 0:
+                    touched[n_t] = c
+                    n_t += 1
+                total[c] += 1
+                line[c, face_lab[fp]] += 1
+                fp += 1
             if n_t == 0:
                 continue
             if n_t > 32:

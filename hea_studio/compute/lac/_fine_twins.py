@@ -56,14 +56,15 @@ def fine_tile_dense(starts, fz, flab, ny, lutx, luty, lutz, cy, cz, K):
     return out
 
 
-def fine_tile_sparse(starts, fz, flab, ny, m, ox, oy, cx, cy, cz, lutz, K):
+def fine_tile_sparse(starts, fz, flab, ny, m, ox, oy, cx, cy, cz, lutz, K, face_row, face_c, face_lab):
     i, j = _columns(starts, ny)
     a = (i - ox) // m
     b = (j - oy) // m
     c = lutz[fz.astype(np.int64)]
     ok = (i >= ox) & (j >= oy) & (a < cx) & (b < cy) & (c >= 0)
-    ids = ((a * cy + b) * cz + c)[ok]
+    ids = np.concatenate([((a * cy + b) * cz + c)[ok], face_row * cz + face_c])
+    labs = np.concatenate([flab[ok].astype(np.int64), face_lab.astype(np.int64)])
     numbers, inverse = np.unique(ids, return_inverse=True)
     out = np.zeros((len(numbers), K), dtype=np.int64)
-    np.add.at(out, (inverse.ravel(), flab[ok].astype(np.int64)), 1)
+    np.add.at(out, (inverse.ravel(), labs), 1)
     return numbers.astype(np.int64), out

@@ -34,9 +34,11 @@ from hea_studio.core.shapes import Shape, cubes_inside
 # Voxel tables with more entries than this are never built (besides the memory budget): a test
 # sets it to 0 to force the per-edge path.
 MAX_TABLE_ENTRIES = 1 << 40
-# A table is built when it has at most this many entries per atom of the box (building it costs a
-# pass over the atoms plus three sweeps over the entries, ~20 ns per entry; finer tables lose to
-# the fine grid's few ns per atom and edge).
+# A table is built when it costs less than the fine-grid passes it replaces: building costs a pass
+# over the atoms plus three sweeps over the entries, about this many fine-grid atom visits per
+# entry (measured: ~20 ns per entry, ~5 ns per atom and grid), and each grid it answers saves a
+# pass over the atoms. Small tables (two entries per atom) are always worth it.
+TABLE_ENTRY_COST = 4
 TABLE_ENTRIES_PER_ATOM = 2
 # Edges on the common voxel grid without a table are counted from the fine grid (a test turns it
 # off to compare with the per-atom float path).
@@ -270,14 +272,14 @@ class PreparedRoi:
         entries = (shape[0] + 1) * (shape[1] + 1) * (shape[2] + 1) * self.K
         return entries * np.dtype(scan.table_dtype(self.n_atoms)).itemsize
 
-    def prepare_voxels(self, sizes) -> float | None:
+    def prepare_voxels(self, sizes, grids_per_edge: int = 1) -> float | None:
         """The common voxel edge of ``sizes`` (``None`` if an edge is off-grid), with its table if worth it.
 
         Every edge that is a whole number of voxels is then counted without a float per atom: from
         the summed-volume table when it was built, else from the fine grid (:mod:`.finegrid`). The
-        table is built when its bytes stay within :func:`hea_studio.core.memory.table_budget` and
-        its entries are at most ``TABLE_ENTRIES_PER_ATOM`` per atom (building costs a pass over the
-        atoms plus three sweeps over the entries; a fine-grid pass costs a few ns per atom). The SUME
+        table is built when its bytes stay within :func:`hea_studio.core.memory.table_budget` and it
+        costs less than the fine-grid passes it saves (``grids_per_edge`` grids of every edge: the
+        SUME interval counts several shifted grids per edge); see ``TABLE_ENTRY_COST``. The SUME
         interval's shifted grids are rounded to whole voxels of the returned edge, with or without
         a table, so its counts do not depend on the memory budget.
         """
@@ -288,7 +290,8 @@ class PreparedRoi:
         if min(shape) == 0:
             return None
         entries = (shape[0] + 1) * (shape[1] + 1) * (shape[2] + 1) * self.K
-        worth = TABLE_ENTRIES_PER_ATOM * self.n_atoms + 4096
+        grids = max(1, len(sizes)) * max(1, int(grids_per_edge))
+        worth = max(TABLE_ENTRIES_PER_ATOM, grids / TABLE_ENTRY_COST) * self.n_atoms + 4096
         if (
             g not in self._tables
             and entries <= MAX_TABLE_ENTRIES

@@ -62,7 +62,9 @@ def scale_result(
     n_cubes = int(S.size)
     # Cubes holding any atom: the denominator for "how many cubes survived min_atoms". Empty cubes
     # are excluded so that a box reaching outside the specimen does not look undersampled.
-    n_occupied = int(np.count_nonzero(np.asarray(counts).sum(axis=1))) if len(counts) else 0
+    per_cube = np.asarray(counts).sum(axis=1) if len(counts) else np.zeros(0, np.int64)
+    n_occupied = int(np.count_nonzero(per_cube))
+    occupied_mean = float(per_cube.sum()) / n_occupied if n_occupied else None
     none = dict.fromkeys(names)
     if n_cubes == 0:
         return ScaleResult(
@@ -70,6 +72,8 @@ def scale_result(
             size_nm=float(L),
             n_cubes=0,
             n_occupied=n_occupied,
+            occupied_mean_atoms=occupied_mean,
+            min_atoms=int(min_atoms),
             mean_atoms=None,
             S_mean=None,
             S_std=None,
@@ -122,6 +126,8 @@ def scale_result(
         size_nm=float(L),
         n_cubes=n_cubes,
         n_occupied=n_occupied,
+        occupied_mean_atoms=occupied_mean,
+        min_atoms=int(min_atoms),
         mean_atoms=float(n.mean()),
         S_mean=S_mean,
         S_std=S_std,

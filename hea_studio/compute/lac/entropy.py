@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from hea_studio.core.errors import InputError
-from hea_studio.core.results import R_J_PER_MOLK, CompositionEntropy
+from hea_studio.core.results import R_J_PER_MOLK, BulkResult, CompositionEntropy
 from hea_studio.core.sublattices import Sublattice, check_sublattices, mixing_sublattices
 
 __all__ = [
@@ -135,3 +135,17 @@ def mixing_site_entropy(sublattices: Sequence[Sublattice], per_sublattice: Mappi
     if not mixing or sites <= 0:
         return 0.0
     return float(sum(s.multiplicity * per_sublattice[s.name] for s in mixing) / sites)
+
+
+def bulk_result(elements: tuple[str, ...], counts: np.ndarray) -> BulkResult:
+    """Composition and entropy of the whole ROI over the entropy elements."""
+    total = int(counts.sum())
+    S = mixing_entropy(counts)
+    return BulkResult(
+        counts={e: int(c) for e, c in zip(elements, counts)},
+        fractions={e: float(c / total) for e, c in zip(elements, counts)},
+        S_R=S,
+        S_J_per_molK=to_joules(S),
+        cls=classify(S),
+        S_ideal_R=ideal_entropy(len(elements)),
+    )

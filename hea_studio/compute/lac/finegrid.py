@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hea_studio.compute.lac import _fine, _kernels
+from hea_studio.compute.lac import _fine
 
 MAX_AXIS_VOXELS = 65_535
 """Voxels per axis the uint16 coordinates hold."""
@@ -146,6 +146,7 @@ class FineGrid:
             return None
         nx, ny, nz = self.shape
         lutz = self._lut(nz, oz, m, cz)
+        face_ids, face_lab = self._face_cubes(L, shift, (cx, cy, cz))
         if dense:
             counts = _fine.fine_tile_dense(
                 self.starts,
@@ -159,16 +160,14 @@ class FineGrid:
                 cz,
                 self.K,
             )
-            if self.face_lab.size:
-                counts += _kernels.tile_counts_dense(
-                    self.face_pos, self.face_lab, self.lo, shift, float(L), cx, cy, cz, self.K
-                )
+            np.add.at(counts, (face_ids, face_lab), 1)
             return counts, None
+        order = np.argsort(face_ids, kind="stable")
+        face_ids, face_lab = face_ids[order], face_lab[order]
         numbers, counts = _fine.fine_tile_sparse(
-            self.starts, self.fz, self.flab, ny, m, ox, oy, cx, cy, cz, lutz, self.K
-        )
-        if self.face_lab.size:
-            numbers, counts = self._add_faces(numbers, counts, L, shift, (cx, cy, cz))
+            self.starts, self.fz, self.flab, ny, m, ox, oy, cx, cy, cz, lutz, self.K,
+            face_ids // cz, face_ids % cz, face_lab,
+        )  # fmt: skip
         return counts, numbers
 
     @staticmethod
@@ -178,27 +177,12 @@ class FineGrid:
         lut[o : o + c * m] = np.arange(c * m, dtype=np.int64) // m
         return lut
 
-    def _add_faces(self, numbers, counts, L, shift, shape) -> tuple[np.ndarray, np.ndarray]:
-        """Merge the face atoms, binned with the per-edge formula, into sparse rows."""
+    def _face_cubes(self, L, shift, shape) -> tuple[np.ndarray, np.ndarray]:
+        """Cube numbers and elements of the face atoms inside the grid, by the per-edge formula."""
         cx, cy, cz = shape
+        if not self.face_lab.size:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         rel = (self.face_pos.astype(np.float64) - self.lo) - np.asarray(shift, dtype=np.float64)
         f = np.floor(rel / float(L)).astype(np.int64)
         ok = np.all(f >= 0, axis=1) & (f[:, 0] < cx) & (f[:, 1] < cy) & (f[:, 2] < cz)
-        if not ok.any():
-            return numbers, counts
-        ids = (f[ok, 0] * cy + f[ok, 1]) * cz + f[ok, 2]
-        # Few face atoms against many rows: insert the cubes that are new, then add in place.
-        at = np.searchsorted(numbers, ids)
-        present = (
-            (at < numbers.size) & (numbers[np.minimum(at, max(numbers.size - 1, 0))] == ids)
-            if numbers.size
-            else np.zeros(ids.size, bool)
-        )
-        new = np.unique(ids[~present])
-        if new.size:
-            where = np.searchsorted(numbers, new)
-            numbers = np.insert(numbers, where, new)
-            counts = np.insert(counts, where, 0, axis=0)
-            at = np.searchsorted(numbers, ids)
-        np.add.at(counts, (at, self.face_lab[ok]), 1)
-        return numbers.astype(np.int64), counts
+        return (f[ok, 0] * cy + f[ok, 1]) * cz + f[ok, 2], self.face_lab[ok]

@@ -161,7 +161,7 @@ class TableRoi(PreparedRoi):
                     out[:, k] += counts[:, s]
         return out
 
-    def prepare_voxels(self, sizes) -> float | None:
+    def prepare_voxels(self, sizes, grids_per_edge: int = 1) -> float | None:
         assert self.grid is not None
         return self.grid.g
 

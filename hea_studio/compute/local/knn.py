@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from hea_studio.compute.analysis import bulk_result
+from hea_studio.compute.lac.entropy import bulk_result
 from hea_studio.compute.lac.roi import prepare_roi, specimen_mask
 from hea_studio.compute.local import _kernels
 from hea_studio.compute.reference.atoms import NullEntropyTable, log_table

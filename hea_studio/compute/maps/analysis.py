@@ -6,6 +6,8 @@ net-count maps so that the window can recompute the curve of a new ROI without t
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import time
 from dataclasses import dataclass, field, replace
@@ -256,4 +258,39 @@ def analyze_map(si: SpectrumImage, settings: MapSettings, task: TaskState | None
     return analyze_prepared(mi, settings, task)
 
 
-__all__ = ["MapInput", "MapSettings", "analyze_map", "analyze_prepared", "prepare", "replace", "roi_pixels"]
+def curve_csv(result: dict) -> str:
+    """The curve as CSV, per-element columns suffixed with the element."""
+    out = io.StringIO()
+    els = result["elements"]
+    head = [
+        "size_nm",
+        "size_px",
+        "n_patches",
+        "mean_counts",
+        "S_mean",
+        "S_std",
+        "S_sem",
+        "S_null",
+        "deficit",
+        "in_fit",
+    ]
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(head + [f"conc_mean_{e}" for e in els] + [f"conc_std_{e}" for e in els])
+    for row in result["curve"]:
+        cells = (
+            [row[k] for k in head] + [row["conc_mean"][e] for e in els] + [row["conc_std"][e] for e in els]
+        )
+        w.writerow(["" if v is None else (f"{v:.10g}" if isinstance(v, float) else v) for v in cells])
+    return out.getvalue()
+
+
+__all__ = [
+    "MapInput",
+    "MapSettings",
+    "analyze_map",
+    "analyze_prepared",
+    "curve_csv",
+    "prepare",
+    "replace",
+    "roi_pixels",
+]

@@ -146,8 +146,10 @@ def sume_object(
     if sens.size >= 2:
         lo, hi = np.percentile(sens, [2.5, 97.5])
         base["edge_sensitivity_nm"] = [float(lo), float(hi)]
-    edge = float(res.edge_nm)
-    ci = list(res.ci95_nm) if res.ci95_nm is not None else None
+    # The fitted L* (edge_nm is null when only a bound is known; fit_edge_nm always holds it).
+    assert res.fit_edge_nm is not None
+    edge = float(res.fit_edge_nm)
+    ci = list(res.ci95_nm) if res.ci95_nm is not None and res.edge_nm is not None else None
     if edge >= L[-1] - 1e-9:
         base.update(at_least_nm=float(L[-1]), ci95_nm=[float(L[-1]), None])
         warnings.append(
@@ -162,7 +164,7 @@ def sume_object(
         )  # fmt: skip
     else:
         base["edge_nm"] = edge
-        if ci is not None and ci[1] - ci[0] <= 0:
+        if ci is not None and (ci[0] is None or ci[1] is None or ci[1] - ci[0] <= 0):
             ci = None
         base["ci95_nm"] = ci
         base["area_nm2"] = edge * edge

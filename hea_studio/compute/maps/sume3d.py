@@ -158,7 +158,9 @@ def sume_3d_equivalent(
     # Only edges where the predicted deficit is resolvable enter the hinge (as for APT, the plateau
     # edges keep it level): all the APT edges.
     res = hinge_result(L3, D3, 0.0, "hinge-deficit", None, 0.0, reps3, keep)
-    edge = float(res.edge_nm)
+    # The fitted L* (edge_nm is null when only a bound is known; fit_edge_nm always holds it).
+    assert res.fit_edge_nm is not None
+    edge = float(res.fit_edge_nm)
     subsets = edge_subsets(200, L3.size, seed + 5)
     sens = hinge_fit(L3, np.broadcast_to(D3, subsets.shape), subsets).edge
     sens = sens[np.isfinite(sens)]
@@ -170,8 +172,10 @@ def sume_3d_equivalent(
     elif edge <= L3[0] + 1e-9:
         out.update(at_most_nm=float(L3[0]))
     else:
-        ci = list(res.ci95_nm) if res.ci95_nm is not None else None
-        out.update(edge_nm=edge, ci95_nm=ci if ci and ci[1] > ci[0] else None, volume_nm3=edge**3)
+        ci = list(res.ci95_nm) if res.ci95_nm is not None and res.edge_nm is not None else None
+        if ci is not None and (ci[0] is None or ci[1] is None or ci[1] <= ci[0]):
+            ci = None
+        out.update(edge_nm=edge, ci95_nm=ci, volume_nm3=edge**3)
     if reps is not None:
         xs = np.percentile(rf.xi_nm, [2.5, 97.5])
         out["correlation_length_ci95_nm"] = [float(xs[0]), float(xs[1])]

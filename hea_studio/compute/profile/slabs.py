@@ -23,10 +23,7 @@ from hea_studio.core.geometry import Box
 from hea_studio.core.progress import TaskState
 
 AXES = ("x", "y", "z")
-# An interface needs end plateaus this many combined standard errors apart, and at least this far apart
-# in atomic fraction: a drift of a fraction of a percent across a random solid solution is no interface.
-INTERFACE_SIGMAS = 5.0
-INTERFACE_MIN_STEP = 0.02
+# Whether a profile has an interface is decided in compute/profile/interface.py (a significance test).
 # The most slabs a profile may have: more is a typo in the bin width, not a profile.
 MAX_BINS = 100_000
 
@@ -238,40 +235,9 @@ def composition_profile(
 def interface_position(
     profile: CompositionProfile, species: str, plateau_share: float = 0.25
 ) -> float | None:
-    """Where the concentration of ``species`` crosses half-way between its two end plateaus (nm).
+    """Where ``species`` steps at an interface (nm), or ``None``: see
+    :func:`hea_studio.compute.profile.interface.interface_test` (a step must explain the slab
+    concentrations much better than a linear drift)."""
+    from hea_studio.compute.profile.interface import interface_test
 
-    The plateaus are the atom-weighted mean concentrations of the first and last ``plateau_share`` of the
-    slabs; the first crossing from the low end (after a three-slab running mean, so one noisy slab does
-    not make a false crossing) is interpolated linearly between slab centres. ``None`` when the
-    plateaus differ by less than :data:`INTERFACE_SIGMAS` combined standard errors or
-    :data:`INTERFACE_MIN_STEP` (no interface for this species), or the profile has fewer than four
-    occupied slabs.
-    """
-    j = profile.species.index(species)
-    n = profile.totals
-    occupied = n > 0
-    if occupied.sum() < 4:
-        return None
-    x = profile.centres_nm[occupied]
-    k = profile.counts[occupied, j].astype(np.float64)
-    m = n[occupied].astype(np.float64)
-    width = max(1, round(len(x) * plateau_share))
-    k_a, m_a = k[:width].sum(), m[:width].sum()
-    k_b, m_b = k[-width:].sum(), m[-width:].sum()
-    p_a, p_b = k_a / m_a, k_b / m_b
-    se = np.sqrt(p_a * (1 - p_a) / m_a + p_b * (1 - p_b) / m_b)
-    if abs(p_a - p_b) <= max(INTERFACE_SIGMAS * se, INTERFACE_MIN_STEP):
-        return None
-    half = 0.5 * (p_a + p_b)
-    p = k / m
-    if len(p) >= 3:
-        p = np.convolve(np.pad(p, 1, mode="edge"), np.ones(3) / 3, mode="valid")
-    above = (p - half) * np.sign(p_b - p_a) > 0
-    crossings = np.flatnonzero(~above[:-1] & above[1:])
-    if len(crossings) == 0:
-        return None
-    i = int(crossings[0])
-    x0, x1, y0, y1 = x[i], x[i + 1], p[i], p[i + 1]
-    if y1 == y0:
-        return float(0.5 * (x0 + x1))
-    return float(x0 + (half - y0) * (x1 - x0) / (y1 - y0))
+    return interface_test(profile, species, plateau_share).position_nm

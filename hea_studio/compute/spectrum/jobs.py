@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from hea_studio.compute.common.display import atoms_display_sample
-from hea_studio.compute.spectrum.mass import CHUNK, MassSpectrum, fit_check, mass_spectrum
+from hea_studio.compute.spectrum.fit import fit_check
+from hea_studio.compute.spectrum.mass import CHUNK, MassSpectrum, mass_spectrum
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.dataset import UNRANGED, Dataset
 from hea_studio.core.errors import InputError

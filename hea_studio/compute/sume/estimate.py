@@ -52,13 +52,11 @@ class CubeSamples:
 
 @dataclass(frozen=True)
 class Replicates:
-    """Replicate curves over the fitted edges: S_mean and deficit, shape (B, n_fit), their tilings, and
-    which edges each replicate's hinge fits use (``keep``, 0/1 of shape (B, n_fit))."""
+    """Replicate curves over the fitted edges: S_mean and deficit, shape (B, n_fit), and their tilings."""
 
     S: np.ndarray
     D: np.ndarray
     shift_of_row: np.ndarray
-    keep: np.ndarray
 
     @property
     def n(self) -> int:
@@ -124,20 +122,17 @@ def resample_mean(a: np.ndarray, n_boot: int, stream: int) -> np.ndarray:
     return np.random.default_rng(stream).normal(a.mean(), a.std(ddof=1) / math.sqrt(n), n_boot)
 
 
-def edge_subsets(n_rep: int, n_edges: int, seed: int) -> np.ndarray:
-    """0/1 weights (n_rep, n_edges): each replicate fits a random subset of the fitted edges.
+def edge_subsets(n_rep: int, n_edges: int, seed: int, forced: int = 2) -> np.ndarray:
+    """0/1 weights (n_rep, n_edges): random subsets of :data:`EDGE_KEEP` of the fitted edges.
 
-    A breakpoint fitted to a smooth curve depends somewhat on where the curve was sampled; measured on
-    synthetic specimens, the edge lists 0.5:10:0.5, 0.5:8:0.25 and 1:12:1 moved the hinge by up to
-    15 % while resampling cubes and grids moved it by ~1 %. Leaving out each edge with probability
-    1 - :data:`EDGE_KEEP` in every replicate puts that sensitivity into the interval. At least three
-    edges always remain (else the replicate keeps them all).
+    The APT analysis uses them for the edge-list sensitivity (``edge_sensitivity_nm``, science.md 5)
+    with ``forced=0``: forcing the two smallest edges in collapsed the spread when L* lay between them
+    (round 3: 2.42 [2.39, 2.45] against 2.70 on another list). ``forced`` keeps the first edges in every
+    subset (the map SUMEs still use 2). At least three edges always remain.
     """
     rng = np.random.default_rng([int(seed), 0xED6E5])
     keep = (rng.random((n_rep, n_edges)) < EDGE_KEEP).astype(np.float64)
-    # The smallest edges carry the descending branch: without them a replicate's breakpoint could
-    # not fall below its first remaining edge, so they always stay.
-    keep[:, :2] = 1.0
+    keep[:, :forced] = 1.0
     keep[keep.sum(axis=1) < 3] = 1.0
     return keep
 
@@ -171,7 +166,7 @@ def replicate_curves(
     S = np.empty((n_rep, len(fitted)))
     D = np.empty((n_rep, len(fitted)))
     # The voxel table the curve used (if any) answers the shifted grids too, rounded to whole voxels.
-    voxel = prep.prepare_voxels([s.size_nm for s in fitted])
+    voxel = prep.prepare_voxels([s.size_nm for s in fitted], grids_per_edge=n_shifts - 1)
     base = [
         CubeSamples(np.ascontiguousarray(s.cube_entropy), null(s.cube_n) - s.cube_entropy) for s in fitted
     ]
@@ -192,41 +187,66 @@ def replicate_curves(
             if task is not None:
                 task.report((sh * len(fitted) + j + 1) / steps, "SUME interval: shifted grids and bootstrap")
     shift_of_row = np.arange(n_rep) % n_shifts
-    return Replicates(S, D, shift_of_row, edge_subsets(n_rep, len(fitted), seed))
+    return Replicates(S, D, shift_of_row)
 
 
-def _interval(
-    values: np.ndarray, estimate: float, lo_edge: float, hi_edge: float
+N_SUBSETS = 200
+"""Edge subsets behind ``edge_sensitivity_nm`` (fits of the measured curve: cheap)."""
+
+RESOLUTION_SPACING = 0.6
+"""The hinge's error surface has a second minimum ~0.6 edge spacings from the best (round 3)."""
+
+
+def resolution(L: np.ndarray, edge: float) -> float:
+    """``RESOLUTION_SPACING`` x the spacing of the fitted edges around ``edge``."""
+    if L.size < 2:
+        return 0.0
+    gaps = np.diff(L)
+    k = int(np.clip(np.searchsorted(L, edge) - 1, 0, gaps.size - 1))
+    near = gaps[max(k - 1, 0) : k + 2]
+    return float(RESOLUTION_SPACING * near.max())
+
+
+def _sampling_interval(
+    values: np.ndarray, estimate: float, res: float, lo_edge: float, hi_edge: float
 ) -> tuple[tuple[float, float] | None, int]:
-    """95 % interval of ``estimate`` from replicate ``values``: their 2.5-97.5 % spread about their median.
-
-    The replicates fit random subsets of the edges, which moves their breakpoints as a group (a fit
-    to fewer edges sits lower on a smooth curve); their spread measures the uncertainty, but their
-    location is that of a different estimator. The spread is therefore placed around the estimate
-    itself (a median-centred percentile interval) and clipped to the fitted range.
-    """
-    ok = np.isfinite(values) & (values >= lo_edge) & (values <= hi_edge)
+    """95 % sampling interval: the 2.5-97.5 % percentiles of the replicate breakpoints, widened to
+    hold the estimate +- half the resolution (never zero width), clipped to the fitted range."""
+    ok = np.isfinite(values)
     if int(ok.sum()) < 2:
         return None, int(ok.sum())
-    lo, mid, hi = np.percentile(values[ok], [2.5, 50.0, 97.5])
-    low = min(max(estimate + lo - mid, lo_edge), estimate)
-    high = max(min(estimate + hi - mid, hi_edge), estimate)
-    return (float(low), float(high)), int(ok.sum())
+    lo, hi = np.percentile(values[ok], [2.5, 97.5])
+    low = max(min(float(lo), estimate - res / 2), lo_edge)
+    high = min(max(float(hi), estimate + res / 2), hi_edge)
+    return (low, high), int(ok.sum())
+
+
+def _sensitivity(
+    fit_edges: np.ndarray, estimate: float, res: float, lo_edge: float, hi_edge: float
+) -> tuple[float, float] | None:
+    """2.5-97.5 % range of the subset fits, never narrower than the resolution (as the interval)."""
+    ok = np.isfinite(fit_edges) & (fit_edges >= lo_edge) & (fit_edges <= hi_edge)
+    if int(ok.sum()) < 2:
+        return None
+    lo, hi = np.percentile(fit_edges[ok], [2.5, 97.5])
+    return max(min(float(lo), estimate - res / 2), lo_edge), min(max(float(hi), estimate + res / 2), hi_edge)
 
 
 def _sume(
-    edge: float,
+    edge: float | None,
     lattice: Lattice | None,
     density_per_nm3: float,
     descending: Line,
     bulk: Line,
     breakpoint_nm: float,
     method: str,
+    value_nm: float | None = None,
     **extra,
 ) -> SumeResult:
-    """A :class:`SumeResult` at ``edge``, expressed in nm^3, unit cells, atoms and detected atoms."""
-    volume = edge**3
-    cells = unit_cells(edge, lattice) if lattice is not None else None
+    """A :class:`SumeResult` at ``edge`` (or, for a bound, at ``value_nm``) in nm^3, cells and atoms."""
+    L = edge if edge is not None else (value_nm if value_nm is not None else breakpoint_nm)
+    volume = L**3
+    cells = unit_cells(L, lattice) if lattice is not None else None
     atoms = cells * lattice.atoms_per_cell if (lattice is not None and cells is not None) else None
     return SumeResult(
         edge_nm=edge,
@@ -247,6 +267,28 @@ def _first_at_or_above(L: np.ndarray, edge: float) -> float:
     return float(L[min(idx, L.size - 1)])
 
 
+def range_end(L: np.ndarray, edge: float) -> str | None:
+    """``"upper"`` when L* leaves at most one fitted edge on the bulk branch (no levelling shown),
+    ``"lower"`` when L* sits at the smallest fitted edge (no descending branch), else ``None``."""
+    tol = 1e-9 * float(L[-1])
+    if L.size >= 2 and edge > float(L[-2]) + tol:
+        return "upper"
+    if edge <= float(L[0]) + tol:
+        return "lower"
+    return None
+
+
+def _bounds(L: np.ndarray, edge: float) -> dict:
+    """``edge_nm`` / ``at_least_nm`` / ``at_most_nm`` and the one-sided interval for L*."""
+    end = range_end(L, edge)
+    if end == "upper":
+        bound = min(edge, float(L[-1]))
+        return {"edge_nm": None, "at_least_nm": bound, "ci95_nm": (bound, None)}
+    if end == "lower":
+        return {"edge_nm": None, "at_most_nm": float(L[0]), "ci95_nm": (0.0, float(L[0]))}
+    return {"edge_nm": edge}
+
+
 def hinge_result(
     L: np.ndarray,
     z: np.ndarray,
@@ -256,39 +298,59 @@ def hinge_result(
     density_per_nm3: float,
     reps: np.ndarray | None,
     keep: np.ndarray | None = None,
+    seed: int = 0,
 ) -> SumeResult:
     """A hinge SUME from the measured drop ``z`` (and replicate drops ``reps``, shape (B, n), if any).
 
+    ``keep`` (0/1, shape of ``reps``) lets each replicate fit a subset of the edges (the map SUMEs do);
+    the APT analysis passes ``None``: its sampling interval fits every replicate to all fitted edges.
+
     For ``hinge-bulk`` ``plateau`` is S_bulk and the branches describe S(L); for ``hinge-deficit`` it
-    is 0 and they describe the deficit D(L) (drawn upwards: D = b (L* - L) below L*).
+    is 0 and they describe the deficit D(L) (drawn upwards: D = b (L* - L) below L*). The sampling
+    interval fits every replicate to all fitted edges; the edge-list sensitivity fits the measured
+    curve to random subsets of them.
     """
     fit = hinge_fit(L, z)
     edge = float(fit.edge[0])
     b = float(fit.slope[0])
+    res = resolution(L, edge)
     ci = slope_ci = None
     n_valid = 0
     if reps is not None and reps.shape[0] > 0:
         boot = hinge_fit(L, reps, keep)
-        ci, n_valid = _interval(boot.edge, edge, float(L[0]), float(L[-1]))
+        ci, n_valid = _sampling_interval(boot.edge, edge, res, float(L[0]), float(L[-1]))
         lo, hi = np.percentile(boot.slope, [2.5, 97.5])
         slope_ci = (float(lo), float(hi))
+    subsets = edge_subsets(N_SUBSETS, L.size, seed, forced=0)
+    sens = _sensitivity(
+        hinge_fit(L, np.broadcast_to(z, subsets.shape), subsets).edge, edge, res, float(L[0]), float(L[-1])
+    )
     if method == "hinge-deficit":
         descending = Line(-b, b * edge, float(L[0]), edge)
         bulk = Line(0.0, 0.0, edge, float(L[-1]))
     else:
         descending = Line(b, plateau - b * edge, float(L[0]), edge)
         bulk = Line(0.0, plateau, edge, float(L[-1]))
+    place = _bounds(L, edge)
+    if place["edge_nm"] is not None:
+        place["ci95_nm"] = ci
+    else:
+        sens = None  # a bound has no location for the edge list to move
     return _sume(
-        edge,
+        place.pop("edge_nm"),
         lattice,
         density_per_nm3,
         descending,
         bulk,
         _first_at_or_above(L, edge),
         method,
-        ci95_nm=ci,
+        value_nm=place.get("at_least_nm", place.get("at_most_nm")),
         n_boot_valid=n_valid,
         slope_ci95=slope_ci,
+        edge_sensitivity_nm=sens,
+        resolution_nm=res,
+        fit_edge_nm=edge,
+        **place,
     )
 
 
@@ -298,6 +360,7 @@ def tangent_result(
     lattice: Lattice | None,
     density_per_nm3: float,
     reps: np.ndarray | None,
+    seed: int = 0,
 ) -> tuple[SumeResult | None, str | None]:
     """The paper's two free tangents (``tangent-free``), or ``(None, reason)``."""
     if L.size < 4:
@@ -309,30 +372,38 @@ def tangent_result(
             "the fitted descending and bulk lines do not cross inside the fitted range "
             f"({L[0]:g} to {L[-1]:g} nm): the curve has no clear knee"
         )
+    res = resolution(L, edge)
     ci = None
     n_valid = 0
     if reps is not None and reps.shape[0] > 0:
-        ci, n_valid = _interval(tangent_fit(L, reps).edge, edge, float(L[0]), float(L[-1]))
+        ci, n_valid = _sampling_interval(tangent_fit(L, reps).edge, edge, res, float(L[0]), float(L[-1]))
     b = int(fit.breakpoint[0])
     descending = Line(float(fit.slope1[0]), float(fit.intercept1[0]), float(L[0]), float(L[b - 1]))
     bulk = Line(float(fit.slope2[0]), float(fit.intercept2[0]), float(L[b]), float(L[-1]))
+    place = _bounds(L, edge)
+    if place["edge_nm"] is not None:
+        place["ci95_nm"] = ci
     result = _sume(
-        edge,
+        place.pop("edge_nm"),
         lattice,
         density_per_nm3,
         descending,
         bulk,
         float(L[b]),
         "tangent-free",
-        ci95_nm=ci,
+        value_nm=place.get("at_least_nm", place.get("at_most_nm")),
         n_boot_valid=n_valid,
+        resolution_nm=res,
+        fit_edge_nm=edge,
+        **place,
     )
     return result, None
 
 
 @dataclass(frozen=True)
 class SumeSet:
-    """Every SUME of one analysis: the primary, the chemical, the variants, and why any is missing."""
+    """Every SUME of one analysis: the headline (``primary``), the apparent (hinge on S), the deficit
+    hinge (``chemical``), the variants, and why any is missing."""
 
     primary: SumeResult | None
     primary_reason: str | None
@@ -341,6 +412,35 @@ class SumeSet:
     variants: dict[str, SumeResult]
     n_replicates: int
     n_shifts: int
+    apparent: SumeResult | None = None
+    apparent_reason: str | None = None
+
+
+def too_few_fitted(n: int) -> str:
+    """Why no SUME: too few fitted edges."""
+    return (
+        f"the curve has {n} fitted edge(s) (edges with >= 8 cubes whose occupied cubes hold on "
+        "average at least twice min_atoms); a SUME needs at least 3"
+    )
+
+
+def deficit_sume(
+    L: np.ndarray,
+    D: np.ndarray,
+    fitted: Sequence[ScaleResult],
+    S_bulk: float,
+    lattice: Lattice | None,
+    density_per_nm3: float,
+    reps: np.ndarray | None,
+    seed: int,
+) -> SumeResult:
+    """The material's SUME (``hinge-deficit``), ``below_range`` when no chemistry is resolved."""
+    chem = hinge_result(L, D, 0.0, "hinge-deficit", lattice, density_per_nm3, reps, seed=seed)
+    significant_edge = any(deficit_significant(s, S_bulk) for s in fitted)
+    zero_share = None if reps is None else float(np.mean(hinge_fit(L, reps).slope <= 0.0))
+    if not significant_edge or (zero_share is not None and zero_share >= SLOPE_ZERO_SHARE):
+        return _below_range(L, lattice, density_per_nm3, chem)
+    return chem
 
 
 def estimate_sumes(
@@ -352,12 +452,12 @@ def estimate_sumes(
     min_atoms: int,
     n_rep: int,
     seed: int,
-    primary_method: str = "hinge-bulk",
+    primary_method: str = "hinge-deficit",
     n_shifts: int = N_SHIFTS,
     task: TaskState | None = None,
     null: Reference | None = None,
 ) -> SumeSet:
-    """Primary (hinge-bulk), chemical (hinge-deficit) and tangent-free SUMEs with their intervals.
+    """The deficit hinge (the headline by default), the apparent SUME and the tangents, with intervals.
 
     Parameters
     ----------
@@ -366,7 +466,7 @@ def estimate_sumes(
     curve
         The analysed curve, ascending; only edges with ``in_fit`` are fitted.
     S_bulk
-        Entropy of the whole ROI: the plateau of the primary fit.
+        Entropy of the whole ROI: the plateau of the apparent SUME's fit.
     lattice, density_per_nm3
         For expressing SUME in unit cells, atoms and detected atoms.
     min_atoms
@@ -374,9 +474,9 @@ def estimate_sumes(
     n_rep
         Replicate curves for the intervals (0: no intervals, e.g. previews while dragging).
     seed
-        Seed of the grid shifts and the resampling.
+        Seed of the grid shifts, the resampling and the edge subsets.
     primary_method
-        ``"hinge-bulk"`` or ``"tangent-free"``; the other goes to the variants.
+        What ``primary`` holds: ``"hinge-deficit"`` (default), ``"hinge-bulk"`` or ``"tangent-free"``.
     n_shifts
         Tilings the replicates draw from (1: bootstrap over the analysed tiling only).
     task
@@ -386,47 +486,31 @@ def estimate_sumes(
     """
     fitted = [s for s in curve if s.in_fit]
     if len(fitted) < 3:
-        short = (
-            f"the curve has {len(fitted)} fitted edge(s) (edges with >= 8 cubes, at least 90 % of "
-            "their occupied cubes reaching min_atoms); a SUME needs at least 3"
-        )
-        return SumeSet(None, short, None, short, {}, 0, n_shifts)
+        short = too_few_fitted(len(fitted))
+        return SumeSet(None, short, None, short, {}, 0, n_shifts, None, short)
     L = np.array([s.size_nm for s in fitted])
     S = np.array([float(s.S_mean) for s in fitted])  # type: ignore[arg-type]
     D = np.array([float(s.deficit) for s in fitted])  # type: ignore[arg-type]
     reps = replicate_curves(prep, fitted, min_atoms, n_rep, seed, n_shifts, task, null) if n_rep > 0 else None
-    keep = None if reps is None else reps.keep
-    hinge = hinge_result(
-        L,
-        S_bulk - S,
-        S_bulk,
-        "hinge-bulk",
-        lattice,
-        density_per_nm3,
-        None if reps is None else S_bulk - reps.S,
-        keep,
+    apparent = hinge_result(
+        L, S_bulk - S, S_bulk, "hinge-bulk", lattice, density_per_nm3,
+        None if reps is None else S_bulk - reps.S, seed=seed,
+    )  # fmt: skip
+    tangent, tangent_reason = tangent_result(
+        L, S, lattice, density_per_nm3, None if reps is None else reps.S, seed
     )
-    tangent, tangent_reason = tangent_result(L, S, lattice, density_per_nm3, None if reps is None else reps.S)
-    chem = hinge_result(
-        L, D, 0.0, "hinge-deficit", lattice, density_per_nm3, None if reps is None else reps.D, keep
+    chem = deficit_sume(
+        L, D, fitted, S_bulk, lattice, density_per_nm3, None if reps is None else reps.D, seed
     )
-    chem_reason = None
-    significant_edge = any(deficit_significant(s, S_bulk) for s in fitted)
-    zero_share = None
-    if reps is not None:
-        zero_share = float(np.mean(hinge_fit(L, reps.D).slope <= 0.0))
-    if not significant_edge or (zero_share is not None and zero_share >= SLOPE_ZERO_SHARE):
-        # No chemistry resolved: report the smallest fitted edge as an upper bound (below_range).
-        chem = _below_range(L, lattice, density_per_nm3, chem)
-    primary: SumeResult | None = hinge
+    variants = {"tangent-free": tangent} if tangent is not None else {}
+    primary: SumeResult | None = chem
     reason: str | None = None
-    variants: dict[str, SumeResult]
     if primary_method == "tangent-free":
-        variants = {"hinge-bulk": hinge}
-        primary, reason = tangent, tangent_reason
-    else:
-        variants = {"tangent-free": tangent} if tangent is not None else {}
-    return SumeSet(primary, reason, chem, chem_reason, variants, 0 if reps is None else reps.n, n_shifts)
+        primary, reason, variants = tangent, tangent_reason, {}
+    elif primary_method == "hinge-bulk":
+        primary = apparent
+    n = 0 if reps is None else reps.n
+    return SumeSet(primary, reason, chem, None, variants, n, n_shifts, apparent, None)
 
 
 def curve_sumes(
@@ -437,50 +521,54 @@ def curve_sumes(
     n_rep: int,
     seed: int,
 ) -> tuple[SumeResult | None, str | None, SumeResult | None]:
-    """Primary (hinge-bulk) and chemical (hinge-deficit) SUME of a derived curve, e.g. per formula unit.
+    """Headline (``hinge-deficit``) and apparent (``hinge-bulk``) SUME of a derived curve, e.g. per
+    formula unit. Returns ``(headline, reason if None, apparent)``.
 
     A derived curve (science.md 8) carries per-cube values but no atoms to tile again, so its
-    interval resamples the analysed tiling's cubes only (with the same random edge subsets), and the
-    chemical SUME has no interval: it is ``below_range`` unless some fitted edge shows a significant
-    deficit. Returns ``(primary, reason if None, chemical)``.
+    intervals resample the analysed tiling's cubes only.
     """
     fitted = [s for s in curve if s.in_fit]
     if len(fitted) < 3:
-        return None, f"the curve has {len(fitted)} fitted edge(s); a SUME needs at least 3", None
+        return None, too_few_fitted(len(fitted)), None
     L = np.array([s.size_nm for s in fitted])
     S = np.array([float(s.S_mean) for s in fitted])  # type: ignore[arg-type]
     D = np.array([float(s.deficit) for s in fitted])  # type: ignore[arg-type]
-    reps = keep = None
+    reps = None
     if n_rep > 0:
         reps = np.empty((n_rep, L.size))
         for j, s in enumerate(fitted):
             reps[:, j] = resample_mean(s.cube_entropy, n_rep, _stream(seed, 0, s.index))
-        keep = edge_subsets(n_rep, L.size, seed)
-    primary = hinge_result(
+    apparent = hinge_result(
         L, S_plateau - S, S_plateau, "hinge-bulk", lattice, density_per_nm3,
-        None if reps is None else S_plateau - reps, keep,
+        None if reps is None else S_plateau - reps, seed=seed,
     )  # fmt: skip
-    chemical = hinge_result(L, D, 0.0, "hinge-deficit", lattice, density_per_nm3, None)
-    if not any(deficit_significant(s, S_plateau) for s in fitted):
-        chemical = _below_range(L, lattice, density_per_nm3, chemical)
-    return primary, None, chemical
+    # The per-cube deficit of a derived curve is not stored, so its replicates shift the measured
+    # deficit by the resampled S_mean (the reference per cube count does not change under resampling).
+    d_reps = None if reps is None else D[None, :] - (reps - S[None, :])
+    headline = deficit_sume(L, D, fitted, S_plateau, lattice, density_per_nm3, d_reps, seed)
+    return headline, None, apparent
 
 
 def _below_range(
     L: np.ndarray, lattice: Lattice | None, density_per_nm3: float, fitted: SumeResult
 ) -> SumeResult:
-    """The chemical SUME when no chemistry is resolved: the smallest fitted edge, flagged."""
+    """The deficit SUME when no chemistry is resolved: random down to the smallest fitted edge."""
     first = float(L[0])
     return _sume(
-        first,
+        None,
         lattice,
         density_per_nm3,
         Line(0.0, 0.0, first, first),
         Line(0.0, 0.0, first, float(L[-1])),
         first,
         "hinge-deficit",
-        ci95_nm=None,
+        value_nm=first,
+        ci95_nm=(0.0, first),
         n_boot_valid=fitted.n_boot_valid,
         below_range=True,
+        at_most_nm=first,
         slope_ci95=fitted.slope_ci95,
+        edge_sensitivity_nm=fitted.edge_sensitivity_nm,
+        resolution_nm=fitted.resolution_nm,
+        fit_edge_nm=fitted.fit_edge_nm,
     )

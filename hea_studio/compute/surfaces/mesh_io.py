@@ -8,7 +8,7 @@ import numpy as np
 
 from hea_studio.compute.surfaces.mesh import Mesh
 from hea_studio.core.errors import InputError
-from hea_studio.io.project.store import write_atomically
+from hea_studio.io.files import write_atomically
 
 FORMATS = (".ply", ".stl")
 

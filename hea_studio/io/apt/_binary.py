@@ -7,16 +7,15 @@ big-endian, possibly strided) views and never materialises a full-size temporary
 
 from __future__ import annotations
 
-import contextlib
 import mmap
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from numpy.lib.array_utils import byte_bounds
 
 from hea_studio.core.errors import InputError
-from hea_studio.core.limits import MAX_COORD_NM
+from hea_studio.core.limits import MAX_COORD_NM, check_input_file
+from hea_studio.io.files import release_pages
 
 # Rows per chunk when scanning a mapped file: the temporaries of 2^16 rows are about 1 MB, small next
 # to any file worth mapping, and chunks are large enough that the Python loop overhead is negligible.
@@ -29,9 +28,8 @@ MAX_FAR_SHARE = 0.01
 
 def file_size(path: Path) -> int:
     """Size of ``path`` in bytes, as an :class:`InputError` when it cannot be read."""
+    check_input_file(path, "ion file")  # a FIFO or a device is refused before any open
     try:
-        if path.is_dir():
-            raise InputError("is a folder, not an ion file", path)
         return path.stat().st_size
     except FileNotFoundError:
         raise InputError("file not found", path) from None
@@ -92,7 +90,7 @@ def map_records(
     """Read-only array of ``shape`` items of ``dtype`` at byte ``offset`` of a memory map.
 
     The array's base chain holds the :class:`mmap.mmap`, which keeps the mapping alive and lets
-    :func:`release_pages` find it. ``mapping`` reuses one map for several arrays of one file.
+    :func:`~hea_studio.io.files.release_pages` find it. ``mapping`` reuses one map for several arrays of one file.
     """
     mm = mapping if mapping is not None else open_mapping(path)
     count = int(np.prod(shape))
@@ -100,34 +98,6 @@ def map_records(
         return np.frombuffer(mm, dtype=dtype, count=count, offset=offset).reshape(shape)
     except ValueError as exc:
         raise InputError(f"cannot be mapped into memory ({exc})", path) from None
-
-
-def _mapping_of(arr: np.ndarray) -> mmap.mmap | None:
-    base: object = arr
-    while base is not None:
-        if isinstance(base, mmap.mmap):
-            return base
-        base = base.obj if isinstance(base, memoryview) else getattr(base, "base", None)
-    return None
-
-
-def release_pages(arr: np.ndarray) -> None:
-    """Let the OS drop the resident pages of a memory-mapped array (no-op for other arrays).
-
-    The pages are clean file pages: the data stays in the page cache and is faulted back in if
-    touched again. Releasing them after each chunk is what keeps the resident size of a process
-    that scans a large file at a few MB instead of the file size.
-    """
-    mm = _mapping_of(arr) if hasattr(mmap, "MADV_DONTNEED") else None
-    if mm is None or arr.size == 0:
-        return
-    start = np.frombuffer(mm, dtype=np.uint8, count=1).__array_interface__["data"][0]
-    low, high = byte_bounds(arr)
-    first = max(0, (low - start) // mmap.PAGESIZE * mmap.PAGESIZE)
-    end = min(len(mm), high - start)
-    if end > first:
-        with contextlib.suppress(OSError):  # advice only: never fail a read because of it
-            mm.madvise(mmap.MADV_DONTNEED, first, end - first)
 
 
 def _limit_bits(limit: float) -> np.uint32:

@@ -11,13 +11,14 @@ is refused, with its likely cause, when more than a small share of them is impla
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import numpy as np
 
 from hea_studio.core.errors import InputError
 from hea_studio.core.limits import MASS_RANGE_DA, MAX_COORD_NM
-from hea_studio.io.apt._binary import release_pages
+from hea_studio.io.files import release_pages
 
 # Limits of a plausible reconstruction: core.limits.MAX_COORD_NM and MASS_RANGE_DA.
 # Refuse when more than this share of the sampled records is implausible. Real files have none
@@ -48,6 +49,8 @@ def looks_like_text(path: Path, head: bytes) -> bool:
 def read_head(path: Path) -> bytes:
     """The first bytes of ``path`` (empty if it cannot be read: the reader reports that)."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return b""  # a FIFO would block here; the reader refuses it with its reason
         with open(path, "rb") as fh:
             return fh.read(_TEXT_PROBE)
     except OSError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hea_studio.io.apt._binary import release_pages
+from hea_studio.io.files import release_pages
 
 # Ions per chunk (keeps a memory-mapped file from being converted whole).
 _CHUNK = 1 << 21

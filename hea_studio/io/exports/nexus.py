@@ -39,10 +39,10 @@ from typing import Any
 import h5py
 import numpy as np
 
-from hea_studio.core.errors import InputError
+from hea_studio.core.errors import InputError, os_reason
 from hea_studio.core.provenance import InputFile, software_versions
 from hea_studio.core.results import AnalysisResult
-from hea_studio.io.project.store import write_atomically
+from hea_studio.io.files import write_atomically
 
 DEFINITION = "NXapm_hea_studio_results"
 # Found from the package root, so the path holds wherever this module sits inside io/.
@@ -291,5 +291,5 @@ def write_nexus(
     try:
         write_atomically(out, write, durable=False)
     except OSError as exc:
-        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot write {out}: {os_reason(exc)}") from None
     return out

@@ -29,7 +29,7 @@ from hea_studio.io.exports.nexus import (
     _text,
     iso_now,
 )
-from hea_studio.io.project.store import write_atomically
+from hea_studio.io.files import write_atomically
 
 MAP_DEFINITION = "NXem_hea_studio_map_results"
 MAP_NXDL_PATH = NXDL_PATH.with_name(f"{MAP_DEFINITION}.nxdl.xml")

@@ -64,6 +64,19 @@ class Orphan:
                 self.handle.close()
             self.handle = None
 
+    def set_aside(self) -> Path | None:
+        """Move an unreadable copy out of the way (``NAME.h5.unreadable``) so that no later start tries
+        it again; the user can still send it in. Returns where it went (``None``: it was deleted)."""
+        target = self.copy.with_name(self.copy.name + ".unreadable")
+        try:
+            os.replace(self.copy, target)
+        except OSError:
+            self.copy.unlink(missing_ok=True)
+            target = None
+        self.lock_path.unlink(missing_ok=True)
+        self.release()
+        return target
+
     def discard(self) -> None:
         """Delete the copy and its lock file (the user declined it, or it was restored)."""
         self.copy.unlink(missing_ok=True)

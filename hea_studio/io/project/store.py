@@ -7,12 +7,8 @@ JSON. It is written to a temporary file in the target folder and moved over the 
 
 from __future__ import annotations
 
-import glob
 import json
 import os
-import stat
-import tempfile
-import time
 from pathlib import Path
 
 import h5py
@@ -20,10 +16,12 @@ import numpy as np
 
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box, SubVolume
+from hea_studio.core.limits import check_input_file
 from hea_studio.core.paths import user_state_dir
 from hea_studio.core.project import PROJECT_SCHEMA, ProjectState
 from hea_studio.core.settings import AnalysisSettings, Lattice
 from hea_studio.core.sublattices import Sublattice
+from hea_studio.io.files import write_atomically
 
 PROJECT_SUFFIX = ".heaproj"
 _DEFAULTS = AnalysisSettings()
@@ -40,10 +38,21 @@ def _settings_to_dict(s: AnalysisSettings) -> dict:
         "seed": s.seed,
         "decompose": s.decompose,
         "sume_method": s.sume_method,
+        # Marks settings written since the deficit hinge became the headline (schema 3).
+        "sume_headline": 3,
         "grid_shifts": s.grid_shifts,
         "sublattices": [x.spec() for x in s.sublattices] if s.sublattices else None,
         "sublattice_preset": s.sublattice_preset,
     }
+
+
+def _sume_method(d: dict) -> str:
+    """The headline method; before schema 3 "hinge-bulk" was merely the default, not a choice, so such
+    projects open with the new default (the deficit hinge; the apparent SUME is still shown second)."""
+    method = str(d.get("sume_method", _DEFAULTS.sume_method))
+    if "sume_headline" not in d and method == "hinge-bulk":
+        return _DEFAULTS.sume_method
+    return method
 
 
 def _settings_from_dict(d: dict) -> AnalysisSettings:
@@ -58,7 +67,7 @@ def _settings_from_dict(d: dict) -> AnalysisSettings:
         bootstrap=int(d.get("bootstrap", _DEFAULTS.bootstrap)),
         seed=int(d.get("seed", _DEFAULTS.seed)),
         decompose=bool(d.get("decompose", _DEFAULTS.decompose)),
-        sume_method=str(d.get("sume_method", _DEFAULTS.sume_method)),
+        sume_method=_sume_method(d),
         grid_shifts=int(d.get("grid_shifts", _DEFAULTS.grid_shifts)),
         sublattices=tuple(Sublattice.parse(t) for t in d["sublattices"]) if d.get("sublattices") else None,
         sublattice_preset=d.get("sublattice_preset") or None,
@@ -98,77 +107,6 @@ def settings_from_json(text: str) -> AnalysisSettings:
 def _rgb(values) -> tuple[float, float, float]:
     r, g, b = (float(c) for c in values)
     return (r, g, b)
-
-
-def _final_mode(path: Path) -> int:
-    """Permission bits the written file should get: the existing file's, else 0666 minus the umask."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        return 0o666 & ~current_umask()
-
-
-def current_umask() -> int:
-    """The process umask (read from /proc where possible: setting it is process-wide)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    old = os.umask(0o022)
-    os.umask(old)
-    return old
-
-
-def write_atomically(path: Path, write, durable: bool = True) -> None:
-    """Call ``write(tmp_path)`` on a temporary file next to ``path``, then move it into place.
-
-    The temporary file lives in the same folder so that ``os.replace`` is an atomic rename on the same
-    file system; on any failure the old file is untouched and the temporary file is removed.
-    ``durable`` also flushes the data to disk before the rename (it can block for a while on a busy
-    disk, so the GUI's frequent recovery copy skips it: a rename is still all-or-nothing).
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = _final_mode(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        # mkstemp makes the file private (0600); the result keeps the old file's permissions, or
-        # gets those of any new file (umask applied), so saving never narrows who can read it.
-        os.chmod(tmp, mode)
-        if durable:
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    remove_stale_temporaries(path)
-
-
-# A temporary file older than this is a leftover of a killed write, not one being written: a
-# project or an export is written in well under a second.
-STALE_TEMPORARY_S = 600.0
-
-
-def remove_stale_temporaries(path: Path, older_than_s: float = STALE_TEMPORARY_S) -> int:
-    """Delete ``.NAME.*.tmp`` files beside ``path`` left by writes that were killed; return how many.
-
-    Only files older than ``older_than_s`` go, so a write in progress in another process is safe.
-    """
-    now = time.time()
-    removed = 0
-    for leftover in Path(path).parent.glob(f".{glob.escape(Path(path).name)}.*.tmp"):
-        try:
-            if now - leftover.stat().st_mtime > older_than_s:
-                leftover.unlink()
-                removed += 1
-        except OSError:
-            continue  # gone already, or not ours to delete
-    return removed
 
 
 def save_project(path: str | Path, state: ProjectState, durable: bool = True) -> None:
@@ -242,10 +180,12 @@ def load_project(path: str | Path) -> ProjectState:
         If the file is missing, not HDF5, not a HEA Studio project, or inconsistent.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise InputError("project file not found", path)
+    check_input_file(path, "project file")
     try:
         with h5py.File(path, "r") as f:
+            check_sealed(f, path)
             schema = f.attrs.get("schema")
             if schema != PROJECT_SCHEMA:
                 raise InputError(
@@ -274,12 +214,72 @@ def load_project(path: str | Path) -> ProjectState:
         if exc.path is None:
             raise InputError(exc.reason, path) from None
         raise
-    except (OSError, KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
-        # A project edited by another tool can hold any value in any attribute.
-        raise InputError(f"cannot read project file: {exc}", path) from None
+    except Exception as exc:
+        # A project edited by another tool can hold any value in any attribute, and a damaged HDF5
+        # file can make h5py raise nearly anything (a link loop: RuntimeError or RecursionError):
+        # whatever it is, the file is not a project this version can open.
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"not a readable HEA Studio project ({reason})", path) from None
     if state.subvolumes and not (0 <= state.active < len(state.subvolumes)):
         raise InputError(f"active sub-volume {state.active} does not exist", path)
     return state
+
+
+# A project holds a few sub-volumes and settings: far below these, whatever a user draws.
+MAX_PROJECT_OBJECTS = 1000
+MAX_PROJECT_DATASET_BYTES = 64 << 20
+
+
+def check_sealed(f: h5py.File, path: Path) -> None:
+    """Refuse a project that reaches outside its own file or is absurdly large, before reading any data.
+
+    HDF5 can point elsewhere: external links (``h5py.ExternalLink``), virtual datasets mapping other
+    files, and datasets whose raw data lives in external files. Opening such a "project" would read
+    (or show in the window) files elsewhere on the disk. Soft links are refused too (a loop made
+    load_project fail with the wrong error); save_project writes none of them. Only the link table
+    and dataset headers are read here, never dataset contents.
+
+    Raises
+    ------
+    InputError
+        A link other than a hard link, a virtual or externally stored dataset, more than
+        :data:`MAX_PROJECT_OBJECTS` objects, or a dataset larger than :data:`MAX_PROJECT_DATASET_BYTES`.
+    """
+    stack: list[h5py.Group] = [f]
+    seen: set[int] = set()
+    count = 0
+    while stack:
+        group = stack.pop()
+        for name in group:
+            count += 1
+            if count > MAX_PROJECT_OBJECTS:
+                raise InputError(
+                    f"holds more than {MAX_PROJECT_OBJECTS} objects; a project holds a few", path
+                )
+            link = group.get(name, getlink=True)
+            if not isinstance(link, h5py.HardLink):
+                kind = "an external link" if isinstance(link, h5py.ExternalLink) else "a soft link"
+                raise InputError(
+                    f"{group.name.rstrip('/')}/{name} is {kind}; a project never links elsewhere", path
+                )
+            obj = group[name]
+            address = h5py.h5o.get_info(obj.id).addr
+            if address in seen:
+                continue
+            seen.add(address)
+            if isinstance(obj, h5py.Group):
+                stack.append(obj)
+            elif isinstance(obj, h5py.Dataset):
+                if obj.is_virtual:
+                    raise InputError(f"{obj.name} is a virtual dataset (data in other files); refused", path)
+                if obj.external:
+                    raise InputError(f"{obj.name} keeps its data in external files; refused", path)
+                if obj.size * obj.dtype.itemsize > MAX_PROJECT_DATASET_BYTES:
+                    raise InputError(
+                        f"{obj.name} holds {obj.size * obj.dtype.itemsize / 2**20:.0f} MB; a project's "
+                        f"datasets are far below {MAX_PROJECT_DATASET_BYTES >> 20} MB",
+                        path,
+                    )
 
 
 def recovery_path() -> Path:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from hea_studio.core.errors import InputError
-from hea_studio.core.limits import ELEMENTS
+from hea_studio.core.limits import ELEMENTS, check_input_file
 from hea_studio.core.ranges import RGB, Range, RangeTable
 
 # Range files above this size are not range files (the largest real one seen is ~80 kB).
@@ -27,13 +27,15 @@ _FORMULA_PART = re.compile(r"([A-Z][a-z]?)(\d*\.?\d*)")
 
 def read_text(path: Path) -> list[str]:
     """Lines of a text file: UTF-8 (with or without BOM), else Latin-1; any line ending."""
+    check_input_file(path, "range file")  # a FIFO blocked a whole batch; /dev/zero read without end
     try:
-        if path.is_dir():
-            raise InputError("is a folder, not a range file", path)
         size = path.stat().st_size
         if size > MAX_RANGE_FILE_BYTES:
             raise InputError(f"is {size} bytes, far too large to be a range file", path)
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_RANGE_FILE_BYTES + 1)  # bounded even if the file grows meanwhile
+        if len(raw) > MAX_RANGE_FILE_BYTES:
+            raise InputError("is far too large to be a range file", path)
     except FileNotFoundError:
         raise InputError("file not found", path) from None
     except PermissionError:

@@ -34,7 +34,7 @@ from hea_studio.core.atoms import RGB, AtomSet, IonOrigin, IonRows
 from hea_studio.core.errors import InputError
 from hea_studio.core.ions import IonData
 from hea_studio.core.ranges import RangeTable
-from hea_studio.io.apt._binary import release_pages
+from hea_studio.io.files import release_pages
 
 # Ions per chunk: the float64 copy of one chunk of m/n is 8 MB.
 CHUNK = 1 << 20

@@ -183,7 +183,7 @@ def write_rrng(path: str | os.PathLike[str], table: RangeTable, durable: bool = 
     disk first. The text is :func:`rrng_text`'s.
     """
     text = rrng_text(table)
-    from hea_studio.io.project.store import write_atomically
+    from hea_studio.io.files import write_atomically
 
     def write(tmp) -> None:
         with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
