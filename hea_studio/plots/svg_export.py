@@ -225,6 +225,21 @@ def write_figure_file(item, path: str | Path, width: int, height: int) -> Path:
     return out
 
 
+_FIGURES: dict[str, object] = {}
+
+
+def reused_figure(kind: str, factory):
+    """One hidden plot object per ``kind`` for the report's figures, made once and reused.
+
+    Tearing a pyqtgraph plot down (deleteLater, or Python's garbage collector reaching it later)
+    freed its items in an order that crashed a later plot in the same process; a figure object
+    that lives as long as the process, redrawn for each figure, is never torn down.
+    """
+    if kind not in _FIGURES:
+        _FIGURES[kind] = factory()
+    return _FIGURES[kind]
+
+
 def plot_svg(widget, item, width: int, height: int) -> str:
     """``item`` (a plot inside ``widget``) as an SVG element ready to inline in HTML.
 
@@ -234,7 +249,7 @@ def plot_svg(widget, item, width: int, height: int) -> str:
     """
     import re
 
-    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
     widget.resize(width, height)
@@ -247,12 +262,6 @@ def plot_svg(widget, item, width: int, height: int) -> str:
     exporter.params["background"] = QColor(255, 255, 255)
     text = exporter.svg_bytes().decode("utf-8")
     widget.hide()
-    # Delete the widget now, not at some later event loop or garbage collection: either left
-    # pyqtgraph's objects of this plot to be torn down in an arbitrary order inside a later test or
-    # plot, which crashed the process.
-    del exporter
-    widget.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     start = text.index("<svg")
     # Qt writes the size in mm; in a page the figure takes the column's width at the viewBox's aspect.
     head = re.sub(r'\swidth="[^"]*"\s+height="[^"]*"', ' width="100%" role="img"', text[start:], count=1)
