@@ -305,6 +305,9 @@ class Result:
         matplotlib.figure.Figure
         """
         try:
+            # A bare Figure, not pyplot: pyplot picks an interactive backend (Qt when PySide6 is
+            # installed) and creates a QApplication, which fails without a display and would
+            # take over the application object of a window running in the same process.
             from matplotlib.figure import Figure
         except ImportError:  # pragma: no cover - depends on the environment
             raise ImportError("plot() needs matplotlib: pip install matplotlib") from None
@@ -317,8 +320,6 @@ class Result:
 
         L, mean, sd, null = (column(k) for k in ("size_nm", "S_mean", "S_std", "S_null"))
         if ax is None:
-            # A Figure of its own, not pyplot's: no GUI backend (or display) is involved, and a
-            # notebook shows it as the cell's value.
             fig = Figure(figsize=(6.4, 4.0), layout="tight")
             ax = fig.add_subplot()
         else:

@@ -77,6 +77,7 @@ class ClustersFeature(QObject):
         self._rows_used = None  # positions of the rows the clusters refer to
         self._chain_run = False
         self._sume_edge: float | None = None
+        self._region_text = self._pending_region = "the whole data set"
         self.worker.progress.connect(self._progress)
         self.jobs.finished.connect(self._finished)
         self.jobs.failed.connect(self._failed)
@@ -102,9 +103,12 @@ class ClustersFeature(QObject):
 
     # ---- plumbing -----------------------------------------------------------------------------
     def _add_results_row(self) -> QLabel | None:
-        """A 'Cluster size' row right under the chemical SUME of the Results panel."""
+        """A 'Cluster size' row right under the SUME of the Results panel (schema 3: the primary SUME
+        is the chemical one, the deficit hinge)."""
         panel = self.window.results_panel
-        target = panel.values.get("sume_chemical")
+        target = next((panel.values[k] for k in ("sume", "sume_chemical") if k in panel.values), None)
+        if target is None:
+            return None
         for form in panel.findChildren(QFormLayout):
             row, _role = form.getWidgetPosition(target)
             if row >= 0:
@@ -257,6 +261,11 @@ class ClustersFeature(QObject):
             self.window.show_error("Cluster analysis", str(exc))
             return
         method = self.panel.method.currentText()
+        self._pending_region = (
+            "the whole data set"
+            if box is None
+            else "the box " + ", ".join(f"{v:.1f}" for v in box.flat()) + " nm"
+        )
 
         def job(task):
             from hea_studio.compute.clusters import find_clusters
@@ -327,6 +336,7 @@ class ClustersFeature(QObject):
         elif kind == "clusters":
             result, pos, ids = value
             self.result = result
+            self._region_text = self._pending_region
             p.show_clusters_table(result.clusters)
             doc = result.to_json()
             p.size_plot.set_distribution(doc["size_distribution"])
@@ -390,6 +400,20 @@ class ClustersFeature(QObject):
         if self._sume_edge is not None:
             text += f"; chemical SUME {self._sume_edge:.2f} nm"
         self.results_label.setText(text)
+
+    def report_rows(self) -> dict[str, str]:
+        """Rows for the HTML report's parameter table: the clusters found, next to the SUME."""
+        r = self.result
+        if r is None:
+            return {}
+        mean_d = r.mean_guinier_diameter
+        where = self._region_text
+        size = "no clusters" if mean_d is None else f"{mean_d:.2f} nm mean Guinier diameter"
+        p = r.parameters
+        return {
+            "Clusters": f"{len(r.clusters)} of {'+'.join(r.solutes)} ({r.method}, d-max {p['dmax_nm']:.2f} nm, "
+            f"N-min {p['nmin']}) in {where}: {size}, {r.number_density:.3g} per nm³"
+        }
 
     # ---- exports ------------------------------------------------------------------------------
     def export(self, kind: str) -> None:

@@ -252,6 +252,7 @@ class CompareFeatures(QObject):
             species = self.window.session.display.colour_map()
             current = run_id_of(dataset) if dataset is not None else None
             built = []
+            clusters = getattr(self.window, "clusters", None)
             for item, name, run, result in sections:
                 rid = item.run_id if item is not None else current
                 colour = self.job.colour(item) if item is not None else None
@@ -268,6 +269,8 @@ class CompareFeatures(QObject):
                         colour,
                         species_colours=species,
                         ranged=ranged,
+                        # The Clusters dock's result beside the SUME (this run's sections only).
+                        extra=clusters.report_rows() if clusters is not None and rid == current else {},
                     )
                 )
             self._write_export(

@@ -58,6 +58,7 @@ class MapWindow(QMainWindow):
         self.result: dict | None = None  # the last full analysis
         self.errors: list[str] = []  # messages shown in dialogs (tests read them)
         self._last_requested: Path | None = None
+        self._preview_cache: dict = {}
         self._build()
         self.loader.finished.connect(self._loaded)
         self.loader.failed.connect(self._load_failed)
@@ -228,6 +229,7 @@ class MapWindow(QMainWindow):
     def _loaded(self, value) -> None:
         path, mi, spec = value
         self.path, self.prepared = path, mi
+        self._preview_cache = {}  # reference runs reused while the rectangle moves (this file, this t)
         si, nc = mi.si, mi.nc
         self.setWindowTitle(f"HEA Studio: {path.name} (STEM-EDS)")
         self.map_view.set_data(si.image, np.clip(nc.intensity, 0, None), list(nc.elements), si.pixel_nm)
@@ -266,9 +268,10 @@ class MapWindow(QMainWindow):
         from hea_studio.compute.maps.analysis import analyze_prepared
 
         mi, settings = self.prepared, self._settings(preview)
+        cache = self._preview_cache if preview else None
 
         def job(task):
-            return analyze_prepared(mi, settings, task, with_3d=not preview), preview
+            return analyze_prepared(mi, settings, task, with_3d=not preview, ref_cache=cache), preview
 
         return self.analysis.submit(job, "entropy versus patch size" + (" (preview)" if preview else ""))
 

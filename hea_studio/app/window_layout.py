@@ -19,7 +19,7 @@ FRAME_ALLOWANCE = 40  # the window manager's title bar and borders, outside the 
 # The spectrum dock, when raised, makes the strip under the 3D view span the whole window width
 # and at least this tall (and at most SPECTRUM_SHARE of the window).
 SPECTRUM_MIN_H = 380
-SPECTRUM_SHARE = 0.45
+SPECTRUM_SHARE = 0.38
 
 
 def scrolling(widget: QWidget) -> QScrollArea:

@@ -76,14 +76,17 @@ def test_plot_returns_a_figure_with_the_curve(synth_run):
     assert any("SUME" in t.get_text() for t in ax.get_legend().get_texts())
 
 
-def test_importing_the_package_and_analysing_never_imports_qt():
+def test_importing_the_package_and_analysing_never_imports_qt(tmp_path):
     code = (
         "import sys, numpy as np, hea_studio as hs\n"
         "r = np.random.default_rng(0)\n"
         "res = hs.analyze(hs.from_arrays(r.uniform(0, 8, (8000, 3)), r.choice(['A','B'], 8000)), sizes=[1, 2], bootstrap=0)\n"
-        "res.to_json(); repr(res); res._repr_html_()\n"
+        "res.to_json(); repr(res); res._repr_html_(); res.plot().savefig(sys.argv[1])\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'pyqtgraph', 'vispy')]\n"
         "print('QT', bad)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    png = tmp_path / "curve.png"
+    # plot() too: pyplot would pick the Qt backend and start a QApplication (no display, or a window's).
+    out = subprocess.run([sys.executable, "-c", code, str(png)], capture_output=True, text=True, check=True)
     assert "QT []" in out.stdout
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

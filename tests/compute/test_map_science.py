@@ -87,3 +87,23 @@ def test_3d_equivalent_sume_within_the_apt_interval_of_the_same_material():
     # The fitted correlation length is the field's (1.5 nm) within its own interval.
     c_lo, c_hi = eds["correlation_length_ci95_nm"]
     assert c_lo <= 1.5 <= c_hi
+
+
+def test_preview_cache_reuses_reference_runs_shifted_to_the_region():
+    """Previews while dragging reuse the reference of earlier regions, shifted by the entropy change."""
+    m = generate_map(EdsParams(material=_material(1.0), width_nm=6.0, thickness_nm=8.0, seed=2))
+    base = MapSettings(bootstrap=0, ref_draws=4000, sizes_nm=(0.25, 0.5, 1.0, 1.5))
+    mi = prepare(as_spectrum_image(m), base)
+    cache: dict = {}
+    first = analyze_prepared(mi, replace(base, roi_nm=(0, 0, 4.5, 4.5)), with_3d=False, ref_cache=cache)
+    filled = len(cache)
+    assert filled >= 4
+    moved = replace(base, roi_nm=(1.5, 1.5, 6, 6))
+    preview = analyze_prepared(mi, moved, with_3d=False, ref_cache=cache)
+    exact = analyze_prepared(mi, moved, with_3d=False)
+    for p, e in zip(preview["curve"], exact["curve"], strict=True):
+        tol = 4 * np.hypot(p["S_null_mc_error"], e["S_null_mc_error"]) + 2e-3
+        assert abs(p["S_null"] - e["S_null"]) < tol, (p["size_nm"], p["S_null"], e["S_null"])
+    assert first["bulk"]["S_R"] != preview["bulk"]["S_R"]
+    again = analyze_prepared(mi, moved, with_3d=False, ref_cache=cache)
+    assert [c["S_null"] for c in again["curve"]] == [c["S_null"] for c in preview["curve"]]

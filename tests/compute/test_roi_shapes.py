@@ -44,8 +44,8 @@ def test_cylinder_along_an_oblique_axis():
 
 
 def test_entropy_curve_counts_only_cubes_fully_inside_a_sphere():
-    atoms = random_alloy(300_000, seed=2)  # a cube of about 21 nm
-    sphere = Sphere((10.5, 10.5, 10.5), 9.0)
+    atoms = random_alloy(150_000, seed=2)  # a cube of about 16.5 nm
+    sphere = Sphere((8.25, 8.25, 8.25), 7.0)
     settings = AnalysisSettings(sizes_nm=(1.5, 2.0, 3.0, 4.0), bootstrap=0)
     result = run_analysis(atoms, settings, sphere)
     box = sphere.bounding_box()

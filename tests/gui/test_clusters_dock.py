@@ -67,6 +67,9 @@ def test_clusters_found_drawn_listed_and_saved(make_main_window, precipitate_dat
     assert panel.table.item(0, 1).text() == str(expected.clusters[0].solute_ions)
     assert "mean Guinier diameter" in panel.summary.text()
     assert "mean Guinier diameter" in feature.results_label.text()
+    # ...and in the HTML report's table (File > Export report), with where it was searched.
+    row = feature.report_rows()["Clusters"]
+    assert f"{len(result.clusters)} of Cu (msm" in row and "whole data set" in row and "Guinier" in row
     # The clusters are drawn: the picture changed, and cluster colours appear in it.
     assert feature.overlay.n_cluster_points == int((result.cluster >= 0).sum())
     after = window.atom_view.render()
@@ -103,3 +106,23 @@ def test_a_search_can_be_cancelled(make_main_window, precipitate_dataset, qtbot)
         feature.panel.voxel.setValue(0.2)  # (read at submit: the job already runs)
         feature.panel.cancel_button.click()
     assert feature.panel.progress.format() == "cancelled" and feature.panel.surface_button.isEnabled()
+
+
+def test_the_scale_solute_is_the_element_most_off_random_mixing_at_the_sume():
+    from types import SimpleNamespace
+
+    from hea_studio.app.clusters_feature import scale_solute
+
+    def point(size, std_cu):
+        return SimpleNamespace(
+            size_nm=size, mean_atoms=100.0, conc_mean={"Fe": 0.9, "Cu": 0.05, "Ni": 0.05},
+            conc_std={"Fe": 0.03, "Cu": std_cu, "Ni": 0.0218},
+        )  # fmt: skip
+
+    result = SimpleNamespace(
+        sume_chemical=SimpleNamespace(edge_nm=2.1),
+        curve=[point(1.0, 0.02), point(2.0, 0.06), point(3.0, 0.02)],
+    )
+    # At 2 nm Cu spreads 0.06 against a binomial 0.0218: Cu sets the scale.
+    assert scale_solute(result) == ("Cu", 2.1)
+    assert scale_solute(SimpleNamespace(sume_chemical=SimpleNamespace(edge_nm=None), curve=[])) is None

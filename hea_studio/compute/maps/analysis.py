@@ -167,9 +167,17 @@ def prepare(si: SpectrumImage, settings: MapSettings, task: TaskState | None = N
 
 
 def analyze_prepared(
-    mi: MapInput, settings: MapSettings, task: TaskState | None = None, *, with_3d: bool = True
+    mi: MapInput,
+    settings: MapSettings,
+    task: TaskState | None = None,
+    *,
+    with_3d: bool = True,
+    ref_cache: dict | None = None,
 ) -> dict:
-    """Curve, reference and SUMEs of the ROI in ``settings`` (no spectra touched)."""
+    """Curve, reference and SUMEs of the ROI in ``settings`` (no spectra touched).
+
+    ``ref_cache`` is for previews while the region moves (see :func:`.lac2d.lac_curve`).
+    """
     t0 = time.perf_counter()
     si, nc = mi.si, mi.nc
     roi = roi_pixels(settings.roi_nm, si.pixel_nm, si.shape)
@@ -192,7 +200,17 @@ def analyze_prepared(
     inten_roi = nc.intensity[:, y0:y1, x0:x1].sum(axis=(1, 2))
     x = cliff_lorimer(inten_roi, mi.k_factors)
     S_bulk = entropy_R(x)
-    curve = lac_curve(nc, roi, model, sizes, settings.min_counts, settings.seed, settings.ref_draws, task)
+    curve = lac_curve(
+        nc,
+        roi,
+        model,
+        sizes,
+        settings.min_counts,
+        settings.seed,
+        settings.ref_draws,
+        task,
+        ref_cache=ref_cache,
+    )
     t_curve = time.perf_counter() - t0
     maps = np.ascontiguousarray(nc.intensity[:, y0:y1, x0:x1])
     fitted = [s for s in curve if s.in_fit]

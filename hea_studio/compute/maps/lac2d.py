@@ -27,7 +27,7 @@ REF_DRAWS_MAX = 100_000
 # Monte Carlo error <= 0.22 SEM of the map's mean; the error is reported and enters the significance
 # test in quadrature (a 2.4 % wider SEM), which costs a fifth of the 0.1 SEM draws.
 REF_DRAWS_PER_PATCH = 20
-N_GRID = 7  # atom counts the reference is evaluated at when the patches' columns differ
+N_GRID_PER_DOUBLING = 4  # atom counts the reference is evaluated at when the patches' columns differ
 
 
 @dataclass(frozen=True)
@@ -210,8 +210,38 @@ def patch_values(
     return S[keep], T[keep], sums[keep], T
 
 
+def _reference_via(cache: dict | None, model: MapModel):
+    """``reference`` itself, or for previews one that reuses values from ``cache``.
+
+    A preview (while the rectangle moves) keeps one Monte Carlo run per (side, atoms) and shifts it by
+    the change of the plug-in entropy of the region's composition: the counting-noise drop below it
+    varies slowly with the composition, the entropy itself does not. The full analysis never uses this.
+    """
+    if cache is None:
+        return reference
+    S_now = entropy_R(model.fractions)
+
+    def ref(m: MapModel, side_px: int, min_counts: float, n_draw: int, seed: int, n_atoms: int | None = None):
+        key = (side_px, n_atoms if n_atoms is not None else m.atoms_per_patch(side_px), float(min_counts))
+        hit = cache.get(key)
+        if hit is None:
+            hit = (*reference(m, side_px, min_counts, n_draw, seed, n_atoms), S_now)
+            cache[key] = hit
+        mu, var, acc, tm, tv, S_then = hit
+        return mu + (S_now - S_then), var, acc, tm, tv
+
+    return ref
+
+
 def _null_of_patches(
-    model: MapModel, L: int, min_counts: float, draws: int, seed: int, T: np.ndarray, T_all: np.ndarray
+    model: MapModel,
+    L: int,
+    min_counts: float,
+    draws: int,
+    seed: int,
+    T: np.ndarray,
+    T_all: np.ndarray,
+    cache: dict | None = None,
 ) -> tuple[float | None, float | None]:
     """Mean reference entropy over the kept patches, and its Monte Carlo error.
 
@@ -224,7 +254,8 @@ def _null_of_patches(
     the counts per column vary (10 SEM at 0.25 nm pixels on a projected fcc lattice).
     """
     N0 = model.atoms_per_patch(L)
-    mu, var, acc, _tm, tv = reference(model, L, min_counts, draws, seed)
+    ref = _reference_via(cache, model)
+    mu, var, acc, _tm, tv = ref(model, L, min_counts, draws, seed)
     if acc == 0:
         return None, None
     vT = float(T_all.var()) if T_all.size > 1 else 0.0
@@ -233,11 +264,15 @@ def _null_of_patches(
     n_hat = np.clip(N0 * (1.0 + shrink * (T / mT - 1.0)), 1.0, None) if shrink > 0 else None
     if n_hat is None or n_hat.max() / n_hat.min() < 1.02:
         return float(mu), math.sqrt(var / acc)
-    grid = np.unique(np.round(np.geomspace(n_hat.min(), n_hat.max(), N_GRID)).astype(np.int64))
-    per = max(REF_DRAWS_MIN // 2, draws // 2)
+    # Atom counts on a fixed ladder (N_GRID_PER_DOUBLING rungs per doubling), spanning the patches' range: the
+    # same rungs serve every region, so a preview's cache finds them again while the region moves.
+    k0 = math.floor(N_GRID_PER_DOUBLING * math.log2(n_hat.min()))
+    k1 = math.ceil(N_GRID_PER_DOUBLING * math.log2(n_hat.max()))
+    grid = np.unique(np.round(2.0 ** (np.arange(k0, k1 + 1) / N_GRID_PER_DOUBLING)).astype(np.int64))
+    per = max(500, draws // 2)  # half the draws per atom count: the patches average over them
     vals, errs = [], []
     for g, n_atoms in enumerate(grid):
-        m, v, a, _, _ = reference(model, L, min_counts, per, seed + 104_729 * (g + 1), int(n_atoms))
+        m, v, a, _, _ = ref(model, L, min_counts, per, seed + 104_729 * (g + 1), int(n_atoms))
         vals.append(m if a > 0 else np.nan)
         errs.append(math.sqrt(v / a) if a > 0 else np.nan)
     vals_a = np.array(vals)
@@ -260,11 +295,13 @@ def lac_curve(
     ref_draws: int | None = None,
     task: TaskState | None = None,
     kernel=None,
+    ref_cache: dict | None = None,
 ) -> list[PatchScale]:
     """The 2D curve of the ROI: per side, the patches' entropy, the two-stage reference and the deficit.
 
     ``ref_draws`` fixes the Monte Carlo draws of the reference (previews while dragging); ``None``
-    sizes them so that their error stays below 0.1 SEM.
+    sizes them from the number of patches. ``ref_cache`` (previews only) reuses earlier reference
+    runs, shifted to the region's composition (see :func:`_reference_via`).
     """
     y0, y1, x0, x1 = roi
     maps = np.ascontiguousarray(nc.intensity[:, y0:y1, x0:x1])
@@ -285,7 +322,7 @@ def lac_curve(
             S_std = float(S.std(ddof=1)) if n > 1 else 0.0
             S_sem = S_std / math.sqrt(n)
             draws = ref_draws or int(min(REF_DRAWS_MAX, max(REF_DRAWS_MIN, REF_DRAWS_PER_PATCH * n)))
-            S_null, err = _null_of_patches(model, L, min_counts, draws, seed * 7919 + L, T, T_all)
+            S_null, err = _null_of_patches(model, L, min_counts, draws, seed * 7919 + L, T, T_all, ref_cache)
             if S_null is not None:
                 deficit = S_null - S_mean
         in_fit = n >= MIN_PATCHES and p5 >= min_counts and deficit is not None
