@@ -38,6 +38,13 @@ PROJECT_SCHEMA = "hea-studio/comparison/1"
 
 
 @dataclass(frozen=True)
+class SkippedBox:
+    """What the comparison job yields for a box it could not analyse."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class CompareItem:
     """A sub-volume that can be compared: its run (id and shown name), its name and its box."""
 
@@ -91,6 +98,9 @@ class ComparisonJob(QObject):
         self.session = controller.session
         self.worker = worker
         self.cache: dict[tuple, AnalysisResult] = {}
+        # Why a ticked box could not be analysed (cache key -> reason): it is skipped, not retried
+        # until the settings or the box change, and the other boxes are compared all the same.
+        self.skipped: dict[tuple, str] = {}
         self.kept: dict[tuple, CompareItem] = {}  # sub-volumes of earlier runs that have a result
         self.checked: list[tuple] = []
         # The ticked items of the open run that have a result, as last seen: when another run opens,
@@ -188,7 +198,28 @@ class ComparisonJob(QObject):
 
     def missing(self) -> list[CompareItem]:
         """Ticked items of the open run still to analyse."""
-        return [i for i in self.checked_items() if self._is_current(i) and self.result_of(i) is None]
+        settings = self.controller.settings
+        return [
+            i
+            for i in self.checked_items()
+            if self._is_current(i) and self.result_of(i) is None and i.cache_key(settings) not in self.skipped
+        ]
+
+    def skipped_items(self) -> list[tuple[CompareItem, str]]:
+        """Ticked boxes of the open run left out, with the reason."""
+        settings = self.controller.settings
+        return [
+            (i, self.skipped[i.cache_key(settings)])
+            for i in self.checked_items()
+            if self._is_current(i) and i.cache_key(settings) in self.skipped
+        ]
+
+    def _summary(self) -> str:
+        n = len(self.entries())
+        text = f"{n} sub-volume(s) compared." if n else "Tick sub-volumes to compare."
+        for item, reason in self.skipped_items():
+            text += f" {item.name} skipped: {reason}"
+        return text
 
     def _remember(self) -> None:
         for item in self.checked_items():
@@ -213,10 +244,7 @@ class ComparisonJob(QObject):
             return
         todo = self.missing()
         if not todo:
-            n = len(self.entries())
-            self.state_changed.emit(
-                False, f"{n} sub-volume(s) compared." if n else "Tick sub-volumes to compare."
-            )
+            self.state_changed.emit(False, self._summary())
             return
         if self._worker_taken():
             self.state_changed.emit(False, f"{len(todo)} to analyse after the live analysis...")
@@ -228,8 +256,14 @@ class ComparisonJob(QObject):
 
         def job(task):
             for item in items:
-                fitted = settings.fitted_to(item.box)
-                result = run_analysis(atoms, fitted, item.box, task=task)
+                try:
+                    fitted = settings.fitted_to(item.box)
+                    result = run_analysis(atoms, fitted, item.box, task=task)
+                except InputError as exc:
+                    # One box that cannot be analysed (too small, too few elements) does not
+                    # stop the comparison of the others: it is skipped with its reason.
+                    yield item.cache_key(settings), SkippedBox(str(exc).splitlines()[0])
+                    continue
                 yield item.cache_key(settings), result
 
         self._running = items
@@ -291,18 +325,25 @@ class ComparisonJob(QObject):
         except (InputError, ValueError, KeyError, TypeError) as exc:
             self.state_changed.emit(False, f"The project's comparison could not be read: {exc}")
             return
-        self.candidates_changed.emit()
         self.set_checked(checked)
+        # After the ticks: the dock's list is rebuilt from the candidates with their ticks (emitted
+        # before, it showed every restored box unticked while the plot showed their curves).
+        self.candidates_changed.emit()
 
     # ---- worker and controller signals (GUI thread) ---------------------------------------------
     def _on_partial(self, gen: int, value: object) -> None:
         if gen != self._gen or not isinstance(value, tuple) or len(value) != 2:
             return
         key, result = value
-        self.cache[key] = result
+        if isinstance(result, SkippedBox):
+            self.skipped[key] = result.reason
+        else:
+            self.cache[key] = result
         self._remember()
         left = len(self.missing())
-        self.state_changed.emit(left > 0, f"{left} sub-volume(s) still to analyse..." if left else "Done.")
+        self.state_changed.emit(
+            left > 0, f"{left} sub-volume(s) still to analyse..." if left else self._summary()
+        )
         self.results_changed.emit()
 
     def _settle(self, gen: int) -> bool:

@@ -11,6 +11,7 @@ is rewritten from all rows. A rerun skips rows whose key (files, box, label, set
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -123,35 +124,86 @@ def _require_distributed() -> None:
 
 
 def _client(args: argparse.Namespace):
-    """A Dask client: on --scheduler, or on a new LocalCluster (returned too, to be closed)."""
+    """A Dask client: on --scheduler (once a worker has joined), or on a new LocalCluster (returned
+    too, to be closed). Dask's own log lines and tracebacks are silenced: failures become one line."""
     _require_distributed()
     from distributed import Client, LocalCluster
 
+    for name in ("distributed", "tornado", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     if args.scheduler:
         try:
-            return Client(args.scheduler, timeout=args.connect_timeout), None
-        except (OSError, TimeoutError, ValueError) as exc:
+            client = Client(args.scheduler, timeout=args.connect_timeout)
+        except Exception as exc:  # OSError, TimeoutError, ValueError, CommClosedError...
             raise InputError(f"cannot reach the Dask scheduler {args.scheduler}: {exc}") from None
+        try:
+            # A scheduler with no worker would take the tasks and wait forever in silence.
+            client.wait_for_workers(1, timeout=args.connect_timeout)
+        except Exception:
+            client.close()
+            raise InputError(
+                f"no Dask worker joined the scheduler {args.scheduler} within {args.connect_timeout:g} s "
+                "(start workers with: dask worker ADDRESS)"
+            ) from None
+        return client, None
     workers = args.workers or min(os.cpu_count() or 1, 8)
-    if workers < 1:
-        raise InputError(f"--workers must be at least 1, got {workers}")
     # One thread per worker: the numba kernels use threads of their own and must not run twice at
     # once in one process; no dashboard (nobody is watching it, and its port may be taken).
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
+    try:
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        )
+    except Exception as exc:
+        raise InputError(f"cannot start {workers} local Dask workers: {type(exc).__name__}: {exc}") from None
     return Client(cluster), cluster
 
 
-def run(args: argparse.Namespace) -> int:
-    """Read the rows, skip those already done, run the others on Dask, write the table."""
-    from hea_studio.compute.batch import read_records, run_row, table_csv
+def _check_numbers(args: argparse.Namespace) -> None:
+    """Bound --workers and --connect-timeout before anything starts (core.limits)."""
+    from hea_studio.core.limits import CONNECT_TIMEOUT_S, MAX_WORKERS, check_float, check_int
 
+    if args.workers is not None:
+        limit = min(MAX_WORKERS, 4 * (os.cpu_count() or 1))
+        check_int(
+            "--workers", args.workers, 1, limit, f"more processes than 4 per CPU core ({limit}) only compete"
+        )
+    args.connect_timeout = check_float(
+        "--connect-timeout (s)", args.connect_timeout, *CONNECT_TIMEOUT_S, "from a tenth of a second to a day"
+    )
+
+
+def _lock(out: Path):
+    """Hold ``OUT.lock`` for the run: a second batch on the same table would drop this one's rows."""
+    import fcntl
+
+    lock = out.with_name(out.name + ".lock")
+    fh = open(lock, "a+")  # noqa: SIM115 - held until the run ends
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        raise InputError(
+            f"another batch is writing {out} (it holds {lock}); wait for it or choose another --out"
+        ) from None
+    return fh, lock
+
+
+# Exit codes of batch beyond the contract's 0/1/2: rows ran, but some (or all) failed.
+EXIT_ROWS_FAILED = 3
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read the rows, skip those already done, run the others on Dask, write the table.
+
+    Returns 0 when every row is ok, :data:`EXIT_ROWS_FAILED` when any row failed (the table lists
+    why); bad input exits 2 before any work.
+    """
     _require_distributed()  # before reading rows: say how to install it, not a traceback later
+    _check_numbers(args)
     jsonl = args.jsonl or args.out.with_suffix(".jsonl")
     if args.json_dir is not None and args.json_dir.exists() and not args.json_dir.is_dir():
         raise InputError(f"--json-dir {args.json_dir} is a file, not a folder")
@@ -160,13 +212,37 @@ def run(args: argparse.Namespace) -> int:
     # Before any work: the table and its JSON lines can be written and replace none of the inputs.
     inputs = [f for row in rows for f in (row.file, row.ranges)] + [Path(p) for p in args.inputs]
     check_outputs([("--out", args.out), ("--jsonl", jsonl)], inputs=inputs)
+    fh, lock = _lock(args.out)
+    try:
+        return _run_locked(args, settings, rows, jsonl)
+    finally:
+        fh.close()
+        lock.unlink(missing_ok=True)
+
+
+def _run_locked(args: argparse.Namespace, settings, rows, jsonl: Path) -> int:
+    from hea_studio.compute.batch import (
+        check_json_dir,
+        file_digests,
+        json_names,
+        read_records,
+        run_row,
+        table_csv,
+    )
+
+    names = json_names(rows)
+    if args.json_dir is not None:
+        check_json_dir(args.json_dir, names)
     done = {k: r for k, r in read_records(jsonl).items() if r.get("status") == "ok"}
-    keys = [row.key(settings) for row in rows]
-    todo = [(row, key) for row, key in zip(rows, keys) if key not in done]
+    # Keys on the client, from the files' contents: a changed run is analysed again.
+    digests = file_digests(rows)
+    keys = [row.key(settings, digests) for row in rows]
+    todo = [(row, key, name) for row, key, name in zip(rows, keys, names) if key not in done]
     records: dict[str, dict[str, Any]] = dict(done)
     print(
         f"batch: {len(rows)} rows, {len(rows) - len(todo)} already done, {len(todo)} to run", file=sys.stderr
     )
+    lost = ""
     if todo:
         if args.json_dir is not None:
             args.json_dir.mkdir(parents=True, exist_ok=True)
@@ -178,19 +254,27 @@ def run(args: argparse.Namespace) -> int:
 
             futures = {
                 client.submit(
-                    run_row, row, settings, bool(args.sizes), json_dir, key=f"hea-row-{key}", pure=False
-                ): row
-                for row, key in todo
+                    run_row,
+                    row,
+                    settings,
+                    bool(args.sizes),
+                    json_dir,
+                    key,
+                    name,
+                    key=f"hea-row-{key}",
+                    pure=False,
+                ): (row, key)
+                for row, key, name in todo
             }
             with open(jsonl, "a", encoding="utf-8") as log:
                 for future in as_completed(futures):
-                    row = futures[future]
+                    row, key = futures[future]
                     try:
                         record = future.result()
                     except Exception as exc:  # a worker that died, a task the scheduler lost
                         record = {
-                            "key": row.key(settings),
                             **row.__dict__,
+                            "key": key,
                             "status": "error",
                             "error": f"{type(exc).__name__}: {exc}",
                         }
@@ -198,19 +282,32 @@ def run(args: argparse.Namespace) -> int:
                     log.write(json.dumps(record) + "\n")
                     log.flush()
                     progress.update(record)
+        except InputError:
+            raise
+        except Exception as exc:  # the scheduler went away mid-run: keep what finished, say so
+            lost = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'connection lost'}"
         finally:
-            client.close()
+            with contextlib.suppress(Exception):
+                client.close()
             if cluster is not None:
-                cluster.close()
+                with contextlib.suppress(Exception):
+                    cluster.close()
     # The table lists this manifest's rows in its order (records of other manifests stay in the JSON lines).
     ordered = [records[k] for k in keys if k in records]
     write_text(args.out, table_csv(ordered))
-    write_text(jsonl, "".join(json.dumps(r) + "\n" for r in records.values()))
+    # Rows another process appended meanwhile (other manifests on the same file) are kept.
+    merged = {**read_records(jsonl), **records}
+    write_text(jsonl, "".join(json.dumps(r) + "\n" for r in merged.values()))
     failed = [r for r in ordered if r.get("status") != "ok"]
+    missing = len(rows) - len(ordered)
     print(
-        f"batch: {len(ordered) - len(failed)} ok, {len(failed)} failed -> {args.out}, {jsonl}",
+        f"batch: {len(ordered) - len(failed)} ok, {len(failed)} failed"
+        + (f", {missing} not run" if missing else "")
+        + f" -> {args.out}, {jsonl}",
         file=sys.stderr,
     )
     for r in failed:
         print(f"  {r['label']}: {r['error']}", file=sys.stderr)
-    return 0
+    if lost:
+        print(f"hea-studio: error: the Dask cluster failed during the run ({lost})", file=sys.stderr)
+    return EXIT_ROWS_FAILED if failed or missing else 0

@@ -11,6 +11,7 @@ from hea_studio.cli.analyze import check_run_outputs
 from hea_studio.cli.outputs import write_figure, write_text
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
+from hea_studio.core.shapes import Cylinder, Sphere, parse_roi
 
 HELP = "concentration of every species per slab along an axis of a box or cylinder, with error bars"
 
@@ -21,7 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ranges", type=Path, required=True, help="range file (.rrng, .rng, .env)")
     parser.add_argument(
         "--roi",
-        help="box xmin,ymin,zmin,xmax,ymax,zmax in nm (default: largest box inside the specimen)",
+        help="box xmin,ymin,zmin,xmax,ymax,zmax in nm (default: largest box inside the specimen), or "
+        "cylinder:x0,y0,z0,x1,y1,z1,r for a profile along any direction (the cylinder's axis)",
     )
     parser.add_argument("--axis", default="z", choices=("x", "y", "z"), help="profile axis (default z)")
     parser.add_argument(
@@ -69,18 +71,36 @@ def run(args: argparse.Namespace) -> int:
     from hea_studio.io import load_ions, load_ranges, to_atoms
 
     check_run_outputs(args, ("--plot", args.plot))
-    roi = Box.parse(args.roi) if args.roi else None
-    if roi is not None:
+    roi = parse_roi(args.roi) if args.roi else None
+    if isinstance(roi, Sphere):
+        raise InputError(
+            "profile takes a box or a cylinder ROI (cylinder:x0,y0,z0,x1,y1,z1,r: along its axis)"
+        )
+    if isinstance(roi, Box):
         slab_edges(roi, "xyz".index(args.axis), args.bin)  # a bad bin fails before the file is read
+    elif isinstance(roi, Cylinder) and not (args.bin > 0 and args.bin <= roi.length):
+        raise InputError(
+            f"--bin must lie in (0, {roi.length:.3g}] nm (the cylinder's length), got {args.bin:g}"
+        )
     ions = load_ions(args.file)
     table = load_ranges(args.ranges)
     atoms = to_atoms(ions, table, decompose=not args.no_decompose)
-    box = roi if roi is not None else atoms_default_box(atoms)
-    profile = composition_profile(atoms, box, args.axis, args.bin, args.radius)
+    if isinstance(roi, Cylinder):
+        # A profile along any direction: the cylinder's axis, from its start (--axis/--radius unused).
+        from hea_studio.compute.profile.along import cylinder_profile
+
+        profile = cylinder_profile(atoms, roi, args.bin)
+    else:
+        box = roi if roi is not None else atoms_default_box(atoms)
+        profile = composition_profile(atoms, box, args.axis, args.bin, args.radius)
     if int(profile.totals.sum()) == 0:
-        raise InputError(f"{args.file}: no ranged atoms inside the {'cylinder' if args.radius else 'box'}")
+        shape = "cylinder" if args.radius or isinstance(roi, Cylinder) else "box"
+        raise InputError(f"{args.file}: no ranged atoms inside the {shape}")
     if args.json:
-        write_text(args.json, json.dumps(profile.to_json(), indent=1) + "\n")
+        doc = profile.to_json()
+        if isinstance(roi, Cylinder):
+            doc["roi_shape"] = roi.to_dict()
+        write_text(args.json, json.dumps(doc, indent=1) + "\n")
     if args.csv:
         write_text(args.csv, profile.to_csv())
     if args.plot:

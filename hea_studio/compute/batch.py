@@ -23,12 +23,19 @@ from typing import Any
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.comparison import comparison_row
 from hea_studio.core.errors import InputError
+from hea_studio.core.geometry import edges_that_fit
+from hea_studio.core.limits import check_input_file
 from hea_studio.core.results import AnalysisResult
 from hea_studio.core.settings import AnalysisSettings
 from hea_studio.core.shapes import Roi, parse_roi
 
 MANIFEST_COLUMNS = ("file", "ranges", "roi", "label")
+# A manifest lists files: a larger one, or a field longer than a path can be, is not a manifest.
+MAX_MANIFEST_BYTES = 16 << 20
+MAX_FIELD_CHARS = 4096
 RESULT_SCHEMA = "hea-studio/batch/1"
+# The analysis JSON a row writes into --json-dir (hea_studio.core.results.SCHEMA, any version).
+ANALYSIS_SCHEMA_PREFIX = "hea-studio/analysis/"
 
 
 def analyze_files(
@@ -95,8 +102,7 @@ def analyze_atoms(
         if text:
             on_warning(text)
     if cut_sizes:
-        limit = float(min(box.size)) * (1 + 1e-9)
-        fitting = tuple(L for L in settings.sizes_nm if limit >= L)
+        fitting = edges_that_fit(settings.sizes_nm, box.size)
         if fitting and fitting != settings.sizes_nm:
             settings = replace(settings, sizes_nm=fitting)
     if on_warning is not None:
@@ -117,12 +123,20 @@ class BatchRow:
     roi: str | None
     label: str
 
-    def key(self, settings: AnalysisSettings) -> str:
-        """Identity of the row's result: same files, box, label and settings give the same key."""
+    def key(self, settings: AnalysisSettings, digests: dict[str, str] | None = None) -> str:
+        """Identity of the row's result: the same file contents, box, label and settings give the
+        same key, so a run whose file changed is analysed again.
+
+        ``digests`` maps each path to the SHA-256 of its contents (computed once, on the client:
+        workers may run elsewhere, with other relative paths); without it they are computed here.
+        """
+        digests = digests if digests is not None else file_digests([self])
         text = json.dumps(
             [
                 str(Path(self.file).resolve()),
+                digests.get(self.file, ""),
                 str(Path(self.ranges).resolve()),
+                digests.get(self.ranges, ""),
                 self.roi,
                 self.label,
                 repr(settings),
@@ -131,9 +145,27 @@ class BatchRow:
         return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
+def file_digests(rows: list[BatchRow]) -> dict[str, str]:
+    """SHA-256 of every file the rows name (``""`` for one that cannot be read: its row fails later)."""
+    out: dict[str, str] = {}
+    for path in {p for row in rows for p in (row.file, row.ranges)}:
+        h = hashlib.sha256()
+        try:
+            if not Path(path).is_file():  # a FIFO would block; the row reports it
+                raise OSError
+            with open(path, "rb") as fh:
+                for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                    h.update(block)
+            out[path] = h.hexdigest()
+        except OSError:
+            out[path] = ""
+    return out
+
+
 def _resolve(value: str, folder: Path) -> str:
+    # Absolute on the client: a worker started elsewhere has another working folder.
     p = Path(value).expanduser()
-    return str(p if p.is_absolute() else folder / p)
+    return str((p if p.is_absolute() else folder / p).absolute())
 
 
 def read_manifest(path: str | os.PathLike[str]) -> list[BatchRow]:
@@ -143,10 +175,26 @@ def read_manifest(path: str | os.PathLike[str]) -> list[BatchRow]:
     (numbered if several rows share it). Raises InputError naming the manifest and the line.
     """
     path = Path(path)
+    check_input_file(path, "manifest")
     try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise InputError(f"is larger than {MAX_MANIFEST_BYTES >> 20} MB; a manifest lists files", path)
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(f"cannot read {exc.strerror.lower() if exc.strerror else exc}", path) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"is not UTF-8 text (byte {exc.start}); save the manifest as UTF-8 CSV", path
+        ) from None
+    if "\0" in text:
+        raise InputError("holds binary data; a manifest is a CSV text file", path)
+    try:
+        return _manifest_rows(text, path)
+    except csv.Error as exc:
+        raise InputError(f"is not a readable CSV ({exc})", path) from None
+
+
+def _manifest_rows(text: str, path: Path) -> list[BatchRow]:
     reader = csv.DictReader(text.splitlines())
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in ("file", "ranges") if c not in header]
@@ -156,7 +204,9 @@ def read_manifest(path: str | os.PathLike[str]) -> list[BatchRow]:
         )
     rows: list[BatchRow] = []
     for line, rec in enumerate(reader, start=2):
-        rec = {(k or "").strip().lower(): (v or "").strip() for k, v in rec.items()}
+        rec = {(k or "").strip().lower(): (v if isinstance(v, str) else "").strip() for k, v in rec.items()}
+        if any(len(v) > MAX_FIELD_CHARS for v in rec.values()):
+            raise InputError(f"line {line}: a field is longer than {MAX_FIELD_CHARS} characters", path)
         if not any(rec.values()):
             continue
         if not rec.get("file") or not rec.get("ranges"):
@@ -190,7 +240,9 @@ def rows_from_files(patterns: list[str], ranges: str, roi: str | None = None) ->
         files += [f for f in found if f not in files]
     if roi is not None:
         parse_roi(roi)
-    return _unique_labels([BatchRow(str(Path(f)), str(Path(ranges)), roi, "") for f in files])
+    # Absolute on the client: a worker started elsewhere has another working folder.
+    rows = [BatchRow(str(Path(f).absolute()), str(Path(ranges).absolute()), roi, "") for f in files]
+    return _unique_labels(rows)
 
 
 def _unique_labels(rows: list[BatchRow]) -> list[BatchRow]:
@@ -211,15 +263,55 @@ def safe_name(label: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in label).strip(".") or "row"
 
 
+def json_names(rows: list[BatchRow]) -> list[str]:
+    """One file name per row for ``--json-dir``, all different, also where labels differ only in
+    characters a file name cannot hold or in case (``run 5`` and ``run_5``, ``A`` and ``a``)."""
+    names: list[str] = []
+    used: set[str] = set()
+    for row in rows:
+        base = safe_name(row.label)
+        name, n = base, 2
+        while name.lower() in used:
+            name, n = f"{base}-{n}", n + 1
+        used.add(name.lower())
+        names.append(f"{name}.json")
+    return names
+
+
+def check_json_dir(folder: Path, names: list[str]) -> None:
+    """Refuse, before any work, a ``--json-dir`` where a row's file would replace a file that is not
+    an analysis result (``run1.json`` of ``synth`` beside ``run1.pos``)."""
+    for name in names:
+        path = folder / name
+        if not path.exists():
+            continue
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(4096).decode("utf-8", "replace")
+        except OSError:
+            head = ""
+        if f'"schema": "{ANALYSIS_SCHEMA_PREFIX}' not in head.replace('":"', '": "'):
+            raise InputError(
+                f"--json-dir {folder}: {name} exists and is not an analysis result; it would be replaced "
+                "(choose an empty folder)"
+            )
+
+
 def run_row(
-    row: BatchRow, settings: AnalysisSettings, sizes_given: bool, json_dir: str | None = None
+    row: BatchRow,
+    settings: AnalysisSettings,
+    sizes_given: bool,
+    json_dir: str | None = None,
+    key: str | None = None,
+    json_name: str | None = None,
 ) -> dict[str, Any]:
     """Analyse one row; return its table record (``status`` ``"ok"`` or ``"error"`` with the message).
 
     With ``json_dir`` the full analysis JSON (as ``analyze --json`` writes it) goes to
     ``json_dir/LABEL.json``. Never raises for a bad input: the error is the record.
     """
-    record: dict[str, Any] = {"schema": RESULT_SCHEMA, "key": row.key(settings), **asdict(row)}
+    # The key comes from the client (file contents hashed there); computing it here is the fallback.
+    record: dict[str, Any] = {"schema": RESULT_SCHEMA, "key": key or row.key(settings), **asdict(row)}
     t0 = time.perf_counter()
     try:
         result = analyze_files(
@@ -228,7 +320,7 @@ def run_row(
         if json_dir is not None:
             from hea_studio.io.files import write_atomically
 
-            out = Path(json_dir) / f"{safe_name(row.label)}.json"
+            out = Path(json_dir) / (json_name or f"{safe_name(row.label)}.json")
             text = result.dumps() + "\n"
             write_atomically(out, lambda tmp: tmp.write_text(text, encoding="utf-8"), durable=False)
             record["json"] = str(out)
@@ -282,9 +374,24 @@ def table_csv(records: list[dict[str, Any]]) -> str:
         cells = []
         for c in TABLE_COLUMNS:
             v = rec.get(c)
-            cells.append("" if v is None else repr(v) if isinstance(v, float) else str(v))
+            cells.append("" if v is None else repr(v) if isinstance(v, float) else spreadsheet_text(str(v)))
         writer.writerow(cells)
     return out.getvalue()
+
+
+# A spreadsheet runs a cell starting with one of these as a formula (=HYPERLINK(...), +cmd|...).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str) -> str:
+    """``text`` safe to open in a spreadsheet: a cell that could be read as a formula gets a leading
+    apostrophe (shown as text, never run). Numbers stay numbers (``-1.5`` is not a formula)."""
+    if text.startswith(_FORMULA_START):
+        try:
+            float(text)
+        except ValueError:
+            return "'" + text
+    return text
 
 
 def read_records(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
@@ -292,8 +399,14 @@ def read_records(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
     p = Path(path)
     if not p.exists():
         return {}
+    check_input_file(p, "batch results file")
     out: dict[str, dict[str, Any]] = {}
-    lines = p.read_text(encoding="utf-8").splitlines()
+    try:
+        lines = p.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise InputError("is not a batch results file (not UTF-8 text); give another --jsonl", p) from None
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})", p) from None
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from hea_studio.core.errors import InputError
+
+# Slack when counting whole cubes in an extent: three 0.1 nm cubes fill 3 * 0.1 = 0.30000000000000004
+# nm, and 0.3 / 0.1 = 2.9999999999999996 must still count as three.
+CUBE_SLACK = 1e-9
+
+
+def whole_cubes(extent: float, edge: float) -> int:
+    """How many whole cubes of ``edge`` nm fit side by side in ``extent`` nm (tolerant to rounding).
+
+    The one rule for "an edge fits": a cube edge fits in a box when at least one whole cube fits along
+    its shortest side (:func:`edges_that_fit`); the tilings count their cubes with this too.
+    """
+    return math.floor(extent / edge + CUBE_SLACK)
+
+
+def edges_that_fit(edges: Iterable[float], size: Sequence[float]) -> tuple[float, ...]:
+    """The cube edges of which one whole cube fits in a box of ``size`` (x, y, z) nm, in their order."""
+    shortest = float(min(size))
+    return tuple(float(L) for L in edges if whole_cubes(shortest, L) >= 1)
 
 
 @dataclass(frozen=True)

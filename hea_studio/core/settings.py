@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from hea_studio.core.errors import InputError
-from hea_studio.core.geometry import Box
+from hea_studio.core.geometry import Box, edges_that_fit
 from hea_studio.core.limits import (
     MAX_BOOTSTRAP,
     MAX_MIN_ATOMS,
@@ -253,8 +253,7 @@ class AnalysisSettings:
         InputError
             If not even the smallest edge fits.
         """
-        smallest = float(min(box.size))
-        sizes = tuple(L for L in self.sizes_nm if smallest * (1 + 1e-9) >= L)
+        sizes = edges_that_fit(self.sizes_nm, box.size)
         if not sizes:
             raise InputError(
                 f"the box ({', '.join(f'{s:.2f}' for s in box.size)} nm) is smaller than the smallest "

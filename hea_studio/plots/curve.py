@@ -359,9 +359,12 @@ def header_html(result: AnalysisResult, title: str | None = None) -> str:
     second = []
     if result.sume is None or result.sume.method != "hinge-bulk":
         app = apparent(data)
+        # Short enough for a narrow plot: a bound drops its "(not levelled)" (the headline and the
+        # warnings say it); the Results panel and the legend carry the full label.
+        value = app.value.replace(" (not levelled)", "").replace(" (at the smallest edge)", "")
+        noise = " (incl. counting noise)" if app.is_number else ""
         second.append(
-            f"<span style='color:{_colour_hex(_FIT_COLOUR)}'>★ apparent SUME {_esc(app.value)} "
-            "(incl. counting noise)</span>"
+            f"<span style='color:{_colour_hex(_FIT_COLOUR)}'>★ apparent SUME {_esc(value)}{noise}</span>"
         )
     if result.sume_null.edge_nm is not None:
         second.append(f"null SUME {result.sume_null.edge_nm:.2f} nm")

@@ -127,7 +127,7 @@ def test_broken_file_is_one_error_row_on_an_existing_scheduler(runs, capsys):
         n_workers=2, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR
     ) as cluster:
         args = ["batch", str(manifest), "--out", str(out), "--scheduler", cluster.scheduler_address, *COMMON]
-        assert main(args) == 0
+        assert main(args) == 3  # rows failed: not a success (issue 24)
         table = _table(out)
         assert len(table) == N_RUNS
         errors = [r for r in table if r["status"] == "error"]
@@ -138,7 +138,7 @@ def test_broken_file_is_one_error_row_on_an_existing_scheduler(runs, capsys):
             assert float(rec["S_bulk_R"]) == expected[rec["label"]]["bulk"]["S_R"]
         assert "11 ok, 1 failed" in capsys.readouterr().err
         # A rerun runs only the failed row again (it fails again; the others are not touched).
-        assert main(args) == 0
+        assert main(args) == 3
         assert "11 already done, 1 to run" in capsys.readouterr().err
         again = _table(out)
         assert [(r["label"], r["status"], r["S_bulk_R"]) for r in again] == [

@@ -86,3 +86,55 @@ def test_cli_takes_shapes_wherever_roi_is_taken(tmp_path):
     expected = int(Sphere((6, 6, 6), 4).contains(pos[atoms.labels == 1]).sum())
     assert n_in == expected
     assert main(["analyze", *base, "--roi", "sphere:1,2,3"]) == 2
+
+
+def test_profile_along_an_oblique_cylinder_finds_an_oblique_interface(tmp_path):
+    from hea_studio.compute.profile.along import cylinder_profile
+    from hea_studio.core.atoms import AtomSet
+
+    # Two phases separated by the plane x + y = 20 (Cu-rich beyond it): along the diagonal the step
+    # sits at 20 / sqrt(2) = 14.14 nm from the origin; along x alone it would be smeared over 20 nm.
+    rng = np.random.default_rng(1)
+    pos = rng.uniform(0, 20, (200_000, 3))
+    beyond = pos[:, 0] + pos[:, 1] > 20
+    p_cu = np.where(beyond, 0.8, 0.1)
+    labels = (rng.random(len(pos)) < p_cu).astype(np.int64)  # 1 = Cu
+    atoms = AtomSet(pos, labels, ("Fe", "Cu"))
+    cyl = Cylinder((0, 0, 10), (20, 20, 10), 2.0)
+    prof = cylinder_profile(atoms, cyl, 0.5)
+    assert prof.edges_nm[-1] == pytest.approx(cyl.length) and prof.axis == "along"
+    x = prof.fractions[:, 1]
+    c = prof.centres_nm
+    n = prof.totals
+    # Within 4 counting errors of each phase's Cu fraction on either side (the ends hold few atoms).
+    assert np.all(np.abs(x[c < 12] - 0.1) < 4 * np.sqrt(0.09 / n[c < 12]) + 0.01)
+    far = (c > 16.5) & (n > 0)
+    assert np.all(np.abs(x[far] - 0.8) < 4 * np.sqrt(0.16 / n[far]) + 0.01)
+    assert int(prof.totals.sum()) == int(cyl.contains(pos).sum())
+    # The CLI: --roi cylinder: gives the same slabs, with the shape in the JSON.
+    write_pos(
+        tmp_path / "i.pos", pos.astype(np.float32), np.where(labels == 1, 63.0, 56.0).astype(np.float32)
+    )
+    (tmp_path / "i.rrng").write_text(
+        "[Ions]\nNumber=2\nIon1=Fe\nIon2=Cu\n[Ranges]\nNumber=2\n"
+        "Range1=55.5 56.5 Vol:0.01 Fe:1\nRange2=62.5 63.5 Vol:0.01 Cu:1\n"
+    )
+    out = tmp_path / "p.json"
+    rc = main(["profile", str(tmp_path / "i.pos"), "--ranges", str(tmp_path / "i.rrng"), "--roi",
+               "cylinder:0,0,10,20,20,10,2", "--bin", "0.5", "--json", str(out)])  # fmt: skip
+    assert rc == 0
+    doc = json.loads(out.read_text())
+    assert doc["roi_shape"]["shape"] == "cylinder" and len(doc["slabs"]) == len(c)
+    assert (
+        main(
+            [
+                "profile",
+                str(tmp_path / "i.pos"),
+                "--ranges",
+                str(tmp_path / "i.rrng"),
+                "--roi",
+                "sphere:5,5,5,2",
+            ]
+        )
+        == 2
+    )

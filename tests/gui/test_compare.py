@@ -215,3 +215,28 @@ def test_the_comparison_is_kept_in_the_project(make_main_window, qtbot, files, t
         for i in range(again.compare.compare_panel.list.count())
     ]
     assert "Box 1 (run.pos)" in names
+    # The ticks shown are the boxes compared (on main they showed unticked after a reopen).
+    panel = again.compare.compare_panel
+    assert sorted(panel.checked_keys()) == sorted(job2.checked) and len(job2.checked) == 4
+
+
+def test_a_box_that_cannot_be_analysed_is_skipped_with_its_reason(make_main_window, qtbot, files):
+    """On main one failing box stopped the whole comparison ("Comparison stopped: ...")."""
+    window = make_main_window()
+    _open(window, qtbot, files)
+    session = window.session
+    session.set_active_box(BOXES["Box 1"])
+    session.add_subvolume(Box((1.0, 1.0, 1.0), (1.3, 1.3, 1.3)), "tiny")  # no cube edge fits
+    session.add_subvolume(BOXES["near top"], "near top")
+    qtbot.waitUntil(lambda: not window.controller.is_analysing(), timeout=60_000)
+    job = window.compare.job
+    window.compare.show_compare()
+    window.compare.compare_panel.set_checked([c.key for c in job.candidates()])
+    qtbot.waitUntil(lambda: not job.is_running() and not job.missing(), timeout=180_000)
+    assert [label for _k, label, _r, _c in job.entries()] == [
+        i.label for i in job.checked_items() if i.name != "tiny"
+    ]
+    status = window.compare.compare_panel.status.text()
+    assert "2 sub-volume(s) compared" in status and "tiny skipped:" in status
+    ((item, reason),) = job.skipped_items()
+    assert item.name == "tiny" and reason in status

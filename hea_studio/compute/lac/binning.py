@@ -27,7 +27,7 @@ from hea_studio.compute.common import scan
 from hea_studio.compute.lac import _kernels
 from hea_studio.compute.lac.finegrid import FineGrid
 from hea_studio.core import memory
-from hea_studio.core.geometry import Box
+from hea_studio.core.geometry import Box, whole_cubes
 from hea_studio.core.progress import TaskState
 from hea_studio.core.shapes import Shape, cubes_inside
 
@@ -56,8 +56,8 @@ _QUANTUM_NM = 1e-4
 
 
 def n_tiles(extent: float, L: float) -> int:
-    """Whole cubes of edge ``L`` that fit in ``extent`` (tolerant to rounding of e.g. 3 * 0.1)."""
-    return math.floor(extent / L + 1e-9)
+    """Whole cubes of edge ``L`` that fit in ``extent`` (:func:`hea_studio.core.geometry.whole_cubes`)."""
+    return whole_cubes(extent, L)
 
 
 def common_voxel_edge(sizes) -> float | None:

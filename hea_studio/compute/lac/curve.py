@@ -18,7 +18,7 @@ from hea_studio.compute.reference.freqdist import atom_count_groups, chi2_agains
 from hea_studio.compute.reference.ions import IonNullTable
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
-from hea_studio.core.geometry import Box
+from hea_studio.core.geometry import Box, edges_that_fit
 from hea_studio.core.progress import TaskState, check_cancelled
 from hea_studio.core.results import ScaleResult
 from hea_studio.core.settings import AnalysisSettings
@@ -30,7 +30,8 @@ PAPER_CUBES_LARGEST = 5
 def check_sizes(prep: PreparedRoi, sizes: Sequence[float]) -> None:
     """Refuse edges that do not fit in the ROI (they would give no cube at all)."""
     smallest = float(prep.extent.min())
-    too_big = [L for L in sizes if smallest * (1 + 1e-9) < L]
+    fitting = edges_that_fit(sizes, prep.extent)
+    too_big = [L for L in sizes if float(L) not in fitting]
     if too_big:
         ex = ", ".join(f"{v:.3g}" for v in prep.extent)
         raise InputError(

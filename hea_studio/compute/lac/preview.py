@@ -27,7 +27,7 @@ from hea_studio.compute.lac.roi import MIN_ROI_ATOMS, choose_elements, ion_types
 from hea_studio.core import memory
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
-from hea_studio.core.geometry import Box
+from hea_studio.core.geometry import Box, edges_that_fit
 from hea_studio.core.progress import TaskState
 from hea_studio.core.settings import AnalysisSettings
 
@@ -288,7 +288,7 @@ def preview_inputs(
     if min(n) <= 0:
         raise InputError("the box lies outside the data")
     sizes = sorted({max(1, round(L / g)) * g for L in settings.sizes_nm})
-    sizes = [L for L in sizes if float(min(n)) * g * (1 + 1e-9) >= L]
+    sizes = list(edges_that_fit(sizes, [float(v) * g for v in n]))
     if not sizes:
         raise InputError("the box is smaller than the smallest cube edge")
     species = atoms.element_counts(table.block_sum(a, n))
