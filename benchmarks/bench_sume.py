@@ -1,19 +1,22 @@
-"""Final-analysis time of the demo box with the SUME interval of science.md 5, against the previous
-interval (bootstrap over the analysed tiling only), measured in the same run.
+"""Final-analysis time of the demo box with the schema-3 SUMEs (issue 21): the default edge list
+(0.5 nm steps) against a denser one (0.25 nm steps), and the preview without an interval, measured in
+the same run with the machine's load beside each figure.
 
-Run: ``python benchmarks/bench_sume.py``. Prints medians over repeats, their ratio, and the interval
-widths each source adds; the target is a final analysis of the demo box under 2 s on 2 cores.
+Run: ``python benchmarks/bench_sume.py``. Prints medians over repeats and their ratios; the target is a
+final analysis of the demo box under 2 s on 2 cores.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from dataclasses import replace
 
 from hea_studio.compute.analysis import run_analysis
 from hea_studio.compute.lac.roi import default_box
-from hea_studio.core.settings import AnalysisSettings
+from hea_studio.core.settings import AnalysisSettings, parse_sizes
+from hea_studio.core.summary import headline
 from hea_studio.io import load_ions, load_ranges, to_atoms
 from hea_studio.synth.demo import demo_files
 
@@ -30,11 +33,8 @@ def _median_time(atoms, box, settings):
     return statistics.median(times), result
 
 
-def _width(sume) -> str:
-    if sume is None or sume.ci95_nm is None:
-        return "-"
-    lo, hi = sume.ci95_nm
-    return f"{sume.edge_nm:.2f} nm [{lo:.2f}, {hi:.2f}] (width {hi - lo:.2f})"
+def _load() -> str:
+    return "load " + " ".join(f"{v:.1f}" for v in os.getloadavg())
 
 
 def main() -> None:
@@ -42,22 +42,25 @@ def main() -> None:
     atoms = to_atoms(load_ions(pos), load_ranges(rng))
     box = default_box(atoms.positions)
     limit = float(min(box.size))
-    new = AnalysisSettings()
-    new = replace(new, sizes_nm=tuple(L for L in new.sizes_nm if limit >= L))
-    old = replace(new, grid_shifts=1)
-    run_analysis(atoms, new, box)  # compile and warm the caches
-    preview_t, _ = _median_time(atoms, box, replace(new, bootstrap=0))
-    old_t, old_r = _median_time(atoms, box, old)
-    new_t, new_r = _median_time(atoms, box, new)
-    print(f"demo box: {new_r.roi_atoms} atoms, {len(new.sizes_nm)} edges, {new.bootstrap} replicates")
-    print(f"preview (no interval)                         {preview_t:6.3f} s")
-    print(f"interval over the analysed tiling (baseline)  {old_t:6.3f} s   SUME {_width(old_r.sume)}")
+
+    def cut(settings):
+        return replace(settings, sizes_nm=tuple(L for L in settings.sizes_nm if limit >= L))
+
+    default = cut(AnalysisSettings())
+    dense = cut(AnalysisSettings(sizes_nm=parse_sizes("0.5:10:0.25")))
+    run_analysis(atoms, default, box)  # compile and warm the caches
+    preview_t, _ = _median_time(atoms, box, replace(default, bootstrap=0))
+    print(f"preview, no interval ({len(default.sizes_nm)} edges)        {preview_t:6.3f} s   {_load()}")
+    default_t, r = _median_time(atoms, box, default)
+    print(f"final, default 0.5 nm steps ({len(default.sizes_nm)} edges)   {default_t:6.3f} s   {_load()}")
+    print(f"   SUME {headline(r.to_json()).line()}; apparent {r.sume_apparent.edge_nm:.2f} nm")
+    dense_t, d = _median_time(atoms, box, dense)
+    print(f"final, 0.25 nm steps ({len(dense.sizes_nm)} edges)          {dense_t:6.3f} s   {_load()}")
+    print(f"   SUME {headline(d.to_json()).line()}; apparent {d.sume_apparent.edge_nm:.2f} nm")
     print(
-        f"interval over {new.grid_shifts} tilings + edge subsets (new) {new_t:6.3f} s   SUME {_width(new_r.sume)}"
+        f"ratio 0.25 / 0.5 steps: {dense_t / default_t:.2f}x; final / preview: {default_t / preview_t:.2f}x"
     )
-    print(
-        f"ratio new / baseline: {new_t / old_t:.2f}x; target new < 2 s: {'met' if new_t < 2 else 'NOT met'}"
-    )
+    print(f"target default final < 2 s: {'met' if default_t < 2 else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -147,6 +147,7 @@ class MapWindow(QMainWindow):
         bar.addWidget(run)
 
         self.status_label = QLabel("Open a spectrum image: File > Open, or drop it here")
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)  # messages quote file names
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setMaximumWidth(240)

@@ -12,7 +12,7 @@ from dataclasses import replace
 from hea_studio.cli.analyze import add_data_arguments, check_run_outputs, parse_elements, warn_roi
 from hea_studio.cli.outputs import write_text
 from hea_studio.core.errors import InputError
-from hea_studio.core.limits import MAX_SEED, check_int
+from hea_studio.core.limits import MAX_CENTRES, MAX_SEED, check_int
 from hea_studio.core.settings import COCUFENI_LATTICE, Lattice
 from hea_studio.core.shapes import bounding_box, parse_roi
 
@@ -54,7 +54,7 @@ def _centres(text: str) -> int | None:
         raise InputError(f"--centres wants a whole number or 'all', not {text!r}") from None
     if value < 1:
         raise InputError(f"--centres must be at least 1, not {value}")
-    return value
+    return check_int("--centres", value, 1, MAX_CENTRES, "more centres than any specimen holds atoms")
 
 
 def points_csv(result) -> str:

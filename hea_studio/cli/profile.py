@@ -71,6 +71,13 @@ def run(args: argparse.Namespace) -> int:
     from hea_studio.io import load_ions, load_ranges, to_atoms
 
     check_run_outputs(args, ("--plot", args.plot))
+    from hea_studio.core.limits import MAX_COORD_NM, MIN_EDGE_NM, check_float
+
+    # Bounded before numpy sees them (a radius of 1e300 overflowed its square).
+    reach = f"no specimen is longer than {2 * MAX_COORD_NM:g} nm"
+    check_float("--bin: the bin width (nm)", args.bin, MIN_EDGE_NM, 2 * MAX_COORD_NM, reach, open_low=False)
+    if args.radius is not None:
+        check_float("--radius (nm)", args.radius, 0.0, 2 * MAX_COORD_NM, reach, open_low=True)
     roi = parse_roi(args.roi) if args.roi else None
     if isinstance(roi, Sphere):
         raise InputError(

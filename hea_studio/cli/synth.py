@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from hea_studio.core.errors import InputError, os_reason
+from hea_studio.core.limits import MAX_COORD_NM, MAX_SEED, check_float, check_int
 from hea_studio.core.settings import Lattice
 
 HELP = "generate a synthetic APT specimen with known ground truth (.pos, .rrng, .json), or with --eds a STEM-EDS map"
@@ -89,11 +90,42 @@ def _names(text: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in text.split(",") if v.strip())
 
 
+# (option attribute, low, high, why): every number synth takes, bounded before any arithmetic
+# (a cluster size of 1e300 overflowed its cube).
+_SPECIMEN = 2 * MAX_COORD_NM
+_BOUNDS = (
+    ("tip_radius_nm", 0.0, _SPECIMEN, "no specimen is larger"),
+    ("shank_angle", 0.0, 89.0, "a shank half angle is between 0 and 90 degrees"),
+    ("tip_length_nm", 0.0, _SPECIMEN, "no specimen is longer"),
+    ("cluster_nm", 0.0, 1000.0, "a cluster is nanometres across"),
+    ("cluster_strength", 0.0, 1.0, "a strength is a share"),
+    ("cluster_density", 0.0, 1000.0, "more clusters per nm^3 than atoms"),
+    ("field_nm", 0.0, 1000.0, "a correlation length is nanometres"),
+    ("efficiency", 0.0, 1.0, "an efficiency is a share"),
+    ("blur_nm", 0.0, 100.0, "a blur is nanometres"),
+    ("blur_depth_nm", 0.0, 100.0, "a blur is nanometres"),
+    ("background", 0.0, 1.0, "a background is a share"),
+)
+
+
+def _check_numbers(args: argparse.Namespace) -> None:
+    for name, lo, hi, why in _BOUNDS:
+        value = getattr(args, name, None)
+        if value is not None:
+            check_float("--" + name.replace("_", "-"), value, lo, hi, why)
+    if getattr(args, "size_nm", None):
+        for v in _floats(args.size_nm, "size"):
+            check_float("--size-nm", v, 0.0, _SPECIMEN, "no specimen is larger", open_low=True)
+    if getattr(args, "seed", None) is not None:
+        check_int("--seed", args.seed, 0, MAX_SEED, "seeds are 32-bit unsigned integers")
+
+
 def build_params(args: argparse.Namespace):
     """Turn parsed options into :class:`~hea_studio.synth.SynthParams` (preset first, then overrides)."""
     from hea_studio.synth import BoxShape, ClusterSpec, FieldSpec, SynthParams, TipShape
     from hea_studio.synth.presets import preset
 
+    _check_numbers(args)
     p = preset(args.preset) if args.preset else SynthParams(shape=BoxShape((20.0, 20.0, 20.0)))
     changes: dict = {}
     if args.elements:

@@ -154,7 +154,7 @@ def file_digests(rows: list[BatchRow]) -> dict[str, str]:
             if not Path(path).is_file():  # a FIFO would block; the row reports it
                 raise OSError
             with open(path, "rb") as fh:
-                for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                while block := fh.read(1 << 20):
                     h.update(block)
             out[path] = h.hexdigest()
         except OSError:

@@ -36,6 +36,10 @@ MAX_MIN_ATOMS = 1_000_000_000
 """More atoms than any cube of any real specimen holds: every cube would be dropped."""
 MAX_BOOTSTRAP = 100_000
 """The SUME interval is stable after a few hundred resamples; more only costs hours."""
+MAX_NEIGHBOURS = 100_000
+"""Atoms of one local neighbourhood (``local --k``): more is no longer local."""
+MAX_CENTRES = 1_000_000_000
+"""Centre atoms of ``local`` (more than any specimen holds)."""
 MAX_SEED = 2**32 - 1
 """Seeds are 32-bit unsigned integers in every random generator HEA Studio uses."""
 MEMORY_BUDGET_MB = (1.0e-3, 64.0 * 1024 * 1024)

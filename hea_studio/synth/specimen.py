@@ -46,7 +46,9 @@ from hea_studio.synth.spectrum import (
     sample_mass_to_charge,
 )
 
-GENERATOR_VERSION = 5  # 5: isotope masses and abundances from periodictable
+GENERATOR_VERSION = 6  # 6: sites independent of the blur; 5: isotope masses from periodictable
+SITE_MARGIN_NM = 1.2
+"""Sites are generated this far beyond the shape whatever the blur (4 sigma of the default 0.3 nm)."""
 
 # Random streams, one per purpose, so that changing e.g. the spectrum does not move the atoms.
 _STREAM_CLUSTERS, _STREAM_FIELD, _STREAM_SITES, _STREAM_MASS, _STREAM_BACKGROUND = range(5)
@@ -395,7 +397,11 @@ def generate(params: SynthParams, task: TaskState | None = None) -> Specimen:
     k_alloy = len(elements)
     inst = params.instrument
     shape = params.shape
-    margin = inst.blur_margin_nm
+    # The sites (and the species drawn for them) must not depend on the instrument: the same seed is
+    # the same material at any efficiency or blur (issue 21). The lattice origin, the field grid and the
+    # random stream all hang on this margin, so it is a constant; only a blur wider than it (4 sigma >
+    # 1.2 nm) enlarges it, and then the material differs from that of narrower blurs.
+    margin = max(inst.blur_margin_nm, SITE_MARGIN_NM)
     lo, hi = shape.bounds()
     grid = LatticeGrid.covering(params.lattice, lo - margin, hi + margin)
     volume = shape.volume()

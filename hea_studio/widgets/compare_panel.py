@@ -138,6 +138,7 @@ class ComparePanel(QWidget):
         )
 
         self.status = QLabel("Tick sub-volumes to compare.")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # quotes box names
         self.status.setWordWrap(True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the comparison's analyses (the finished ones are kept)")

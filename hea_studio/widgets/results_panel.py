@@ -115,6 +115,7 @@ class ResultsPanel(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for key, title in rows:
             label = QLabel("–")
+            label.setTextFormat(Qt.TextFormat.PlainText)  # element and warning text from files
             label.setWordWrap(True)
             label.setToolTip(TIPS[key])
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

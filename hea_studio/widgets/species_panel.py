@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -58,6 +58,7 @@ class SpeciesPanel(QWidget):
         )
         self.budget.valueChanged.connect(self.budget_changed)
         self.shown_label = QLabel("no dataset")
+        self.shown_label.setTextFormat(Qt.TextFormat.PlainText)
         self.shown_label.setToolTip("Atoms drawn in the 3D view out of the atoms of the visible species")
 
         form = QFormLayout()

@@ -245,9 +245,12 @@ class SpectrumPanel(QWidget):
         self.ranges_view.setMinimumWidth(240)
 
         self.info = QLabel("")
+        # Range names are the user's text: never rendered as markup (a name "<h1>X" was a heading).
+        self.info.setTextFormat(Qt.TextFormat.PlainText)
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.warning = QLabel("")
+        self.warning.setTextFormat(Qt.TextFormat.PlainText)
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet("color: #b00000")
 

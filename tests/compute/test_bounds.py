@@ -51,7 +51,7 @@ CASES = {
     "local-seed": (["local", "{d}/run.pos", "--ranges", "{d}/run.rrng", "--seed", "-1"], "32-bit"),
     "suggest-huge-ion": (["ranges", "suggest", "{d}/run.pos", "--elements", "Fe100O200", "--out", "{d}/s.rrng"],
                          "more than 32 atoms"),
-    "synth-huge": (["synth", "--out", "{d}/big", "--size-nm", "1e6"], "atoms"),
+    "synth-huge": (["synth", "--out", "{d}/big", "--size-nm", "1e6"], "--size-nm"),
     "synth-large": (["synth", "--out", "{d}/big", "--size-nm", "2000"], "atoms"),
     "synth-field": (["synth", "--out", "{d}/fa", "--size-nm", "5", "--field-amplitude", "1e9"], "amplitude"),
 }  # fmt: skip

@@ -179,3 +179,24 @@ def test_fine_grid_with_the_jit_off(alloy, monkeypatch):
     got = slow.tile_counts_shifted(1.5, np.array([0.4, 0.1, 0.9]), g)
     np.testing.assert_array_equal(got[0], shifted[0])
     assert got[1:] == shifted[1:]
+
+
+def test_one_sweep_prefix_sums_equal_three_cumsums(monkeypatch):
+    """The fused summed-volume sweep, int32 and int64, compiled and as plain Python."""
+    from hea_studio.compute.common import _kernels as common
+    from hea_studio.compute.common import _twins as common_twins
+
+    rng = np.random.default_rng(11)
+    for dtype in (np.int32, np.int64):
+        P = np.zeros((9, 7, 12, 3), dtype=dtype)
+        P[1:, 1:, 1:] = rng.integers(0, 5, (8, 6, 11, 3))
+        want = P.copy()
+        common_twins.prefix_sums(want)
+        got = P.copy()
+        common.prefix_sums(got)
+        np.testing.assert_array_equal(got, want)
+        assert got.dtype == dtype and got[-1, -1, -1].sum() == P.sum()
+    disable_jit(monkeypatch)
+    slow = P.copy()
+    common.prefix_sums(slow)
+    np.testing.assert_array_equal(slow, want)

@@ -202,3 +202,49 @@ def test_large_cube_sets_resample_from_the_normal_limit_with_the_bootstrap_sprea
     fast = resample_mean(a, 2000, 42)
     assert fast.std() == pytest.approx(exact_a.std(), rel=0.12)
     assert abs(fast.mean() - a.mean()) < 3 * fast.std() / np.sqrt(2000)
+
+
+def test_a_box_half_outside_the_specimen_is_warned_of():
+    from hea_studio.core.geometry import Box
+
+    atoms = random_alloy(150_000, seed=5)
+    side = float(atoms.positions.max())
+    settings = AnalysisSettings(sizes_nm=parse_sizes("1:4:0.5"), bootstrap=0)
+    inside = run_analysis(atoms, settings, Box((0.0, 0.0, 0.0), (side, side, side)))
+    assert "box_outside_specimen" not in [w.code for w in inside.warnings]
+    half = run_analysis(atoms, settings, Box((side / 2, 0.0, 0.0), (1.5 * side, side, side)))
+    warning = next(w for w in half.warnings if w.code == "box_outside_specimen")
+    share = int(warning.message.split("only ", 1)[1].split(" %", 1)[0])
+    assert 40 <= share <= 60, warning.message  # half the box, judged on whole cubes
+    assert warning.to_json()["applies_to"] == ["all"]
+
+
+def test_the_fitted_edges_do_not_flip_when_the_box_moves_by_one_percent():
+    """Issue 21: at 37 % efficiency the 0.75 nm edge sat at the old 90 % share threshold."""
+    from hea_studio.core.geometry import Box
+    from hea_studio.core.settings import Lattice as L
+    from hea_studio.io import to_atoms
+    from hea_studio.synth.instrument import Instrument
+    from hea_studio.synth.shape import BoxShape
+    from hea_studio.synth.specimen import SynthParams, generate
+
+    spec = generate(
+        SynthParams(
+            elements=("Co", "Cu", "Fe", "Ni"),
+            fractions=(0.25, 0.25, 0.25, 0.25),
+            lattice=L("fcc", 0.35834),
+            shape=BoxShape((16.0, 16.0, 16.0)),
+            instrument=Instrument(efficiency=0.37),
+            seed=4,
+        )
+    )
+    atoms = to_atoms(spec.ions, spec.ranges)
+    settings = AnalysisSettings(sizes_nm=parse_sizes("0.5:3:0.25"), bootstrap=0)
+    chosen = set()
+    for shift in (0.0, 0.04, 0.08, 0.12, 0.16):  # 1 % of the 14 nm box is 0.14 nm
+        box = Box((1.0 + shift, 1.0, 1.0 + shift), (15.0 + shift, 15.0, 15.0 - shift))
+        r = run_analysis(atoms, settings, box)
+        chosen.add(tuple(s.size_nm for s in r.curve if s.in_fit))
+    assert len(chosen) == 1, chosen
+    (fitted,) = chosen
+    assert 0.75 not in fitted and 1.0 in fitted  # ~14 atoms per 0.75 nm cube: below twice min_atoms

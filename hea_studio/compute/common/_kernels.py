@@ -332,23 +332,22 @@ def voxel_fill_chunk(positions, labels, lut, lo, hi, g, shape, start, stop, flat
 
 @njit(cache=True, nogil=True)
 def prefix_sums(P):
-    """Turn per-voxel counts P[1:, 1:, 1:, :] into the summed-volume table, in place."""
+    """Turn per-voxel counts P[1:, 1:, 1:, :] into the summed-volume table, in place.
+
+    One sweep instead of one per axis (a third of the memory traffic on tables larger than the
+    caches): a running sum along z, plus inclusion-exclusion of the entries already final, the
+    previous row of this x plane and the previous plane. Entries of index 0 stay 0; every partial
+    sum counts disjoint atoms, so the table's integer width never overflows.
+    """
     nx1, ny1, nz1, K = P.shape
+    run = np.zeros(K, dtype=np.int64)
     for i in range(1, nx1):
-        for j in range(ny1):
-            for l in range(nz1):  # noqa: E741
-                for k in range(K):
-                    P[i, j, l, k] += P[i - 1, j, l, k]
-    for i in range(nx1):
         for j in range(1, ny1):
-            for l in range(nz1):  # noqa: E741
-                for k in range(K):
-                    P[i, j, l, k] += P[i, j - 1, l, k]
-    for i in range(nx1):
-        for j in range(ny1):
+            run[:] = 0
             for l in range(1, nz1):  # noqa: E741
                 for k in range(K):
-                    P[i, j, l, k] += P[i, j, l - 1, k]
+                    run[k] += P[i, j, l, k]
+                    P[i, j, l, k] = run[k] + P[i, j - 1, l, k] - P[i - 1, j - 1, l, k] + P[i - 1, j, l, k]
 
 
 @njit(cache=True, nogil=True)

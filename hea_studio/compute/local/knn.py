@@ -34,6 +34,7 @@ from hea_studio.compute.reference.atoms import NullEntropyTable, log_table
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
+from hea_studio.core.limits import MAX_NEIGHBOURS, check_int
 from hea_studio.core.progress import TaskState, check_cancelled
 from hea_studio.core.results import BulkResult, json_ready
 from hea_studio.core.shapes import Roi, bounding_box
@@ -61,6 +62,7 @@ def parse_ks(text: str) -> tuple[int, ...]:
         raise InputError(f"--k wants whole numbers separated by commas, not {text!r}") from None
     if not ks or ks[0] < 2:
         raise InputError(f"--k needs neighbourhood sizes of at least 2 atoms, not {text!r}")
+    check_int("--k", ks[-1], 2, MAX_NEIGHBOURS, "a local neighbourhood is tens to thousands of atoms")
     return tuple(ks)
 
 

@@ -296,7 +296,9 @@ def curve_csv(result: dict) -> str:
     w.writerow(head + [f"conc_mean_{e}" for e in els] + [f"conc_std_{e}" for e in els])
     for row in result["curve"]:
         cells = (
-            [row[k] for k in head] + [row["conc_mean"][e] for e in els] + [row["conc_std"][e] for e in els]
+            [row[k] for k in head]
+            + [row["conc_mean"].get(e) for e in els]
+            + [row["conc_std"].get(e) for e in els]
         )
         w.writerow(["" if v is None else (f"{v:.10g}" if isinstance(v, float) else v) for v in cells])
     return out.getvalue()

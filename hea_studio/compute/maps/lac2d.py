@@ -98,7 +98,7 @@ def build_model(
     ``roi`` is ``(y0, y1, x0, x1)`` in pixels.
     """
     y0, y1, x0, x1 = roi
-    whole = np.clip(nc.intensity.sum(axis=(1, 2)), 0.0, None)
+    whole = nc.intensity_totals  # whole-map constants, computed once per file (previews rebuild often)
     n_pix_all = nc.intensity.shape[1] * nc.intensity.shape[2]
     p_all = cliff_lorimer(whole, k_factors)
     p = cliff_lorimer(nc.intensity[:, y0:y1, x0:x1].sum(axis=(1, 2)), k_factors)
@@ -112,8 +112,7 @@ def build_model(
     # X-rays per atom in window w are the yields divided back by R_jj.
     own = np.diag(nc.combination @ nc.fractions)
     per_atom = nc.fractions * (yields / np.where(own > 0, own, 1.0))[None, :]
-    K = len(nc.windows)
-    counts = np.stack([nc.gross, nc.left, nc.right], axis=1).reshape(3 * K, -1).sum(axis=1) / n_pix_all
+    counts = nc.window_totals / n_pix_all
     # What the analysed lines do not explain is background (continuum, unlisted elements' lines).
     background = np.clip(counts - per_atom @ (n_total * p_all) / n_pix_all, 0.0, None)
     return MapModel(
@@ -311,7 +310,10 @@ def lac_curve(
         check_cancelled(task)
         S, T, sums, T_all = patch_values(maps, L, 0, 0, kf, min_counts, kernel)
         n, n_all = S.size, T_all.size
-        x = cliff_lorimer(sums, kf) if n else np.zeros((0, len(nc.elements)))
+        # Per-element spread over the patches: for the full analysis only (a preview shows no table,
+        # and this is the largest cost of a curve once the reference is cached).
+        with_conc = ref_cache is None
+        x = cliff_lorimer(sums, kf) if n and with_conc else np.zeros((0, len(nc.elements)))
         # The side's patches represent the ROI when even its 5th-percentile patch reaches min_counts
         # (a margin that does not flip when the ROI moves by a pixel, unlike a share threshold).
         p5 = float(np.percentile(T_all, FIT_PERCENTILE)) if n_all else 0.0
@@ -341,8 +343,10 @@ def lac_curve(
                 S_null=S_null,
                 S_null_error=err,
                 deficit=deficit,
-                conc_mean={e: float(x[:, i].mean()) if n else 0.0 for i, e in enumerate(nc.elements)},
-                conc_std={e: float(x[:, i].std(ddof=1)) if n > 1 else 0.0 for i, e in enumerate(nc.elements)},
+                conc_mean={e: float(x[:, i].mean()) for i, e in enumerate(nc.elements)} if x.shape[0] else {},
+                conc_std={e: float(x[:, i].std(ddof=1)) for i, e in enumerate(nc.elements)}
+                if x.shape[0] > 1
+                else {},
                 in_fit=in_fit,
                 atoms_per_patch=atoms,
                 patch_entropy=S,

@@ -7,6 +7,7 @@ the net counts per pixel and element, and the mean background counts per pixel i
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +70,18 @@ class NetCounts:
     combination: np.ndarray
     unmix: np.ndarray
     intensity: np.ndarray
+
+    @functools.cached_property
+    def window_totals(self) -> np.ndarray:
+        """(3K,) counts of every window over the whole map (signal, left, right per element)."""
+        return np.stack(
+            [self.gross.sum(axis=(1, 2)), self.left.sum(axis=(1, 2)), self.right.sum(axis=(1, 2))], axis=1
+        ).reshape(-1)
+
+    @functools.cached_property
+    def intensity_totals(self) -> np.ndarray:
+        """(K,) line intensities over the whole map (negative sums clipped at 0)."""
+        return np.clip(self.intensity.sum(axis=(1, 2)), 0.0, None)
 
     def coefficients(self) -> tuple[np.ndarray, np.ndarray]:
         """Background coefficients (left, right) per element."""

@@ -13,6 +13,7 @@ import numpy as np
 
 from hea_studio.compute.lac.binning import PreparedRoi
 from hea_studio.compute.sume.fits import deficit_significant
+from hea_studio.core.geometry import whole_cubes
 from hea_studio.core.results import MIN_FIT_CUBES, AnalysisWarning, ScaleResult, SumeResult
 
 MIXED_PHASE_DIFFERENCE = 0.05
@@ -176,7 +177,7 @@ def inside_share(curve: Sequence[ScaleResult], box_size: Sequence[float]) -> flo
     for s in curve:
         if s.n_cubes == 0 or s.cube_n.size != s.n_cubes or (s.mean_atoms or 0.0) < _INSIDE_MIN_ATOMS:
             continue
-        grid = int(np.prod([math.floor(v / s.size_nm + 1e-9) for v in box_size]))
+        grid = int(np.prod([whole_cubes(float(v), s.size_nm) for v in box_size]))  # the tilings' count
         if grid < MIN_FIT_CUBES:
             return None
         typical = float(np.percentile(s.cube_n, 90))

@@ -67,9 +67,9 @@ class Orphan:
     def set_aside(self) -> Path | None:
         """Move an unreadable copy out of the way (``NAME.h5.unreadable``) so that no later start tries
         it again; the user can still send it in. Returns where it went (``None``: it was deleted)."""
-        target = self.copy.with_name(self.copy.name + ".unreadable")
+        target: Path | None = self.copy.with_name(self.copy.name + ".unreadable")
         try:
-            os.replace(self.copy, target)
+            os.replace(self.copy, target)  # type: ignore[arg-type]
         except OSError:
             self.copy.unlink(missing_ok=True)
             target = None

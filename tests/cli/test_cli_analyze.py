@@ -169,3 +169,15 @@ def test_spectrum_and_profile_plots_by_suffix(specimen, tmp_path, command, suffi
     assert code == 0
     data = out.read_bytes()
     assert data.startswith(magic) and len(data) > 2000
+
+
+def test_sume_method_picks_what_the_headline_holds(specimen, capsys):
+    args = ["analyze", str(specimen / "s.pos"), "--ranges", str(specimen / "s.rrng"), "--sizes", "1:4:0.5",
+            "--bootstrap", "0", "--json", "-"]  # fmt: skip
+    assert main(args) == 0
+    default = json.loads(capsys.readouterr().out)
+    assert default["sume"]["method"] == "hinge-deficit" and default["sume_chemical"] == default["sume"]
+    assert main([*args, "--sume-method", "hinge-bulk"]) == 0
+    bulk = json.loads(capsys.readouterr().out)
+    assert bulk["sume"]["method"] == "hinge-bulk" and bulk["sume"] == bulk["sume_apparent"]
+    assert bulk["sume_chemical"] == default["sume"]  # the deficit hinge is kept under its alias
