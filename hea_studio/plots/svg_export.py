@@ -225,8 +225,23 @@ def write_figure_file(item, path: str | Path, width: int, height: int) -> Path:
     return out
 
 
+_FIGURES: dict[str, object] = {}
+
+
+def reused_figure(kind: str, factory):
+    """One hidden plot object per ``kind`` for the report's figures, made once and reused.
+
+    Tearing a pyqtgraph plot down (deleteLater, or Python's garbage collector reaching it later)
+    freed its items in an order that crashed a later plot in the same process; a figure object
+    that lives as long as the process, redrawn for each figure, is never torn down.
+    """
+    if kind not in _FIGURES:
+        _FIGURES[kind] = factory()
+    return _FIGURES[kind]
+
+
 def plot_svg(widget, item, width: int, height: int) -> str:
-    """``item`` (a plot inside ``widget``) as an SVG element ready to inline in HTML; disposes of the widget.
+    """``item`` (a plot inside ``widget``) as an SVG element ready to inline in HTML.
 
     The widget is laid out at its final size off screen (as the PNG export does), rendered through
     :class:`QtSvgExporter` (vector only: no cached bitmaps), and the XML prolog is dropped. The
@@ -247,7 +262,6 @@ def plot_svg(widget, item, width: int, height: int) -> str:
     exporter.params["background"] = QColor(255, 255, 255)
     text = exporter.svg_bytes().decode("utf-8")
     widget.hide()
-    widget.deleteLater()
     start = text.index("<svg")
     # Qt writes the size in mm; in a page the figure takes the column's width at the viewBox's aspect.
     head = re.sub(r'\swidth="[^"]*"\s+height="[^"]*"', ' width="100%" role="img"', text[start:], count=1)

@@ -197,10 +197,18 @@ def test_fine_grid_sparse_tiles_equal_the_dense_ones(atoms, m, ox, oy, oz):
         return np.where((np.arange(n) >= o) & (v < c), v, -1).astype(np.int64)
 
     lutx, luty, lutz = lut(nx, ox, cx), lut(ny, oy, cy), lut(nz, oz, cz)
-    numbers, counts = _fine.fine_tile_sparse(starts, fz, flab, ny, m, ox, oy, cx, cy, cz, lutz, 4)
-    t_numbers, t_counts = tw_fine.fine_tile_sparse(starts, fz, flab, ny, m, ox, oy, cx, cy, cz, lutz, 4)
+    # Atoms the caller bins itself (near voxel faces): ascending row (x cube * cy + y cube), z cube.
+    face_row = np.array([0, 0, 5, cx * cy - 1], dtype=np.int64)
+    face_c = np.array([0, cz - 1, 2, 1], dtype=np.int64)
+    face_lab = np.array([1, 3, 0, 2], dtype=np.int64)
+    faces = (face_row, face_c, face_lab)
+    numbers, counts = _fine.fine_tile_sparse(starts, fz, flab, ny, m, ox, oy, cx, cy, cz, lutz, 4, *faces)
+    t_numbers, t_counts = tw_fine.fine_tile_sparse(
+        starts, fz, flab, ny, m, ox, oy, cx, cy, cz, lutz, 4, *faces
+    )
     np.testing.assert_array_equal(numbers, t_numbers)
     np.testing.assert_array_equal(counts, t_counts)
     dense = _fine.fine_tile_dense(starts, fz, flab, ny, lutx, luty, lutz, cy, cz, 4)
+    np.add.at(dense, (face_row * cz + face_c, face_lab), 1)
     np.testing.assert_array_equal(dense[numbers], counts)
     assert counts.sum() == dense.sum() > 0

@@ -33,7 +33,11 @@ def read_text(path: Path) -> list[str]:
         if size > MAX_RANGE_FILE_BYTES:
             raise InputError(f"is {size} bytes, far too large to be a range file", path)
         with open(path, "rb") as fh:
-            raw = fh.read(MAX_RANGE_FILE_BYTES + 1)  # bounded even if the file grows meanwhile
+            # read(n) allocates n bytes up front: ask for the size stat gave (plus one byte to see
+            # growth), and only if the file grew meanwhile read on, still bounded.
+            raw = fh.read(size + 1)
+            if len(raw) > size:
+                raw += fh.read(MAX_RANGE_FILE_BYTES + 1 - len(raw))
         if len(raw) > MAX_RANGE_FILE_BYTES:
             raise InputError("is far too large to be a range file", path)
     except FileNotFoundError:
