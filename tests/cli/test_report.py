@@ -9,7 +9,6 @@ import subprocess
 
 import numpy as np
 import pytest
-from test_cli_analyze import specimen  # noqa: F401  (the module-scoped 12 nm random alloy files)
 
 from hea_studio.cli import main
 
@@ -48,7 +47,7 @@ def png_pixels(path) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def report(specimen, tmp_path_factory):  # noqa: F811
+def report(specimen, tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "report.html"
     code = main(
         [
@@ -60,7 +59,7 @@ def report(specimen, tmp_path_factory):  # noqa: F811
     return out
 
 
-def test_report_is_self_contained_and_complete(report, specimen):  # noqa: F811
+def test_report_is_self_contained_and_complete(report, specimen):
     text = report.read_text(encoding="utf-8")
     # Nothing is fetched: no sources, styles or scripts from elsewhere (the DOIs are plain links).
     assert not re.search(r'\ssrc="', text) and "<link" not in text and "<script" not in text
