@@ -320,7 +320,7 @@ class Result:
 
         L, mean, sd, null = (column(k) for k in ("size_nm", "S_mean", "S_std", "S_null"))
         if ax is None:
-            fig = Figure(figsize=(6.4, 4.0))
+            fig = Figure(figsize=(6.4, 4.0), layout="tight")
             ax = fig.add_subplot()
         else:
             fig = ax.figure

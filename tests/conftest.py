@@ -33,6 +33,10 @@ os.environ["HEA_STUDIO_NO_WARMUP"] = "1"
 os.environ.setdefault("HEA_STUDIO_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "hea-studio"))
 
 
+# The analyze run several test folders share (the ``specimen`` fixture; a test module may define its own).
+pytest_plugins = ["analyze_specimen"]
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--skip-package",

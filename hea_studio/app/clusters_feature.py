@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QFormLayout, QLabel
 
+from hea_studio.app.window_layout import scrolling
 from hea_studio.core.errors import InputError
 from hea_studio.io.files import write_atomically
 from hea_studio.render.cluster_overlay import ClusterOverlay
@@ -63,7 +64,11 @@ class ClustersFeature(QObject):
         self.window = window
         self.panel = ClustersPanel()
         # No scroll area: the plots take the height the dock has (a scroll area let them grow past it).
-        self.dock = window.add_dock("clusters", "Clusters", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        # Scrolling: its 560-px minimum height, tabbed with the concentration plots, squashed the
+        # entropy plot above it to 84 px at 1280 x 800 (see window_layout.scrolling).
+        self.dock = window.add_dock(
+            "clusters", "Clusters", scrolling(self.panel), Qt.DockWidgetArea.RightDockWidgetArea
+        )
         window.tabifyDockWidget(window.docks["local"], self.dock)
         window.docks["entropy"].raise_()
         window.docks["concentration"].raise_()

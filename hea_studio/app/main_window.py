@@ -139,7 +139,7 @@ class MainWindow(QMainWindow):
         self.controller.memory_warned.connect(lambda text: self.show_message(f"⚠ {text}"))
         self.binder = ViewBinder(self)
         self.keeper = ProjectKeeper(self)
-        self.spectrum_room = SpectrumRoom(self)
+        self.spectrum_room = SpectrumRoom(self, LAYOUT_VERSION)
         self.unsaved = UnsavedGuard(self)  # the title, and the question on close
         self.spectrum_binder = SpectrumBinder(self)
         self.restore_settings()
@@ -797,7 +797,7 @@ class MainWindow(QMainWindow):
         s = app_settings()
         key = screen_key(self)
         s.setValue(f"{key}/geometry", self.saveGeometry())
-        s.setValue(f"{key}/state", self.saveState(LAYOUT_VERSION))
+        s.setValue(f"{key}/state", self.spectrum_room.layout_state())
         self.settings_panel.save(s)
         self.local_panel.save(s)
         self.spectrum_panel.save(s)

@@ -109,5 +109,8 @@ class SelfTest:
 
     def _quit(self) -> None:
         self._deadline.stop()
+        # A scripted run has no work to save: close without the save question (which would leave
+        # the worker running while the application quits).
+        self.window.unsaved.confirmed = True
         QTimer.singleShot(0, self.window.close)
         QTimer.singleShot(0, QApplication.quit)

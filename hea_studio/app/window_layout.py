@@ -75,11 +75,21 @@ class SpectrumRoom:
         The main window (its ``docks``).
     """
 
-    def __init__(self, window) -> None:
+    def __init__(self, window, version: int) -> None:
         self.window = window
+        self.version = version
         self.dock = window.docks["spectrum"]
         self._height_before: int | None = None
+        # The dock layout from before the spectrum took its room: what is remembered if the window
+        # closes meanwhile (else the next start opens with the plots squashed and no spectrum).
+        self._state_before = None
         self.dock.visibilityChanged.connect(self._visibility)
+
+    def layout_state(self):
+        """The window's dock state to remember (the one before the spectrum took its room)."""
+        if self._state_before is not None:
+            return self._state_before
+        return self.window.saveState(self.version)
 
     def _docked_at_bottom(self) -> bool:
         area = self.window.dockWidgetArea(self.dock)
@@ -100,6 +110,8 @@ class SpectrumRoom:
         window = self.window
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         if visible and self._docked_at_bottom():
+            if window.corner(Qt.Corner.BottomLeftCorner) != bottom:
+                self._state_before = window.saveState(self.version)
             window.setCorner(Qt.Corner.BottomLeftCorner, bottom)
             window.setCorner(Qt.Corner.BottomRightCorner, bottom)
             # Once the corners' new layout is in place: resizing before it is undone by it.
@@ -114,3 +126,4 @@ class SpectrumRoom:
                 if others:
                     window.resizeDocks(others[:1], [self._height_before], Qt.Orientation.Vertical)
             self._height_before = None
+            self._state_before = None

@@ -24,7 +24,7 @@ def whole_cubes(extent: float, edge: float) -> int:
     return math.floor(extent / edge + CUBE_SLACK)
 
 
-def edges_that_fit(edges: Iterable[float], size: Sequence[float]) -> tuple[float, ...]:
+def edges_that_fit(edges: Iterable[float], size: Sequence[float] | np.ndarray) -> tuple[float, ...]:
     """The cube edges of which one whole cube fits in a box of ``size`` (x, y, z) nm, in their order."""
     shortest = float(min(size))
     return tuple(float(L) for L in edges if whole_cubes(shortest, L) >= 1)

@@ -117,10 +117,11 @@ def comparison_svg(
     height: int = 560,
 ) -> str:
     """The overlaid curves of ``(label, result, colour or None)`` entries as an inline SVG element."""
-    from hea_studio.plots.svg_export import plot_svg
+    from hea_studio.plots.svg_export import plot_svg, reused_figure
 
     ensure_qapp()
-    plot = ComparisonPlot()
+    plot = reused_figure("comparison", ComparisonPlot)
+    plot.clear()
     for i, (label, result, colour) in enumerate(entries):
         plot.set_curve(i, label, result, colour or palette_colour(i))
     return plot_svg(plot.widget, plot.plot, width, height)

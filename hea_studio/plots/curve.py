@@ -526,10 +526,10 @@ def export_concentration_png(
 
 def curve_svg(result: AnalysisResult, width: int = 1000, height: int = 560) -> str:
     """The entropy curve of ``result`` (as in the window) as an inline SVG element (the report)."""
-    from hea_studio.plots.svg_export import plot_svg
+    from hea_studio.plots.svg_export import plot_svg, reused_figure
 
     ensure_qapp()
-    plot = EntropyCurvePlot()
+    plot = reused_figure("entropy", EntropyCurvePlot)
     plot.set_result(result, title=f"{'-'.join(result.elements)}: S vs cube edge")
     return plot_svg(plot.widget, plot.widget.ci, width, height)
 
@@ -541,10 +541,10 @@ def concentration_svg(
     colours: dict[str, tuple[float, float, float]] | None = None,
 ) -> str:
     """The concentration spread of ``result`` as an inline SVG element, in the window's species colours."""
-    from hea_studio.plots.svg_export import plot_svg
+    from hea_studio.plots.svg_export import plot_svg, reused_figure
 
     ensure_qapp()
-    plot = ConcentrationStdPlot()
+    plot = reused_figure("concentration", ConcentrationStdPlot)
     if colours:
         plot.set_colours(colours)
     plot.set_result(result)

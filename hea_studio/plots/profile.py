@@ -122,10 +122,11 @@ def profile_svg(
     colours: dict[str, tuple[float, float, float]] | None = None,
 ) -> str:
     """``profile`` as an inline SVG element (the report), with the window's interface markers."""
-    from hea_studio.plots.svg_export import plot_svg
+    from hea_studio.plots.svg_export import plot_svg, reused_figure
 
     ensure_qapp()
-    plot = ProfilePlot()
+    plot = reused_figure("profile", ProfilePlot)
+    plot.clear()
     if colours:
         plot.set_colours(colours)
     plot.set_profile(profile)

@@ -13,6 +13,8 @@ sit outside the axes export as shown.
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from pathlib import Path
 
 from pyqtgraph.exporters.Exporter import Exporter
@@ -74,7 +76,8 @@ class QtSvgExporter(Exporter):
                 painter.fillRect(QRect(0, 0, w, h), background)
             self.setExportMode(True, {"antialias": True, "background": background, "painter": painter})
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            self.getScene().render(painter, QRectF(0, 0, w, h), QRectF(self.getSourceRect()))
+            with collection_paused():
+                self.getScene().render(painter, QRectF(0, 0, w, h), QRectF(self.getSourceRect()))
         finally:
             self.setExportMode(False)
             painter.end()
@@ -196,6 +199,24 @@ def offer_whole_figure(widget) -> None:
     action.triggered.connect(show)
 
 
+@contextmanager
+def collection_paused():
+    """No automatic garbage collection while a scene is painted off screen.
+
+    pyqtgraph keeps its items in reference cycles. When an allocation inside a render crossed the
+    collector's threshold, the collector tore down an earlier plot's items in the middle of the
+    paint and the process crashed (seen in the CLI's figure and report writers and in the tests).
+    The previous state is restored afterwards, so the window's GUI-thread collector keeps its own.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def write_figure_file(item, path: str | Path, width: int, height: int) -> Path:
     """Write ``item`` (a plot, layout or scene) as PNG, SVG or PDF, chosen by ``path``'s suffix.
 
@@ -208,6 +229,11 @@ def write_figure_file(item, path: str | Path, width: int, height: int) -> Path:
     suffix = out.suffix.lower()
     if suffix not in FIGURE_SUFFIXES:
         raise InputError(f"{out}: cannot write a {suffix or 'suffix-less'} figure; use .png, .svg or .pdf")
+    with collection_paused():
+        return _write_figure(item, out, suffix, width, height)
+
+
+def _write_figure(item, out: Path, suffix: str, width: int, height: int) -> Path:
     if suffix == ".png":
         from pyqtgraph.exporters import ImageExporter
 
@@ -225,8 +251,23 @@ def write_figure_file(item, path: str | Path, width: int, height: int) -> Path:
     return out
 
 
+_FIGURES: dict[str, object] = {}
+
+
+def reused_figure(kind: str, factory):
+    """One hidden plot object per ``kind`` for the report's figures, made once and reused.
+
+    Tearing a pyqtgraph plot down (deleteLater, or Python's garbage collector reaching it later)
+    freed its items in an order that crashed a later plot in the same process; a figure object
+    that lives as long as the process, redrawn for each figure, is never torn down.
+    """
+    if kind not in _FIGURES:
+        _FIGURES[kind] = factory()
+    return _FIGURES[kind]
+
+
 def plot_svg(widget, item, width: int, height: int) -> str:
-    """``item`` (a plot inside ``widget``) as an SVG element ready to inline in HTML; disposes of the widget.
+    """``item`` (a plot inside ``widget``) as an SVG element ready to inline in HTML.
 
     The widget is laid out at its final size off screen (as the PNG export does), rendered through
     :class:`QtSvgExporter` (vector only: no cached bitmaps), and the XML prolog is dropped. The
@@ -247,7 +288,6 @@ def plot_svg(widget, item, width: int, height: int) -> str:
     exporter.params["background"] = QColor(255, 255, 255)
     text = exporter.svg_bytes().decode("utf-8")
     widget.hide()
-    widget.deleteLater()
     start = text.index("<svg")
     # Qt writes the size in mm; in a page the figure takes the column's width at the viewBox's aspect.
     head = re.sub(r'\swidth="[^"]*"\s+height="[^"]*"', ' width="100%" role="img"', text[start:], count=1)

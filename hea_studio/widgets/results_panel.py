@@ -78,9 +78,10 @@ class ResultsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.values: dict[str, QLabel] = {}
-        # The primary SUME and its warnings across the whole width (long warnings wrap into few
-        # lines), the rest in two columns under them.
-        top = [("sume", "SUME"), ("warnings", "Warnings")]
+        # The primary SUME, its warnings and a compound's sublattices across the whole width (long
+        # lines wrap into few; in the narrow left column the sublattices took five), the rest in
+        # two columns under them.
+        top = [("sume", "SUME"), ("warnings", "Warnings"), ("sublattices", "Sublattices")]
         columns = (
             [
                 ("box", "Box"),
@@ -89,7 +90,6 @@ class ResultsPanel(QWidget):
                 ("s_bulk_j", ""),
                 ("class", "Class"),
                 ("unranged", "Unranged ions"),
-                ("sublattices", "Sublattices"),
             ],
             [
                 ("sume_volume", "SUME volume"),

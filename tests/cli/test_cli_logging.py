@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_cli_analyze import specimen  # noqa: F401  (the module-scoped 12 nm random alloy files)
 
 from hea_studio.cli import main
 
 
-def _run(specimen, *extra):  # noqa: F811
+def _run(specimen, *extra):
     return main(["analyze", str(specimen / "s.pos"), "--ranges", str(specimen / "s.rrng"),
                  "--sizes", "0.5:3:0.5", "--bootstrap", "10", *extra])  # fmt: skip
 
 
-def test_two_outputs_on_stdout_are_refused_before_any_work(specimen, capsys):  # noqa: F811
+def test_two_outputs_on_stdout_are_refused_before_any_work(specimen, capsys):
     assert _run(specimen, "--json", "-", "--csv", "-") == 2
     out, err = capsys.readouterr()
     assert out == ""
@@ -42,7 +41,7 @@ def test_help_shows_the_defaults(subcommand, capsys):
     assert "(default: None)" not in text and "(default: False)" not in text
 
 
-def test_quiet_silences_warnings_and_the_summary_and_verbose_adds_progress(specimen, capsys):  # noqa: F811
+def test_quiet_silences_warnings_and_the_summary_and_verbose_adds_progress(specimen, capsys):
     # A box mostly outside the data draws a warning by default.
     roi = ["--roi", "-20,-20,-20,6,6,6"]
     assert _run(specimen, *roi) == 0

@@ -13,7 +13,7 @@ import pytest
 from hea_studio.cli import main
 from hea_studio.io.exports.nexus_maps import MAP_DEFINITION, MAP_NXDL_PATH
 
-VALIDATOR = Path(__file__).resolve().parents[1] / "compute" / "nexus_validation.py"
+VALIDATOR = Path(__file__).resolve().parents[1] / "cli" / "nexus_validation.py"
 
 
 def _text(ds) -> str:

@@ -470,7 +470,9 @@ class PreparedRoi:
             counts = self._table_counts(L, voxel, sh, *shape) if voxel in self._tables else None
             if counts is None:
                 fine = self.fine_grid(voxel)
-                found = fine.counts(L, sh, *shape, dense=True) if fine is not None else None
+                found = (
+                    fine.counts(L, sh, shape[0], shape[1], shape[2], dense=True) if fine is not None else None
+                )
                 if found is not None:
                     counts = found[0]
                 else:

@@ -156,18 +156,18 @@ def mixed_phase_warning(prep: PreparedRoi, curve: Sequence[ScaleResult]) -> Anal
             worst = (float(diff[k]), axis, k, float(lo[k]), float(hi[k]), float(z[k]))
     if worst is None:
         return None
-    diff, axis, k, a, b, z = worst
+    _, axis, k, a, b, z_worst = worst
     return AnalysisWarning(
         "mixed_phases",
         f"{prep.elements[k]} is {100 * a:.1f} at.% in the lower and {100 * b:.1f} at.% in the upper half "
-        f"of the box along {AXES[axis]}, {z:.0f} times the spread the curve predicts for half-box volumes: "
+        f"of the box along {AXES[axis]}, {z_worst:.0f} times the spread the curve predicts for half-box volumes: "
         "the box probably straddles an interface; SUME assumes one homogeneous phase, so place the "
         "box inside one phase",
         ("all",),
     )
 
 
-def inside_share(curve: Sequence[ScaleResult], box_size: Sequence[float]) -> float | None:
+def inside_share(curve: Sequence[ScaleResult], box_size: Sequence[float] | np.ndarray) -> float | None:
     """Share of the box inside the specimen, from the curve's own cubes (no extra pass).
 
     At the smallest edge whose cubes hold >= 100 atoms on average, a grid cube counts as inside when it
@@ -187,7 +187,7 @@ def inside_share(curve: Sequence[ScaleResult], box_size: Sequence[float]) -> flo
 
 
 def outside_warning(
-    curve: Sequence[ScaleResult], box_size: Sequence[float], mode: str
+    curve: Sequence[ScaleResult], box_size: Sequence[float] | np.ndarray, mode: str
 ) -> AnalysisWarning | None:
     """``box_outside_specimen``: < 90 % of the box lies inside the specimen (tiling mode)."""
     if mode != "tiling":

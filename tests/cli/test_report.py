@@ -9,7 +9,6 @@ import subprocess
 
 import numpy as np
 import pytest
-from test_cli_analyze import specimen  # noqa: F401  (the module-scoped 12 nm random alloy files)
 
 from hea_studio.cli import main
 
@@ -48,7 +47,7 @@ def png_pixels(path) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def report(specimen, tmp_path_factory):  # noqa: F811
+def report(specimen, tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "report.html"
     code = main(
         [
@@ -60,7 +59,7 @@ def report(specimen, tmp_path_factory):  # noqa: F811
     return out
 
 
-def test_report_is_self_contained_and_complete(report, specimen):  # noqa: F811
+def test_report_is_self_contained_and_complete(report, specimen):
     text = report.read_text(encoding="utf-8")
     # Nothing is fetched: no sources, styles or scripts from elsewhere (the DOIs are plain links).
     assert not re.search(r'\ssrc="', text) and "<link" not in text and "<script" not in text
@@ -170,3 +169,22 @@ def test_report_of_several_sub_volumes_has_the_comparison_and_a_profile(tmp_path
     table = text[text.index("<h2>Comparison</h2>") : text.index("<figure")]
     assert table.count("<tr>") == 4 and all(n in table for n in boxes)
     assert "Interfaces:" in text and "Not recorded" in text
+
+
+def test_report_profile_of_a_random_specimen_lists_no_interface(tmp_path):
+    # The window's significance test (compute/profile/interface.py) decides, not a plateau threshold.
+    from compute_specimens import random_alloy
+
+    from hea_studio.compute.analysis import run_analysis
+    from hea_studio.compute.profile.slabs import composition_profile
+    from hea_studio.core.geometry import Box
+    from hea_studio.core.settings import AnalysisSettings
+    from hea_studio.plots.report import ReportSection, write_report
+
+    atoms = random_alloy(60_000, seed=5)
+    box = Box((0, 0, 0), (12, 12, 12))
+    settings = AnalysisSettings(sizes_nm=(1.0, 2.0, 3.0), bootstrap=0)
+    section = ReportSection("random", "random", run_analysis(atoms, settings, box))
+    prof = composition_profile(atoms, box, "z", 0.5)
+    text = write_report(tmp_path / "r.html", [section], profile=prof).read_text()
+    assert "No interface" in text and "Interfaces:" not in text and "no interface found" in text

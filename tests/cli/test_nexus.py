@@ -14,7 +14,6 @@ import h5py
 import numpy as np
 import pytest
 from compute_specimens import random_alloy
-from test_cli_analyze import specimen  # noqa: F401  (the module-scoped 12 nm random alloy files)
 
 from hea_studio.cli import main
 from hea_studio.compute.analysis import run_analysis
@@ -72,7 +71,7 @@ def pynxtools_check(path) -> tuple[bool, str]:
 
 
 @pytest.fixture(scope="module")
-def analysed(specimen, tmp_path_factory):  # noqa: F811
+def analysed(specimen, tmp_path_factory):
     out = tmp_path_factory.mktemp("nx")
     code = main(
         [
@@ -85,7 +84,7 @@ def analysed(specimen, tmp_path_factory):  # noqa: F811
     return out, json.loads((out / "a.json").read_text())
 
 
-def test_nexus_reads_back_with_valid_nxdata(analysed, specimen):  # noqa: F811
+def test_nexus_reads_back_with_valid_nxdata(analysed, specimen):
     out, data = analysed
     with h5py.File(out / "a.nxs", "r") as f:
         assert f.attrs["NX_class"] == "NXroot" and f.attrs["default"] == "entry"
@@ -196,7 +195,7 @@ def test_several_results_become_numbered_entries(tmp_path):
         write_nexus(tmp_path / "none.nxs", [])
 
 
-def test_nexus_to_a_missing_folder_fails_before_the_analysis(specimen, tmp_path, capsys):  # noqa: F811
+def test_nexus_to_a_missing_folder_fails_before_the_analysis(specimen, tmp_path, capsys):
     code = main(
         ["analyze", str(specimen / "s.pos"), "--ranges", str(specimen / "s.rrng"),
          "--nexus", str(tmp_path / "no" / "a.nxs")]
