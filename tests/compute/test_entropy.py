@@ -63,7 +63,8 @@ def test_sublattices_rock_salt_and_perovskite():
     assert r.S_fu_R == pytest.approx(2 * math.log(2))
     assert r.S_site_R == pytest.approx(2 * math.log(2) / 5)
     with pytest.raises(InputError, match="no sublattice"):
-        composition_entropy({"A": 1, "B": 1}, [Sublattice("X", ("A",), 1)])
+        # (real symbols: a made-up one is refused first, as not an element)
+        composition_entropy({"Mg": 1, "Co": 1}, [Sublattice("X", ("Mg",), 1)])
     with pytest.raises(InputError):
         Sublattice.parse("A:Mg,Co")
 

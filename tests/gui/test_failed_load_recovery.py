@@ -31,6 +31,10 @@ def test_garbage_then_good_data_leaves_a_working_window(
     window = make_main_window()
     # A reader that lets random bytes through (as before the plausibility checks): bounds of +-3e38 nm.
     monkeypatch.setattr(pos_reader, "check_records", lambda *a, **k: None)
+    # ... and before the coordinate bound every reader now applies (issue 28).
+    import hea_studio.io.apt._binary as binary
+
+    monkeypatch.setattr(binary, "MAX_COORD_NM", float(np.finfo(np.float32).max))
     rng = np.random.default_rng(2)
     garbage = tmp_path / "garbage.pos"
     huge = rng.uniform(-3.4e38, 3.4e38, (5000, 3)).astype(np.float32)
