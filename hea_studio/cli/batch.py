@@ -129,7 +129,11 @@ def _client(args: argparse.Namespace):
     _require_distributed()
     from distributed import Client, LocalCluster
 
-    for name in ("distributed", "tornado", "asyncio"):
+    # Dask's configuration gives child loggers (distributed.client...) levels of their own, which
+    # would let a reconnect traceback through: silence each of them, not only the parents.
+    roots = ("distributed", "tornado", "asyncio")
+    names = [n for n in list(logging.root.manager.loggerDict) if n.split(".")[0] in roots]
+    for name in (*roots, *names):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     if args.scheduler:
         try:
@@ -220,6 +224,21 @@ def run(args: argparse.Namespace) -> int:
         lock.unlink(missing_ok=True)
 
 
+def _scheduler_lost(exc: BaseException) -> bool:
+    """True for the errors a row's future raises when the client lost its scheduler (killed, network
+    gone): the futures are cancelled or the connection closed, not the row's own failure."""
+    from concurrent.futures import CancelledError
+
+    from distributed.comm.core import CommClosedError
+
+    return isinstance(exc, (CancelledError, CommClosedError))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else 'connection lost'}"
+
+
 def _run_locked(args: argparse.Namespace, settings, rows, jsonl: Path) -> int:
     from hea_studio.compute.batch import (
         check_json_dir,
@@ -272,6 +291,9 @@ def _run_locked(args: argparse.Namespace, settings, rows, jsonl: Path) -> int:
                     try:
                         record = future.result()
                     except Exception as exc:  # a worker that died, a task the scheduler lost
+                        if _scheduler_lost(exc):  # every other row would fail the same way: one line
+                            lost = _first_line(exc)
+                            break
                         record = {
                             **row.__dict__,
                             "key": key,
@@ -285,7 +307,7 @@ def _run_locked(args: argparse.Namespace, settings, rows, jsonl: Path) -> int:
         except InputError:
             raise
         except Exception as exc:  # the scheduler went away mid-run: keep what finished, say so
-            lost = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'connection lost'}"
+            lost = _first_line(exc)
         finally:
             with contextlib.suppress(Exception):
                 client.close()
