@@ -202,6 +202,8 @@ class SpectrumBinder(QObject):
                 f"{dataset.title}: {dataset.n_unranged:,} of {dataset.n_ions:,} ions unranged ({share:.1f} %)"
             )
             self.w.results_panel.set_ranging(dataset.n_ions, dataset.n_unranged, waiting=False)
+        if dataset.n_far:
+            text += f"; {dataset.n_far:,} far ions lie outside the analysed region"
         self.panel.set_status(text)
         # After the window's own "opened in ..." message, which handles the same signal.
         QTimer.singleShot(0, lambda: self.w.show_message(text))

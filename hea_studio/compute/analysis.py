@@ -10,7 +10,7 @@ from hea_studio.compute.compounds.run import SublatticeRun
 from hea_studio.compute.lac.binning import PreparedRoi, estimate_run_bytes
 from hea_studio.compute.lac.curve import iter_prepared, reference_table
 from hea_studio.compute.lac.entropy import bulk_result
-from hea_studio.compute.lac.roi import atoms_default_box, prepare_roi, preset_elements
+from hea_studio.compute.lac.roi import atoms_default_box_far, far_ions_warning, prepare_roi, preset_elements
 from hea_studio.compute.sume.estimate import estimate_sumes
 from hea_studio.compute.sume.fits import sume_null
 from hea_studio.compute.sume.quality import analysis_warnings
@@ -84,10 +84,14 @@ def iter_analysis(
     shape = None if roi is None or isinstance(roi, Box) else roi
     if shape is not None and settings.mode != "tiling":
         raise InputError(f"a {shape.kind} ROI needs the tiling mode (paper mode places cubes in a box)")
+    n_far = 0
     if prepared is not None:
         box, prep = prepared.box, prepared
     else:
-        box = bounding_box(roi) if roi is not None else atoms_default_box(atoms, task, None)
+        if roi is not None:
+            box = bounding_box(roi)
+        else:
+            box, n_far = atoms_default_box_far(atoms, task, None)
         # Before any table is allocated: the smallest edge decides how many cubes there are.
         check_cube_count(box.size.tolist(), min(settings.sizes_nm))
         prep = prepare_roi(atoms, box, settings.elements, task, shape=shape)
@@ -130,6 +134,9 @@ def iter_analysis(
     named = {"sume": sumes.primary, "sume_apparent": sumes.apparent}
     named.update({f"sume_variants.{k}": v for k, v in sumes.variants.items()})
     warnings = analysis_warnings(prep, curve, bulk.S_R, named, settings.mode)
+    far = far_ions_warning(n_far)
+    if far is not None:
+        warnings = (far, *warnings)
     if task is not None:
         task.report(1.0, "done")
     total = time.perf_counter() - t0

@@ -91,10 +91,14 @@ def analyze_atoms(
         Seconds spent loading, added to the result's ``timing_s`` as ``load``.
     """
     from hea_studio.compute.analysis import memory_warning, run_analysis
-    from hea_studio.compute.lac.roi import atoms_default_box
+    from hea_studio.compute.lac.roi import atoms_default_box_far, far_ions_warning
     from hea_studio.core.shapes import bounding_box
 
-    box = bounding_box(roi) if roi is not None else atoms_default_box(atoms)
+    n_far = 0
+    if roi is not None:
+        box = bounding_box(roi)
+    else:
+        box, n_far = atoms_default_box_far(atoms)
     if roi is not None and on_warning is not None:
         from hea_studio.compute.lac.roi import roi_warning
 
@@ -111,7 +115,9 @@ def analyze_atoms(
             on_warning(text)
     result = run_analysis(atoms, settings, roi if roi is not None else box)
     timing = dict(result.timing_s, load=load_s, total=load_s + result.timing_s["total"])
-    return replace(result, timing_s=timing)
+    far = far_ions_warning(n_far)  # the box was placed here, so run_analysis cannot know
+    warnings = (far, *result.warnings) if far is not None else result.warnings
+    return replace(result, timing_s=timing, warnings=warnings)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from hea_studio.compute.common import scan
 from hea_studio.compute.common.display import atoms_display_sample
 from hea_studio.compute.common.specimen import largest_cube
 from hea_studio.compute.lac import preview
-from hea_studio.compute.lac.roi import default_box
+from hea_studio.compute.lac.roi import specimen_mask
 from hea_studio.compute.spectrum.jobs import DEFAULT_BIN, fit_warnings, range_ions
 from hea_studio.compute.spectrum.mass import mass_spectrum
 from hea_studio.core.atoms import AtomSet
@@ -78,7 +78,8 @@ def build_dataset(
     check_cancelled(task)
     if task is not None:
         task.report(0.8, "placing the default sub-volume")
-    box = default_box(positions, task, (0.8, 0.86), bounds=bounds, weights=weights)
+    specimen = specimen_mask(positions, task, (0.8, 0.86), bounds=bounds, weights=weights)
+    box = specimen.largest_box()  # the default box, placed without far stray ions
     cube = largest_cube(positions, weights, bounds)
     check_cancelled(task)
     # Counted here once (atoms.counts() remembers), so that the window never counts 10^8 labels itself.
@@ -96,6 +97,7 @@ def build_dataset(
         range_path=range_path,
         maps=maps,
         default_box=box,
+        n_far=specimen.n_far,
         largest_cube=cube,
         n_ions=n_ions or atoms.n_atoms,
         n_unranged=n_unranged,

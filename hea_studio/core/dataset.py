@@ -71,6 +71,8 @@ class Dataset:
     display
         What the 3D view draws (a :class:`~hea_studio.compute.common.display.DisplaySample`: a random
         sample, the bounds, the species counts), built on the worker; ``None``: the view builds it.
+    n_far
+        Stray ions far from the specimen, left out when the default box was placed.
     """
 
     atoms: AtomSet
@@ -88,6 +90,7 @@ class Dataset:
     fit_warnings: tuple[str, ...] = ()
     waiting_for_ranges: bool = False
     display: object | None = None
+    n_far: int = 0
 
     @property
     def bounds(self) -> Box:

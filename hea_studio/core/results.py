@@ -330,7 +330,7 @@ class AnalysisWarning:
     """A reason not to trust a result as it stands (science.md 5), with a stable ``code``.
 
     Codes: ``sume_at_range_edge``, ``few_cubes``, ``not_levelled``, ``mixed_phases``,
-    ``box_outside_specimen``. ``applies_to`` names the SUME(s) it concerns (JSON keys such as
+    ``box_outside_specimen``, ``far_ions``. ``applies_to`` names the SUME(s) it concerns (JSON keys such as
     ``"sume"``, ``"sume_apparent"``, ``"sume_variants.tangent-free"``), or ``("all",)``.
     """
 

@@ -54,6 +54,35 @@ def test_bounds_and_histograms(atoms):
 
 
 @pytest.mark.usefixtures("jit")
+def test_window_kernels_skip_far_rows(atoms):
+    """The far-stray kernels: rows outside the window are counted, never binned (an index past the
+    grid would raise here, where the kernel runs as Python)."""
+    pos, lab = atoms
+    pos = pos.copy()
+    pos[[3, 400, 4_999]] = [[9000.0, 1.0, 1.0], [-9000.0, 2.0, 2.0], [1.0, 1.0, 8990.0]]
+    wlo, whi = np.zeros(3), np.array([6.0, 5.0, 7.0])
+    results = []
+    for mod in (nb_common, tw_common):
+        lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
+        far = mod.bounds_window_chunk(pos, 0, len(pos), wlo, whi, lo, hi)
+        results.append((far, lo, hi))
+    assert results[0][0] == results[1][0] == 3
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    np.testing.assert_array_equal(results[0][2], results[1][2])
+    assert np.all(results[0][2] <= whi)
+    weights = np.array([1, 2, 1, 3], dtype=np.int64)
+    none = np.zeros(0, dtype=np.int64)
+    for weighted, labels, w in ((False, none, none), (True, lab, weights)):
+        a, b = np.zeros((4, 3, 5), np.int64), np.zeros((4, 3, 5), np.int64)
+        nb_common.density_hist_window_chunk(pos, labels, w, weighted, 0, len(pos), wlo, whi, 1.6, a)
+        tw_common.density_hist_window_chunk(pos, labels, w, weighted, 0, len(pos), wlo, whi, 1.6, b)
+        np.testing.assert_array_equal(a, b)
+        kept = np.ones(len(pos), bool)
+        kept[[3, 400, 4_999]] = False
+        assert a.sum() == (weights[lab[kept]].sum() if weighted else kept.sum())
+
+
+@pytest.mark.usefixtures("jit")
 @pytest.mark.parametrize("axes", [(0, 1), (0, 2), (1, 2)])
 def test_projections(atoms, axes):
     pos, lab = atoms

@@ -227,6 +227,48 @@ def density_hist_weighted_chunk(positions, labels, weights, start, stop, lo, edg
 
 
 @njit(cache=True, nogil=True)
+def bounds_window_chunk(positions, start, stop, wlo, whi, lo, hi):
+    """Grow ``lo``/``hi`` to hold the rows ``start:stop`` lying in the closed window ``[wlo, whi]``;
+    returns how many rows lie outside it (far stray ions, see ``specimen._bulk_window``)."""
+    outside = 0
+    for a in range(start, stop):
+        x = np.float64(positions[a, 0])
+        y = np.float64(positions[a, 1])
+        z = np.float64(positions[a, 2])
+        if x < wlo[0] or x > whi[0] or y < wlo[1] or y > whi[1] or z < wlo[2] or z > whi[2]:
+            outside += 1
+            continue
+        lo[0] = min(lo[0], x)
+        lo[1] = min(lo[1], y)
+        lo[2] = min(lo[2], z)
+        hi[0] = max(hi[0], x)
+        hi[1] = max(hi[1], y)
+        hi[2] = max(hi[2], z)
+    return outside
+
+
+@njit(cache=True, nogil=True)
+def density_hist_window_chunk(positions, labels, weights, weighted, start, stop, lo, hi, edge, counts):
+    """:func:`density_hist_chunk` (or its weighted form when ``weighted``) of only the rows inside
+    the closed window ``[lo, hi]``: rows outside are skipped, so every index stays in the grid
+    (compiled code checks no bounds). ``labels``/``weights`` are not read unless ``weighted``."""
+    sx, sy, sz = counts.shape
+    for a in range(start, stop):
+        x = np.float64(positions[a, 0])
+        y = np.float64(positions[a, 1])
+        z = np.float64(positions[a, 2])
+        if x < lo[0] or x > hi[0] or y < lo[1] or y > hi[1] or z < lo[2] or z > hi[2]:
+            continue
+        i = min(int((x - lo[0]) / edge), sx - 1)
+        j = min(int((y - lo[1]) / edge), sy - 1)
+        k = min(int((z - lo[2]) / edge), sz - 1)
+        if weighted:
+            counts[i, j, k] += weights[labels[a]]
+        else:
+            counts[i, j, k] += 1
+
+
+@njit(cache=True, nogil=True)
 def projection_weighted_chunk(positions, labels, weights, a, b, start, stop, lo, pixel, counts):
     """:func:`projection_chunk` with row ``r`` counted ``weights[labels[r]]`` times."""
     na, nb = counts.shape

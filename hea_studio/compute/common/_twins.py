@@ -148,3 +148,25 @@ def projection_weighted_chunk(positions, labels, weights, a, b, start, stop, lo,
     i = np.clip(np.floor((block[:, a] - lo[0]) / pixel).astype(np.int64), 0, counts.shape[0] - 1)
     j = np.clip(np.floor((block[:, b] - lo[1]) / pixel).astype(np.int64), 0, counts.shape[1] - 1)
     np.add.at(counts, (i, j), weights[labels[start:stop]])
+
+
+def _in_window(block, lo, hi):
+    return np.all((block >= lo) & (block <= hi), axis=1)
+
+
+def bounds_window_chunk(positions, start, stop, wlo, whi, lo, hi):
+    """Bounds of the rows inside the closed window, by a mask; returns the rows outside."""
+    block = np.asarray(positions[start:stop], dtype=np.float64)
+    inside = _in_window(block, wlo, whi)
+    bounds_chunk(block[inside], 0, int(inside.sum()), lo, hi)
+    return int((~inside).sum())
+
+
+def density_hist_window_chunk(positions, labels, weights, weighted, start, stop, lo, hi, edge, counts):
+    """Voxel histogram of the rows inside the closed window ``[lo, hi]``, the numpy way."""
+    block = np.asarray(positions[start:stop], dtype=np.float64)
+    inside = _in_window(block, lo, hi)
+    shape = np.array(counts.shape)
+    idx = np.minimum(((block[inside] - lo) / edge).astype(np.int64), shape - 1)
+    w = weights[np.asarray(labels[start:stop])[inside]] if weighted else 1
+    np.add.at(counts, (idx[:, 0], idx[:, 1], idx[:, 2]), w)

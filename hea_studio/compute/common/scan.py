@@ -86,6 +86,29 @@ def bounds(
     return lo, hi
 
 
+def bounds_within(
+    positions: np.ndarray,
+    window_lo: np.ndarray,
+    window_hi: np.ndarray,
+    task: TaskState | None = None,
+    span: Span = (0.0, 1.0),
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Minimum and maximum corner of the rows inside the closed window, and how many rows lie
+    outside it (only run when the density map found far stray ions, so the usual path is unchanged)."""
+    pos = native(positions)
+    lo = np.full(3, np.inf)
+    hi = np.full(3, -np.inf)
+    wlo = np.asarray(window_lo, dtype=np.float64)
+    whi = np.asarray(window_hi, dtype=np.float64)
+    outside = 0
+    for start, stop in chunks(len(pos), task, span, "measuring the specimen"):
+        outside += int(_kernels.bounds_window_chunk(pos, start, stop, wlo, whi, lo, hi))
+    return lo, hi, outside
+
+
+_NO_LABELS = np.zeros(0, dtype=np.int64)
+_NO_WEIGHTS = np.zeros(0, dtype=np.int64)
+
 RowWeights = tuple[np.ndarray, np.ndarray, int] | None
 """``(labels, weights, total)``: row ``a`` stands for ``weights[labels[a]]`` atoms, ``total`` in all (ion rows,
 :meth:`~hea_studio.core.atoms.AtomSet.row_weights`); ``None``: every row is one atom."""
@@ -99,14 +122,25 @@ def density_grid(
     task: TaskState | None = None,
     span: Span = (0.0, 1.0),
     weights: RowWeights = None,
+    window_hi: np.ndarray | None = None,
 ) -> np.ndarray:
     """Atoms per voxel (int64 ``shape``) of a grid of ``edge`` starting at ``lo``.
 
     Voxel ``min(floor((x - lo) / edge), shape - 1)`` per axis, for atoms at or above ``lo``.
+    With ``window_hi``, only the atoms inside the closed window ``[lo, window_hi]`` are counted
+    (the others are far stray ions left out of the specimen, see :func:`bounds_within`).
     """
     pos = native(positions)
     counts = np.zeros(shape, dtype=np.int64)
     lo = np.asarray(lo, dtype=np.float64)
+    if window_hi is not None:
+        hi = np.asarray(window_hi, dtype=np.float64)
+        labels, w = (weights[0], weights[1]) if weights is not None else (_NO_LABELS, _NO_WEIGHTS)
+        for start, stop in chunks(len(pos), task, span, "mapping the density"):
+            _kernels.density_hist_window_chunk(
+                pos, labels, w, weights is not None, start, stop, lo, hi, float(edge), counts
+            )
+        return counts
     for start, stop in chunks(len(pos), task, span, "mapping the density"):
         if weights is None:
             _kernels.density_hist_chunk(pos, start, stop, lo, float(edge), counts)

@@ -23,6 +23,12 @@ INSIDE_SHARE = 0.5  # of the typical interior density: puts the boundary at the 
 _CUBE_ATOMS_PER_VOXEL = 200.0
 
 
+FAR_SHARE = 1e-3
+"""Groups of rows holding at most this share of all atoms, cut off from the specimen by empty
+planes of the density map, are far stray ions: they are left out of the specimen's extent."""
+_MAX_REFINE = 3  # nested groups of strays (one far, one less far): each round removes one level
+
+
 def inside_mask(
     positions: np.ndarray,
     min_atoms_per_voxel: float = _CUBE_ATOMS_PER_VOXEL,
@@ -32,6 +38,19 @@ def inside_mask(
     bounds: tuple[np.ndarray, np.ndarray] | None = None,
     weights: scan.RowWeights = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """:func:`specimen_grid` without the count of far rows."""
+    return specimen_grid(positions, min_atoms_per_voxel, smooth, task, span, bounds, weights)[:4]
+
+
+def specimen_grid(
+    positions: np.ndarray,
+    min_atoms_per_voxel: float = _CUBE_ATOMS_PER_VOXEL,
+    smooth: bool = False,
+    task: TaskState | None = None,
+    span: tuple[float, float] | None = (0.0, 1.0),
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
+    weights: scan.RowWeights = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, int]:
     """Voxels inside the specimen, in two chunked passes over the positions (bounds, then the voxel
     histogram) with no copy of them.
 
@@ -53,9 +72,16 @@ def inside_mask(
 
     Returns
     -------
-    mask, lo, hi, edge
+    mask, lo, hi, edge, n_far
         Boolean (nx, ny, nz) C-contiguous mask, the lower corner of voxel (0, 0, 0) and the data's
-        upper corner in nm, and the voxel edge (nm).
+        upper corner in nm, the voxel edge (nm), and the number of far stray rows left out.
+
+    Notes
+    -----
+    A few stray ions microns away would stretch the grid so far that the whole specimen fits in one
+    voxel. The density map of the usual pass shows them as small groups cut off by empty planes
+    (:func:`_bulk_window`); only then are the bounds of the rest measured (one more pass) and the
+    map redone inside them, so the usual path costs nothing extra.
     """
     pos = scan.native(positions)
     if pos.ndim != 2 or pos.shape[1] != 3 or pos.shape[0] < 100:
@@ -65,19 +91,79 @@ def inside_mask(
         lo, hi = scan.bounds(pos, task, first)
     else:
         lo, hi = (np.asarray(v, dtype=np.float64) for v in bounds)
-    extent = np.maximum(hi - lo, 1e-9)
     n = pos.shape[0]
     if weights is not None:  # the atoms the rows stand for (counted once, with the atom set)
         n = int(weights[2])
-    density = n / float(np.prod(extent))
-    edge = max(float(extent.max()) / VOXELS, (min_atoms_per_voxel / density) ** (1.0 / 3.0))
-    shape = np.maximum(np.ceil(extent / edge).astype(np.int64), 1)
-    counts = scan.density_grid(
-        pos, lo, edge, (int(shape[0]), int(shape[1]), int(shape[2])), task, second, weights
-    )
+    n_far = 0
+    windowed = False
+    for _ in range(_MAX_REFINE + 1):
+        extent = np.maximum(hi - lo, 1e-9)
+        density = n / float(np.prod(extent))
+        edge = max(float(extent.max()) / VOXELS, (min_atoms_per_voxel / density) ** (1.0 / 3.0))
+        shape = np.maximum(np.ceil(extent / edge).astype(np.int64), 1)
+        counts = scan.density_grid(
+            pos,
+            lo,
+            edge,
+            (int(shape[0]), int(shape[1]), int(shape[2])),
+            task if not windowed else None,
+            second if not windowed else None,
+            weights,
+            window_hi=hi if windowed else None,
+        )
+        window = _bulk_window(counts, lo, hi, edge)
+        if window is None:
+            break
+        # Far strays: measure the rest (this pass and the map above are only run when there are some).
+        lo, hi, n_far = scan.bounds_within(pos, window[0], window[1], None, None)
+        n = max(int(counts[window[2]].sum()), 1)  # the density of the next round: atoms kept
+        windowed = True
     field = _smooth3(counts) if smooth else counts
     typical = np.percentile(field[counts > 0], 90)
-    return np.ascontiguousarray(field >= INSIDE_SHARE * typical), lo, hi, float(edge)
+    return np.ascontiguousarray(field >= INSIDE_SHARE * typical), lo, hi, float(edge), n_far
+
+
+def _bulk_window(
+    counts: np.ndarray, lo: np.ndarray, hi: np.ndarray, edge: float
+) -> tuple[np.ndarray, np.ndarray, tuple[slice, slice, slice]] | None:
+    """The closed box (nm) of the voxel planes that hold the specimen, or ``None`` when no far
+    strays are seen.
+
+    Along each axis, the occupied planes split into runs separated by empty planes; whole runs at
+    either end are dropped while together they hold at most :data:`FAR_SHARE` of the atoms.
+    """
+    total = float(counts.sum())
+    if total <= 0:
+        return None
+    keep = []
+    cut = False
+    for axis in range(3):
+        other = tuple(a for a in range(3) if a != axis)
+        m = counts.sum(axis=other)
+        occupied = np.nonzero(m > 0)[0]
+        # Runs of occupied planes: a new run starts after an empty plane.
+        starts = np.concatenate([[0], np.nonzero(np.diff(occupied) > 1)[0] + 1])
+        stops = np.concatenate([starts[1:], [len(occupied)]])
+        runs = [(int(occupied[a]), int(occupied[b - 1]), float(m[occupied[a] : occupied[b - 1] + 1].sum()))
+                for a, b in zip(starts, stops)]  # fmt: skip
+        first, last = 0, len(runs) - 1
+        dropped = 0.0
+        while first < last and dropped + runs[first][2] <= FAR_SHARE * total:
+            dropped += runs[first][2]
+            first += 1
+        while last > first and dropped + runs[last][2] <= FAR_SHARE * total:
+            dropped += runs[last][2]
+            last -= 1
+        cut = cut or first > 0 or last < len(runs) - 1
+        keep.append((runs[first][0], runs[last][1]))
+    if not cut:
+        return None
+    i0 = np.array([k[0] for k in keep])
+    i1 = np.array([k[1] for k in keep]) + 1
+    wlo = lo + edge * i0
+    # The last plane also holds the rows beyond it (the histogram clamps them in): up to hi then.
+    whi = np.where(i1 >= np.array(counts.shape), hi, lo + edge * i1)
+    return wlo, whi, (slice(i0[0], i1[0]), slice(i0[1], i1[1]), slice(i0[2], i1[2]))
 
 
 def _smooth3(counts: np.ndarray) -> np.ndarray:

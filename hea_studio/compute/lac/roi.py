@@ -8,13 +8,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from hea_studio.compute.common import scan
-from hea_studio.compute.common.specimen import inside_mask
+from hea_studio.compute.common.specimen import specimen_grid
 from hea_studio.compute.lac import _kernels
 from hea_studio.compute.lac.binning import PreparedRoi, scratch_index
 from hea_studio.core.atoms import AtomSet
 from hea_studio.core.errors import InputError
 from hea_studio.core.geometry import Box
 from hea_studio.core.progress import TaskState, check_cancelled
+from hea_studio.core.results import AnalysisWarning
 from hea_studio.core.shapes import Shape
 from hea_studio.core.sublattices import ANIONS
 
@@ -31,12 +32,14 @@ _BOX_ATOMS_PER_VOXEL = 20.0
 @dataclass(frozen=True, eq=False)
 class SpecimenMask:
     """Voxels inside the specimen (see :func:`specimen_mask`): ``inside[i, j, l]`` covers
-    ``lo + edge * [i, i+1) x ...``; ``hi`` is the data's upper corner."""
+    ``lo + edge * [i, i+1) x ...``; ``hi`` is the data's upper corner. ``n_far`` rows (far stray
+    ions, :func:`~hea_studio.compute.common.specimen.specimen_grid`) lie outside ``lo``..``hi``."""
 
     lo: np.ndarray
     hi: np.ndarray
     edge: float
     inside: np.ndarray
+    n_far: int = 0
 
     def outside_counter(self) -> np.ndarray:
         """Summed-volume table of outside voxels, with one outside layer all round (the bounding
@@ -105,10 +108,10 @@ def specimen_mask(
     pos = scan.native(positions)
     if pos.ndim != 2 or pos.shape[1] != 3 or pos.shape[0] < MIN_ROI_ATOMS:
         raise InputError(f"need at least {MIN_ROI_ATOMS} atoms to place a default sub-volume")
-    mask, lo, hi, edge = inside_mask(
+    mask, lo, hi, edge, n_far = specimen_grid(
         pos, _BOX_ATOMS_PER_VOXEL, smooth=True, task=task, span=span, bounds=bounds, weights=weights
     )
-    return SpecimenMask(lo, hi, float(edge), mask)
+    return SpecimenMask(lo, hi, float(edge), mask, n_far)
 
 
 def default_box(
@@ -137,6 +140,26 @@ def atoms_default_box(
 ) -> Box:
     """:func:`default_box` of an atom set (ion rows weighted by the atoms they stand for)."""
     return default_box(atoms.positions, task, span, weights=atoms.row_weights())
+
+
+def atoms_default_box_far(
+    atoms: AtomSet, task: TaskState | None = None, span: tuple[float, float] | None = (0.0, 1.0)
+) -> tuple[Box, int]:
+    """:func:`atoms_default_box` and the number of far stray ions left out of the specimen."""
+    mask = specimen_mask(atoms.positions, task, span, weights=atoms.row_weights())
+    return mask.largest_box(), mask.n_far
+
+
+def far_ions_warning(n_far: int) -> AnalysisWarning | None:
+    """``far_ions``: ions far from the specimen were left out when the default box was placed."""
+    if n_far <= 0:
+        return None
+    return AnalysisWarning(
+        "far_ions",
+        f"{n_far} far ion{'s' if n_far != 1 else ''} lie outside the analysed region (stray ions far "
+        "from the specimen): the default box was placed in the specimen without them",
+        ("all",),
+    )
 
 
 def principal_elements(counts: dict[str, int], floor: float = PRINCIPAL_FRACTION) -> tuple[str, ...]:
