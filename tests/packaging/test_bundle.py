@@ -26,10 +26,11 @@ MIB = 1024 * 1024
 # new import. Round 3 raised them from 400 / 160 MiB (folder ~357 MiB before) for the features the window
 # gained: scipy ~75 MiB (44 + its own OpenBLAS and gfortran runtime, 30), scikit-learn ~17, scikit-image
 # ~17 (clusters, isosurfaces), xraydb ~10 (its SQLite line table) + SQLAlchemy ~9, rosettasciio, dask.array,
-# Pint, sparse and python-box ~10 (STEM-EDS maps). Measured 2026-12-06: folder ~510 MiB, archive ~191 MiB
-# (hdf5plugin's 185 MiB of compression filters, which rosettasciio would drag in, are left out).
-FOLDER_BUDGET_MIB = 540
-ARCHIVE_BUDGET_MIB = 205
+# Pint, sparse and python-box ~10 (STEM-EDS maps); stripping the extension modules' debug info saves ~27.
+# Measured 2026-12-06: folder 493 MiB, archive 186 MiB (hdf5plugin's 185 MiB of compression filters, which
+# rosettasciio would drag in, are left out).
+FOLDER_BUDGET_MIB = 520
+ARCHIVE_BUDGET_MIB = 200
 IS_LINUX = sys.platform.startswith("linux")
 
 
