@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from hea_studio.compute.clusters import MsmParameters, dmax_suggestion, find_clusters
 
     check_outputs([("--json", args.json), ("--csv", args.csv)], inputs=[args.file, args.ranges])
+    _check_numbers(args)
     solutes = parse_species(args.solutes, "--solutes")
     if args.dmax is not None:
         MsmParameters(args.dmax, args.order, args.nmin, args.envelope or 0.0, args.erosion or 0.0)
@@ -81,3 +82,21 @@ def run(args: argparse.Namespace) -> int:
             f"N-min {args.nmin}){tail}; number density {result.number_density:.3g} per nm^3\n"
         )
     return 0
+
+
+def _check_numbers(args: argparse.Namespace) -> None:
+    """Every numeric option within bounds before any file is read (nan or 1e300 reached numpy)."""
+    from hea_studio.core.errors import InputError
+    from hea_studio.core.limits import MAX_SEED, check_float, check_int
+
+    reach = "cluster distances in atom probe data are below a few nm"
+    if args.dmax is not None:
+        check_float("--dmax (nm)", args.dmax, 0.01, 100.0, f"{reach}; atoms are not closer than 0.01 nm")
+    check_int("--order", args.order, 1, 100, "the order counts solute neighbours within d-max")
+    check_int("--nmin", args.nmin, 1, 10**9, "N-min counts solute ions")
+    for name, value in (("--envelope", args.envelope), ("--erosion", args.erosion)):
+        if value is not None:
+            check_float(f"{name} (nm)", value, 0.0, 100.0, reach)
+            if 0.0 < value < 0.01:
+                raise InputError(f"{name} must be 0 (none) or at least 0.01 nm, got {value:g}")
+    check_int("--seed", args.seed, 0, MAX_SEED, "seeds are 32-bit")

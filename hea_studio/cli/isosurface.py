@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     check_outputs(
         [("--mesh", str(args.mesh)), ("--proxigram", args.proxigram)], inputs=[args.file, args.ranges]
     )
+    _check_numbers(args)
     species = parse_species(args.species, "--species")
     if not (args.bin > 0 and args.reach > args.bin):
         raise InputError(f"need 0 < --bin < --reach, got {args.bin} and {args.reach}")
@@ -74,3 +75,16 @@ def run(args: argparse.Namespace) -> int:
             f"{len(mesh.faces)} triangles, {mesh.area:.1f} nm^2 -> {args.mesh}\n"
         )
     return 0
+
+
+def _check_numbers(args: argparse.Namespace) -> None:
+    """Every numeric option within bounds before any file is read (nan or 1e300 reached numpy)."""
+    from hea_studio.core.limits import check_float
+
+    check_float("--threshold (at.%)", args.threshold, 0.0, 100.0, "a concentration in at.%")
+    grid = "finer voxels than 0.1 nm hold no atoms; coarser than 100 nm hold the whole specimen"
+    check_float("--voxel (nm)", args.voxel, 0.1, 100.0, grid)
+    check_float("--delocalisation (nm)", args.delocalisation, 0.0, 100.0, grid)
+    reach = "a proxigram reaches a few nm from the surface"
+    check_float("--bin (nm)", args.bin, 0.01, 100.0, f"{reach}; bins finer than 0.01 nm hold no atoms")
+    check_float("--reach (nm)", args.reach, 0.0, 1000.0, reach, open_low=True)

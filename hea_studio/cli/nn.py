@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     check_outputs(
         [("--json", args.json), ("--csv", args.csv), ("--plot", args.plot)], inputs=[args.file, args.ranges]
     )
+    _check_numbers(args)
     src = parse_species(args.source, "--from")
     tgt = parse_species(args.target, "--to")
     rows = load_rows(args)
@@ -68,3 +69,15 @@ def run(args: argparse.Namespace) -> int:
             f"(shuffled {doc['median_shuffled_nm']:.3f} nm), {doc['n_measured']} distances\n"
         )
     return 0
+
+
+def _check_numbers(args: argparse.Namespace) -> None:
+    """Every numeric option within bounds before any file is read (nan or 1e300 reached numpy)."""
+    from hea_studio.core.limits import MAX_SEED, check_float, check_int
+
+    reach = "neighbour distances in atom probe data are below a few nm"
+    check_int("--k", args.k, 1, 1000, "the k-th neighbour of 1000 atoms is far beyond any solute shell")
+    if args.bin is not None:
+        check_float("--bin (nm)", args.bin, 0.001, 10.0, f"{reach}; bins finer than 1 pm are noise")
+    check_float("--rmax (nm)", args.rmax, 0.0, 100.0, reach, open_low=True)
+    check_int("--seed", args.seed, 0, MAX_SEED, "seeds are 32-bit")

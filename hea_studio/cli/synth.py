@@ -113,9 +113,14 @@ def _check_numbers(args: argparse.Namespace) -> None:
         value = getattr(args, name, None)
         if value is not None:
             check_float("--" + name.replace("_", "-"), value, lo, hi, why)
+            # A length of 1e-300 nm divided by zero downstream: lengths are 0 (off) or >= 0.01 nm.
+            if name.endswith("_nm") and 0.0 < value < 0.01:
+                raise InputError(f"--{name.replace('_', '-')} must be 0 or at least 0.01 nm, got {value:g}")
     if getattr(args, "size_nm", None):
         for v in _floats(args.size_nm, "size"):
-            check_float("--size-nm", v, 0.0, _SPECIMEN, "no specimen is larger", open_low=True)
+            check_float(
+                "--size-nm", v, 0.1, _SPECIMEN, "a specimen is larger than a few atoms and smaller than 20 um"
+            )
     if getattr(args, "seed", None) is not None:
         check_int("--seed", args.seed, 0, MAX_SEED, "seeds are 32-bit unsigned integers")
 

@@ -29,7 +29,7 @@ VALUES = ["nan", "inf", "-inf", "-1", "0", "1e300", "-1e300", "1e-300", "9999999
 
 # Per subcommand: the command (files of the specimen) and its options that take a value.
 COMMANDS = {
-    "analyze": (["analyze", "{pos}", "--ranges", "{rrng}", "--bootstrap", "0", "--sizes", "1,2"],
+    "analyze": (["analyze", "{pos}", "--ranges", "{rrng}", "--bootstrap", "0", "--sizes", "0.5,1"],
                 ["--sizes", "--min-atoms", "--bootstrap", "--seed", "--memory-budget", "--roi", "--lattice",
                  "--elements", "--sublattice"]),
     "local": (["local", "{pos}", "--ranges", "{rrng}", "--k", "5,10", "--centres", "50"],
@@ -43,6 +43,13 @@ COMMANDS = {
                "--blur-nm", "--tip-radius-nm", "--shank-angle"]),
     "entropy": (["entropy", "Fe=50", "Ni=50"], ["--sublattice"]),
     "info": (["info", "{pos}"], ["--ranges"]),
+    "clusters": (["clusters", "{pos}", "--ranges", "{rrng}", "--solutes", "Ni,Cu", "--dmax", "0.5", "--nmin", "5"],
+                 ["--dmax", "--order", "--nmin", "--envelope", "--erosion", "--seed", "--roi", "--solutes"]),
+    "nn": (["nn", "{pos}", "--ranges", "{rrng}", "--from", "Cu", "--to", "Cu"],
+           ["--k", "--bin", "--seed", "--rmax", "--roi", "--from"]),
+    "isosurface": (["isosurface", "{pos}", "--ranges", "{rrng}", "--species", "Cu", "--threshold", "25",
+                    "--mesh", "{out}.ply"],
+                   ["--threshold", "--voxel", "--delocalisation", "--bin", "--reach", "--roi", "--species"]),
 }  # fmt: skip
 
 OUTPUTS = {
@@ -50,6 +57,9 @@ OUTPUTS = {
     "local": ["--json", "--csv"],
     "profile": ["--json", "--csv", "--plot"],
     "spectrum": ["--json", "--csv", "--plot"],
+    "clusters": ["--json", "--csv"],
+    "nn": ["--json", "--csv", "--plot"],
+    "isosurface": ["--mesh", "--proxigram"],
 }
 
 
@@ -133,7 +143,9 @@ def test_output_paths(specimen, capsys, command, data):
     if option == "--plot" and case == "existing":
         target = specimen / "existing.png"
     (specimen / "existing.out").write_text("keep me\n")
-    argv = [a.format(pos=specimen / "run.pos", rrng=specimen / "run.rrng", out="") for a in base]
+    # (isosurface's own --mesh goes into the specimen folder, not the working directory)
+    out = specimen / f"base{next(_serial)}"
+    argv = [a.format(pos=specimen / "run.pos", rrng=specimen / "run.rrng", out=out) for a in base]
     before = _snapshot(specimen)
     code = _main([*argv, option, str(target)])
     _check(code, capsys.readouterr().err)
