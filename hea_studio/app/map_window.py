@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from hea_studio.io.eds import EDS_SUFFIXES
 from hea_studio.widgets.map_plots import CurvePlot, MapResults, SpectrumPlot
 from hea_studio.widgets.map_view import MapView
-from hea_studio.workers import ComputeWorker
+from hea_studio.workers import ComputeWorker, gui_gc
 from hea_studio.workers.latest_job import LatestJob
 
 PREVIEW_DRAWS = 2000
@@ -50,6 +50,10 @@ class MapWindow(QMainWindow):
         self.setWindowTitle("HEA Studio: STEM-EDS map")
         self.resize(1400, 900)
         self.setAcceptDrops(True)
+        # Collection on the GUI thread only while this window's worker runs (see gui_gc): a map window
+        # opened on its own (no main window holding a lease) had a collection start on its worker
+        # thread, inside a reader's import, destroy a widget there and hang.
+        self._gc_lease: gui_gc.GuiThreadCollector | None = gui_gc.acquire()
         self.worker = ComputeWorker(self)
         self.loader = LatestJob(self.worker, parent=self)
         self.analysis = LatestJob(self.worker, parent=self)
@@ -392,6 +396,9 @@ class MapWindow(QMainWindow):
         self.loader.detach()
         self.analysis.detach()
         self.worker.shutdown()
+        if self._gc_lease is not None:  # once the worker thread has stopped
+            self._gc_lease.release()
+            self._gc_lease = None
         super().closeEvent(event)
 
 

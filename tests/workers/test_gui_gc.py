@@ -69,3 +69,37 @@ def test_automatic_collection_returns_when_the_last_window_closes(make_main_wind
     assert not gc.isenabled()  # the other window's worker still runs
     second.close()
     assert gc.isenabled()
+
+
+@pytest.mark.gui
+def test_a_map_window_alone_collects_on_the_gui_thread_only(qtbot):
+    # A map window opened with no main window had no lease: a collection started on its worker
+    # thread inside a reader's import, destroyed a widget there and hung a full test session.
+    from hea_studio.app.map_window import MapWindow
+    from hea_studio.workers import Job, live_threads
+
+    assert gc.isenabled()
+    window = MapWindow()
+    gui = threading.get_ident()
+    threads: list[int] = []
+
+    def seen(phase, _info) -> None:
+        if phase == "start":
+            threads.append(threading.get_ident())
+
+    old = gc.get_threshold()
+    gc.set_threshold(20, 2, 2)
+    gc.callbacks.append(seen)
+    try:
+        for _ in range(3):
+            with qtbot.waitSignal(window.worker.finished, timeout=30_000):
+                window.worker.submit(Job(_make_garbage, "garbage"))
+        qtbot.wait(1200)
+    finally:
+        gc.callbacks.remove(seen)
+        gc.set_threshold(*old)
+        window.close()
+        window.deleteLater()
+        qtbot.waitUntil(lambda: not live_threads(), timeout=10_000)
+    assert threads and set(threads) == {gui}, "a collection ran on a thread other than the GUI thread"
+    assert gc.isenabled()  # the lease ends with the window
